@@ -1,0 +1,27 @@
+/* errors.js — the API's error codes in plain words for people. The server's
+   own "message" is written for developers; what a user reads next to a form
+   comes from here so that the wording stays friendly and consistent. */
+
+const WORDS = {
+  invalid_username: 'Usernames are 3 to 32 characters: letters, digits, dots, dashes or underscores.',
+  invalid_password: 'That password is too short. Use at least 8 characters.',
+  username_taken: 'That username is already taken. Pick another one, or log in if it is yours.',
+  invalid_credentials: 'Wrong username or password.',
+  rate_limited: 'Too many tries. Wait a moment and try again.',
+  invalid_room_name: 'Room names are 1 to 64 characters, without control characters.',
+  room_name_taken: 'A room with that name already exists. Pick another name.',
+  not_owner: 'Only the owner of a room can delete it.',
+  room_not_found: 'That room no longer exists.',
+  not_found: 'That room no longer exists.',
+  room_deleted: 'That room was deleted by its owner.',
+  invalid_text: 'Messages are 1 to 4000 characters.',
+  network_error: 'Cannot reach the server. Check your connection and try again.',
+  server_error: 'The server had a problem. Try again in a moment.',
+};
+
+/** A sentence for a person, for any ApiError (or other Error). */
+export function plainWords(error) {
+  if (error && WORDS[error.code]) return WORDS[error.code];
+  if (error && error.status >= 500) return WORDS.server_error;
+  return 'Something went wrong. Try again.';
+}

@@ -1,0 +1,119 @@
+/* room-list.js — the list of rooms on the profile. Rows are kept by room id
+   and updated in place on every refresh, so a refresh every few seconds
+   never steals keyboard focus or closes a delete confirmation that is open.
+   Delete asks inside the row (Cancel / Delete room; Escape cancels) instead
+   of window.confirm, which a strict page never uses. All room and user
+   names go in through textContent. */
+
+import { fromTemplate, part } from './dom.js';
+import { plainWords } from './errors.js';
+
+const people = (n) => (n === 1 ? '1 person here' : `${n} people here`);
+
+export class RoomList {
+  /**
+   * @param {HTMLElement} list  the <ul> rows go into
+   * @param {(room) => Promise<void>} onDelete  deletes; rejects with ApiError
+   */
+  constructor(list, onDelete) {
+    this.list = list;
+    this.onDelete = onDelete;
+    this.rows = new Map();
+  }
+
+  /** Shows exactly `rooms`, in the given order. */
+  update(rooms, me, currentRoomId) {
+    const seen = new Set();
+    let previous = null;
+    for (const room of rooms) {
+      seen.add(room.id);
+      let row = this.rows.get(room.id);
+      if (!row) {
+        row = this.createRow(room);
+        this.rows.set(room.id, row);
+      }
+      this.fill(row, room, me, currentRoomId);
+      const expected = previous ? previous.nextElementSibling : this.list.firstElementChild;
+      if (expected !== row) this.list.insertBefore(row, expected);
+      previous = row;
+    }
+    for (const [id, row] of this.rows) {
+      if (!seen.has(id)) {
+        row.remove();
+        this.rows.delete(id);
+      }
+    }
+  }
+
+  createRow(room) {
+    const row = fromTemplate('room-row-template');
+    row.dataset.roomId = String(room.id);
+    part(row, '.join').href = `/rooms/${room.id}`;
+    part(row, '.delete').addEventListener('click', () => this.openConfirm(row));
+    part(row, '.cancel').addEventListener('click', () => this.closeConfirm(row, true));
+    part(row, '.confirm-delete').addEventListener('click', () => this.confirmDelete(row));
+    row.addEventListener('keydown', (event) => {
+      if (event.key === 'Escape' && !part(row, '.room-confirm').hidden) this.closeConfirm(row, true);
+    });
+    return row;
+  }
+
+  fill(row, room, me, currentRoomId) {
+    row.room = room;
+    const name = String(room.name);
+    part(row, '.room-name').textContent = name;
+    part(row, '.join-name').textContent = ` ${name}`;
+    part(row, '.delete-name').textContent = ` ${name}`;
+    part(row, '.confirm-name').textContent = `“${name}”`;
+    const own = me && room.owner && room.owner.id === me.id;
+    part(row, '.room-owner').textContent = own ? 'Your room' : `by ${room.owner ? room.owner.username : 'unknown'}`;
+    part(row, '.room-count').textContent = people(Number(room.member_count) || 0);
+    part(row, '.delete').hidden = !own;
+    const here = room.id === currentRoomId;
+    part(row, '.room-badge').hidden = !here;
+    row.classList.toggle('is-current', here);
+    if (!own) this.closeConfirm(row, false);
+  }
+
+  openConfirm(row) {
+    part(row, '.room-actions').hidden = true;
+    part(row, '.confirm-error').hidden = true;
+    part(row, '.room-confirm').hidden = false;
+    part(row, '.cancel').focus();
+  }
+
+  closeConfirm(row, restoreFocus) {
+    const confirm = part(row, '.room-confirm');
+    if (confirm.hidden) return;
+    confirm.hidden = true;
+    part(row, '.room-actions').hidden = false;
+    if (restoreFocus) part(row, '.delete').focus();
+  }
+
+  async confirmDelete(row) {
+    const button = part(row, '.confirm-delete');
+    const errorBox = part(row, '.confirm-error');
+    button.disabled = true;
+    button.textContent = 'Deleting…';
+    try {
+      await this.onDelete(row.room);
+      this.rows.delete(row.room.id);
+      row.remove();
+    } catch (error) {
+      if (error.code === 'room_not_found' || error.code === 'not_found') {
+        this.rows.delete(row.room.id);
+        row.remove();
+        return;
+      }
+      errorBox.textContent = plainWords(error);
+      errorBox.hidden = false;
+    } finally {
+      button.disabled = false;
+      button.textContent = 'Delete room';
+    }
+  }
+
+  get size() {
+    return this.rows.size;
+  }
+}

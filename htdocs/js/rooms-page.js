@@ -1,0 +1,159 @@
+/* rooms-page.js — behaviour of `/rooms`, the profile. Loads who is signed
+   in and the rooms, then refreshes the list every few seconds while the tab
+   is visible (and at once when it becomes visible again). Creating a room
+   takes the user straight into it; deleting asks first (see room-list.js).
+   A 401 anywhere means the session is gone: back to `/`. */
+
+import { api } from './api.js';
+import { avatarHueClass, byId, go, initial } from './dom.js';
+import { plainWords } from './errors.js';
+import { takeFlash } from './flash.js';
+import { RoomList } from './room-list.js';
+
+const REFRESH_MS = 4000;
+
+const state = { me: null, currentRoomId: null, timer: null, loading: false };
+const list = new RoomList(byId('rooms'), deleteRoom);
+
+function handleAuth(error) {
+  if (error && error.status === 401) {
+    go('/');
+    return true;
+  }
+  return false;
+}
+
+function showMe(user, room) {
+  state.me = user;
+  state.currentRoomId = room ? room.id : null;
+  byId('me-name').textContent = user.username;
+  const avatar = byId('me-avatar');
+  avatar.textContent = initial(user.username);
+  avatar.className = `avatar ${avatarHueClass(user)}`;
+  byId('current-room').hidden = !room;
+  if (room) {
+    byId('current-room-name').textContent = room.name;
+    byId('current-room-link').href = `/rooms/${room.id}`;
+  }
+}
+
+function showRooms(rooms) {
+  byId('rooms-loading').hidden = true;
+  list.update(rooms, state.me, state.currentRoomId);
+  byId('rooms-empty').hidden = rooms.length > 0;
+  byId('rooms-count').textContent = rooms.length ? `${rooms.length} ${rooms.length === 1 ? 'room' : 'rooms'}` : '';
+}
+
+function showListError(error) {
+  const box = byId('list-error');
+  box.hidden = !error;
+  box.textContent = error ? `Could not refresh the rooms. ${plainWords(error)}` : '';
+}
+
+async function refresh() {
+  if (state.loading) return;
+  state.loading = true;
+  try {
+    const [me, rooms] = await Promise.all([api.me(), api.rooms()]);
+    showMe(me.user, me.room);
+    showRooms(Array.isArray(rooms.rooms) ? rooms.rooms : []);
+    showListError(null);
+  } catch (error) {
+    if (!handleAuth(error)) showListError(error);
+  } finally {
+    state.loading = false;
+  }
+}
+
+function schedule() {
+  clearTimeout(state.timer);
+  if (document.hidden) return;
+  state.timer = setTimeout(async () => {
+    await refresh();
+    schedule();
+  }, REFRESH_MS);
+}
+
+async function deleteRoom(room) {
+  try {
+    await api.deleteRoom(room.id);
+  } catch (error) {
+    if (handleAuth(error)) return;
+    throw error;
+  }
+  const flash = byId('flash');
+  flash.textContent = `Deleted “${room.name}”.`;
+  flash.hidden = false;
+  byId('rooms-heading').focus();
+  refresh();
+}
+
+function wireCreateForm() {
+  const form = byId('create-room');
+  const input = byId('room-name');
+  const errorBox = byId('room-name-error');
+  const button = byId('create');
+  const fail = (text) => {
+    errorBox.textContent = text;
+    errorBox.hidden = false;
+    input.setAttribute('aria-invalid', 'true');
+    input.focus();
+  };
+  input.addEventListener('input', () => {
+    errorBox.hidden = true;
+    input.removeAttribute('aria-invalid');
+  });
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const name = input.value.trim();
+    if (!name) return fail('Give the room a name.');
+    if ([...name].length > 64) return fail('Room names are at most 64 characters.');
+    button.disabled = true;
+    button.textContent = 'Creating…';
+    try {
+      const reply = await api.createRoom(name);
+      go(`/rooms/${reply.room.id}`);
+    } catch (error) {
+      button.disabled = false;
+      button.textContent = 'Create room';
+      if (!handleAuth(error)) fail(plainWords(error));
+    }
+    return undefined;
+  });
+}
+
+function wireLogout() {
+  const button = byId('logout');
+  button.addEventListener('click', async () => {
+    button.disabled = true;
+    try {
+      await api.logout();
+    } catch (error) {
+      if (!handleAuth(error) && error.transient) {
+        button.disabled = false;
+        showListError(error);
+        return;
+      }
+    }
+    go('/');
+  });
+}
+
+function start() {
+  const note = takeFlash();
+  if (note) {
+    const flash = byId('flash');
+    flash.textContent = note;
+    flash.hidden = false;
+  }
+  byId('rooms-heading').tabIndex = -1;
+  wireCreateForm();
+  wireLogout();
+  document.addEventListener('visibilitychange', () => {
+    if (!document.hidden) refresh();
+    schedule();
+  });
+  refresh().then(schedule);
+}
+
+start();
