@@ -1,0 +1,89 @@
+# Chatroom: build, run, test.
+#   make          build the four FastCGI programs into build/bin/
+#   make run      install what is missing, build, start nginx + workers on PORT (8080)
+#   make test     install what is missing, build, run unit, API and browser tests
+#   make clean    remove build output
+# Debian 12 packages are installed by `make deps` (as root) when missing.
+
+CXX ?= g++
+CXXFLAGS ?= -O2 -g
+CXXFLAGS += -std=c++17 -Wall -Wextra -Werror -I/usr/include/jsoncpp -MMD -MP
+LDLIBS := -lfcgi -lcgicc -lsqlite3 -ljsoncpp -lscrypt -lsodium
+
+PROGRAMS := auth rooms post poll
+CORE_OBJ := $(patsubst cgi-bin/core/%.cc,build/obj/core/%.o,$(wildcard cgi-bin/core/*.cc))
+BINS := $(PROGRAMS:%=build/bin/%)
+UNIT_OBJ := $(patsubst tests/unit/%.cpp,build/obj/unit/%.o,$(wildcard tests/unit/*_test.cpp))
+
+DEB_PACKAGES := g++ make libfcgi-dev libcgicc-dev libsqlite3-dev sqlite3 libjsoncpp-dev \
+  libscrypt-dev libsodium-dev nginx-light spawn-fcgi multiwatch libgtest-dev nodejs npm \
+  chromium curl
+
+.PHONY: all run test test-unit test-api test-browser deps npm-deps clean format
+
+all: $(BINS)
+
+build/obj/core/%.o: cgi-bin/core/%.cc
+	@mkdir -p $(@D)
+	$(CXX) $(CXXFLAGS) -c $< -o $@
+
+build/obj/%.o: cgi-bin/%.cpp
+	@mkdir -p $(@D)
+	$(CXX) $(CXXFLAGS) -c $< -o $@
+
+build/bin/%: build/obj/%.o $(CORE_OBJ)
+	@mkdir -p $(@D)
+	$(CXX) $(CXXFLAGS) $^ -o $@ $(LDLIBS)
+
+build/obj/unit/%.o: tests/unit/%.cpp
+	@mkdir -p $(@D)
+	$(CXX) $(CXXFLAGS) -Icgi-bin -c $< -o $@
+
+build/bin/unit_tests: $(UNIT_OBJ) $(CORE_OBJ)
+	@mkdir -p $(@D)
+	$(CXX) $(CXXFLAGS) $^ -o $@ -lgtest -lgtest_main -pthread $(LDLIBS)
+
+# Installs the Debian packages that are missing (nothing when all are there).
+deps:
+	@missing=$$(for p in $(DEB_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || \
+	  { [ $$p = nodejs ] && command -v node >/dev/null; } || { [ $$p = npm ] && command -v npm >/dev/null; } || echo $$p; \
+	done); \
+	if [ -n "$$missing" ]; then \
+	  echo "deps: installing $$missing"; \
+	  apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $$missing; \
+	fi
+
+node_modules/.package-lock.json: package-lock.json
+	npm ci --no-audit --no-fund
+
+npm-deps: deps
+	@if [ -f package-lock.json ]; then $(MAKE) --no-print-directory node_modules/.package-lock.json; fi
+
+run: deps
+	@$(MAKE) --no-print-directory all
+	exec bash conf/run.sh all
+
+test: deps npm-deps
+	@$(MAKE) --no-print-directory all build/bin/unit_tests
+	$(MAKE) --no-print-directory test-unit test-api test-browser
+
+test-unit: build/bin/unit_tests
+	build/bin/unit_tests
+
+test-api: all
+	node --test --test-concurrency=1 tests/api/
+
+test-browser: all
+	@if ls tests/browser/*.test.mjs >/dev/null 2>&1; then \
+	  node --test --test-concurrency=1 tests/browser/; \
+	else echo "!!! SKIPPED: no browser tests in tests/browser/ !!!"; fi
+
+format:
+	clang-format -i cgi-bin/*.cpp cgi-bin/core/*.h cgi-bin/core/*.cc tests/unit/*.cpp
+
+clean:
+	rm -rf build
+
+-include $(CORE_OBJ:.o=.d) $(PROGRAMS:%=build/obj/%.d) $(UNIT_OBJ:.o=.d)
+.SECONDARY:

@@ -1,0 +1,133 @@
+// auth: accounts and sessions. Register, log in, log out, and "who am I".
+// Password hashing (about a quarter second of scrypt) happens outside any
+// transaction, so a login never holds the database's write lock while it hashes.
+#include "core/clock.h"
+#include "core/http.h"
+#include "core/json.h"
+#include "core/password.h"
+#include "core/validate.h"
+
+namespace chat {
+namespace {
+
+Response LoggedIn(Context& ctx, int status, int64_t user_id, const std::string& username) {
+  Transaction tx(ctx.db);
+  std::string cookie =
+      CreateSession(ctx.db, ctx.key, user_id, NowMs(), ctx.config.session_ttl_ms);
+  tx.Commit();
+  Json::Value body(Json::objectValue);
+  body["user"] = UserJson(user_id, username);
+  Response r = Response::Json(status, body);
+  r.headers.emplace_back("Set-Cookie",
+                         SessionCookieHeader(cookie, ctx.config.session_ttl_ms, ctx.req.https));
+  return r;
+}
+
+// POST /api/register {"username", "password"}
+// Anyone. Creates the account and logs it in.
+// 201 {"user"} + session cookie.
+// 400 invalid_username (3-32 of A-Z a-z 0-9 _ . -), invalid_password (8-1024
+// bytes, no NUL); 409 username_taken (case-insensitive); 429 rate_limited (nginx).
+Response HandleRegister(Context& ctx) {
+  std::string username, password;
+  if (!GetString(ctx.req.json, "username", &username) || !IsValidUsername(username)) {
+    return Response::Error(Err(400, "invalid_username",
+                               "Usernames are 3 to 32 letters, digits, '_', '.' or '-'."));
+  }
+  if (!GetString(ctx.req.json, "password", &password) || !IsValidPassword(password)) {
+    return Response::Error(
+        Err(400, "invalid_password", "Passwords are 8 to 1024 characters long."));
+  }
+  std::optional<std::string> hash = HashPassword(password);
+  if (!hash) throw std::runtime_error("libscrypt_hash failed");
+  int64_t user_id;
+  {
+    Transaction tx(ctx.db);
+    auto taken = ctx.db.Prepare("SELECT 1 FROM users WHERE username_key = ?1");
+    if (taken.Bind(1, FoldCase(username)).Step()) {
+      return Response::Error(Err(409, "username_taken", "That username is taken."));
+    }
+    ctx.db
+        .Prepare(
+            "INSERT INTO users (username, username_key, password_hash, created_at) "
+            "VALUES (?1, ?2, ?3, ?4)")
+        .Bind(1, username)
+        .Bind(2, FoldCase(username))
+        .Bind(3, *hash)
+        .Bind(4, NowMs())
+        .Run();
+    user_id = ctx.db.LastInsertId();
+    tx.Commit();
+  }
+  return LoggedIn(ctx, 201, user_id, username);
+}
+
+// POST /api/login {"username", "password"}
+// Anyone. 200 {"user"} + session cookie.
+// 401 invalid_credentials, the same answer after the same work for an unknown
+// user and a wrong password; 400 invalid_json when a field is not a string;
+// 429 rate_limited (nginx, per address).
+Response HandleLogin(Context& ctx) {
+  std::string username, password;
+  if (!GetString(ctx.req.json, "username", &username) ||
+      !GetString(ctx.req.json, "password", &password)) {
+    return Response::Error(
+        Err(400, "invalid_json", "Send \"username\" and \"password\" as strings."));
+  }
+  auto q = ctx.db.Prepare("SELECT id, username, password_hash FROM users WHERE username_key = ?1");
+  q.Bind(1, FoldCase(username));
+  bool found = IsValidUsername(username) && IsValidPassword(password) && q.Step();
+  bool ok = false;
+  int64_t user_id = 0;
+  std::string name;
+  if (found) {
+    user_id = q.Int(0);
+    name = q.Text(1);
+    ok = CheckPassword(q.Text(2), password);
+  } else {
+    CheckPasswordAgainstDummy(password);
+  }
+  if (!ok) {
+    return Response::Error(
+        Err(401, "invalid_credentials", "That username and password do not match."));
+  }
+  return LoggedIn(ctx, 200, user_id, name);
+}
+
+// POST /api/logout
+// A logged-in user. Revokes this session: its cookie is refused from now on.
+// 204, cookie cleared. 401 not_logged_in.
+Response HandleLogout(Context& ctx) {
+  Transaction tx(ctx.db);
+  RevokeSession(ctx.db, ctx.user());
+  tx.Commit();
+  Response r = Response::NoContent();
+  r.headers.emplace_back("Set-Cookie", ClearCookieHeader(ctx.req.https));
+  return r;
+}
+
+// GET /api/me
+// A logged-in user. 200 {"user", "room": the room the user is in, or null}.
+// 401 not_logged_in.
+Response HandleMe(Context& ctx) {
+  Json::Value body(Json::objectValue);
+  body["user"] = UserJson(ctx.user().id, ctx.user().username);
+  body["room"] = Json::Value();
+  if (ctx.user().room_id) {
+    std::optional<Room> room = FindRoom(ctx.db, *ctx.user().room_id);
+    if (room && !room->deleted) body["room"] = RoomJson(*room);
+  }
+  return Response::Json(200, body);
+}
+
+const std::vector<Route> kRoutes = {
+    {"POST", "/api/register", kNeedsJsonBody, HandleRegister},
+    {"POST", "/api/login", kNeedsJsonBody, HandleLogin},
+    {"POST", "/api/logout", kNeedsSession, HandleLogout},
+    {"GET", "/api/me", kNeedsSession, HandleMe},
+};
+
+}  // namespace
+}  // namespace chat
+
+int main() { return chat::Serve("auth", chat::kRoutes); }

@@ -1,0 +1,37 @@
+// See config.h.
+#include "config.h"
+
+#include <cstdlib>
+
+namespace chat {
+namespace {
+
+double EnvNumber(const char* name, double fallback, double min, double max) {
+  const char* v = getenv(name);
+  if (v == nullptr || *v == '\0') return fallback;
+  char* end = nullptr;
+  double d = strtod(v, &end);
+  if (*end != '\0' || !(d >= min && d <= max)) return fallback;
+  return d;
+}
+
+}  // namespace
+
+Config LoadConfig() {
+  Config c;
+  if (const char* db = getenv("CHAT_DB"); db != nullptr && *db != '\0') c.db_path = db;
+  const char* secret = getenv("CHAT_SECRET_FILE");
+  c.secret_path = (secret != nullptr && *secret != '\0') ? secret : c.db_path + ".secret";
+  c.busy_timeout_ms = static_cast<int>(EnvNumber("CHAT_BUSY_TIMEOUT_MS", 5000, 100, 600000));
+  if (const char* s = getenv("CHAT_SYNCHRONOUS"); s != nullptr) {
+    std::string v = s;
+    if (v == "NORMAL" || v == "FULL") c.synchronous = v;
+  }
+  c.post_burst = EnvNumber("CHAT_POST_BURST", c.post_burst, 1, 1e9);
+  c.post_rate = EnvNumber("CHAT_POST_RATE", c.post_rate, 0.001, 1e9);
+  c.session_ttl_ms =
+      static_cast<int64_t>(EnvNumber("CHAT_SESSION_DAYS", 30, 0.0001, 3650) * 24 * 3600 * 1000);
+  return c;
+}
+
+}  // namespace chat

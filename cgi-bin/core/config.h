@@ -1,0 +1,24 @@
+// Process configuration, read once at start from the environment so the same
+// binary serves `make run`, a systemd unit and a one-shot CGI call. Every
+// setting has a safe default; README lists them.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace chat {
+
+struct Config {
+  std::string db_path = "chat.db";   // CHAT_DB
+  std::string secret_path;           // CHAT_SECRET_FILE, default "<db>.secret"
+  int busy_timeout_ms = 5000;        // CHAT_BUSY_TIMEOUT_MS: writers wait this long for the lock
+  std::string synchronous = "FULL";  // CHAT_SYNCHRONOUS: FULL (survives power loss) or NORMAL
+  double post_burst = 20;            // CHAT_POST_BURST: posts a user may send at once
+  double post_rate = 2;              // CHAT_POST_RATE: posts per second refilled after the burst
+  int64_t session_ttl_ms = 30LL * 24 * 3600 * 1000;  // CHAT_SESSION_DAYS: absolute session life
+};
+
+// Reads CHAT_* variables; unknown or malformed values fall back to defaults.
+Config LoadConfig();
+
+}  // namespace chat

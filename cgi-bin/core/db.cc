@@ -1,0 +1,133 @@
+// See db.h.
+#include "db.h"
+
+#include "config.h"
+
+namespace chat {
+namespace {
+
+[[noreturn]] void Fail(sqlite3* db, int rc, const char* what) {
+  throw DbError(rc, std::string(what) + ": " + (db ? sqlite3_errmsg(db) : sqlite3_errstr(rc)));
+}
+
+void Check(sqlite3* db, int rc, const char* what) {
+  if (rc != SQLITE_OK) Fail(db, rc, what);
+}
+
+}  // namespace
+
+Statement& Statement::operator=(Statement&& o) noexcept {
+  if (this != &o) {
+    sqlite3_finalize(stmt_);
+    stmt_ = o.stmt_;
+    o.stmt_ = nullptr;
+  }
+  return *this;
+}
+
+Query::~Query() {
+  sqlite3_reset(stmt_);
+  sqlite3_clear_bindings(stmt_);
+}
+
+Query& Query::Bind(int i, int64_t v) {
+  Check(db_, sqlite3_bind_int64(stmt_, i, v), "bind");
+  return *this;
+}
+
+Query& Query::Bind(int i, double v) {
+  Check(db_, sqlite3_bind_double(stmt_, i, v), "bind");
+  return *this;
+}
+
+Query& Query::Bind(int i, const std::string& v) {
+  Check(db_, sqlite3_bind_text(stmt_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT),
+        "bind");
+  return *this;
+}
+
+Query& Query::BindBlob(int i, const void* data, int size) {
+  Check(db_, sqlite3_bind_blob(stmt_, i, data, size, SQLITE_TRANSIENT), "bind");
+  return *this;
+}
+
+Query& Query::BindNull(int i) {
+  Check(db_, sqlite3_bind_null(stmt_, i), "bind");
+  return *this;
+}
+
+bool Query::Step() {
+  int rc = sqlite3_step(stmt_);
+  if (rc == SQLITE_ROW) return true;
+  if (rc == SQLITE_DONE) return false;
+  Fail(db_, rc, "step");
+}
+
+void Query::Run() {
+  while (Step()) {
+  }
+}
+
+std::string Query::Text(int col) const {
+  const unsigned char* p = sqlite3_column_text(stmt_, col);
+  if (p == nullptr) return std::string();
+  return std::string(reinterpret_cast<const char*>(p),
+                     static_cast<size_t>(sqlite3_column_bytes(stmt_, col)));
+}
+
+std::unique_ptr<Db> Db::Open(const Config& config) {
+  sqlite3* raw = nullptr;
+  int rc = sqlite3_open_v2(config.db_path.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
+                           nullptr);
+  if (rc != SQLITE_OK) {
+    std::string msg = raw ? sqlite3_errmsg(raw) : sqlite3_errstr(rc);
+    sqlite3_close(raw);
+    throw DbError(rc, "open " + config.db_path + ": " + msg);
+  }
+  std::unique_ptr<Db> db(new Db(raw));
+  sqlite3_busy_timeout(raw, config.busy_timeout_ms);
+  sqlite3_extended_result_codes(raw, 1);
+  db->Exec("PRAGMA journal_mode=WAL");
+  db->Exec("PRAGMA foreign_keys=ON");
+  db->Exec(config.synchronous == "NORMAL" ? "PRAGMA synchronous=NORMAL" : "PRAGMA synchronous=FULL");
+  return db;
+}
+
+Db::~Db() {
+  cache_.clear();  // statements must be finalized before the connection closes
+  sqlite3_close(db_);
+}
+
+Query Db::Prepare(const char* sql) {
+  auto it = cache_.find(sql);
+  if (it == cache_.end()) {
+    sqlite3_stmt* stmt = nullptr;
+    Check(db_, sqlite3_prepare_v3(db_, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt, nullptr),
+          "prepare");
+    it = cache_.emplace(sql, Statement(stmt)).first;
+  }
+  return Query(db_, it->second.get());
+}
+
+void Db::Exec(const char* sql) {
+  char* err = nullptr;
+  int rc = sqlite3_exec(db_, sql, nullptr, nullptr, &err);
+  if (rc != SQLITE_OK) {
+    std::string msg = std::string(sql) + ": " + (err ? err : sqlite3_errstr(rc));
+    sqlite3_free(err);
+    throw DbError(rc, msg);
+  }
+}
+
+Transaction::Transaction(Db& db) : db_(db) { db_.Prepare("BEGIN IMMEDIATE").Run(); }
+
+Transaction::~Transaction() {
+  if (!done_) sqlite3_exec(db_.raw(), "ROLLBACK", nullptr, nullptr, nullptr);
+}
+
+void Transaction::Commit() {
+  db_.Prepare("COMMIT").Run();
+  done_ = true;
+}
+
+}  // namespace chat

@@ -1,0 +1,121 @@
+// Route matching and the precondition checks of http.h, in the order a
+// request meets them: path, method, origin, media type, session, body,
+// membership. Writes (every method but GET) need a same-origin request with
+// Content-Type: application/json; with SameSite=Lax cookies this is the CSRF
+// defence, since a cross-site form can send neither.
+#include <cstring>
+#include <string_view>
+
+#include "clock.h"
+#include "http.h"
+#include "json.h"
+#include "validate.h"
+
+namespace chat {
+namespace {
+
+// Matches `path` against `pattern`; stores the {id} segment in *id.
+bool Match(const char* pattern, const std::string& path, int64_t* id) {
+  std::string_view p(pattern), s(path);
+  while (!p.empty() && !s.empty()) {
+    size_t pe = p.find('/', 1), se = s.find('/', 1);
+    std::string_view pseg = p.substr(0, pe), sseg = s.substr(0, se);
+    if (pseg == "/{id}") {
+      std::optional<int64_t> v = ParseDecimal(std::string(sseg.substr(1)));
+      if (!v || *v <= 0) return false;
+      *id = *v;
+    } else if (pseg != sseg) {
+      return false;
+    }
+    p = pe == std::string_view::npos ? std::string_view() : p.substr(pe);
+    s = se == std::string_view::npos ? std::string_view() : s.substr(se);
+  }
+  return p.empty() && s.empty();
+}
+
+bool IsJsonType(const std::string& ct) {
+  static constexpr std::string_view kJson = "application/json";
+  if (ct.size() < kJson.size() || strncasecmp(ct.c_str(), kJson.data(), kJson.size()) != 0) {
+    return false;
+  }
+  return ct.size() == kJson.size() || ct[kJson.size()] == ';' || ct[kJson.size()] == ' ';
+}
+
+Status CheckOrigin(const Request& req) {
+  if (req.sec_fetch_site == "cross-site") {
+    return Err(403, "bad_origin", "Cross-site requests are not allowed.");
+  }
+  if (req.origin.empty()) return std::nullopt;
+  std::string own = std::string(req.https ? "https://" : "http://") + req.host;
+  if (req.host.empty() || strcasecmp(req.origin.c_str(), own.c_str()) != 0) {
+    return Err(403, "bad_origin", "Requests from another origin are not allowed.");
+  }
+  return std::nullopt;
+}
+
+Status CheckWrite(const Request& req) {
+  if (Status s = CheckOrigin(req)) return s;
+  if (!IsJsonType(req.content_type)) {
+    return Err(415, "unsupported_media_type", "Send the request as Content-Type: application/json.");
+  }
+  return std::nullopt;
+}
+
+Status ParseBody(Request& req, unsigned flags) {
+  bool has_body = req.body.find_first_not_of(" \t\r\n") != std::string::npos;
+  if (!has_body && !(flags & kNeedsJsonBody)) return std::nullopt;
+  Result<Json::Value> parsed = ParseObject(req.body);
+  if (!parsed.ok()) return parsed.error();
+  req.json = std::move(parsed.value());
+  return std::nullopt;
+}
+
+Status CheckSession(Context& ctx) {
+  std::optional<Token> token = VerifyCookie(ctx.req.session_cookie, ctx.key);
+  if (token) ctx.req.user = LookupSession(ctx.db, *token, NowMs());
+  if (!ctx.req.user) return Err(401, "not_logged_in", "Log in first.");
+  return std::nullopt;
+}
+
+Status CheckPreconditions(const Route& route, Context& ctx) {
+  Request& req = ctx.req;
+  if (req.method != "GET") {
+    if (Status s = CheckWrite(req)) return s;
+  }
+  if (route.flags & (kNeedsSession | kNeedsMembership)) {
+    if (Status s = CheckSession(ctx)) return s;
+  }
+  if (req.method != "GET") {
+    if (Status s = ParseBody(req, route.flags)) return s;
+  }
+  if (route.flags & kNeedsMembership) {
+    Result<Room> room = CheckMembership(ctx.db, ctx.user().id, req.id);
+    if (!room.ok()) return room.error();
+    req.room = std::move(room.value());
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+Response Dispatch(const std::vector<Route>& routes, Context& ctx) {
+  std::string allow;
+  for (const Route& route : routes) {
+    int64_t id = 0;
+    if (!Match(route.pattern, ctx.req.path, &id)) continue;
+    if (ctx.req.method != route.method) {
+      allow += allow.empty() ? route.method : std::string(", ") + route.method;
+      continue;
+    }
+    ctx.req.id = id;
+    if (Status s = CheckPreconditions(route, ctx)) return Response::Error(*s);
+    return route.handler(ctx);
+  }
+  if (allow.empty()) return Response::Error(Err(404, "not_found", "There is nothing at this address."));
+  Response r = Response::Error(
+      Err(405, "method_not_allowed", "This address does not accept " + ctx.req.method + "."));
+  r.headers.emplace_back("Allow", allow);
+  return r;
+}
+
+}  // namespace chat

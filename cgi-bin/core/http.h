@@ -1,0 +1,94 @@
+// The request/response model every program shares, and its route table.
+//
+// A program is a table of Routes and its handlers. Each route carries flags
+// saying what it needs (a session, a JSON body, membership of the room in its
+// path); the dispatcher checks those in one place, in a fixed order, and
+// answers 401/403/404/405/409/410/413/415 itself, so a handler only runs
+// when its preconditions hold. A fresh Request and Response per request;
+// nothing survives between requests but the Db and the statement cache.
+#pragma once
+
+#include <json/json.h>
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "config.h"
+#include "db.h"
+#include "result.h"
+#include "rooms.h"
+#include "session.h"
+
+namespace chat {
+
+constexpr size_t kMaxBody = 64 * 1024;
+
+struct Request {
+  std::string method;
+  std::string path;
+  std::map<std::string, std::string> query;  // first value of each parameter, decoded
+  std::string content_type;
+  std::string origin;          // Origin header, if sent
+  std::string host;            // Host header
+  std::string sec_fetch_site;  // Sec-Fetch-Site header, if sent
+  bool https = false;
+  std::string body;
+  std::string session_cookie;  // value of the chat_session cookie, if sent
+
+  // Filled in by the dispatcher before the handler runs.
+  Json::Value json{Json::objectValue};  // the body object ({} when no body)
+  int64_t id = 0;                       // the {id} of the route's pattern
+  std::optional<SessionUser> user;      // set for kNeedsSession routes
+  std::optional<Room> room;             // set for kNeedsMembership routes
+
+  // The query parameter, or nullopt when absent.
+  std::optional<std::string> Param(const char* name) const;
+};
+
+struct Response {
+  int status = 200;
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;  // JSON text, or empty for 204
+
+  static Response Json(int status, const Json::Value& body);
+  static Response NoContent();
+  static Response Error(const ApiError& e);
+};
+
+struct Context {
+  const Config& config;
+  const SessionKey& key;
+  Db& db;
+  Request& req;
+
+  const SessionUser& user() const { return *req.user; }
+};
+
+enum RouteFlags : unsigned {
+  kPublic = 0,
+  kNeedsSession = 1 << 0,     // 401 not_logged_in without a valid session
+  kNeedsJsonBody = 1 << 1,    // 400 invalid_json unless the body is a JSON object
+  kNeedsMembership = 1 << 2,  // 404/410 for the room in the path, 409 unless the user is in it
+};
+
+using Handler = Response (*)(Context&);
+
+struct Route {
+  const char* method;
+  const char* pattern;  // literal segments and at most one "{id}" (decimal, > 0)
+  unsigned flags;
+  Handler handler;
+};
+
+// Checks the route's preconditions and runs its handler.
+Response Dispatch(const std::vector<Route>& routes, Context& ctx);
+
+// The program's main loop: FastCGI when started by a FastCGI server,
+// otherwise one CGI request from the environment and stdin. Returns the exit code.
+int Serve(const char* program, const std::vector<Route>& routes);
+
+}  // namespace chat

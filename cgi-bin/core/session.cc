@@ -1,0 +1,133 @@
+// See session.h.
+#include "session.h"
+
+#include <fcntl.h>
+#include <sodium.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace chat {
+namespace {
+
+constexpr int kB64 = sodium_base64_VARIANT_URLSAFE_NO_PADDING;
+constexpr size_t kTokenChars = 22;  // base64url of 16 bytes
+constexpr size_t kMacChars = 43;    // base64url of 32 bytes
+
+std::string Base64(const unsigned char* data, size_t len) {
+  std::string out(sodium_base64_encoded_len(len, kB64), '\0');
+  sodium_bin2base64(out.data(), out.size(), data, len, kB64);
+  out.resize(strlen(out.c_str()));
+  return out;
+}
+
+bool Unbase64(const std::string& in, unsigned char* out, size_t want) {
+  size_t got = 0;
+  if (sodium_base642bin(out, want, in.data(), in.size(), nullptr, &got, nullptr, kB64) != 0) {
+    return false;
+  }
+  return got == want;
+}
+
+std::array<unsigned char, 32> HashToken(const Token& token) {
+  std::array<unsigned char, 32> h{};
+  crypto_generichash(h.data(), h.size(), token.data(), token.size(), nullptr, 0);
+  return h;
+}
+
+bool ReadKey(const std::string& path, SessionKey* key) {
+  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  ssize_t n = read(fd, key->data(), key->size());
+  close(fd);
+  return n == static_cast<ssize_t>(key->size());
+}
+
+}  // namespace
+
+Result<SessionKey> LoadOrCreateKey(const std::string& path) {
+  SessionKey key{};
+  if (ReadKey(path, &key)) return key;
+  randombytes_buf(key.data(), key.size());
+  std::string tmp = path + ".tmp." + std::to_string(getpid());
+  int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  bool written = fd >= 0 && write(fd, key.data(), key.size()) == static_cast<ssize_t>(key.size()) &&
+                 fsync(fd) == 0;
+  if (fd >= 0) close(fd);
+  // link() fails if another process made the file first; then theirs wins.
+  if (written) link(tmp.c_str(), path.c_str());
+  unlink(tmp.c_str());
+  if (ReadKey(path, &key)) return key;
+  return Err(500, "no_secret", "Cannot read or create the session key file " + path + ".");
+}
+
+std::string SignToken(const Token& token, const SessionKey& key) {
+  unsigned char mac[crypto_auth_hmacsha256_BYTES];
+  crypto_auth_hmacsha256(mac, token.data(), token.size(), key.data());
+  return Base64(token.data(), token.size()) + "." + Base64(mac, sizeof mac);
+}
+
+std::optional<Token> VerifyCookie(const std::string& value, const SessionKey& key) {
+  if (value.size() != kTokenChars + 1 + kMacChars || value[kTokenChars] != '.') return std::nullopt;
+  Token token{};
+  unsigned char mac[crypto_auth_hmacsha256_BYTES];
+  if (!Unbase64(value.substr(0, kTokenChars), token.data(), token.size()) ||
+      !Unbase64(value.substr(kTokenChars + 1), mac, sizeof mac)) {
+    return std::nullopt;
+  }
+  // Base64 has several spellings of the same bytes; accept only the canonical one.
+  if (SignToken(token, key).compare(0, kTokenChars, value, 0, kTokenChars) != 0) return std::nullopt;
+  if (crypto_auth_hmacsha256_verify(mac, token.data(), token.size(), key.data()) != 0) {
+    return std::nullopt;
+  }
+  return token;
+}
+
+std::optional<SessionUser> LookupSession(Db& db, const Token& token, int64_t now) {
+  SessionUser user;
+  user.token_hash = HashToken(token);
+  auto q = db.Prepare(
+      "SELECT u.id, u.username, u.room_id FROM sessions s JOIN users u ON u.id = s.user_id "
+      "WHERE s.token_hash = ?1 AND s.expires_at > ?2");
+  q.BindBlob(1, user.token_hash.data(), static_cast<int>(user.token_hash.size())).Bind(2, now);
+  if (!q.Step()) return std::nullopt;
+  user.id = q.Int(0);
+  user.username = q.Text(1);
+  if (!q.IsNull(2)) user.room_id = q.Int(2);
+  return user;
+}
+
+std::string CreateSession(Db& db, const SessionKey& key, int64_t user_id, int64_t now,
+                          int64_t ttl_ms) {
+  Token token{};
+  randombytes_buf(token.data(), token.size());
+  auto hash = HashToken(token);
+  db.Prepare(
+        "INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES (?1, ?2, ?3, ?4)")
+      .BindBlob(1, hash.data(), static_cast<int>(hash.size()))
+      .Bind(2, user_id)
+      .Bind(3, now)
+      .Bind(4, now + ttl_ms)
+      .Run();
+  return SignToken(token, key);
+}
+
+void RevokeSession(Db& db, const SessionUser& user) {
+  db.Prepare("DELETE FROM sessions WHERE token_hash = ?1")
+      .BindBlob(1, user.token_hash.data(), static_cast<int>(user.token_hash.size()))
+      .Run();
+}
+
+std::string SessionCookieHeader(const std::string& value, int64_t ttl_ms, bool secure) {
+  return std::string(kSessionCookie) + "=" + value + "; Path=/; Max-Age=" +
+         std::to_string(ttl_ms / 1000) + "; HttpOnly; SameSite=Lax" + (secure ? "; Secure" : "");
+}
+
+std::string ClearCookieHeader(bool secure) {
+  return std::string(kSessionCookie) + "=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax" +
+         (secure ? "; Secure" : "");
+}
+
+}  // namespace chat

@@ -1,0 +1,56 @@
+// Sessions: a signed cookie naming a server-side session row.
+//
+// The cookie value is base64url(token) "." base64url(HMAC-SHA256(token)),
+// token being 128 random bits. The MAC is checked (in constant time) before
+// the database is touched, so forged, truncated or re-signed cookies cost
+// nothing. The database keeps only a BLAKE2b hash of the token: a copy of
+// chat.db lets nobody log in. Deleting the row (logout) revokes the cookie.
+// The HMAC key is 32 random bytes in a file of mode 0600 beside the database,
+// made at first start.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "db.h"
+#include "result.h"
+
+namespace chat {
+
+constexpr const char* kSessionCookie = "chat_session";
+constexpr size_t kTokenBytes = 16;
+constexpr size_t kKeyBytes = 32;
+
+using SessionKey = std::array<unsigned char, kKeyBytes>;
+using Token = std::array<unsigned char, kTokenBytes>;
+
+// Reads the key file, creating it atomically (link of a finished temp file)
+// when missing, so concurrent first starts agree on one key.
+Result<SessionKey> LoadOrCreateKey(const std::string& path);
+
+std::string SignToken(const Token& token, const SessionKey& key);
+// The token in a well-formed, correctly signed cookie value; nullopt otherwise.
+std::optional<Token> VerifyCookie(const std::string& value, const SessionKey& key);
+
+struct SessionUser {
+  int64_t id = 0;
+  std::string username;
+  std::optional<int64_t> room_id;  // the room the user is in
+  std::array<unsigned char, 32> token_hash{};
+};
+
+// The live session's user for a verified token, or nullopt (unknown, expired).
+std::optional<SessionUser> LookupSession(Db& db, const Token& token, int64_t now);
+// Stores a new session for the user; returns the cookie value. Runs inside
+// the caller's write transaction.
+std::string CreateSession(Db& db, const SessionKey& key, int64_t user_id, int64_t now,
+                          int64_t ttl_ms);
+void RevokeSession(Db& db, const SessionUser& user);
+
+// Set-Cookie header values.
+std::string SessionCookieHeader(const std::string& value, int64_t ttl_ms, bool secure);
+std::string ClearCookieHeader(bool secure);
+
+}  // namespace chat

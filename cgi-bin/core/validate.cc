@@ -1,0 +1,148 @@
+// See validate.h.
+#include "validate.h"
+
+#include <cstdint>
+#include <limits>
+
+namespace chat {
+namespace {
+
+constexpr size_t kMaxMessageChars = 4000;
+constexpr size_t kMaxRoomNameChars = 64;
+
+// Decodes the code point at s[i], advancing i; returns -1 for invalid UTF-8.
+int32_t Decode(const std::string& s, size_t& i) {
+  auto byte = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
+  unsigned char c = byte(i);
+  if (c < 0x80) {
+    ++i;
+    return c;
+  }
+  int len;
+  int32_t cp;
+  int32_t min;
+  if (c >= 0xC2 && c <= 0xDF) {
+    len = 2, cp = c & 0x1F, min = 0x80;
+  } else if (c >= 0xE0 && c <= 0xEF) {
+    len = 3, cp = c & 0x0F, min = 0x800;
+  } else if (c >= 0xF0 && c <= 0xF4) {
+    len = 4, cp = c & 0x07, min = 0x10000;
+  } else {
+    return -1;
+  }
+  if (i + len > s.size()) return -1;
+  for (int k = 1; k < len; ++k) {
+    unsigned char cc = byte(i + k);
+    if ((cc & 0xC0) != 0x80) return -1;
+    cp = (cp << 6) | (cc & 0x3F);
+  }
+  if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return -1;
+  i += len;
+  return cp;
+}
+
+bool IsSpace(int32_t cp) {
+  return cp == ' ' || (cp >= 0x09 && cp <= 0x0D) || cp == 0x85 || cp == 0xA0 || cp == 0x1680 ||
+         (cp >= 0x2000 && cp <= 0x200A) || cp == 0x2028 || cp == 0x2029 || cp == 0x202F ||
+         cp == 0x205F || cp == 0x3000 || cp == 0xFEFF;
+}
+
+bool IsControlOrOverride(int32_t cp) {
+  return cp < 0x20 || (cp >= 0x7F && cp <= 0x9F) || (cp >= 0x202A && cp <= 0x202E) ||
+         (cp >= 0x2066 && cp <= 0x2069);
+}
+
+}  // namespace
+
+bool IsValidUtf8(const std::string& s) {
+  size_t i = 0;
+  while (i < s.size()) {
+    if (Decode(s, i) < 0) return false;
+  }
+  return true;
+}
+
+size_t CountCodePoints(const std::string& s) {
+  size_t n = 0;
+  for (unsigned char c : s) n += (c & 0xC0) != 0x80;
+  return n;
+}
+
+std::string Trim(const std::string& s) {
+  size_t i = 0, begin = s.size(), end = 0;
+  while (i < s.size()) {
+    size_t start = i;
+    int32_t cp = Decode(s, i);
+    if (cp < 0) {  // not UTF-8: trim ASCII only from here on, byte by byte
+      i = start + 1;
+      cp = 0;
+    }
+    if (!IsSpace(cp)) {
+      if (begin == s.size()) begin = start;
+      end = i;
+    }
+  }
+  return begin >= end ? std::string() : s.substr(begin, end - begin);
+}
+
+std::string FoldCase(const std::string& s) {
+  std::string out = s;
+  for (char& c : out) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return out;
+}
+
+bool IsValidUsername(const std::string& s) {
+  if (s.size() < 3 || s.size() > 32) return false;
+  for (char c : s) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '_' || c == '.' || c == '-';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+bool IsValidPassword(const std::string& s) {
+  return s.size() >= 8 && s.size() <= 1024 && s.find('\0') == std::string::npos;
+}
+
+std::optional<std::string> NormalizeRoomName(const std::string& s) {
+  if (!IsValidUtf8(s)) return std::nullopt;
+  std::string name = Trim(s);
+  size_t n = CountCodePoints(name);
+  if (n < 1 || n > kMaxRoomNameChars) return std::nullopt;
+  size_t i = 0;
+  while (i < name.size()) {
+    if (IsControlOrOverride(Decode(name, i))) return std::nullopt;
+  }
+  return name;
+}
+
+bool IsValidMessageText(const std::string& s) {
+  if (s.find('\0') != std::string::npos || !IsValidUtf8(s)) return false;
+  size_t n = CountCodePoints(Trim(s));
+  return n >= 1 && n <= kMaxMessageChars;
+}
+
+bool IsValidClientId(const std::string& s) {
+  if (s.empty() || s.size() > 64) return false;
+  for (char c : s) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+std::optional<int64_t> ParseDecimal(const std::string& s) {
+  if (s.empty() || s.size() > 19) return std::nullopt;
+  uint64_t v = 0;
+  for (char c : s) {
+    if (c < '0' || c > '9') return std::nullopt;
+    v = v * 10 + static_cast<uint64_t>(c - '0');
+  }
+  if (v > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) return std::nullopt;
+  return static_cast<int64_t>(v);
+}
+
+}  // namespace chat

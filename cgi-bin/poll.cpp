@@ -1,0 +1,71 @@
+// poll: the hot path. Every user in a room asks every 2 seconds for the
+// messages after their cursor; the answer is one indexed range read of
+// (room_id, id) with statements prepared once per process.
+#include "core/http.h"
+#include "core/messages.h"
+#include "core/validate.h"
+
+namespace chat {
+namespace {
+
+Status ParseCursor(const std::optional<std::string>& text, int64_t* out) {
+  if (!text) return std::nullopt;
+  std::optional<int64_t> v = ParseDecimal(*text);
+  if (!v) return Err(400, "invalid_cursor", "The cursor must be a whole number of at least 0.");
+  *out = *v;
+  return std::nullopt;
+}
+
+// GET /api/rooms/{id}/messages?after=N
+// GET /api/rooms/{id}/messages?before=N&limit=L
+// A member of the room.
+// after=N: 200 {"messages": ids > N ascending, at most 200, "cursor": the last
+// id sent or N when nothing is new, "more": true when another page is waiting}.
+// before=N: 200 {"messages": the L (1-100, default 50) just before N,
+// ascending, "more": whether older ones exist}.
+// Neither: the latest 50 and their cursor, like join.
+// 400 invalid_cursor (not a decimal number, both given, bad limit);
+// 401 not_logged_in; 404 room_not_found; 409 not_in_room;
+// 410 room_deleted with "room": {"id", "name"}.
+Response HandleMessages(Context& ctx) {
+  const Request& req = ctx.req;
+  int64_t after = -1, before = -1, limit = kJoinHistory;
+  std::optional<std::string> limit_text = req.Param("limit");
+  if (Status s = ParseCursor(req.Param("after"), &after)) return Response::Error(*s);
+  if (Status s = ParseCursor(req.Param("before"), &before)) return Response::Error(*s);
+  if (Status s = ParseCursor(limit_text, &limit)) return Response::Error(*s);
+  if ((after >= 0 && before >= 0) || limit < 1 || limit > kMaxPageSize ||
+      (limit_text && before < 0)) {
+    return Response::Error(
+        Err(400, "invalid_cursor", "Use either after=N or before=N&limit=L (L from 1 to 100)."));
+  }
+  Json::Value body(Json::objectValue);
+  int64_t cursor = 0;
+  if (before >= 0) {
+    body["messages"] = MessagesBefore(ctx.db, req.id, before, static_cast<int>(limit) + 1);
+    body["more"] = body["messages"].size() > static_cast<unsigned>(limit);
+    if (body["more"].asBool()) body["messages"].removeIndex(0, nullptr);
+    return Response::Json(200, body);
+  }
+  if (after >= 0) {
+    body["messages"] = MessagesAfter(ctx.db, req.id, after, kMaxPollBatch + 1, &cursor);
+    body["more"] = body["messages"].size() > static_cast<unsigned>(kMaxPollBatch);
+    if (body["more"].asBool()) {
+      body["messages"].resize(kMaxPollBatch);
+      cursor = body["messages"][kMaxPollBatch - 1]["id"].asInt64();
+    }
+  } else {
+    body["messages"] = LatestMessages(ctx.db, req.id, kJoinHistory, &cursor);
+  }
+  body["cursor"] = static_cast<Json::Int64>(cursor);
+  return Response::Json(200, body);
+}
+
+const std::vector<Route> kRoutes = {
+    {"GET", "/api/rooms/{id}/messages", kNeedsSession | kNeedsMembership, HandleMessages},
+};
+
+}  // namespace
+}  // namespace chat
+
+int main() { return chat::Serve("poll", chat::kRoutes); }

@@ -1,0 +1,137 @@
+// rooms: the room list, creating and deleting rooms, joining and leaving.
+// Membership lives in users.room_id, so "one room at a time" is a single
+// column update inside the join transaction.
+#include "core/clock.h"
+#include "core/http.h"
+#include "core/json.h"
+#include "core/messages.h"
+#include "core/validate.h"
+
+namespace chat {
+namespace {
+
+Response RoomReply(int status, const Room& room) {
+  Json::Value body(Json::objectValue);
+  body["room"] = RoomJson(room);
+  return Response::Json(status, body);
+}
+
+// GET /api/rooms
+// A logged-in user. 200 {"rooms": [room...]} by name, [] when none exist.
+// 401 not_logged_in.
+Response HandleListRooms(Context& ctx) {
+  Json::Value body(Json::objectValue);
+  body["rooms"] = Json::Value(Json::arrayValue);
+  for (const Room& room : ListLiveRooms(ctx.db)) body["rooms"].append(RoomJson(room));
+  return Response::Json(200, body);
+}
+
+// POST /api/rooms {"name"}
+// A logged-in user, who becomes the owner. 201 {"room"}.
+// 400 invalid_room_name (1-64 characters after trimming, no control
+// characters); 409 room_name_taken (among live rooms, case-insensitive); 401.
+Response HandleCreateRoom(Context& ctx) {
+  std::string raw;
+  std::optional<std::string> name;
+  if (GetString(ctx.req.json, "name", &raw)) name = NormalizeRoomName(raw);
+  if (!name) {
+    return Response::Error(Err(400, "invalid_room_name",
+                               "Room names are 1 to 64 characters, without control characters."));
+  }
+  Transaction tx(ctx.db);
+  auto taken = ctx.db.Prepare("SELECT 1 FROM rooms WHERE name_key = ?1 AND deleted_at IS NULL");
+  if (taken.Bind(1, FoldCase(*name)).Step()) {
+    return Response::Error(Err(409, "room_name_taken", "A room with that name exists."));
+  }
+  ctx.db
+      .Prepare("INSERT INTO rooms (name, name_key, owner_id, created_at) VALUES (?1, ?2, ?3, ?4)")
+      .Bind(1, *name)
+      .Bind(2, FoldCase(*name))
+      .Bind(3, ctx.user().id)
+      .Bind(4, NowMs())
+      .Run();
+  std::optional<Room> room = FindRoom(ctx.db, ctx.db.LastInsertId());
+  tx.Commit();
+  return RoomReply(201, *room);
+}
+
+// GET /api/rooms/{id}
+// A logged-in user. 200 {"room"}. 404 room_not_found; 410 room_deleted; 401.
+Response HandleGetRoom(Context& ctx) {
+  Result<Room> room = FindLiveRoom(ctx.db, ctx.req.id);
+  if (!room.ok()) return Response::Error(room.error());
+  return RoomReply(200, room.value());
+}
+
+// DELETE /api/rooms/{id}
+// The room's owner. Deletes the room and its messages; members still inside
+// get 410 room_deleted on their next poll or post. The name is free again.
+// 204. 403 not_owner; 404 room_not_found (also when already deleted); 401.
+Response HandleDeleteRoom(Context& ctx) {
+  Transaction tx(ctx.db);
+  std::optional<Room> room = FindRoom(ctx.db, ctx.req.id);
+  if (!room || room->deleted) {
+    return Response::Error(Err(404, "room_not_found", "There is no such room."));
+  }
+  if (room->owner_id != ctx.user().id) {
+    return Response::Error(Err(403, "not_owner", "Only the room's owner can delete it."));
+  }
+  int64_t id = ctx.req.id;
+  ctx.db.Prepare("UPDATE rooms SET deleted_at = ?2 WHERE id = ?1").Bind(1, id).Bind(2, NowMs()).Run();
+  ctx.db.Prepare("DELETE FROM messages WHERE room_id = ?1").Bind(1, id).Run();
+  ctx.db.Prepare("UPDATE users SET room_id = NULL WHERE room_id = ?1").Bind(1, id).Run();
+  tx.Commit();
+  return Response::NoContent();
+}
+
+// POST /api/rooms/{id}/join
+// A logged-in user. Enters the room, leaving any other (a poll or post there
+// then answers 409 not_in_room).
+// 200 {"room", "messages": the last 50 ascending, "cursor": the newest id or 0}.
+// 404 room_not_found; 410 room_deleted; 401.
+Response HandleJoinRoom(Context& ctx) {
+  Transaction tx(ctx.db);
+  Result<Room> room = FindLiveRoom(ctx.db, ctx.req.id);
+  if (!room.ok()) return Response::Error(room.error());
+  ctx.db.Prepare("UPDATE users SET room_id = ?2 WHERE id = ?1")
+      .Bind(1, ctx.user().id)
+      .Bind(2, ctx.req.id)
+      .Run();
+  int64_t cursor = 0;
+  Json::Value body(Json::objectValue);
+  body["messages"] = LatestMessages(ctx.db, ctx.req.id, kJoinHistory, &cursor);
+  body["cursor"] = static_cast<Json::Int64>(cursor);
+  body["room"] = RoomJson(*FindRoom(ctx.db, ctx.req.id));  // member_count includes the joiner
+  tx.Commit();
+  return Response::Json(200, body);
+}
+
+// POST /api/rooms/{id}/leave
+// A logged-in user. Leaves the room if the user is in it (idempotent).
+// 204. 404 room_not_found; 401.
+Response HandleLeaveRoom(Context& ctx) {
+  Transaction tx(ctx.db);
+  if (!FindRoom(ctx.db, ctx.req.id)) {
+    return Response::Error(Err(404, "room_not_found", "There is no such room."));
+  }
+  ctx.db.Prepare("UPDATE users SET room_id = NULL WHERE id = ?1 AND room_id = ?2")
+      .Bind(1, ctx.user().id)
+      .Bind(2, ctx.req.id)
+      .Run();
+  tx.Commit();
+  return Response::NoContent();
+}
+
+const std::vector<Route> kRoutes = {
+    {"GET", "/api/rooms", kNeedsSession, HandleListRooms},
+    {"POST", "/api/rooms", kNeedsSession | kNeedsJsonBody, HandleCreateRoom},
+    {"GET", "/api/rooms/{id}", kNeedsSession, HandleGetRoom},
+    {"DELETE", "/api/rooms/{id}", kNeedsSession, HandleDeleteRoom},
+    {"POST", "/api/rooms/{id}/join", kNeedsSession, HandleJoinRoom},
+    {"POST", "/api/rooms/{id}/leave", kNeedsSession, HandleLeaveRoom},
+};
+
+}  // namespace
+}  // namespace chat
+
+int main() { return chat::Serve("rooms", chat::kRoutes); }

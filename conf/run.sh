@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# Runs Chatroom in the foreground: nginx and the FastCGI workers, over one
+# chat.db. `make run` calls it with "all"; the tests start "nginx" and
+# "workers" as two processes so they can stop and restart the workers alone.
+#
+#   conf/run.sh [all|nginx|workers]
+#
+# Environment: PORT (8080), CHAT_DB (./chat.db), CHAT_RUN_DIR (./run: sockets,
+# generated nginx.conf, pid and temp files), CHAT_WORKERS (2 per program),
+# CHAT_AUTH_RATE / CHAT_AUTH_BURST (login+register limit per address,
+# 10r/s and 20), and the CHAT_* settings the programs read (README).
+# SIGINT/SIGTERM stop every process this script started.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+MODE=${1:-all}
+PORT=${PORT:-8080}
+CHAT_DB=$(realpath -m "${CHAT_DB:-$ROOT/chat.db}")
+RUN_DIR=$(realpath -m "${CHAT_RUN_DIR:-$ROOT/run}")
+WORKERS=${CHAT_WORKERS:-2}
+BIN=${CHAT_BIN:-$ROOT/build/bin}
+export CHAT_DB
+
+children=()
+
+stop_all() {
+  trap - INT TERM EXIT
+  if ((${#children[@]})); then
+    kill -TERM "${children[@]}" 2>/dev/null || true
+    wait "${children[@]}" 2>/dev/null || true
+  fi
+}
+trap 'stop_all; exit 0' INT TERM
+trap stop_all EXIT
+
+init_db() {
+  if [ ! -s "$CHAT_DB" ]; then
+    echo "run: creating $CHAT_DB from sql/schema.sql" >&2
+    mkdir -p "$(dirname "$CHAT_DB")"
+    sqlite3 "$CHAT_DB" < "$ROOT/sql/schema.sql" >/dev/null
+  fi
+}
+
+start_workers() {
+  for program in auth rooms post poll; do
+    rm -f "$RUN_DIR/$program.sock"
+    # spawn-fcgi binds the socket and becomes multiwatch, which keeps
+    # $WORKERS copies running and restarts any that die.
+    spawn-fcgi -n -s "$RUN_DIR/$program.sock" -M 0600 -- \
+      /usr/bin/multiwatch -f "$WORKERS" -r 1000 -t 500 -- "$BIN/$program" &
+    children+=($!)
+  done
+}
+
+start_nginx() {
+  local user=""
+  [ "$(id -u)" = 0 ] && user="user root root;"  # development only: see README "Deploying"
+  mkdir -p "$RUN_DIR/tmp"
+  sed -e "s|@RUN@|$RUN_DIR|g" -e "s|@PORT@|$PORT|g" -e "s|@HTDOCS@|$ROOT/htdocs|g" \
+    -e "s|@CONF@|$ROOT/conf|g" -e "s|@USER@|$user|g" \
+    -e "s|@AUTH_RATE@|${CHAT_AUTH_RATE:-10r/s}|g" -e "s|@AUTH_BURST@|${CHAT_AUTH_BURST:-20}|g" \
+    "$ROOT/conf/nginx.conf.in" > "$RUN_DIR/nginx.conf"
+  nginx -q -t -p "$RUN_DIR" -c "$RUN_DIR/nginx.conf" -e stderr
+  nginx -p "$RUN_DIR" -c "$RUN_DIR/nginx.conf" -e stderr &
+  children+=($!)
+}
+
+mkdir -p "$RUN_DIR"
+case "$MODE" in
+  all)
+    init_db
+    start_workers
+    start_nginx
+    echo "run: Chatroom on http://127.0.0.1:$PORT/ (database $CHAT_DB); Ctrl-C stops it" >&2
+    ;;
+  workers) init_db; start_workers ;;
+  nginx) start_nginx ;;
+  *) echo "usage: $0 [all|nginx|workers]" >&2; exit 2 ;;
+esac
+
+# If any part exits for good, stop the rest: a half-running chat is worse
+# than a stopped one.
+set +e
+wait -n
+status=$?
+echo "run: a process exited (status $status); stopping" >&2
+exit "$status"
