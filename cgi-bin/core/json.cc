@@ -18,6 +18,27 @@ const Json::CharReaderBuilder& ReaderBuilder() {
   return builder;
 }
 
+// jsoncpp skips comments inside objects even in strict mode; JSON has no
+// '/' outside strings, so one pass finds them.
+bool HasComment(const std::string& body) {
+  bool in_string = false;
+  for (size_t i = 0; i < body.size(); ++i) {
+    char c = body[i];
+    if (in_string) {
+      if (c == '\\') {
+        ++i;
+      } else if (c == '"') {
+        in_string = false;
+      }
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '/') {
+      return true;
+    }
+  }
+  return false;
+}
+
 }  // namespace
 
 Result<Json::Value> ParseObject(const std::string& body) {
@@ -25,6 +46,7 @@ Result<Json::Value> ParseObject(const std::string& body) {
   Json::Value root;
   std::string errors;
   bool ok = false;
+  if (HasComment(body)) return Err(400, "invalid_json", "The request body must be a JSON object.");
   try {
     ok = reader->parse(body.data(), body.data() + body.size(), &root, &errors);
   } catch (const std::exception&) {  // jsoncpp throws on its stack limit

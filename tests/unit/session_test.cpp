@@ -1,0 +1,104 @@
+// Cookie signing and verification (core/session.h): only the exact cookie
+// the server signed is accepted; anything else is refused without a database.
+#include "core/session.h"
+
+#include <gtest/gtest.h>
+#include <sodium.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <string>
+#include <sys/stat.h>
+
+namespace chat {
+namespace {
+
+class SessionTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_GE(sodium_init(), 0);
+    randombytes_buf(key_.data(), key_.size());
+    randombytes_buf(token_.data(), token_.size());
+  }
+  SessionKey key_{};
+  Token token_{};
+};
+
+TEST_F(SessionTest, SignedTokenVerifies) {
+  std::string cookie = SignToken(token_, key_);
+  std::optional<Token> got = VerifyCookie(cookie, key_);
+  ASSERT_TRUE(got);
+  EXPECT_EQ(*got, token_);
+}
+
+TEST_F(SessionTest, TamperedCookiesAreRefused) {
+  std::string good = SignToken(token_, key_);
+  SessionKey other{};
+  randombytes_buf(other.data(), other.size());
+  std::string resigned = SignToken(token_, other);  // right token, wrong key
+
+  std::string flipped_mac = good;
+  flipped_mac.back() = flipped_mac.back() == 'A' ? 'B' : 'A';
+  std::string flipped_token = good;
+  flipped_token[0] = flipped_token[0] == 'A' ? 'B' : 'A';
+
+  std::vector<std::string> bad = {
+      "",
+      ".",
+      good.substr(0, good.size() - 1),  // truncated
+      good + "A",                       // extended
+      good.substr(0, 22),               // token only
+      flipped_mac,
+      flipped_token,
+      resigned,
+      std::string(good.size(), 'A'),
+      good.substr(0, 22) + "!" + good.substr(23),
+      std::string(good).replace(22, 1, "A"),
+      good.substr(0, 21) + "=" + good.substr(22),
+  };
+  for (const std::string& c : bad) EXPECT_FALSE(VerifyCookie(c, key_)) << c;
+  EXPECT_TRUE(VerifyCookie(resigned, other));
+}
+
+TEST_F(SessionTest, NonCanonicalBase64IsRefused) {
+  std::string good = SignToken(token_, key_);
+  // The last character of a 16-byte base64url token carries 2 unused bits;
+  // changing them spells the same bytes differently.
+  std::string alt = good;
+  const std::string alphabet =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  size_t idx = alphabet.find(alt[21]);
+  alt[21] = alphabet[(idx & ~3u) | ((idx + 1) & 3u)];
+  EXPECT_FALSE(VerifyCookie(alt, key_));
+}
+
+TEST_F(SessionTest, CookieHeadersCarryTheSecurityAttributes) {
+  std::string h = SessionCookieHeader("v", 3600 * 1000, false);
+  EXPECT_NE(h.find("chat_session=v;"), std::string::npos);
+  EXPECT_NE(h.find("HttpOnly"), std::string::npos);
+  EXPECT_NE(h.find("SameSite=Lax"), std::string::npos);
+  EXPECT_NE(h.find("Path=/"), std::string::npos);
+  EXPECT_EQ(h.find("Secure"), std::string::npos);
+  EXPECT_NE(SessionCookieHeader("v", 1000, true).find("; Secure"), std::string::npos);
+  EXPECT_NE(ClearCookieHeader(false).find("Max-Age=0"), std::string::npos);
+}
+
+TEST_F(SessionTest, KeyFileIsMadeOnceWithMode0600) {
+  char dir[] = "/tmp/chat-key-XXXXXX";
+  ASSERT_NE(mkdtemp(dir), nullptr);
+  std::string path = std::string(dir) + "/chat.db.secret";
+  Result<SessionKey> first = LoadOrCreateKey(path);
+  ASSERT_TRUE(first.ok());
+  struct stat st {};
+  ASSERT_EQ(stat(path.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  EXPECT_EQ(st.st_size, 32);
+  Result<SessionKey> second = LoadOrCreateKey(path);
+  ASSERT_TRUE(second.ok());
+  EXPECT_EQ(first.value(), second.value());
+  unlink(path.c_str());
+  rmdir(dir);
+}
+
+}  // namespace
+}  // namespace chat
