@@ -41,14 +41,26 @@ export async function waitFor(check, ms = 10000, what = 'condition') {
 }
 
 // Stops a process group started with detached: true, and waits for it.
+// SIGTERM goes to run.sh alone, which stops what it started in order
+// (signalling the whole group at once makes multiwatch respawn workers that
+// die before it has seen its own SIGTERM, and the group then lingers until
+// the SIGKILL). Whatever is left of the group afterwards is killed.
 function stopGroup(child) {
-  if (!child || child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  const killGroup = () => {
+    try { process.kill(-child.pid, 'SIGKILL'); } catch { /* gone */ }
+  };
+  if (!child || child.exitCode !== null || child.signalCode !== null) {
+    if (child) killGroup();
+    return Promise.resolve();
+  }
   return new Promise((resolve) => {
-    const timer = setTimeout(() => {
-      try { process.kill(-child.pid, 'SIGKILL'); } catch { /* gone */ }
-    }, 5000);
-    child.once('exit', () => { clearTimeout(timer); resolve(); });
-    try { process.kill(-child.pid, 'SIGTERM'); } catch { clearTimeout(timer); resolve(); }
+    const timer = setTimeout(killGroup, 5000);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      killGroup();
+      resolve();
+    });
+    try { process.kill(child.pid, 'SIGTERM'); } catch { clearTimeout(timer); killGroup(); resolve(); }
   });
 }
 
