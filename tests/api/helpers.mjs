@@ -1,0 +1,93 @@
+// Shared pieces of the API tests: the error-shape assertion every test uses,
+// row counts read straight from the stack's chat.db with the sqlite3 CLI
+// (to prove a refused request changed nothing), users made in parallel
+// (scrypt makes each one cost a quarter second), and the poll loop a
+// browser runs (after=cursor until nothing is left).
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { Client } from '../lib/client.mjs';
+
+export const PASSWORD = 'correct horse battery';
+
+// Asserts `res` is the API's one error shape with this status and code.
+export function assertError(res, status, code, what = '') {
+  const where = `${what ? what + ': ' : ''}${res.status} ${res.text.slice(0, 300)}`;
+  assert.equal(res.status, status, where);
+  assert.ok(res.body && typeof res.body === 'object' && res.body.error, `no error object: ${where}`);
+  assert.equal(res.body.error.code, code, where);
+  assert.equal(typeof res.body.error.message, 'string', where);
+  assert.ok(res.body.error.message.length > 0, where);
+  assert.match(res.headers.get('content-type') ?? '', /^application\/json/, where);
+}
+
+// Runs one SQL statement on the database file and returns its output, trimmed.
+export function sql(db, query) {
+  return execFileSync('sqlite3', ['-cmd', '.timeout 5000', db, query], { encoding: 'utf8' }).trim();
+}
+
+// Number of rows in `table` (optionally WHERE `where`).
+export function count(db, table, where = '') {
+  return Number(sql(db, `SELECT count(*) FROM ${table}${where ? ' WHERE ' + where : ''}`));
+}
+
+// Registers one logged-in Client per name, all at once.
+export async function users(base, names) {
+  return Promise.all(names.map(async (name) => {
+    const c = new Client(base);
+    await c.register(name, PASSWORD);
+    return c;
+  }));
+}
+
+// A name nobody used yet in this process (room names, usernames).
+let serial = 0;
+export function unique(prefix = 'x') {
+  serial += 1;
+  return `${prefix}${process.pid % 10000}_${serial}`;
+}
+
+// Creates a room as `owner` and returns it.
+export async function createRoom(owner, name = unique('room')) {
+  const r = await owner.post('/api/rooms', { name });
+  assert.equal(r.status, 201, r.text);
+  return r.body.room;
+}
+
+// Joins the room; returns the join reply's body.
+export async function join(client, roomId) {
+  const r = await client.post(`/api/rooms/${roomId}/join`);
+  assert.equal(r.status, 200, r.text);
+  return r.body;
+}
+
+// Posts one message; returns it.
+export async function say(client, roomId, text, extra = {}) {
+  const r = await client.post(`/api/rooms/${roomId}/messages`, { text, ...extra });
+  assert.equal(r.status, 201, r.text);
+  return r.body.message;
+}
+
+// Polls after=cursor until a poll brings nothing new; returns
+// {messages, cursor} with every message seen, in the order received.
+export async function drain(client, roomId, cursor = 0) {
+  const messages = [];
+  for (;;) {
+    const r = await client.get(`/api/rooms/${roomId}/messages?after=${cursor}`);
+    assert.equal(r.status, 200, r.text);
+    messages.push(...r.body.messages);
+    if (r.body.messages.length === 0) {
+      assert.equal(r.body.cursor, cursor, 'an empty poll keeps the cursor');
+      return { messages, cursor };
+    }
+    cursor = r.body.cursor;
+  }
+}
+
+// Asserts ids strictly ascending.
+export function assertAscending(messages, what = 'ids ascending') {
+  for (let i = 1; i < messages.length; i += 1) {
+    assert.ok(messages[i].id > messages[i - 1].id, `${what}: ${messages[i - 1].id} then ${messages[i].id}`);
+  }
+}
+
+export const RFC3339_MS = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
