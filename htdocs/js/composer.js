@@ -5,7 +5,10 @@
    client_id (a random UUID) that is reused for every retry of the same
    text, so a send whose reply was lost is never stored twice. When the
    server cannot be reached the send is retried with backoff and jitter;
-   editing the text cancels that retry (the next Send is a new message). */
+   editing the text cancels that retry (the next Send is a new message).
+   A fast typist may go on typing and press Enter while a send is on its
+   way: what was sent is taken off the front of the box and the rest is
+   sent next. */
 
 import { Backoff } from './backoff.js';
 import { plainWords } from './errors.js';
@@ -36,6 +39,7 @@ export class Composer {
     Object.assign(this, options);
     this.pending = null; // {text, clientId} of the message being sent or retried
     this.sending = false;
+    this.queued = false; // Enter was pressed while a send was on its way
     this.retryTimer = null;
     this.backoff = new Backoff({ base: 1000, max: 10000 });
     this.form.addEventListener('submit', (event) => {
@@ -88,7 +92,11 @@ export class Composer {
 
   /** Sends what is in the box (or retries the pending send of it). */
   async submit() {
-    if (this.sending || this.textarea.disabled) return;
+    if (this.textarea.disabled) return;
+    if (this.sending) {
+      this.queued = true;
+      return;
+    }
     const raw = this.textarea.value;
     const text = raw.trim();
     if (!text) return;
@@ -100,21 +108,26 @@ export class Composer {
     if (!this.pending || this.pending.text !== raw) this.pending = { text: raw, clientId: newClientId() };
     const { clientId } = this.pending;
     this.sending = true;
-    this.button.disabled = true;
+    let ok = false;
     try {
       const message = await this.send(text, clientId);
       this.sent(raw, message);
+      ok = true;
     } catch (error) {
       this.failed(error);
     } finally {
       this.sending = false;
-      if (!this.textarea.disabled) this.button.disabled = false;
     }
+    const again = this.queued;
+    this.queued = false;
+    if (ok && again && this.textarea.value.trim()) this.submit();
   }
 
   sent(raw, message) {
     this.pending = null;
-    if (this.textarea.value === raw) this.textarea.value = '';
+    const now = this.textarea.value;
+    // Take what was sent off the front; keep anything typed meanwhile.
+    if (now.startsWith(raw)) this.textarea.value = now.slice(raw.length).replace(/^\s+/, '');
     this.onInput();
     this.setStatus('');
     if (this.backoff.failing) this.onHealth(true);

@@ -16,8 +16,8 @@ export class ConnectionBanner {
 
   /** ok=false: show "Reconnecting…"; ok=true after that: "Back online". */
   report(ok) {
-    clearTimeout(this.timer);
     if (!ok) {
+      clearTimeout(this.timer);
       this.down = true;
       this.banner.classList.remove('banner-ok');
       this.banner.classList.add('banner-warn');

@@ -27,9 +27,15 @@ export class MessageList {
     this.myId = null;
     this.byId = new Map();
     this.ids = [];
+    this.stuck = true; // the reader is at the bottom and should stay there
     scroller.addEventListener('scroll', () => {
-      if (this.atBottom()) this.marker.hidden = true;
+      this.stuck = this.atBottom();
+      if (this.stuck) this.marker.hidden = true;
     }, { passive: true });
+    // A narrower window or an on-screen keyboard must not unstick the view.
+    new ResizeObserver(() => {
+      if (this.stuck) this.scroller.scrollTop = this.scroller.scrollHeight;
+    }).observe(scroller);
     marker.addEventListener('click', () => {
       this.scrollToBottom();
       this.scroller.focus({ preventScroll: true });
@@ -48,6 +54,7 @@ export class MessageList {
 
   scrollToBottom() {
     this.scroller.scrollTop = this.scroller.scrollHeight;
+    this.stuck = true;
     this.marker.hidden = true;
   }
 
@@ -57,7 +64,7 @@ export class MessageList {
    * (our own message: always scroll to it), 'older' (keep the view still).
    */
   add(messages, how) {
-    const wasAtBottom = this.atBottom();
+    const wasAtBottom = this.stuck || this.atBottom();
     const oldHeight = this.scroller.scrollHeight;
     const oldTop = this.scroller.scrollTop;
     const newestBefore = this.newestId;

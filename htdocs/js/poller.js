@@ -67,7 +67,7 @@ export class Poller {
       if (this.backoff.failing) this.onHealth(true, 0);
       this.backoff.reset();
       if (messages.length) this.onMessages(messages);
-      if (messages.length >= PAGE_CAP) delay = 0;
+      if (reply.more === true || messages.length >= PAGE_CAP) delay = 0;
     } catch (error) {
       if (this.stopped) return;
       if (error.transient) {
