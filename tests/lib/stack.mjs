@@ -1,9 +1,11 @@
 // Starts the real stack for a test file: nginx and the FastCGI workers
-// (conf/run.sh "nginx" and "workers", as two process groups so a test can
-// stop and restart the workers alone) over a fresh chat.db in a temp folder,
-// on a free loopback port. Nothing is mocked.
+// (conf/run.sh "nginx" and "workers", as two launches so a test can stop and
+// restart the workers alone) over a fresh chat.db in a temp folder, on a free
+// loopback port. Nothing is mocked. Stopping finds every process of the
+// stack by a marker in its environment, so nothing outlives a test file
+// whatever process groups or sessions run.sh puts its children in.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, openSync } from 'node:fs';
+import { mkdtempSync, rmSync, openSync, readdirSync, readFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { createServer } from 'node:net';
@@ -40,28 +42,92 @@ export async function waitFor(check, ms = 10000, what = 'condition') {
   }
 }
 
-// Stops a process group started with detached: true, and waits for it.
-// SIGTERM goes to run.sh alone, which stops what it started in order
-// (signalling the whole group at once makes multiwatch respawn workers that
-// die before it has seen its own SIGTERM, and the group then lingers until
-// the SIGKILL). Whatever is left of the group afterwards is killed.
-function stopGroup(child) {
-  const killGroup = () => {
-    try { process.kill(-child.pid, 'SIGKILL'); } catch { /* gone */ }
-  };
-  if (!child || child.exitCode !== null || child.signalCode !== null) {
-    if (child) killGroup();
-    return Promise.resolve();
+// Live processes whose environment holds `marker` (a KEY=value line).
+function pidsWithEnv(marker) {
+  const found = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name) || Number(name) === process.pid) continue;
+    try {
+      if (readFileSync(`/proc/${name}/environ`, 'latin1').split('\0').includes(marker)) found.push(Number(name));
+    } catch {
+      // gone already
+    }
   }
+  return found;
+}
+
+// The fields of /proc/<pid>/stat after the command name (state first), or
+// null when the process is gone.
+function statOf(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  } catch {
+    return null;
+  }
+}
+
+// Running (neither gone nor a zombie waiting to be reaped).
+function alive(pid) {
+  const stat = statOf(pid);
+  return stat !== null && stat[0] !== 'Z';
+}
+
+// Live children of `pid`.
+function childrenOf(pid) {
+  const found = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    const stat = statOf(name);
+    if (stat && stat[0] !== 'Z' && Number(stat[1]) === pid) found.push(Number(name));
+  }
+  return found;
+}
+
+function exited(child) {
+  return child.exitCode !== null || child.signalCode !== null;
+}
+
+function exitOf(child, ms) {
+  if (exited(child)) return Promise.resolve(true);
   return new Promise((resolve) => {
-    const timer = setTimeout(killGroup, 5000);
-    child.once('exit', () => {
-      clearTimeout(timer);
-      killGroup();
-      resolve();
-    });
-    try { process.kill(child.pid, 'SIGTERM'); } catch { clearTimeout(timer); killGroup(); resolve(); }
+    const timer = setTimeout(() => resolve(false), ms);
+    child.once('exit', () => { clearTimeout(timer); resolve(true); });
   });
+}
+
+// Stops one run.sh (started with detached: true) and everything it started.
+// SIGTERM goes to run.sh alone, which stops its children in order
+// (signalling a whole group at once makes multiwatch respawn workers that die
+// before it has seen its own SIGTERM). Whatever is still alive after that, or
+// after 300 ms, is killed: every process carrying this launch's marker in its
+// environment (run.sh, spawn-fcgi/multiwatch, the workers, wherever run.sh
+// put them), plus `extra()` (nginx, which overwrites its environment).
+async function stopRun(child, marker, extra = () => []) {
+  if (!exited(child)) {
+    try { process.kill(child.pid, 'SIGTERM'); } catch { /* gone */ }
+    await exitOf(child, 300);
+  }
+  for (let round = 0; round < 50; round += 1) {
+    const pids = [...new Set([...pidsWithEnv(marker), ...extra()])].filter(alive);
+    if (pids.length === 0) break;
+    for (const pid of pids) {
+      try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
+    }
+    await sleep(20);
+  }
+  try { process.kill(-child.pid, 'SIGKILL'); } catch { /* gone */ }
+  await exitOf(child, 5000);
+}
+
+// nginx's master (from its pid file) and its workers.
+function nginxPids(runDir) {
+  try {
+    const master = Number(readFileSync(join(runDir, 'nginx.pid'), 'utf8').trim());
+    return master > 1 && alive(master) ? [master, ...childrenOf(master)] : [];
+  } catch {
+    return [];
+  }
 }
 
 /**
@@ -82,16 +148,22 @@ export async function startStack({ env = {} } = {}) {
     CHAT_AUTH_BURST: '100',
     ...env,
   };
+  const runDir = fullEnv.CHAT_RUN_DIR;
   const out = openSync(log, 'a');
-  const launch = (mode) =>
-    spawn('bash', [RUN, mode], { env: fullEnv, stdio: ['ignore', out, out], detached: true });
+  // Each launch carries a marker in its environment, inherited by everything
+  // it starts, so stop() can find every process of this stack and no other.
+  const marker = (mode) => `CHAT_TEST_STACK=${dir}/${mode}`;
+  const launch = (mode) => spawn('bash', [RUN, mode], {
+    env: { ...fullEnv, CHAT_TEST_STACK: `${dir}/${mode}` },
+    stdio: ['ignore', out, out],
+    detached: true,
+  });
   const base = `http://127.0.0.1:${port}`;
   let workers = launch('workers');
   // The workers create the database; wait for their sockets before nginx starts.
-  await waitFor(async () => {
-    const { existsSync } = await import('node:fs');
-    return ['auth', 'rooms', 'post', 'poll'].every((p) => existsSync(join(dir, 'run', `${p}.sock`)));
-  }, 10000, 'worker sockets');
+  await waitFor(
+    () => ['auth', 'rooms', 'post', 'poll'].every((p) => existsSync(join(runDir, `${p}.sock`))),
+    10000, 'worker sockets');
   const nginx = launch('nginx');
   const ready = async () => (await fetch(`${base}/api/me`)).status === 401;
   await waitFor(ready, 10000, `stack on ${base} (log: ${log})`);
@@ -102,14 +174,17 @@ export async function startStack({ env = {} } = {}) {
     db,
     log,
     async stopWorkers() {
-      await stopGroup(workers);
+      await stopRun(workers, marker('workers'));
     },
     async startWorkers() {
       workers = launch('workers');
       await waitFor(ready, 10000, 'workers after restart');
     },
     async stop() {
-      await Promise.all([stopGroup(workers), stopGroup(nginx)]);
+      await Promise.all([
+        stopRun(workers, marker('workers')),
+        stopRun(nginx, marker('nginx'), () => nginxPids(runDir)),
+      ]);
       if (!process.env.KEEP_TEST_DIRS) rmSync(dir, { recursive: true, force: true });
     },
   };
