@@ -46,7 +46,11 @@ Result<Json::Value> ParseObject(const std::string& body) {
   Json::Value root;
   std::string errors;
   bool ok = false;
-  if (HasComment(body)) return Err(400, "invalid_json", "The request body must be a JSON object.");
+  // jsoncpp also stops reading at a NUL byte, so "{...}\0trailing junk" would
+  // pass; JSON text never holds a raw NUL (inside strings it is \u0000).
+  if (HasComment(body) || body.find('\0') != std::string::npos) {
+    return Err(400, "invalid_json", "The request body must be a JSON object.");
+  }
   try {
     ok = reader->parse(body.data(), body.data() + body.size(), &root, &errors);
   } catch (const std::exception&) {  // jsoncpp throws on its stack limit
