@@ -60,6 +60,7 @@ function end(error) {
   composer.disable();
   banner.hide();
   byId('load-older').disabled = true;
+  byId('leave').disabled = true;
   if (error.status === 401) {
     go(`/?next=${encodeURIComponent(window.location.pathname)}`);
     return;

@@ -12,7 +12,9 @@ import { RoomList } from './room-list.js';
 
 const REFRESH_MS = 4000;
 
-const state = { me: null, currentRoomId: null, timer: null, loading: false };
+const state = {
+  me: null, currentRoomId: null, timer: null, loading: false, again: false, seq: 0, freshFrom: 0,
+};
 const list = new RoomList(byId('rooms'), deleteRoom);
 
 function handleAuth(error) {
@@ -50,18 +52,34 @@ function showListError(error) {
   box.textContent = error ? `Could not refresh the rooms. ${plainWords(error)}` : '';
 }
 
+/**
+ * Loads who is signed in and the rooms, and shows them. A refresh asked
+ * for while one is on its way runs right after it; a reply that started
+ * before a change this page made (a delete) is dropped, so a deleted room
+ * never flickers back.
+ */
 async function refresh() {
-  if (state.loading) return;
+  if (state.loading) {
+    state.again = true;
+    return;
+  }
   state.loading = true;
+  const seq = ++state.seq;
   try {
     const [me, rooms] = await Promise.all([api.me(), api.rooms()]);
-    showMe(me.user, me.room);
-    showRooms(Array.isArray(rooms.rooms) ? rooms.rooms : []);
-    showListError(null);
+    if (seq >= state.freshFrom) {
+      showMe(me.user, me.room);
+      showRooms(Array.isArray(rooms.rooms) ? rooms.rooms : []);
+      showListError(null);
+    }
   } catch (error) {
     if (!handleAuth(error)) showListError(error);
   } finally {
     state.loading = false;
+  }
+  if (state.again) {
+    state.again = false;
+    await refresh();
   }
 }
 
@@ -81,6 +99,7 @@ async function deleteRoom(room) {
     if (handleAuth(error)) return;
     throw error;
   }
+  state.freshFrom = state.seq + 1;
   const flash = byId('flash');
   flash.textContent = `Deleted “${room.name}”.`;
   flash.hidden = false;
