@@ -1,0 +1,112 @@
+// The workers going away and coming back: while they are down, /api answers
+// JSON 502/503 with Retry-After (from nginx) and the pages are still served;
+// once they are back, sessions, cursors and every acknowledged message are
+// intact, and a send retried with its client_id is stored once. A single
+// worker that dies is replaced by multiwatch without the API noticing.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { startStack } from '../lib/stack.mjs';
+import { count, createRoom, drain, join, say, users } from './helpers.mjs';
+
+let stack;
+let una;
+let vic;
+let room;
+let vicCursor;
+const acked = [];
+
+before(async () => {
+  stack = await startStack({ env: { CHAT_POST_BURST: '1000' } });
+  [una, vic] = await users(stack.base, ['una', 'vic']);
+  room = await createRoom(una, 'Outage');
+  await join(una, room.id);
+  vicCursor = (await join(vic, room.id)).cursor;
+});
+after(() => stack?.stop());
+
+const path = () => `/api/rooms/${room.id}/messages`;
+
+test('with the workers stopped, /api answers JSON 502/503 with Retry-After and security headers; pages are still served', async () => {
+  for (let i = 0; i < 5; i += 1) acked.push(await say(una, room.id, `before the outage ${i}`));
+  await stack.stopWorkers();
+  const requests = [
+    ['GET /api/me', () => una.get('/api/me')],
+    ['poll', () => vic.get(`${path()}?after=${vicCursor}`)],
+    ['post', () => una.post(path(), { text: 'during the outage', client_id: 'outage-1' })],
+    ['login', () => una.post('/api/login', { username: 'una', password: 'whatever' })],
+    ['rooms', () => una.get('/api/rooms')],
+  ];
+  for (const [what, send] of requests) {
+    const r = await send();
+    assert.ok(r.status === 502 || r.status === 503, `${what}: ${r.status} ${r.text}`);
+    assert.match(r.headers.get('content-type') ?? '', /^application\/json/, what);
+    assert.equal(typeof r.body?.error?.code, 'string', `${what}: ${r.text}`);
+    assert.equal(typeof r.body?.error?.message, 'string', what);
+    assert.ok(Number(r.headers.get('retry-after')) >= 1, `${what}: Retry-After ${r.headers.get('retry-after')}`);
+    assert.equal(r.headers.get('cache-control'), 'no-store', what);
+    assert.match(r.headers.get('content-security-policy') ?? '', /frame-ancestors 'none'/, what);
+    assert.equal(r.headers.get('x-content-type-options'), 'nosniff', what);
+  }
+  const page = await fetch(`${stack.base}/rooms/${room.id}`);
+  assert.equal(page.status, 200, 'the room page itself is static');
+  assert.match(page.headers.get('content-type'), /^text\/html/);
+});
+
+test('after the workers restart, the session, the cursor and every acknowledged message are intact; the retried send is stored once', async () => {
+  await stack.startWorkers();
+  const me = await una.get('/api/me');
+  assert.equal(me.status, 200, 'the cookie from before the outage still works');
+  assert.equal(me.body.room.id, room.id, 'and the user is still in the room');
+  assert.equal(count(stack.db, 'messages', "client_id = 'outage-1'"), 0, 'the send during the outage was not stored');
+  const retry = await una.post(path(), { text: 'during the outage', client_id: 'outage-1' });
+  assert.equal(retry.status, 201, retry.text);
+  acked.push(retry.body.message);
+  const again = await una.post(path(), { text: 'during the outage', client_id: 'outage-1' });
+  assert.equal(again.status, 200, 'a second retry finds the stored message');
+  acked.push(await say(vic, room.id, 'after the outage'));
+  const { messages } = await drain(vic, room.id, vicCursor);
+  assert.deepEqual(messages, acked, "vic's poll resumes from his cursor with every message exactly once");
+});
+
+// Pids of this stack's running workers of one program.
+function workerPids(program) {
+  const marker = `CHAT_TEST_STACK=${stack.dir}/workers`;
+  const pids = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const cmd = readFileSync(`/proc/${name}/cmdline`, 'latin1').split('\0');
+      const env = readFileSync(`/proc/${name}/environ`, 'latin1').split('\0');
+      if (cmd[0].endsWith(`/bin/${program}`) && env.includes(marker)) pids.push(Number(name));
+    } catch {
+      // gone
+    }
+  }
+  return pids;
+}
+
+test('a worker that dies is replaced, and the API keeps answering', async () => {
+  const before = workerPids('post');
+  assert.ok(before.length >= 1, 'post workers found');
+  for (const pid of before) process.kill(pid, 'SIGKILL');
+  // Until multiwatch restarts them (about a second), posts may get 502; a
+  // client that retries with its client_id gets every message stored once.
+  const sent = [];
+  for (let i = 0; i < 3; i += 1) {
+    const body = { text: `after the crash ${i}`, client_id: `crash-${i}` };
+    const deadline = Date.now() + 10000;
+    let r;
+    do {
+      r = await una.post(path(), body);
+      if (r.status >= 500) await new Promise((res) => setTimeout(res, 100));
+    } while (r.status >= 500 && Date.now() < deadline);
+    assert.equal(r.status, 201, r.text);
+    sent.push(r.body.message);
+  }
+  const after = workerPids('post');
+  assert.ok(after.length >= 1 && after.every((p) => !before.includes(p)), `new workers ${after} replace ${before}`);
+  assert.equal(count(stack.db, 'messages', "client_id LIKE 'crash-%'"), 3);
+  const { messages } = await drain(una, room.id, acked.at(-1).id);
+  assert.deepEqual(messages, sent);
+});
