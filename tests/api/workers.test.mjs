@@ -2,10 +2,13 @@
 // JSON 502/503 with Retry-After (from nginx) and the pages are still served;
 // once they are back, sessions, cursors and every acknowledged message are
 // intact, and a send retried with its client_id is stored once. A single
-// worker that dies is replaced by multiwatch without the API noticing.
+// worker that dies is replaced by multiwatch without the API noticing. A
+// database held locked past the busy timeout answers 503 busy with
+// Retry-After while reads go on (WAL).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
 import { startStack } from '../lib/stack.mjs';
 import { count, createRoom, drain, join, say, users } from './helpers.mjs';
 
@@ -17,7 +20,7 @@ let vicCursor;
 const acked = [];
 
 before(async () => {
-  stack = await startStack({ env: { CHAT_POST_BURST: '1000' } });
+  stack = await startStack({ env: { CHAT_POST_BURST: '1000', CHAT_BUSY_TIMEOUT_MS: '300' } });
   [una, vic] = await users(stack.base, ['una', 'vic']);
   room = await createRoom(una, 'Outage');
   await join(una, room.id);
@@ -109,4 +112,29 @@ test('a worker that dies is replaced, and the API keeps answering', async () => 
   assert.equal(count(stack.db, 'messages', "client_id LIKE 'crash-%'"), 3);
   const { messages } = await drain(una, room.id, acked.at(-1).id);
   assert.deepEqual(messages, sent);
+});
+
+test('a database held locked past the busy timeout answers 503 busy with Retry-After; reads go on; writes resume after', async () => {
+  // Another process takes SQLite's write lock and keeps it.
+  const holder = spawn('sqlite3', [stack.db], { stdio: ['pipe', 'pipe', 'inherit'] });
+  try {
+    holder.stdin.write("BEGIN IMMEDIATE; INSERT INTO post_buckets (user_id, tokens, updated_at) VALUES (999999, 0, 0); SELECT 'locked';\n");
+    await new Promise((resolve, reject) => {
+      holder.stdout.on('data', (d) => { if (String(d).includes('locked')) resolve(); });
+      holder.once('exit', () => reject(new Error('sqlite3 exited before taking the lock')));
+    });
+    const before = count(stack.db, 'messages');
+    const r = await una.post(path(), { text: 'while locked', client_id: 'locked-1' });
+    assert.equal(r.status, 503, r.text);
+    assert.equal(r.body.error.code, 'busy');
+    assert.ok(Number(r.headers.get('retry-after')) >= 1, `Retry-After ${r.headers.get('retry-after')}`);
+    const poll = await vic.get(`${path()}?after=0`);
+    assert.equal(poll.status, 200, 'a reader is not blocked by the writer');
+    assert.equal(count(stack.db, 'messages'), before);
+  } finally {
+    holder.stdin.end('ROLLBACK;\n');
+    await new Promise((resolve) => (holder.exitCode !== null ? resolve() : holder.once('exit', resolve)));
+  }
+  const r = await una.post(path(), { text: 'while locked', client_id: 'locked-1' });
+  assert.equal(r.status, 201, r.text);
 });
