@@ -118,6 +118,17 @@ test('message length is counted in characters: 4000 emoji, 4000 letters, and 400
   assert.equal(count(stack.db, 'messages', `room_id = ${r.id}`), 4);
 });
 
+test('4000 emoji sent as escaped surrogate pairs count as 4000 characters', async () => {
+  const r = await freshRoom();
+  const res = await rawPost(`{"text":"${'\\ud83d\\ude00'.repeat(4000)}"}`, r.id);
+  const body = await res.json();
+  assert.equal(res.status, 201, JSON.stringify(body).slice(0, 200));
+  assert.equal(body.message.text, '😀'.repeat(4000));
+  const over = await rawPost(`{"text":"${'\\ud83d\\ude00'.repeat(4001)}"}`, r.id);
+  assert.equal(over.status, 400);
+  assert.equal((await over.json()).error.code, 'invalid_text');
+});
+
 test('a retried post with the same client_id answers 200 with the first message and stores it once', async () => {
   const r = await freshRoom();
   const clientId = '5b0c9f7e-1a2b-4c3d-8e9f-0123456789ab';

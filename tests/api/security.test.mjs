@@ -224,6 +224,18 @@ test('a same-origin Origin and Sec-Fetch-Site same-origin, same-site or none are
 // Base64url without padding, as the server writes it.
 const b64url = (buf) => Buffer.from(buf).toString('base64url');
 
+test('the API sends no CORS headers, so another site cannot read its answers', async () => {
+  for (const headers of [{ origin: 'http://evil.example' }, { origin: 'http://evil.example', 'access-control-request-method': 'POST' }]) {
+    for (const method of ['GET', 'OPTIONS']) {
+      const res = await fetch(`${stack.base}/api/me`, { method, headers: { ...headers, cookie: sam.cookie } });
+      await res.arrayBuffer();
+      assert.equal(res.headers.get('access-control-allow-origin'), null, `${method} ${JSON.stringify(headers)}`);
+      assert.equal(res.headers.get('access-control-allow-credentials'), null);
+      assert.ok(res.status < 500);
+    }
+  }
+});
+
 test('a forged, truncated, re-signed or bit-flipped session cookie answers 401', async () => {
   const value = sam.cookie.slice('chat_session='.length);
   const [token, mac] = value.split('.');
