@@ -15,6 +15,9 @@ import { plainWords } from './errors.js';
 
 const MAX_CHARS = 4000;
 const COUNT_FROM = 3500;
+const MAX_ROWS = 6;
+// Where CSS cannot size the box to its text, the rows attribute does it.
+const SIZED_BY_CSS = typeof CSS !== 'undefined' && CSS.supports('field-sizing', 'content');
 
 /** crypto.randomUUID where available (secure contexts), else the same from getRandomValues. */
 export function newClientId() {
@@ -40,6 +43,7 @@ export class Composer {
     this.pending = null; // {text, clientId} of the message being sent or retried
     this.sending = false;
     this.queued = false; // Enter was pressed while a send was on its way
+    this.unreachable = false; // the pending send failed for want of a server
     this.retryTimer = null;
     this.backoff = new Backoff({ base: 1000, max: 10000 });
     this.form.addEventListener('submit', (event) => {
@@ -73,6 +77,9 @@ export class Composer {
   }
 
   onInput() {
+    if (!SIZED_BY_CSS) {
+      this.textarea.rows = Math.min(MAX_ROWS, this.textarea.value.split('\n').length);
+    }
     const chars = [...this.textarea.value.trim()].length;
     this.count.textContent = chars >= COUNT_FROM ? `${chars} / ${MAX_CHARS}` : '';
     this.count.classList.toggle('is-over', chars > MAX_CHARS);
@@ -125,6 +132,7 @@ export class Composer {
 
   sent(raw, message) {
     this.pending = null;
+    this.unreachable = false;
     const now = this.textarea.value;
     // Take what was sent off the front; keep anything typed meanwhile.
     if (now.startsWith(raw)) this.textarea.value = now.slice(raw.length).replace(/^\s+/, '');
@@ -136,6 +144,7 @@ export class Composer {
   }
 
   failed(error) {
+    this.unreachable = error.transient;
     if (error.transient) {
       const delay = this.backoff.next();
       this.onHealth(false);
@@ -153,8 +162,9 @@ export class Composer {
     }
   }
 
-  /** Retries a waiting send at once (the connection just came back). */
+  /** Retries a send that waits for the server, at once (the server answered again). */
   retryNow() {
-    if (this.pending && !this.sending && this.textarea.value === this.pending.text) this.submit();
+    if (!this.unreachable || !this.pending || this.sending) return;
+    if (this.textarea.value === this.pending.text) this.submit();
   }
 }

@@ -17,7 +17,7 @@ export class Poller {
    * @param {object} options
    *   fetch(cursor) → Promise<{messages, cursor}>
    *   onMessages(messages)         new messages, in order
-   *   onHealth(ok, delayMs)        false while failing (with the wait), true on recovery
+   *   onHealth(ok, delayMs)        false while failing (with the wait), true after each success
    *   onFatal(error)               any non-transient error; polling stops
    *   interval                     ms between polls
    */
@@ -64,8 +64,8 @@ export class Poller {
       if (this.stopped) return;
       const messages = Array.isArray(reply.messages) ? reply.messages : [];
       if (Number.isSafeInteger(reply.cursor) && reply.cursor > this.cursor) this.cursor = reply.cursor;
-      if (this.backoff.failing) this.onHealth(true, 0);
       this.backoff.reset();
+      this.onHealth(true, 0);
       if (messages.length) this.onMessages(messages);
       if (reply.more === true || messages.length >= PAGE_CAP) delay = 0;
     } catch (error) {

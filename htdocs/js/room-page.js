@@ -188,6 +188,13 @@ async function start() {
   document.addEventListener('visibilitychange', () => {
     if (!document.hidden && state.poller) state.poller.now();
   });
+  // The browser knows before we do when the network comes and goes.
+  window.addEventListener('offline', () => { if (!state.ended) banner.report(false); });
+  window.addEventListener('online', () => {
+    if (state.ended) return;
+    state.poller.now();
+    composer.retryNow();
+  });
   composer.enable();
   composer.focus();
   return undefined;

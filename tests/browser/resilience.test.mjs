@@ -78,6 +78,22 @@ test('the page recovers after the workers are stopped and started again', async 
   noErrors();
 });
 
+test('a browser that drops off the network says so and catches up when it is back', async () => {
+  dave.allowNetworkErrors = true;
+  await dave.context.setOffline(true);
+  try {
+    await banner(dave.page).filter({ hasText: 'Reconnecting' }).waitFor({ timeout: 3000 });
+    await say(carol.page, 'said while dave was offline');
+  } finally {
+    await dave.context.setOffline(false);
+  }
+  await waitForMessage(dave.page, 'said while dave was offline', 10000);
+  await banner(dave.page).waitFor({ state: 'hidden', timeout: 10000 });
+  dave.allowNetworkErrors = false;
+  assert.deepEqual((await texts(dave.page)).slice(-2), ['welcome back', 'said while dave was offline']);
+  noErrors();
+});
+
 test('one room at a time: joining another room in a second tab sends the first tab back', async () => {
   await carol.page.goto('/rooms');
   const sideId = await createRoom(carol.page, 'Side room');
