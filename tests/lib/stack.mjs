@@ -159,14 +159,28 @@ export async function startStack({ env = {} } = {}) {
     detached: true,
   });
   const base = `http://127.0.0.1:${port}`;
-  let workers = launch('workers');
-  // The workers create the database; wait for their sockets before nginx starts.
-  await waitFor(
-    () => ['auth', 'rooms', 'post', 'poll'].every((p) => existsSync(join(runDir, `${p}.sock`))),
-    10000, 'worker sockets');
-  const nginx = launch('nginx');
   const ready = async () => (await fetch(`${base}/api/me`)).status === 401;
-  await waitFor(ready, 10000, `stack on ${base} (log: ${log})`);
+  let workers = launch('workers');
+  let nginx = null;
+  const stopAll = () => Promise.all([
+    stopRun(workers, marker('workers')),
+    nginx && stopRun(nginx, marker('nginx'), () => nginxPids(runDir)),
+  ]);
+  try {
+    // The workers create the database; wait for their sockets before nginx starts.
+    await waitFor(
+      () => ['auth', 'rooms', 'post', 'poll'].every((p) => existsSync(join(runDir, `${p}.sock`))),
+      10000, 'worker sockets');
+    nginx = launch('nginx');
+    await waitFor(ready, 10000, `stack on ${base}`);
+  } catch (e) {
+    // Leave nothing running; say what the stack printed.
+    await stopAll();
+    let printed = '';
+    try { printed = readFileSync(log, 'utf8').slice(-3000); } catch { /* none */ }
+    if (!process.env.KEEP_TEST_DIRS) rmSync(dir, { recursive: true, force: true });
+    throw new Error(`${e.message}\n--- stack log ---\n${printed}`);
+  }
   return {
     base,
     port,
@@ -181,10 +195,7 @@ export async function startStack({ env = {} } = {}) {
       await waitFor(ready, 10000, 'workers after restart');
     },
     async stop() {
-      await Promise.all([
-        stopRun(workers, marker('workers')),
-        stopRun(nginx, marker('nginx'), () => nginxPids(runDir)),
-      ]);
+      await stopAll();
       if (!process.env.KEEP_TEST_DIRS) rmSync(dir, { recursive: true, force: true });
     },
   };
