@@ -78,6 +78,28 @@ test('room names are counted in characters, not bytes: 64 emoji, 64 accented let
   assert.equal(padded.body.room.name, 'p'.repeat(64));
 });
 
+test('room names are trimmed of Unicode spaces too, and uniqueness applies to the trimmed name', async () => {
+  const name = unique('Spacey');
+  const r = await olive.post('/api/rooms', { name: `\u00a0\u3000${name}\u2003\n` });
+  assert.equal(r.status, 201, r.text);
+  assert.equal(r.body.room.name, name);
+  assertError(await bob.post('/api/rooms', { name: `\u00a0${name.toLowerCase()}\u00a0` }), 409, 'room_name_taken');
+});
+
+test('a room name that is not valid UTF-8 answers 400 invalid_room_name', async () => {
+  const before = count(stack.db, 'rooms');
+  for (const bytes of ['{"name":"bad \xff byte"}', '{"name":"\xc0\xafslash"}', '{"name":"\xed\xa0\x80"}']) {
+    const res = await fetch(`${stack.base}/api/rooms`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', cookie: olive.cookie },
+      body: Buffer.from(bytes, 'latin1'),
+    });
+    assert.equal(res.status, 400, JSON.stringify(bytes));
+    assert.equal((await res.json()).error.code, 'invalid_room_name');
+  }
+  assert.equal(count(stack.db, 'rooms'), before);
+});
+
 test('create answers 409 room_name_taken for a live room of the same name in any letter case', async () => {
   const name = unique('Taken');
   await createRoom(olive, name);
