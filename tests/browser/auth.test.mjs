@@ -82,6 +82,33 @@ test('log out ends the session; log in again; names are taken regardless of case
   await ben.context.close();
 });
 
+test('keyboard alone: Tab and Enter log in, and the focused control shows a focus ring', async () => {
+  const kim = await person(browser, stack.base);
+  const { page } = kim;
+  await page.goto('/');
+  await page.getByLabel('Username').waitFor();
+  const ring = () => page.evaluate(() => {
+    const style = getComputedStyle(document.activeElement);
+    return { id: document.activeElement.id, outline: style.outlineStyle, width: parseFloat(style.outlineWidth) };
+  });
+  assert.equal((await ring()).id, 'username', 'the username box has focus on arrival');
+  await page.keyboard.type('ben');
+  await page.keyboard.press('Tab');
+  const onPassword = await ring();
+  assert.equal(onPassword.id, 'password');
+  assert.notEqual(onPassword.outline, 'none');
+  assert.ok(onPassword.width >= 2, `outline ${onPassword.width}px`);
+  await page.keyboard.type(PASSWORD);
+  await page.keyboard.press('Tab');
+  const onButton = await ring();
+  assert.equal(onButton.id, 'login');
+  assert.notEqual(onButton.outline, 'none');
+  await page.keyboard.press('Enter');
+  await page.waitForURL('**/rooms');
+  assert.deepEqual(kim.errors, []);
+  await kim.context.close();
+});
+
 test('too many login tries are reported as such', async () => {
   const eve = await person(browser, stack.base);
   const { page } = eve;
