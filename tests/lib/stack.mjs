@@ -28,14 +28,15 @@ function freePort() {
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-// Waits until `check` resolves true, or throws after `ms`.
+// Waits until `check` resolves true, or throws after `ms` (at once when
+// `check` throws an error marked `fatal`).
 export async function waitFor(check, ms = 10000, what = 'condition') {
   const end = Date.now() + ms;
   for (;;) {
     try {
       if (await check()) return;
-    } catch {
-      // not yet
+    } catch (e) {
+      if (e?.fatal) throw e; // it will never happen: say so now
     }
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     await sleep(50);
@@ -168,11 +169,18 @@ export async function startStack({ env = {} } = {}) {
   ]);
   try {
     // The workers create the database; wait for their sockets before nginx starts.
-    await waitFor(
-      () => ['auth', 'rooms', 'post', 'poll'].every((p) => existsSync(join(runDir, `${p}.sock`))),
-      10000, 'worker sockets');
+    const running = (child, what) => {
+      if (exited(child)) throw Object.assign(new Error(`${what} exited while starting`), { fatal: true });
+    };
+    await waitFor(() => {
+      running(workers, 'run.sh workers');
+      return ['auth', 'rooms', 'post', 'poll'].every((p) => existsSync(join(runDir, `${p}.sock`)));
+    }, 10000, 'worker sockets');
     nginx = launch('nginx');
-    await waitFor(ready, 10000, `stack on ${base}`);
+    await waitFor(async () => {
+      running(nginx, 'run.sh nginx');
+      return ready();
+    }, 10000, `stack on ${base}`);
   } catch (e) {
     // Leave nothing running; say what the stack printed.
     await stopAll();
