@@ -11,14 +11,16 @@ import { assertError, count, createRoom, join, users } from './helpers.mjs';
 let stack;
 let pat;
 let quinn;
+let ray;
 let room;
 
 before(async () => {
   stack = await startStack({ env: { CHAT_POST_BURST: '3', CHAT_POST_RATE: '0.5' } });
-  [pat, quinn] = await users(stack.base, ['pat', 'quinn']);
+  [pat, quinn, ray] = await users(stack.base, ['pat', 'quinn', 'ray']);
   room = await createRoom(pat, 'Busy');
   await join(pat, room.id);
   await join(quinn, room.id);
+  await join(ray, room.id);
 });
 after(() => stack?.stop());
 
@@ -65,4 +67,12 @@ test('after waiting Retry-After seconds the user can post again', async () => {
   assert.equal(r.status, 201, r.text);
   assertError(await pat.post(path(), { text: 'and again at once' }), 429, 'rate_limited');
   assert.equal(count(stack.db, 'messages', `user_id = ${pat.user.id}`), stored + 1);
+});
+
+test('the limit holds for parallel posts across workers: of 10 sent at once, only the burst is stored', async () => {
+  const replies = await Promise.all(Array.from({ length: 10 }, (_, i) => ray.post(path(), { text: `flood ${i}` })));
+  const ok = replies.filter((r) => r.status === 201).length;
+  for (const r of replies.filter((x) => x.status !== 201)) assertError(r, 429, 'rate_limited');
+  assert.ok(ok >= 3 && ok <= 4, `3 at once (+1 if the bucket refilled meanwhile), got ${ok}`);
+  assert.equal(count(stack.db, 'messages', `user_id = ${ray.user.id}`), ok, 'exactly the acknowledged posts are stored');
 });
