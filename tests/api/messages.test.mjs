@@ -1,6 +1,6 @@
 // Messages: posting (text rules, stored exactly as sent, client_id retries)
 // and reading (after=N polls, before=N&limit=L history pages, cursors).
-// The post rate limit is set out of the way here; posts-rate-limit.test.mjs
+// The post rate limit is set out of the way here; post-rate-limit.test.mjs
 // tests it.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
