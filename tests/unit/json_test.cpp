@@ -20,6 +20,7 @@ TEST(Json, AcceptsOneObject) {
 }
 
 TEST(Json, RefusesAnythingElse) {
+  using namespace std::string_literals;
   std::vector<std::string> bad = {
       "",
       "   ",
@@ -36,6 +37,8 @@ TEST(Json, RefusesAnythingElse) {
       R"({"a":1,})",
       std::string(10000, '[') + std::string(10000, ']'),
       "{\"a\":" + std::string(10000, '[') + std::string(10000, ']') + "}",
+      "{\"a\":1}\0{\"junk\":1}"s,  // jsoncpp alone stops reading at a NUL
+      "{\"a\":1}\0"s,
   };
   for (const std::string& b : bad) {
     Result<Json::Value> r = ParseObject(b);
