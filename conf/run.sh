@@ -23,9 +23,17 @@ export CHAT_DB
 
 children=()
 
+# Each child runs in a session (and process group) of its own, by
+# `setsid CMD &` (which execs straight into CMD, so $! is its pid): Ctrl-C
+# then reaches only this script, which stops the children in order. A worker
+# killed by the terminal's SIGINT would otherwise be respawned by multiwatch
+# mid-shutdown.
+
 stop_all() {
   trap - INT TERM EXIT
   if ((${#children[@]})); then
+    # TERM to multiwatch (not its group) makes it stop its workers without
+    # respawning them; TERM to nginx's master stops its workers.
     kill -TERM "${children[@]}" 2>/dev/null || true
     wait "${children[@]}" 2>/dev/null || true
   fi
@@ -46,7 +54,7 @@ start_workers() {
     rm -f "$RUN_DIR/$program.sock"
     # spawn-fcgi binds the socket and becomes multiwatch, which keeps
     # $WORKERS copies running and restarts any that die.
-    spawn-fcgi -n -s "$RUN_DIR/$program.sock" -M 0600 -- \
+    setsid spawn-fcgi -n -s "$RUN_DIR/$program.sock" -M 0600 -- \
       /usr/bin/multiwatch -f "$WORKERS" -r 1000 -t 500 -- "$BIN/$program" &
     children+=($!)
   done
@@ -61,7 +69,7 @@ start_nginx() {
     -e "s|@AUTH_RATE@|${CHAT_AUTH_RATE:-10r/s}|g" -e "s|@AUTH_BURST@|${CHAT_AUTH_BURST:-20}|g" \
     "$ROOT/conf/nginx.conf.in" > "$RUN_DIR/nginx.conf"
   nginx -q -t -p "$RUN_DIR" -c "$RUN_DIR/nginx.conf" -e stderr
-  nginx -p "$RUN_DIR" -c "$RUN_DIR/nginx.conf" -e stderr &
+  setsid nginx -p "$RUN_DIR" -c "$RUN_DIR/nginx.conf" -e stderr &
   children+=($!)
 }
 
