@@ -63,6 +63,7 @@ Response HandleMessages(Context& ctx) {
 
 const std::vector<Route> kRoutes = {
     {"GET", "/api/rooms/{id}/messages", kNeedsSession | kNeedsMembership, HandleMessages},
+    {"POST", "/api/rooms/{id}/messages", kPublic, nullptr},  // served by post
 };
 
 }  // namespace

@@ -56,8 +56,8 @@ Response HandlePostMessage(Context& ctx) {
   bool has_client_id = ctx.req.json.isMember("client_id");
   if (has_client_id &&
       (!GetString(ctx.req.json, "client_id", &client_id) || !IsValidClientId(client_id))) {
-    return Response::Error(Err(400, "invalid_client_id",
-                               "client_id is 1 to 64 letters, digits or '-' (a UUID)."));
+    return Response::Error(
+        Err(400, "invalid_client_id", "client_id is 1 to 64 letters, digits or '-' (a UUID)."));
   }
   Transaction tx(ctx.db);
   Result<Room> room = CheckMembership(ctx.db, ctx.user().id, ctx.req.id);
@@ -85,6 +85,7 @@ Response HandlePostMessage(Context& ctx) {
 
 const std::vector<Route> kRoutes = {
     {"POST", "/api/rooms/{id}/messages", kNeedsSession | kNeedsJsonBody, HandlePostMessage},
+    {"GET", "/api/rooms/{id}/messages", kPublic, nullptr},  // served by poll
 };
 
 }  // namespace

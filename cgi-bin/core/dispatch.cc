@@ -56,7 +56,8 @@ Status CheckOrigin(const Request& req) {
 Status CheckWrite(const Request& req) {
   if (Status s = CheckOrigin(req)) return s;
   if (!IsJsonType(req.content_type)) {
-    return Err(415, "unsupported_media_type", "Send the request as Content-Type: application/json.");
+    return Err(415, "unsupported_media_type",
+               "Send the request as Content-Type: application/json.");
   }
   return std::nullopt;
 }
@@ -103,7 +104,7 @@ Response Dispatch(const std::vector<Route>& routes, Context& ctx) {
   for (const Route& route : routes) {
     int64_t id = 0;
     if (!Match(route.pattern, ctx.req.path, &id)) continue;
-    if (ctx.req.method != route.method) {
+    if (ctx.req.method != route.method || route.handler == nullptr) {
       allow += allow.empty() ? route.method : std::string(", ") + route.method;
       continue;
     }
@@ -111,7 +112,8 @@ Response Dispatch(const std::vector<Route>& routes, Context& ctx) {
     if (Status s = CheckPreconditions(route, ctx)) return Response::Error(*s);
     return route.handler(ctx);
   }
-  if (allow.empty()) return Response::Error(Err(404, "not_found", "There is nothing at this address."));
+  if (allow.empty())
+    return Response::Error(Err(404, "not_found", "There is nothing at this address."));
   Response r = Response::Error(
       Err(405, "method_not_allowed", "This address does not accept " + ctx.req.method + "."));
   r.headers.emplace_back("Allow", allow);

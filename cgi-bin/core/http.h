@@ -28,7 +28,8 @@ namespace chat {
 constexpr size_t kMaxBody = 64 * 1024;
 
 struct Request {
-  std::string method;
+  std::string method;  // HEAD is read as GET, with head set
+  bool head = false;   // HEAD: answer as GET without the body
   std::string path;
   std::map<std::string, std::string> query;  // first value of each parameter, decoded
   std::string content_type;
@@ -81,7 +82,7 @@ struct Route {
   const char* method;
   const char* pattern;  // literal segments and at most one "{id}" (decimal, > 0)
   unsigned flags;
-  Handler handler;
+  Handler handler;  // nullptr: another program serves this method (listed for Allow)
 };
 
 // Checks the route's preconditions and runs its handler.

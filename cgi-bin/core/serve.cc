@@ -44,21 +44,36 @@ class FcgiInput : public cgicc::CgiInput {
 
 const char* Reason(int status) {
   switch (status) {
-    case 200: return "OK";
-    case 201: return "Created";
-    case 204: return "No Content";
-    case 400: return "Bad Request";
-    case 401: return "Unauthorized";
-    case 403: return "Forbidden";
-    case 404: return "Not Found";
-    case 405: return "Method Not Allowed";
-    case 409: return "Conflict";
-    case 410: return "Gone";
-    case 413: return "Payload Too Large";
-    case 415: return "Unsupported Media Type";
-    case 429: return "Too Many Requests";
-    case 503: return "Service Unavailable";
-    default: return "Internal Server Error";
+    case 200:
+      return "OK";
+    case 201:
+      return "Created";
+    case 204:
+      return "No Content";
+    case 400:
+      return "Bad Request";
+    case 401:
+      return "Unauthorized";
+    case 403:
+      return "Forbidden";
+    case 404:
+      return "Not Found";
+    case 405:
+      return "Method Not Allowed";
+    case 409:
+      return "Conflict";
+    case 410:
+      return "Gone";
+    case 413:
+      return "Payload Too Large";
+    case 415:
+      return "Unsupported Media Type";
+    case 429:
+      return "Too Many Requests";
+    case 503:
+      return "Service Unavailable";
+    default:
+      return "Internal Server Error";
   }
 }
 
@@ -74,6 +89,10 @@ std::string PathOf(cgicc::CgiInput& in) {
 // Fills req from the CGI variables and body; an error when they are unusable.
 Status ReadRequest(cgicc::CgiInput& in, Request& req) {
   req.method = in.getenv("REQUEST_METHOD");
+  if (req.method == "HEAD") {
+    req.method = "GET";
+    req.head = true;
+  }
   req.path = PathOf(in);
   std::string length = in.getenv("CONTENT_LENGTH");
   if (!length.empty()) {
@@ -117,14 +136,14 @@ Response Failure(const char* program, const std::exception& e) {
   return Response::Error(Err(500, "internal_error", "Something went wrong on the server."));
 }
 
-void Write(const Response& r, const Writer& out) {
+void Write(const Response& r, bool head_only, const Writer& out) {
   std::string head = "Status: " + std::to_string(r.status) + " " + Reason(r.status) + "\r\n";
   if (!r.body.empty()) head += "Content-Type: application/json; charset=utf-8\r\n";
   head += "Cache-Control: no-store\r\n";
   for (const auto& [name, value] : r.headers) head += name + ": " + value + "\r\n";
   head += "\r\n";
   out(head);
-  if (!r.body.empty()) out(r.body);
+  if (!r.body.empty() && !head_only) out(r.body);
 }
 
 // One request, start to finish; never throws.
@@ -143,10 +162,11 @@ void Handle(const char* program, const std::vector<Route>& routes, const Config&
   } catch (const std::exception& e) {
     res = Failure(program, e);
   }
-  Write(res, out);
-  double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
-                  .count();
-  LogRequest(program, req.method, req.path, res.status, ms, req.user ? req.user->id : 0);
+  Write(res, req.head, out);
+  double ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  LogRequest(program, req.head ? "HEAD" : req.method, req.path, res.status, ms,
+             req.user ? req.user->id : 0);
 }
 
 }  // namespace
