@@ -2,6 +2,7 @@
 #   make          build the four FastCGI programs into build/bin/
 #   make run      install what is missing, build, start nginx + workers on PORT (8080)
 #   make test     install what is missing, build, run unit, API and browser tests
+#   make chaos    the kill test for 60 s (CHAOS_SECONDS) instead of make test's 15 s
 #   make clean    remove build output
 # Debian 12 packages are installed by `make deps` (as root) when missing.
 
@@ -19,7 +20,7 @@ DEB_PACKAGES := g++ make libfcgi-dev libcgicc-dev libsqlite3-dev sqlite3 libjson
   libscrypt-dev libsodium-dev nginx-light spawn-fcgi multiwatch libgtest-dev nodejs npm \
   chromium curl
 
-.PHONY: all run test test-unit test-api test-browser deps npm-deps clean format
+.PHONY: all run test test-unit test-api test-browser deps npm-deps clean format chaos
 
 all: $(BINS)
 
@@ -78,6 +79,12 @@ test-browser: all
 	@if ls tests/browser/*.test.mjs >/dev/null 2>&1; then \
 	  node --test --test-concurrency=1 tests/browser/; \
 	else echo "!!! SKIPPED: no browser tests in tests/browser/ !!!"; fi
+
+# Workers SIGKILLed at random every 200 ms while people post and poll (tests/api/kill.test.mjs).
+CHAOS_SECONDS ?= 60
+chaos: deps
+	@$(MAKE) --no-print-directory all
+	CHAOS_SECONDS=$(CHAOS_SECONDS) node --test tests/api/kill.test.mjs
 
 format:
 	clang-format -i cgi-bin/*.cpp cgi-bin/core/*.h cgi-bin/core/*.cc tests/unit/*.cpp

@@ -79,6 +79,20 @@ test('the same client_id sent three times at once is stored once: one 201, two 2
   assert.equal(count(stack.db, 'messages', `room_id = ${room.id}`), 5);
 });
 
+test('the same client_id sent 50 times at once is stored once: one 201 and 49 times 200, all with that message', async () => {
+  const c = crowd[2];
+  const room = await createRoom(c, 'Fifty');
+  await join(c, room.id);
+  const body = { text: 'pressed fifty times', client_id: '0b7e1c52-9d4f-4f43-8a1e-5f2b3c4d5e6f' };
+  const replies = await Promise.all(Array.from({ length: 50 }, () => c.post(`/api/rooms/${room.id}/messages`, body)));
+  const statuses = replies.map((r) => r.status);
+  assert.equal(statuses.filter((s) => s === 201).length, 1, `one 201: ${statuses}`);
+  assert.equal(statuses.filter((s) => s === 200).length, 49, `the rest 200: ${statuses}`);
+  const first = replies.find((r) => r.status === 201).body.message;
+  for (const r of replies) assert.deepEqual(r.body.message, first, 'every reply carries the stored message');
+  assert.equal(count(stack.db, 'messages', `room_id = ${room.id}`), 1);
+});
+
 test('registering one username from four clients at once makes one account; the rest get 409 username_taken', async () => {
   const names = ['racer', 'RACER', 'Racer', 'rAcEr'];
   const replies = await Promise.all(names.map((username) =>

@@ -1,0 +1,51 @@
+// The processes of a test stack, found through /proc: the FastCGI workers
+// of each program and their multiwatch supervisors. Both carry the stack's
+// marker (CHAT_TEST_STACK=<dir>/workers) in their environment, so a test
+// can kill or count them without touching any other process on the machine.
+import { readdirSync, readFileSync } from 'node:fs';
+
+export const PROGRAMS = ['auth', 'rooms', 'post', 'poll'];
+
+// [{pid, cmd: argv[0]}] of live (non-zombie) processes carrying the marker.
+function stackProcesses(stack) {
+  const marker = `CHAT_TEST_STACK=${stack.dir}/workers`;
+  const found = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'latin1');
+      if (stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z')) continue;
+      const env = readFileSync(`/proc/${name}/environ`, 'latin1').split('\0');
+      if (!env.includes(marker)) continue;
+      const cmd = readFileSync(`/proc/${name}/cmdline`, 'latin1').split('\0');
+      found.push({ pid: Number(name), argv: cmd });
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return found;
+}
+
+// Pids of the stack's running workers of one program (or of all programs).
+export function workerPids(stack, program = null) {
+  const names = program ? [program] : PROGRAMS;
+  return stackProcesses(stack)
+    .filter((p) => names.some((n) => p.argv[0].endsWith(`/bin/${n}`)))
+    .map((p) => p.pid);
+}
+
+// Pids of the stack's multiwatch supervisors.
+export function supervisorPids(stack) {
+  return stackProcesses(stack).filter((p) => p.argv[0].endsWith('multiwatch')).map((p) => p.pid);
+}
+
+// True when the process is not waiting in accept() for the next request,
+// i.e. it is (probably) in the middle of one. Racy by nature; good enough to
+// aim a kill at a request in flight.
+export function busy(pid) {
+  try {
+    return readFileSync(`/proc/${pid}/wchan`, 'latin1') !== '__skb_wait_for_more_packets';
+  } catch {
+    return false;
+  }
+}
