@@ -3,6 +3,7 @@
 #   make run      install what is missing, build, start nginx + workers on PORT (8080)
 #   make test     install what is missing, build, run unit, API and browser tests
 #   make chaos    the kill test for 60 s (CHAOS_SECONDS) instead of make test's 15 s
+#   make bench    build, start the stack on a scratch database, measure (QUICK=1: under a minute)
 #   make clean    remove build output
 # Debian 12 packages are installed by `make deps` (as root) when missing.
 
@@ -20,7 +21,7 @@ DEB_PACKAGES := g++ make libfcgi-dev libcgicc-dev libsqlite3-dev sqlite3 libjson
   libscrypt-dev libsodium-dev nginx-light spawn-fcgi multiwatch libgtest-dev nodejs npm \
   chromium curl
 
-.PHONY: all run test test-unit test-api test-browser deps npm-deps clean format chaos
+.PHONY: all run test test-unit test-api test-browser bench deps npm-deps clean format chaos
 
 all: $(BINS)
 
@@ -86,11 +87,35 @@ chaos: deps
 	@$(MAKE) --no-print-directory all
 	CHAOS_SECONDS=$(CHAOS_SECONDS) node --test tests/api/kill.test.mjs
 
+# The benchmark's own programs (tests/bench/): a hello-world FastCGI baseline,
+# the seed loader and the load generator. Not part of `make test`.
+BENCH_BINS := build/bin/bench_hello build/bin/bench_seed build/bin/bench_load
+
+build/obj/bench/%.o: tests/bench/%.cc
+	@mkdir -p $(@D)
+	$(CXX) $(CXXFLAGS) -Icgi-bin -c $< -o $@
+
+build/bin/bench_hello: build/obj/bench/hello.o
+	@mkdir -p $(@D)
+	$(CXX) $(CXXFLAGS) $^ -o $@ -lfcgi
+
+build/bin/bench_seed: build/obj/bench/seed.o $(CORE_OBJ)
+	@mkdir -p $(@D)
+	$(CXX) $(CXXFLAGS) $^ -o $@ $(LDLIBS)
+
+build/bin/bench_load: build/obj/bench/load.o
+	@mkdir -p $(@D)
+	$(CXX) $(CXXFLAGS) $^ -o $@
+
+bench: deps
+	@$(MAKE) --no-print-directory all $(BENCH_BINS)
+	node tests/bench/run.mjs $(if $(QUICK),--quick)
+
 format:
 	clang-format -i cgi-bin/*.cpp cgi-bin/core/*.h cgi-bin/core/*.cc tests/unit/*.cpp
 
 clean:
 	rm -rf build
 
--include $(CORE_OBJ:.o=.d) $(PROGRAMS:%=build/obj/%.d) $(UNIT_OBJ:.o=.d)
+-include $(CORE_OBJ:.o=.d) $(PROGRAMS:%=build/obj/%.d) $(UNIT_OBJ:.o=.d) $(wildcard build/obj/bench/*.d)
 .SECONDARY:

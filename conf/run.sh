@@ -8,7 +8,9 @@
 # Environment: PORT (8080), CHAT_DB (./chat.db), CHAT_RUN_DIR (./run: sockets,
 # generated nginx.conf, pid and temp files), CHAT_WORKERS (2 per program),
 # CHAT_AUTH_RATE / CHAT_AUTH_BURST (login+register limit per address,
-# 10r/s and 20), and the CHAT_* settings the programs read (README).
+# 10r/s and 20), CHAT_NGINX_CONNECTIONS (4096 per nginx worker),
+# CHAT_NGINX_EXTRA (a file of extra server locations, for `make bench`),
+# and the CHAT_* settings the programs read (README).
 # SIGINT/SIGTERM stop every process this script started.
 set -euo pipefail
 
@@ -61,12 +63,14 @@ start_workers() {
 }
 
 start_nginx() {
-  local user=""
+  local user="" connections=${CHAT_NGINX_CONNECTIONS:-4096}
   [ "$(id -u)" = 0 ] && user="user root root;"  # development only: see README "Deploying"
   mkdir -p "$RUN_DIR/tmp"
   sed -e "s|@RUN@|$RUN_DIR|g" -e "s|@PORT@|$PORT|g" -e "s|@HTDOCS@|$ROOT/htdocs|g" \
     -e "s|@CONF@|$ROOT/conf|g" -e "s|@USER@|$user|g" \
     -e "s|@AUTH_RATE@|${CHAT_AUTH_RATE:-10r/s}|g" -e "s|@AUTH_BURST@|${CHAT_AUTH_BURST:-20}|g" \
+    -e "s|@CONNECTIONS@|$connections|g" -e "s|@NOFILE@|$((2 * connections + 64))|g" \
+    -e "s|@EXTRA@|${CHAT_NGINX_EXTRA:+include $CHAT_NGINX_EXTRA;}|g" \
     "$ROOT/conf/nginx.conf.in" > "$RUN_DIR/nginx.conf"
   nginx -q -t -p "$RUN_DIR" -c "$RUN_DIR/nginx.conf" -e stderr
   setsid nginx -p "$RUN_DIR" -c "$RUN_DIR/nginx.conf" -e stderr &

@@ -1,0 +1,222 @@
+// `make bench`: starts the real stack (conf/run.sh: nginx + the FastCGI
+// workers, through tests/lib/stack.mjs) on a scratch database, seeds it with
+// bench_seed, measures the scenarios of issue #4 with bench_load, prints one
+// table and writes it as JSON to tests/bench/results.json (results-quick.json
+// with --quick). Every ratio is taken against baselines measured in the same
+// run on the same nginx: a hello-world FastCGI program with the same worker
+// count, and a small static file. Loopback only; every process it starts is
+// stopped by pid.
+//
+//   node tests/bench/run.mjs [--quick]
+import { spawn, spawnSync, execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync, readFileSync, readdirSync } from 'node:fs';
+import { tmpdir, cpus, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { startStack, ROOT, waitFor } from '../lib/stack.mjs';
+
+const QUICK = process.argv.includes('--quick');
+const BIN = join(ROOT, 'build', 'bin');
+const P = QUICK
+  ? { users: 3000, rooms: 100, big: 100_000, small: 1000, seconds: 3, conns: 32, rounds: 1, levels: '500,1000,2000', levelSeconds: 7 }
+  : { users: 30_000, rooms: 100, big: 1_000_000, small: 1000, seconds: 10, conns: 64, rounds: 3,
+      levels: '2000,5000,10000,15000,20000,25000,30000', levelSeconds: 15 };
+const WORKERS = Number(process.env.CHAT_WORKERS || 2);
+
+const work = mkdtempSync(join(tmpdir(), 'chat-bench-'));
+const say = (s) => process.stderr.write(`bench: ${s}\n`);
+
+// Runs bench_load and returns its JSON lines (open mode prints one per level).
+function load(args) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(join(BIN, 'bench_load'), args.map(String), { stdio: ['ignore', 'pipe', 'inherit'] });
+    const rows = [];
+    createInterface({ input: child.stdout }).on('line', (line) => {
+      const row = JSON.parse(line);
+      rows.push(row);
+      if (row.label === 'open') say(`  ${row.users} users: p99 ${row.poll_p99_ms} ms, errors ${row.errors + row.conn_errors}`);
+    });
+    child.on('error', reject);
+    child.on('exit', (code) => (code === 0 ? resolve(rows) : reject(new Error(`bench_load exited ${code}`))));
+  });
+}
+
+async function closed(port, name, lines) {
+  const file = join(work, `${name}.req`);
+  writeFileSync(file, `${lines.join('\n')}\n`);
+  const [row] = await load(['closed', port, P.conns, P.seconds, file]);
+  say(`${name}: ${row.rps.toFixed(0)} req/s, p50 ${row.poll_p50_ms} ms, p99 ${row.poll_p99_ms} ms, errors ${row.errors + row.conn_errors}`);
+  return row;
+}
+
+// Resident (RSS) and proportional (PSS: shared pages divided among their
+// users) memory of processes, in MB.
+function memory(pids) {
+  let rss = 0;
+  let pss = 0;
+  for (const pid of pids) {
+    try {
+      const roll = readFileSync(`/proc/${pid}/smaps_rollup`, 'latin1');
+      rss += Number(/^Rss:\s+(\d+)/m.exec(roll)[1]);
+      pss += Number(/^Pss:\s+(\d+)/m.exec(roll)[1]);
+    } catch { /* gone */ }
+  }
+  return { processes: pids.length, rss_mb: +(rss / 1024).toFixed(1), pss_mb: +(pss / 1024).toFixed(1) };
+}
+
+function pidsWhere(test) {
+  return readdirSync('/proc').filter((n) => /^\d+$/.test(n)).filter((n) => {
+    try { return test(n); } catch { return false; }
+  }).map(Number);
+}
+
+function stackPids(stack) {
+  const programs = new Set(['auth', 'rooms', 'post', 'poll']);
+  const workers = pidsWhere((pid) => {
+    const exe = readFileSync(`/proc/${pid}/cmdline`, 'latin1').split('\0')[0];
+    return exe.startsWith(BIN) && programs.has(exe.slice(BIN.length + 1))
+      && readFileSync(`/proc/${pid}/environ`, 'latin1').includes(`CHAT_TEST_STACK=${stack.dir}/workers`);
+  });
+  const master = Number(readFileSync(join(stack.dir, 'run', 'nginx.pid'), 'utf8').trim());
+  const nginx = [master, ...pidsWhere((pid) => {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === master;
+  })];
+  return { workers, nginx };
+}
+
+function latestByRoom(db) {
+  const out = execFileSync('sqlite3', [db, 'SELECT room_id, max(id) FROM messages GROUP BY room_id'], { encoding: 'utf8' });
+  return new Map(out.trim().split('\n').map((l) => l.split('|').map(Number)));
+}
+
+function machine() {
+  const cpu = cpus();
+  let kernel = '';
+  try { kernel = readFileSync('/proc/sys/kernel/osrelease', 'utf8').trim(); } catch { /* none */ }
+  return {
+    cpu: cpu[0]?.model ?? 'unknown',
+    cores: cpu.length,
+    memory_gb: +(totalmem() / 2 ** 30).toFixed(1),
+    kernel,
+    sqlite: execFileSync('sqlite3', ['--version'], { encoding: 'utf8' }).split(' ')[0],
+    nginx: spawnSync('nginx', ['-v'], { encoding: 'utf8' }).stderr.trim(),
+  };
+}
+
+async function main() {
+  const started = Date.now();
+  // The hello-world baseline: same spawn-fcgi + multiwatch, same worker count.
+  const helloSock = join(work, 'hello.sock');
+  const hello = spawn('spawn-fcgi', ['-n', '-s', helloSock, '-M', '0600', '--', '/usr/bin/multiwatch',
+    '-f', String(WORKERS), '--', join(BIN, 'bench_hello')], { stdio: 'ignore', detached: true });
+  const extra = join(work, 'extra.conf');
+  writeFileSync(extra, `location = /bench/hello {\n  include ${ROOT}/conf/fastcgi-params.conf;\n  fastcgi_pass unix:${helloSock};\n}\n`);
+  let stack;
+  try {
+    stack = await startStack({ env: { CHAT_NGINX_EXTRA: extra, CHAT_NGINX_CONNECTIONS: '40000', CHAT_WORKERS: String(WORKERS) } });
+    const port = stack.port;
+    await waitFor(async () => (await fetch(`${stack.base}/bench/hello`)).status === 200, 10000, 'hello baseline');
+    say(`stack on ${stack.base}; seeding ${P.users} users, ${P.rooms} rooms, ${P.big} + ${P.rooms - 1} x ${P.small} messages`);
+    const seed = JSON.parse(execFileSync(join(BIN, 'bench_seed'),
+      [stack.db, P.users, P.rooms, P.big, P.small, work].map(String), { encoding: 'utf8' }));
+    say(`seeded in ${seed.seconds} s`);
+    const users = readFileSync(join(work, 'users.txt'), 'utf8').trim().split('\n').map((l) => {
+      const [room, cursor, cookie] = l.split(' ');
+      return { room: Number(room), cursor: Number(cursor), cookie };
+    });
+    const inRoom = (r) => users.filter((u) => u.room === r);
+    const poll = (u, after) => `GET /api/rooms/${u.room}/messages?after=${after} ${u.cookie}`;
+    const anyCookie = users[0].cookie;
+    const rows = {};
+    // The machine is shared and noisy: the baseline and the polls run
+    // back to back in each round, and each figure is the median round.
+    const rounds = [];
+    for (let i = 0; i < P.rounds; i += 1) {
+      const r = {};
+      r.hello = await closed(port, 'hello', [`GET /bench/hello ${anyCookie}`]);
+      r.static = await closed(port, 'static', [`GET /favicon.svg ${anyCookie}`]);
+      r.s1 = await closed(port, 'S1 empty poll (1,000-message room)', inRoom(2).map((u) => poll(u, u.cursor)));
+      r.s2 = await closed(port, 'S2 poll with one new message', inRoom(2).map((u) => poll(u, u.cursor - 1)));
+      r.s3 = await closed(port, `S3 empty poll (${P.big.toLocaleString('en')}-message room)`, inRoom(1).map((u) => poll(u, u.cursor)));
+      rounds.push(r);
+    }
+    const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+    const medianRow = (key) => {
+      const rps = median(rounds.map((r) => r[key].rps));
+      return rounds.find((r) => r[key].rps === rps)[key];
+    };
+    for (const key of ['hello', 'static', 's1', 's2', 's3']) rows[key] = medianRow(key);
+    const ratio = (a, b) => +median(rounds.map((r) => r[a].rps / r[b].rps)).toFixed(3);
+    rows.s4 = await closed(port, 'S4 posts', users.map((u) => `POST /api/rooms/${u.room}/messages ${u.cookie} {"text":"bench post %n"}`));
+    // S5 starts from the cursors as they are after S4.
+    const latest = latestByRoom(stack.db);
+    writeFileSync(join(work, 'vusers.txt'), `${users.map((u) => `${u.room} ${latest.get(u.room) ?? 0} ${u.cookie}`).join('\n')}\n`);
+    say(`S5 virtual users, levels ${P.levels}, ${P.levelSeconds} s each`);
+    const levels = await load(['open', port, join(work, 'vusers.txt'), P.levels, P.levelSeconds]);
+    const passed = levels.filter((l) => l.errors === 0 && l.conn_errors === 0 && l.poll_p99_ms < 100);
+    const pids = stackPids(stack);
+    const mem = { workers: memory(pids.workers), nginx: memory(pids.nginx) };
+    const best = passed.at(-1) ?? null;
+    const result = {
+      when: new Date().toISOString(),
+      command: QUICK ? 'make bench QUICK=1' : 'make bench',
+      machine: machine(),
+      params: { ...P, workers_per_program: WORKERS },
+      seed,
+      closed: rows,
+      rounds,
+      s5_levels: levels,
+      s5_best: best,
+      s6_memory: mem,
+      ratios: {
+        s1_vs_hello: ratio('s1', 'hello'),
+        s2_vs_hello: ratio('s2', 'hello'),
+        s3_big_vs_small: ratio('s3', 's1'),
+      },
+      seconds: Math.round((Date.now() - started) / 1000),
+    };
+    const out = join(ROOT, 'tests', 'bench', QUICK ? 'results-quick.json' : 'results.json');
+    writeFileSync(out, `${JSON.stringify(result, null, 2)}\n`);
+    printTable(result);
+    console.log(`\n(JSON: ${out})`);
+  } finally {
+    if (stack) await stack.stop();
+    try { process.kill(hello.pid, 'SIGTERM'); } catch { /* gone */ }
+    await new Promise((r) => setTimeout(r, 200));
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+function printTable(r) {
+  const c = r.closed;
+  const f = (n) => Math.round(n).toLocaleString('en');
+  const row = (name, x, ratio = '') => `| ${name} | ${f(x.rps)} | ${x.poll_p50_ms} | ${x.poll_p99_ms} | ${x.errors + x.conn_errors} | ${ratio} |`;
+  const m = r.machine;
+  const lines = [
+    `Chatroom bench (${r.command}), ${r.when}: ${m.cores} x ${m.cpu}, ${m.memory_gb} GB, Linux ${m.kernel}, SQLite ${m.sqlite}, ${r.params.workers_per_program} workers per program, ${r.params.conns} connections (closed loop, ${r.params.seconds} s each, median of ${r.params.rounds} rounds)`,
+    `seed: ${f(r.seed.users)} users, ${r.seed.rooms} rooms, ${f(r.seed.messages)} messages in ${r.seed.seconds} s`,
+    '',
+    '| scenario | req/s | p50 ms | p99 ms | errors | vs |',
+    '|---|---:|---:|---:|---:|---|',
+    row('baseline: hello-world FastCGI', c.hello),
+    row('baseline: nginx static file', c.static),
+    row('S1 empty poll, 1,000-message room', c.s1, `${r.ratios.s1_vs_hello} of hello (target 0.7)`),
+    row('S2 poll with one new message', c.s2, `${r.ratios.s2_vs_hello} of hello (target 0.6)`),
+    row(`S3 empty poll, ${f(r.params.big)}-message room`, c.s3, `${r.ratios.s3_big_vs_small} of S1 (target 0.9-1.1)`),
+    row('S4 posts (all users, 201 each)', c.s4, 'target 3,000/s'),
+    '',
+    '| S5 virtual users | polls/s | poll p50 ms | poll p99 ms | post p99 ms | post-to-seen p50 / p99 ms | errors |',
+    '|---:|---:|---:|---:|---:|---:|---:|',
+    ...r.s5_levels.map((l) => `| ${f(l.users)} | ${f(l.polls / l.seconds)} | ${l.poll_p50_ms} | ${l.poll_p99_ms} | ${l.post_p99_ms} | ${l.seen_p50_ms} / ${l.seen_p99_ms} | ${l.errors + l.conn_errors} |`),
+    '',
+    `S5: largest level with poll p99 < 100 ms and no errors: ${r.s5_best ? f(r.s5_best.users) : 'none'} users (target 20,000)`,
+    `S6 memory after S5: workers (${r.s6_memory.workers.processes}) RSS ${r.s6_memory.workers.rss_mb} MB, PSS ${r.s6_memory.workers.pss_mb} MB (target < 30 MB); nginx (${r.s6_memory.nginx.processes}) RSS ${r.s6_memory.nginx.rss_mb} MB, PSS ${r.s6_memory.nginx.pss_mb} MB`,
+  ];
+  console.log(lines.join('\n'));
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exitCode = 1;
+});
