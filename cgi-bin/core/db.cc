@@ -130,4 +130,15 @@ void Transaction::Commit() {
   done_ = true;
 }
 
+ReadSnapshot::ReadSnapshot(Db& db) : db_(db) { db_.Prepare("BEGIN").Run(); }
+
+ReadSnapshot::~ReadSnapshot() {
+  // A read-only transaction: COMMIT just ends it (a prepared, cached one).
+  try {
+    if (!sqlite3_get_autocommit(db_.raw())) db_.Prepare("COMMIT").Run();
+  } catch (const DbError&) {
+    sqlite3_exec(db_.raw(), "ROLLBACK", nullptr, nullptr, nullptr);
+  }
+}
+
 }  // namespace chat

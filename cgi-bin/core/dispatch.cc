@@ -109,6 +109,10 @@ Response Dispatch(const std::vector<Route>& routes, Context& ctx) {
       continue;
     }
     ctx.req.id = id;
+    // GET never writes: its session check, membership check and handler
+    // read one snapshot (see ReadSnapshot in db.h).
+    std::optional<ReadSnapshot> snapshot;
+    if (ctx.req.method == "GET") snapshot.emplace(ctx.db);
     if (Status s = CheckPreconditions(route, ctx)) return Response::Error(*s);
     return route.handler(ctx);
   }

@@ -138,7 +138,12 @@ Response Failure(const char* program, const std::exception& e) {
 
 void Write(const Response& r, bool head_only, const Writer& out) {
   std::string head = "Status: " + std::to_string(r.status) + " " + Reason(r.status) + "\r\n";
-  if (!r.body.empty()) head += "Content-Type: application/json; charset=utf-8\r\n";
+  if (!r.body.empty()) {
+    // With a length nginx passes the reply on as is instead of re-framing
+    // it in chunks.
+    head += "Content-Type: application/json; charset=utf-8\r\nContent-Length: " +
+            std::to_string(r.body.size()) + "\r\n";
+  }
   head += "Cache-Control: no-store\r\n";
   for (const auto& [name, value] : r.headers) head += name + ": " + value + "\r\n";
   head += "\r\n";
