@@ -12,8 +12,8 @@ namespace {
 
 Response LoggedIn(Context& ctx, int status, int64_t user_id, const std::string& username) {
   Transaction tx(ctx.db);
-  std::string cookie =
-      CreateSession(ctx.db, ctx.key, user_id, NowMs(), ctx.config.session_ttl_ms);
+  std::string cookie = CreateSession(ctx.db, ctx.key, user_id, NowMs(), ctx.config.session_idle_ms,
+                                     ctx.config.session_ttl_ms);
   tx.Commit();
   Json::Value body(Json::objectValue);
   body["user"] = UserJson(user_id, username);
@@ -106,6 +106,45 @@ Response HandleLogout(Context& ctx) {
   return r;
 }
 
+// POST /api/password {"old", "new"}
+// A logged-in user. Changes the password and ends every other session of the
+// user (this one stays logged in): a stolen cookie dies with the old password.
+// 204. 400 invalid_json (fields not strings), invalid_password (new: 8-1024
+// bytes, no NUL); 401 not_logged_in; 403 wrong_password (old does not match).
+Response HandleChangePassword(Context& ctx) {
+  std::string old_password, new_password;
+  if (!GetString(ctx.req.json, "old", &old_password) ||
+      !GetString(ctx.req.json, "new", &new_password)) {
+    return Response::Error(Err(400, "invalid_json", "Send \"old\" and \"new\" as strings."));
+  }
+  if (!IsValidPassword(new_password)) {
+    return Response::Error(
+        Err(400, "invalid_password", "Passwords are 8 to 1024 characters long."));
+  }
+  std::string stored;
+  {
+    auto q = ctx.db.Prepare("SELECT password_hash FROM users WHERE id = ?1");
+    if (q.Bind(1, ctx.user().id).Step()) stored = q.Text(0);
+  }
+  ApiError wrong = Err(403, "wrong_password", "The current password is not right.");
+  if (!IsValidPassword(old_password) || !CheckPassword(stored, old_password)) {
+    return Response::Error(wrong);
+  }
+  std::optional<std::string> hash = HashPassword(new_password);
+  if (!hash) throw std::runtime_error("libscrypt_hash failed");
+  Transaction tx(ctx.db);
+  // Only if nobody changed it meanwhile: the old password was checked against `stored`.
+  ctx.db.Prepare("UPDATE users SET password_hash = ?2 WHERE id = ?1 AND password_hash = ?3")
+      .Bind(1, ctx.user().id)
+      .Bind(2, *hash)
+      .Bind(3, stored)
+      .Run();
+  if (ctx.db.Changes() != 1) return Response::Error(wrong);
+  RevokeOtherSessions(ctx.db, ctx.user());
+  tx.Commit();
+  return Response::NoContent();
+}
+
 // GET /api/me
 // A logged-in user. 200 {"user", "room": the room the user is in, or null}.
 // 401 not_logged_in.
@@ -124,6 +163,7 @@ const std::vector<Route> kRoutes = {
     {"POST", "/api/register", kNeedsJsonBody, HandleRegister},
     {"POST", "/api/login", kNeedsJsonBody, HandleLogin},
     {"POST", "/api/logout", kNeedsSession, HandleLogout},
+    {"POST", "/api/password", kNeedsSession | kNeedsJsonBody, HandleChangePassword},
     {"GET", "/api/me", kNeedsSession, HandleMe},
 };
 

@@ -18,7 +18,8 @@ Status ParseCursor(const std::optional<std::string>& text, int64_t* out) {
 
 // GET /api/rooms/{id}/messages?after=N
 // GET /api/rooms/{id}/messages?before=N&limit=L
-// A member of the room.
+// A member of the room. Background: a poll is not activity for the
+// session's idle limit (an open tab alone does not keep a session alive).
 // after=N: 200 {"messages": ids > N ascending, at most 200, "cursor": the last
 // id sent or N when nothing is new, "more": true when another page is waiting}.
 // before=N: 200 {"messages": the L (1-100, default 50) just before N,
@@ -62,7 +63,8 @@ Response HandleMessages(Context& ctx) {
 }
 
 const std::vector<Route> kRoutes = {
-    {"GET", "/api/rooms/{id}/messages", kNeedsSession | kNeedsMembership, HandleMessages},
+    {"GET", "/api/rooms/{id}/messages", kNeedsSession | kNeedsMembership | kBackground,
+     HandleMessages},
     {"POST", "/api/rooms/{id}/messages", kPublic, nullptr},  // served by post
 };
 

@@ -18,7 +18,8 @@ Response RoomReply(int status, const Room& room) {
 
 // GET /api/rooms
 // A logged-in user. 200 {"rooms": [room...]} by name, [] when none exist.
-// 401 not_logged_in.
+// 401 not_logged_in. The page refreshes the list on a timer, so this is
+// background (not activity for the session's idle limit).
 Response HandleListRooms(Context& ctx) {
   Json::Value body(Json::objectValue);
   body["rooms"] = Json::Value(Json::arrayValue);
@@ -123,7 +124,7 @@ Response HandleLeaveRoom(Context& ctx) {
 }
 
 const std::vector<Route> kRoutes = {
-    {"GET", "/api/rooms", kNeedsSession, HandleListRooms},
+    {"GET", "/api/rooms", kNeedsSession | kBackground, HandleListRooms},
     {"POST", "/api/rooms", kNeedsSession | kNeedsJsonBody, HandleCreateRoom},
     {"GET", "/api/rooms/{id}", kNeedsSession, HandleGetRoom},
     {"DELETE", "/api/rooms/{id}", kNeedsSession, HandleDeleteRoom},

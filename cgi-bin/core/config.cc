@@ -30,7 +30,9 @@ Config LoadConfig() {
   c.post_burst = EnvNumber("CHAT_POST_BURST", c.post_burst, 1, 1e9);
   c.post_rate = EnvNumber("CHAT_POST_RATE", c.post_rate, 0.001, 1e9);
   c.session_ttl_ms =
-      static_cast<int64_t>(EnvNumber("CHAT_SESSION_DAYS", 30, 0.0001, 3650) * 24 * 3600 * 1000);
+      static_cast<int64_t>(EnvNumber("CHAT_SESSION_DAYS", 30, 0.00001, 3650) * 24 * 3600 * 1000);
+  c.session_idle_ms =
+      static_cast<int64_t>(EnvNumber("CHAT_SESSION_IDLE_HOURS", 168, 0.0001, 87600) * 3600 * 1000);
   return c;
 }
 

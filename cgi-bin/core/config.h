@@ -16,6 +16,7 @@ struct Config {
   double post_burst = 20;            // CHAT_POST_BURST: posts a user may send at once
   double post_rate = 2;              // CHAT_POST_RATE: posts per second refilled after the burst
   int64_t session_ttl_ms = 30LL * 24 * 3600 * 1000;  // CHAT_SESSION_DAYS: absolute session life
+  int64_t session_idle_ms = 7LL * 24 * 3600 * 1000;  // CHAT_SESSION_IDLE_HOURS: idle limit
 };
 
 // Reads CHAT_* variables; unknown or malformed values fall back to defaults.

@@ -71,9 +71,14 @@ Status ParseBody(Request& req, unsigned flags) {
   return std::nullopt;
 }
 
+// A valid session (session.h: idle and absolute limits).
 Status CheckSession(Context& ctx) {
+  int64_t now = NowMs();
   std::optional<Token> token = VerifyCookie(ctx.req.session_cookie, ctx.key);
-  if (token) ctx.req.user = LookupSession(ctx.db, *token, NowMs());
+  if (token) ctx.req.user = LookupSession(ctx.db, *token, now);
+  if (ctx.req.user && SessionTooOld(*ctx.req.user, now, ctx.config.session_ttl_ms)) {
+    ctx.req.user.reset();
+  }
   if (!ctx.req.user) return Err(401, "not_logged_in", "Log in first.");
   return std::nullopt;
 }
@@ -111,10 +116,20 @@ Response Dispatch(const std::vector<Route>& routes, Context& ctx) {
     ctx.req.id = id;
     // GET never writes: its session check, membership check and handler
     // read one snapshot (see ReadSnapshot in db.h).
-    std::optional<ReadSnapshot> snapshot;
-    if (ctx.req.method == "GET") snapshot.emplace(ctx.db);
-    if (Status s = CheckPreconditions(route, ctx)) return Response::Error(*s);
-    return route.handler(ctx);
+    Response res;
+    {
+      std::optional<ReadSnapshot> snapshot;
+      if (ctx.req.method == "GET") snapshot.emplace(ctx.db);
+      if (Status s = CheckPreconditions(route, ctx)) return Response::Error(*s);
+      res = route.handler(ctx);
+    }
+    // A request a person made (not kBackground) is activity for the idle
+    // limit; recorded after the snapshot and the handler's transaction ended.
+    if (ctx.req.user && !(route.flags & kBackground)) {
+      TouchSession(ctx.db, *ctx.req.user, NowMs(), ctx.config.session_idle_ms,
+                   ctx.config.session_ttl_ms);
+    }
+    return res;
   }
   if (allow.empty())
     return Response::Error(Err(404, "not_found", "There is nothing at this address."));

@@ -3,6 +3,8 @@
 
 #include <libscrypt.h>
 
+#include <algorithm>
+#include <cctype>
 #include <vector>
 
 namespace chat {
@@ -15,8 +17,37 @@ std::optional<std::string> HashPassword(const std::string& password) {
   return std::string(out);
 }
 
+namespace {
+
+bool IsBase64(const std::string& s) {
+  return std::all_of(s.begin(), s.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '+' || c == '/' || c == '=';
+  });
+}
+
+// Exactly the shape libscrypt_hash writes: "$s1$" NNrrpp "$" base64(16-byte
+// salt) "$" base64(64-byte hash), with parameters in a sane range. A
+// corrupted or tampered hash is refused before libscrypt parses it, so it can
+// neither match nor make one login allocate gigabytes (r and p up to 255).
+bool IsWellFormedMcf(const std::string& mcf) {
+  if (mcf.size() != 4 + 6 + 1 + 24 + 1 + 88 || mcf.compare(0, 4, "$s1$") != 0 || mcf[10] != '$' ||
+      mcf[35] != '$') {
+    return false;
+  }
+  std::string params = mcf.substr(4, 6);
+  if (!std::all_of(params.begin(), params.end(), [](char c) { return std::isxdigit(c) != 0; })) {
+    return false;
+  }
+  unsigned long v = std::stoul(params, nullptr, 16);
+  unsigned log_n = v >> 16, r = (v >> 8) & 0xff, p = v & 0xff;
+  return log_n >= 10 && log_n <= 20 && r >= 1 && r <= 32 && p >= 1 && p <= 16 &&
+         IsBase64(mcf.substr(11, 24)) && IsBase64(mcf.substr(36));
+}
+
+}  // namespace
+
 bool CheckPassword(const std::string& mcf, const std::string& password) {
-  if (mcf.size() > SCRYPT_MCF_LEN) return false;
+  if (!IsWellFormedMcf(mcf)) return false;
   std::vector<char> copy(mcf.begin(), mcf.end());  // libscrypt_check writes into its argument
   copy.push_back('\0');
   return libscrypt_check(copy.data(), password.c_str()) == 1;

@@ -15,7 +15,8 @@ constexpr unsigned kScryptP = 3;
 
 // MCF hash of the password with a fresh random salt; nullopt if libscrypt fails.
 std::optional<std::string> HashPassword(const std::string& password);
-// True only when libscrypt_check says 1; a malformed hash is a mismatch.
+// True only when the hash is well formed (libscrypt's exact shape, sane
+// parameters) and libscrypt_check says 1; anything else is a mismatch.
 bool CheckPassword(const std::string& mcf, const std::string& password);
 // Spends the same time as CheckPassword against a real hash, for unknown
 // users, so timing does not tell which usernames exist.

@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -91,18 +92,21 @@ std::optional<SessionUser> LookupSession(Db& db, const Token& token, int64_t now
   SessionUser user;
   user.token_hash = HashToken(token);
   auto q = db.Prepare(
-      "SELECT u.id, u.username, u.room_id FROM sessions s JOIN users u ON u.id = s.user_id "
+      "SELECT u.id, u.username, u.room_id, s.created_at, s.expires_at "
+      "FROM sessions s JOIN users u ON u.id = s.user_id "
       "WHERE s.token_hash = ?1 AND s.expires_at > ?2");
   q.BindBlob(1, user.token_hash.data(), static_cast<int>(user.token_hash.size())).Bind(2, now);
   if (!q.Step()) return std::nullopt;
   user.id = q.Int(0);
   user.username = q.Text(1);
   if (!q.IsNull(2)) user.room_id = q.Int(2);
+  user.created_at = q.Int(3);
+  user.expires_at = q.Int(4);
   return user;
 }
 
 std::string CreateSession(Db& db, const SessionKey& key, int64_t user_id, int64_t now,
-                          int64_t ttl_ms) {
+                          int64_t idle_ms, int64_t ttl_ms) {
   Token token{};
   randombytes_buf(token.data(), token.size());
   auto hash = HashToken(token);
@@ -111,14 +115,39 @@ std::string CreateSession(Db& db, const SessionKey& key, int64_t user_id, int64_
       .BindBlob(1, hash.data(), static_cast<int>(hash.size()))
       .Bind(2, user_id)
       .Bind(3, now)
-      .Bind(4, now + ttl_ms)
+      .Bind(4, now + std::min(idle_ms, ttl_ms))
       .Run();
   return SignToken(token, key);
+}
+
+bool SessionTooOld(const SessionUser& user, int64_t now, int64_t ttl_ms) {
+  return now >= user.created_at + ttl_ms;
+}
+
+void TouchSession(Db& db, const SessionUser& user, int64_t now, int64_t idle_ms, int64_t ttl_ms) {
+  int64_t until = std::min(now + idle_ms, user.created_at + ttl_ms);
+  if (until - user.expires_at <= idle_ms / 10) return;
+  try {
+    db.Prepare("UPDATE sessions SET expires_at = ?2 WHERE token_hash = ?1 AND expires_at < ?2")
+        .BindBlob(1, user.token_hash.data(), static_cast<int>(user.token_hash.size()))
+        .Bind(2, until)
+        .Run();
+  } catch (const DbError&) {
+    // Bookkeeping never fails the request it follows (the reply is made):
+    // the next request of the session tries again.
+  }
 }
 
 void RevokeSession(Db& db, const SessionUser& user) {
   db.Prepare("DELETE FROM sessions WHERE token_hash = ?1")
       .BindBlob(1, user.token_hash.data(), static_cast<int>(user.token_hash.size()))
+      .Run();
+}
+
+void RevokeOtherSessions(Db& db, const SessionUser& user) {
+  db.Prepare("DELETE FROM sessions WHERE user_id = ?1 AND token_hash != ?2")
+      .Bind(1, user.id)
+      .BindBlob(2, user.token_hash.data(), static_cast<int>(user.token_hash.size()))
       .Run();
 }
 

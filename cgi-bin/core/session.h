@@ -7,6 +7,14 @@
 // chat.db lets nobody log in. Deleting the row (logout) revokes the cookie.
 // The HMAC key is 32 random bytes in a file of mode 0600 beside the database,
 // made at first start.
+//
+// A session ends at the first of two limits: the absolute one (created_at +
+// session_ttl_ms, however active the user) and the idle one (expires_at,
+// pushed to now + session_idle_ms by activity). Only what a person does
+// counts as activity; background requests (message polls, the room list
+// refresh) never push expires_at, so a tab left open does not keep a session
+// alive forever. expires_at is rewritten at most once per tenth of the idle
+// limit, so activity costs a write rarely, not on every request.
 #pragma once
 
 #include <array>
@@ -39,6 +47,8 @@ struct SessionUser {
   std::string username;
   std::optional<int64_t> room_id;  // the room the user is in
   std::array<unsigned char, 32> token_hash{};
+  int64_t created_at = 0;  // ms since epoch: start of the absolute limit
+  int64_t expires_at = 0;  // ms since epoch: end of the idle limit
 };
 
 // The live session's user for a verified token, or nullopt (unknown, expired).
@@ -46,8 +56,16 @@ std::optional<SessionUser> LookupSession(Db& db, const Token& token, int64_t now
 // Stores a new session for the user; returns the cookie value. Runs inside
 // the caller's write transaction.
 std::string CreateSession(Db& db, const SessionKey& key, int64_t user_id, int64_t now,
-                          int64_t ttl_ms);
+                          int64_t idle_ms, int64_t ttl_ms);
+// True when the session has outlived its absolute limit.
+bool SessionTooOld(const SessionUser& user, int64_t now, int64_t ttl_ms);
+// Records activity: pushes the idle limit to now + idle_ms (never past the
+// absolute limit) when that moves it by more than a tenth of idle_ms. Runs
+// outside any transaction; a database error is swallowed (see session.cc).
+void TouchSession(Db& db, const SessionUser& user, int64_t now, int64_t idle_ms, int64_t ttl_ms);
 void RevokeSession(Db& db, const SessionUser& user);
+// Ends every session of the user but this one (after a password change).
+void RevokeOtherSessions(Db& db, const SessionUser& user);
 
 // Set-Cookie header values.
 std::string SessionCookieHeader(const std::string& value, int64_t ttl_ms, bool secure);

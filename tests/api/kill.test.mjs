@@ -149,7 +149,7 @@ test(`${POSTERS} posters and ${READERS} readers while a random worker is SIGKILL
 
   // The database: every acknowledged client_id exactly once, with its text and id.
   const rows = JSON.parse(execFileSync('sqlite3', ['-json', stack.db,
-    `SELECT id, client_id, text FROM messages WHERE room_id = ${room.id} ORDER BY id`], { encoding: 'utf8' }) || '[]');
+    `SELECT id, client_id, text FROM messages WHERE room_id = ${room.id} ORDER BY id`], { encoding: 'utf8', maxBuffer: 1 << 28 }) || '[]');
   const byClient = new Map();
   for (const row of rows) {
     assert.ok(!byClient.has(row.client_id), `client_id ${row.client_id} stored twice`);
