@@ -89,7 +89,7 @@ chaos: deps
 
 # The benchmark's own programs (tests/bench/): a hello-world FastCGI baseline,
 # the seed loader and the load generator. Not part of `make test`.
-BENCH_BINS := build/bin/bench_hello build/bin/bench_seed build/bin/bench_load
+BENCH_BINS := build/bin/bench_hello build/bin/bench_seed build/bin/bench_load build/bin/bench_commits
 
 build/obj/bench/%.o: tests/bench/%.cc
 	@mkdir -p $(@D)
@@ -106,6 +106,10 @@ build/bin/bench_seed: build/obj/bench/seed.o $(CORE_OBJ)
 build/bin/bench_load: build/obj/bench/load.o
 	@mkdir -p $(@D)
 	$(CXX) $(CXXFLAGS) $^ -o $@
+
+build/bin/bench_commits: build/obj/bench/commits.o
+	@mkdir -p $(@D)
+	$(CXX) $(CXXFLAGS) $^ -o $@ -lsqlite3
 
 bench: deps
 	@$(MAKE) --no-print-directory all $(BENCH_BINS)

@@ -44,7 +44,6 @@ struct Request {
   Json::Value json{Json::objectValue};  // the body object ({} when no body)
   int64_t id = 0;                       // the {id} of the route's pattern
   std::optional<SessionUser> user;      // set for kNeedsSession routes
-  std::optional<Room> room;             // set for kNeedsMembership routes
 
   // The query parameter, or nullopt when absent.
   std::optional<std::string> Param(const char* name) const;

@@ -80,4 +80,9 @@ Result<Room> CheckMembership(Db& db, int64_t user_id, int64_t room_id) {
   return room;
 }
 
+bool IsLiveRoom(Db& db, int64_t id) {
+  auto q = db.Prepare("SELECT 1 FROM rooms WHERE id = ?1 AND deleted_at IS NULL");
+  return q.Bind(1, id).Step();
+}
+
 }  // namespace chat

@@ -38,5 +38,7 @@ Result<Room> FindLiveRoom(Db& db, int64_t id);
 // FindLiveRoom, then 409 not_in_room unless the user is in it. Reads
 // users.room_id afresh, so call it inside the write transaction that depends on it.
 Result<Room> CheckMembership(Db& db, int64_t user_id, int64_t room_id);
+// True when the room exists and is not deleted: one primary-key read.
+bool IsLiveRoom(Db& db, int64_t id);
 
 }  // namespace chat

@@ -19,7 +19,7 @@ const QUICK = process.argv.includes('--quick');
 const BIN = join(ROOT, 'build', 'bin');
 const P = QUICK
   ? { users: 3000, rooms: 100, big: 100_000, small: 1000, seconds: 3, conns: 32, rounds: 1, levels: '500,1000,2000', levelSeconds: 7 }
-  : { users: 30_000, rooms: 100, big: 1_000_000, small: 1000, seconds: 10, conns: 64, rounds: 3,
+  : { users: 30_000, rooms: 100, big: 1_000_000, small: 1000, seconds: 4, conns: 64, rounds: 5,
       levels: '2000,5000,10000,15000,20000,25000,30000', levelSeconds: 15 };
 const WORKERS = Number(process.env.CHAT_WORKERS || 2);
 
@@ -27,47 +27,113 @@ const work = mkdtempSync(join(tmpdir(), 'chat-bench-'));
 const say = (s) => process.stderr.write(`bench: ${s}\n`);
 
 // Runs bench_load and returns its JSON lines (open mode prints one per level).
-function load(args) {
+function load(args, onChild = () => {}) {
   return new Promise((resolve, reject) => {
     const child = spawn(join(BIN, 'bench_load'), args.map(String), { stdio: ['ignore', 'pipe', 'inherit'] });
+    onChild(child);
     const rows = [];
-    createInterface({ input: child.stdout }).on('line', (line) => {
-      const row = JSON.parse(line);
-      rows.push(row);
-      if (row.label === 'open') say(`  ${row.users} users: p99 ${row.poll_p99_ms} ms, errors ${row.errors + row.conn_errors}`);
-    });
+    createInterface({ input: child.stdout }).on('line', (line) => rows.push(JSON.parse(line)));
     child.on('error', reject);
-    child.on('exit', (code) => (code === 0 ? resolve(rows) : reject(new Error(`bench_load exited ${code}`))));
+    child.on('exit', (code, signal) => (code === 0 || signal ? resolve(rows) : reject(new Error(`bench_load exited ${code}`))));
   });
+}
+
+// S5 with more users than one process may hold sockets for (the open-file
+// limit, 20,000 here, cannot be raised without CAP_SYS_RESOURCE): the users
+// are dealt to several bench_load processes, and a level's figures are their
+// sum (counts) and their worst (p50, p99, max: an upper bound of the true
+// percentile). When one generator stops (its part missed the mark), the
+// others are stopped: their later levels would be incomplete.
+async function openLoop(port, users, levels, seconds) {
+  const perProcess = 15000;
+  const most = Math.max(...levels.split(',').map(Number));
+  const k = Math.max(1, Math.ceil(most / perProcess));
+  const children = [];
+  const runs = [];
+  for (let i = 0; i < k; i += 1) {
+    const file = join(work, `vusers-${i}.txt`);
+    writeFileSync(file, `${users.filter((_, j) => j % k === i).join('\n')}\n`);
+    const share = levels.split(',').map((l) => Math.ceil(Number(l) / k)).join(',');
+    runs.push(load(['open', port, file, share, seconds], (c) => children.push(c)).finally(() => {
+      for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGTERM');
+    }));
+  }
+  const parts = await Promise.all(runs);
+  const n = Math.min(...parts.map((p) => p.length));
+  const rows = [];
+  for (let level = 0; level < n; level += 1) {
+    const ps = parts.map((p) => p[level]);
+    const sum = (key) => ps.reduce((a, p) => a + p[key], 0);
+    const worst = (key) => Math.max(...ps.map((p) => p[key]));
+    const row = { label: 'open', generators: k, seconds: ps[0].seconds };
+    for (const key of ['users', 'connections', 'ok', 'errors', 'conn_errors', 'rps', 'polls', 'posts', 'messages_seen']) row[key] = sum(key);
+    for (const key of ['poll_p50_ms', 'poll_p99_ms', 'poll_max_ms', 'post_p50_ms', 'post_p99_ms', 'seen_p50_ms', 'seen_p99_ms']) row[key] = worst(key);
+    row.first_error_status = worst('first_error_status');
+    say(`  ${row.users} users: ${Math.round(row.polls / row.seconds)} polls/s, p99 ${row.poll_p99_ms} ms, errors ${row.errors + row.conn_errors}${row.errors ? ` (first ${row.first_error_status})` : ''}`);
+    rows.push(row);
+  }
+  return rows;
 }
 
 async function closed(port, name, lines) {
   const file = join(work, `${name}.req`);
   writeFileSync(file, `${lines.join('\n')}\n`);
+  const pids = serverPids();
+  const before = cpuTicks(pids);
   const [row] = await load(['closed', port, P.conns, P.seconds, file]);
-  say(`${name}: ${row.rps.toFixed(0)} req/s, p50 ${row.poll_p50_ms} ms, p99 ${row.poll_p99_ms} ms, errors ${row.errors + row.conn_errors}`);
+  // CPU time the server (nginx and every FastCGI worker) spent per answer:
+  // unlike req/s, other people's load on the machine barely moves it.
+  row.server_cpu_us = Math.round(((cpuTicks(pids) - before) * 1e6) / TICKS / row.answered);
+  say(`${name}: ${row.rps.toFixed(0)} req/s, p50 ${row.poll_p50_ms} ms, p99 ${row.poll_p99_ms} ms, errors ${row.errors + row.conn_errors}, server CPU ${row.server_cpu_us} us/req`);
   return row;
 }
 
-// Resident (RSS) and proportional (PSS: shared pages divided among their
-// users) memory of processes, in MB.
+const TICKS = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim() || 100);
+let serverPids = () => [];
+
+// utime + stime of the processes, in clock ticks.
+function cpuTicks(pids) {
+  let sum = 0;
+  for (const pid of pids) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      sum += Number(f[11]) + Number(f[12]);
+    } catch { /* gone */ }
+  }
+  return sum;
+}
+
+// Memory of processes in MB: the sum of their resident sizes (RSS, which
+// counts a shared library once per process), their proportional share (PSS:
+// each shared page divided among the processes mapping it, so the sum is what
+// they take together) and their private pages (USS).
 function memory(pids) {
-  let rss = 0;
-  let pss = 0;
+  const kb = { rss: 0, pss: 0, uss: 0 };
   for (const pid of pids) {
     try {
       const roll = readFileSync(`/proc/${pid}/smaps_rollup`, 'latin1');
-      rss += Number(/^Rss:\s+(\d+)/m.exec(roll)[1]);
-      pss += Number(/^Pss:\s+(\d+)/m.exec(roll)[1]);
+      const field = (name) => Number(new RegExp(`^${name}:\\s+(\\d+)`, 'm').exec(roll)[1]);
+      kb.rss += field('Rss');
+      kb.pss += field('Pss');
+      kb.uss += field('Private_Clean') + field('Private_Dirty');
     } catch { /* gone */ }
   }
-  return { processes: pids.length, rss_mb: +(rss / 1024).toFixed(1), pss_mb: +(pss / 1024).toFixed(1) };
+  const mb = (x) => +(x / 1024).toFixed(1);
+  return { processes: pids.length, rss_mb: mb(kb.rss), pss_mb: mb(kb.pss), uss_mb: mb(kb.uss) };
 }
 
 function pidsWhere(test) {
   return readdirSync('/proc').filter((n) => /^\d+$/.test(n)).filter((n) => {
     try { return test(n); } catch { return false; }
   }).map(Number);
+}
+
+function childrenOf(parent) {
+  return pidsWhere((pid) => {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === parent;
+  });
 }
 
 function stackPids(stack) {
@@ -78,10 +144,7 @@ function stackPids(stack) {
       && readFileSync(`/proc/${pid}/environ`, 'latin1').includes(`CHAT_TEST_STACK=${stack.dir}/workers`);
   });
   const master = Number(readFileSync(join(stack.dir, 'run', 'nginx.pid'), 'utf8').trim());
-  const nginx = [master, ...pidsWhere((pid) => {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
-    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === master;
-  })];
+  const nginx = [master, ...childrenOf(master)];
   return { workers, nginx };
 }
 
@@ -99,6 +162,8 @@ function machine() {
     cores: cpu.length,
     memory_gb: +(totalmem() / 2 ** 30).toFixed(1),
     kernel,
+    // Others share this machine: its load average says how quiet it was.
+    loadavg: readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).map(Number),
     sqlite: execFileSync('sqlite3', ['--version'], { encoding: 'utf8' }).split(' ')[0],
     nginx: spawnSync('nginx', ['-v'], { encoding: 'utf8' }).stderr.trim(),
   };
@@ -106,6 +171,7 @@ function machine() {
 
 async function main() {
   const started = Date.now();
+  const box = machine();
   // The hello-world baseline: same spawn-fcgi + multiwatch, same worker count.
   const helloSock = join(work, 'hello.sock');
   const hello = spawn('spawn-fcgi', ['-n', '-s', helloSock, '-M', '0600', '--', '/usr/bin/multiwatch',
@@ -114,9 +180,13 @@ async function main() {
   writeFileSync(extra, `location = /bench/hello {\n  include ${ROOT}/conf/fastcgi-params.conf;\n  fastcgi_pass unix:${helloSock};\n}\n`);
   let stack;
   try {
-    stack = await startStack({ env: { CHAT_NGINX_EXTRA: extra, CHAT_NGINX_CONNECTIONS: '40000', CHAT_WORKERS: String(WORKERS) } });
+    stack = await startStack({ env: { CHAT_NGINX_EXTRA: extra, CHAT_NGINX_CONNECTIONS: '24000', CHAT_WORKERS: String(WORKERS) } });
     const port = stack.port;
     await waitFor(async () => (await fetch(`${stack.base}/bench/hello`)).status === 200, 10000, 'hello baseline');
+    serverPids = () => {
+      const { workers, nginx } = stackPids(stack);
+      return [...workers, ...nginx, ...childrenOf(hello.pid)];
+    };
     say(`stack on ${stack.base}; seeding ${P.users} users, ${P.rooms} rooms, ${P.big} + ${P.rooms - 1} x ${P.small} messages`);
     const seed = JSON.parse(execFileSync(join(BIN, 'bench_seed'),
       [stack.db, P.users, P.rooms, P.big, P.small, work].map(String), { encoding: 'utf8' }));
@@ -148,12 +218,21 @@ async function main() {
     };
     for (const key of ['hello', 'static', 's1', 's2', 's3']) rows[key] = medianRow(key);
     const ratio = (a, b) => +median(rounds.map((r) => r[a].rps / r[b].rps)).toFixed(3);
+    // The same ratios from server CPU per answer (b's cost over a's).
+    const cpuRatio = (a, b) => +median(rounds.map((r) => r[b].server_cpu_us / r[a].server_cpu_us)).toFixed(3);
     rows.s4 = await closed(port, 'S4 posts', users.map((u) => `POST /api/rooms/${u.room}/messages ${u.cookie} {"text":"bench post %n"}`));
+    // What the disk allows: S4 cannot beat durable commits/s (see commits.cc).
+    const commits = {};
+    for (const sync of ['FULL', 'NORMAL']) {
+      commits[sync] = JSON.parse(execFileSync(join(BIN, 'bench_commits'),
+        [join(work, `commits-${sync}.db`), QUICK ? 1 : 3, sync], { encoding: 'utf8' })).commits_per_s;
+    }
+    say(`disk: ${commits.FULL} commits/s with synchronous=FULL, ${commits.NORMAL} with NORMAL`);
     // S5 starts from the cursors as they are after S4.
     const latest = latestByRoom(stack.db);
-    writeFileSync(join(work, 'vusers.txt'), `${users.map((u) => `${u.room} ${latest.get(u.room) ?? 0} ${u.cookie}`).join('\n')}\n`);
     say(`S5 virtual users, levels ${P.levels}, ${P.levelSeconds} s each`);
-    const levels = await load(['open', port, join(work, 'vusers.txt'), P.levels, P.levelSeconds]);
+    const levels = await openLoop(port, users.map((u) => `${u.room} ${latest.get(u.room) ?? 0} ${u.cookie}`),
+      P.levels, P.levelSeconds);
     const passed = levels.filter((l) => l.errors === 0 && l.conn_errors === 0 && l.poll_p99_ms < 100);
     const pids = stackPids(stack);
     const mem = { workers: memory(pids.workers), nginx: memory(pids.nginx) };
@@ -161,11 +240,12 @@ async function main() {
     const result = {
       when: new Date().toISOString(),
       command: QUICK ? 'make bench QUICK=1' : 'make bench',
-      machine: machine(),
+      machine: { ...box, loadavg_after: readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).map(Number) },
       params: { ...P, workers_per_program: WORKERS },
       seed,
       closed: rows,
       rounds,
+      sqlite_commits_per_s: commits,
       s5_levels: levels,
       s5_best: best,
       s6_memory: mem,
@@ -173,7 +253,15 @@ async function main() {
         s1_vs_hello: ratio('s1', 'hello'),
         s2_vs_hello: ratio('s2', 'hello'),
         s3_big_vs_small: ratio('s3', 's1'),
+        by_server_cpu: {
+          s1_vs_hello: cpuRatio('s1', 'hello'),
+          s2_vs_hello: cpuRatio('s2', 'hello'),
+          s3_big_vs_small: cpuRatio('s3', 's1'),
+        },
       },
+      // What two cores given wholly to the server could carry, from S1's CPU
+      // per poll (a user polls every 2 s): an estimate, not a measurement.
+      s5_cpu_bound_users: Math.round((2 * 1e6 / rows.s1.server_cpu_us) * 2),
       seconds: Math.round((Date.now() - started) / 1000),
     };
     const out = join(ROOT, 'tests', 'bench', QUICK ? 'results-quick.json' : 'results.json');
@@ -191,27 +279,30 @@ async function main() {
 function printTable(r) {
   const c = r.closed;
   const f = (n) => Math.round(n).toLocaleString('en');
-  const row = (name, x, ratio = '') => `| ${name} | ${f(x.rps)} | ${x.poll_p50_ms} | ${x.poll_p99_ms} | ${x.errors + x.conn_errors} | ${ratio} |`;
+  const row = (name, x, ratio = '') => `| ${name} | ${f(x.rps)} | ${x.poll_p50_ms} | ${x.poll_p99_ms} | ${x.errors + x.conn_errors} | ${f(x.server_cpu_us)} | ${ratio} |`;
   const m = r.machine;
   const lines = [
-    `Chatroom bench (${r.command}), ${r.when}: ${m.cores} x ${m.cpu}, ${m.memory_gb} GB, Linux ${m.kernel}, SQLite ${m.sqlite}, ${r.params.workers_per_program} workers per program, ${r.params.conns} connections (closed loop, ${r.params.seconds} s each, median of ${r.params.rounds} rounds)`,
+    `Chatroom bench (${r.command}), ${r.when}: ${m.cores} x ${m.cpu}, ${m.memory_gb} GB, Linux ${m.kernel}, load average ${m.loadavg.join(' ')} before and ${m.loadavg_after.join(' ')} after, SQLite ${m.sqlite}, ${r.params.workers_per_program} workers per program, ${r.params.conns} connections (closed loop, ${r.params.seconds} s each, median of ${r.params.rounds} rounds)`,
     `seed: ${f(r.seed.users)} users, ${r.seed.rooms} rooms, ${f(r.seed.messages)} messages in ${r.seed.seconds} s`,
     '',
-    '| scenario | req/s | p50 ms | p99 ms | errors | vs |',
-    '|---|---:|---:|---:|---:|---|',
+    '| scenario | req/s | p50 ms | p99 ms | errors | server CPU µs/req | vs (by req/s; by CPU) |',
+    '|---|---:|---:|---:|---:|---:|---|',
     row('baseline: hello-world FastCGI', c.hello),
     row('baseline: nginx static file', c.static),
-    row('S1 empty poll, 1,000-message room', c.s1, `${r.ratios.s1_vs_hello} of hello (target 0.7)`),
-    row('S2 poll with one new message', c.s2, `${r.ratios.s2_vs_hello} of hello (target 0.6)`),
-    row(`S3 empty poll, ${f(r.params.big)}-message room`, c.s3, `${r.ratios.s3_big_vs_small} of S1 (target 0.9-1.1)`),
-    row('S4 posts (all users, 201 each)', c.s4, 'target 3,000/s'),
+    row('S1 empty poll, 1,000-message room', c.s1, `${r.ratios.s1_vs_hello}; ${r.ratios.by_server_cpu.s1_vs_hello} of hello (target 0.7)`),
+    row('S2 poll with one new message', c.s2, `${r.ratios.s2_vs_hello}; ${r.ratios.by_server_cpu.s2_vs_hello} of hello (target 0.6)`),
+    row(`S3 empty poll, ${f(r.params.big)}-message room`, c.s3, `${r.ratios.s3_big_vs_small}; ${r.ratios.by_server_cpu.s3_big_vs_small} of S1 (target 0.9-1.1)`),
+    row('S4 posts (all users, 201 each)', c.s4, `target 3,000/s; disk allows ${f(r.sqlite_commits_per_s.FULL)} commits/s (FULL), ${f(r.sqlite_commits_per_s.NORMAL)} (NORMAL)`),
     '',
     '| S5 virtual users | polls/s | poll p50 ms | poll p99 ms | post p99 ms | post-to-seen p50 / p99 ms | errors |',
     '|---:|---:|---:|---:|---:|---:|---:|',
     ...r.s5_levels.map((l) => `| ${f(l.users)} | ${f(l.polls / l.seconds)} | ${l.poll_p50_ms} | ${l.poll_p99_ms} | ${l.post_p99_ms} | ${l.seen_p50_ms} / ${l.seen_p99_ms} | ${l.errors + l.conn_errors} |`),
     '',
-    `S5: largest level with poll p99 < 100 ms and no errors: ${r.s5_best ? f(r.s5_best.users) : 'none'} users (target 20,000)`,
-    `S6 memory after S5: workers (${r.s6_memory.workers.processes}) RSS ${r.s6_memory.workers.rss_mb} MB, PSS ${r.s6_memory.workers.pss_mb} MB (target < 30 MB); nginx (${r.s6_memory.nginx.processes}) RSS ${r.s6_memory.nginx.rss_mb} MB, PSS ${r.s6_memory.nginx.pss_mb} MB`,
+    `S5: largest level with poll p99 < 100 ms and no errors: ${r.s5_best ? f(r.s5_best.users) : 'none'} users (target 20,000); CPU-bound estimate from S1's server CPU per poll: ${f(r.s5_cpu_bound_users)} users on two cores given wholly to the server`,
+    ...['workers', 'nginx'].map((k) => {
+      const x = r.s6_memory[k];
+      return `S6 memory after S5, ${k} (${x.processes} processes): PSS ${x.pss_mb} MB, private ${x.uss_mb} MB, RSS summed ${x.rss_mb} MB${k === 'workers' ? ' (target < 30 MB)' : ''}`;
+    }),
   ];
   console.log(lines.join('\n'));
 }
