@@ -14,6 +14,8 @@ LDLIBS := -lfcgi -lcgicc -lsqlite3 -ljsoncpp -lscrypt -lsodium
 
 PROGRAMS := auth rooms post poll
 CORE_OBJ := $(patsubst cgi-bin/core/%.cc,build/obj/core/%.o,$(wildcard cgi-bin/core/*.cc))
+# sql/schema.sql and sql/migrations/*.sql compiled into every program (core/migrate.h).
+CORE_OBJ += build/obj/gen/sql_embed.o
 BINS := $(PROGRAMS:%=build/bin/%)
 UNIT_OBJ := $(patsubst tests/unit/%.cpp,build/obj/unit/%.o,$(wildcard tests/unit/*_test.cpp))
 
@@ -28,6 +30,14 @@ all: $(BINS)
 build/obj/core/%.o: cgi-bin/core/%.cc
 	@mkdir -p $(@D)
 	$(CXX) $(CXXFLAGS) -c $< -o $@
+
+build/gen/sql_embed.cc: tools/embed-sql.sh sql/schema.sql $(wildcard sql/migrations/*.sql)
+	@mkdir -p $(@D)
+	bash tools/embed-sql.sh sql > $@.tmp && mv $@.tmp $@
+
+build/obj/gen/%.o: build/gen/%.cc
+	@mkdir -p $(@D)
+	$(CXX) $(CXXFLAGS) -Icgi-bin -c $< -o $@
 
 build/obj/%.o: cgi-bin/%.cpp
 	@mkdir -p $(@D)

@@ -4,6 +4,7 @@
 #include "core/clock.h"
 #include "core/http.h"
 #include "core/json.h"
+#include "core/migrate.h"
 #include "core/password.h"
 #include "core/validate.h"
 
@@ -65,7 +66,8 @@ Response HandleRegister(Context& ctx) {
 // POST /api/login {"username", "password"}
 // Anyone. 200 {"user"} + session cookie.
 // 401 invalid_credentials, the same answer after the same work for an unknown
-// user and a wrong password; 400 invalid_json when a field is not a string;
+// user and a wrong password; 403 account_disabled (right password, account
+// disabled by `chatctl user disable`); 400 invalid_json when a field is not a string;
 // 429 rate_limited (nginx, per address).
 Response HandleLogin(Context& ctx) {
   std::string username, password;
@@ -74,7 +76,8 @@ Response HandleLogin(Context& ctx) {
     return Response::Error(
         Err(400, "invalid_json", "Send \"username\" and \"password\" as strings."));
   }
-  auto q = ctx.db.Prepare("SELECT id, username, password_hash FROM users WHERE username_key = ?1");
+  auto q = ctx.db.Prepare(
+      "SELECT id, username, password_hash, disabled_at FROM users WHERE username_key = ?1");
   q.Bind(1, FoldCase(username));
   bool found = IsValidUsername(username) && IsValidPassword(password) && q.Step();
   bool ok = false;
@@ -84,6 +87,10 @@ Response HandleLogin(Context& ctx) {
     user_id = q.Int(0);
     name = q.Text(1);
     ok = CheckPassword(q.Text(2), password);
+    if (ok && !q.IsNull(3)) {
+      return Response::Error(
+          Err(403, "account_disabled", "This account has been disabled by an administrator."));
+    }
   } else {
     CheckPasswordAgainstDummy(password);
   }
@@ -159,7 +166,34 @@ Response HandleMe(Context& ctx) {
   return Response::Json(200, body);
 }
 
+// GET /api/health
+// Anyone, no session: for load balancers and monitoring. Reads the database
+// and takes and drops the write lock (WAL readers are never blocked, so only
+// the lock shows whether a post could be stored right now).
+// 200 {"ok": true} when both answer at the schema version this program
+// speaks; 503 {"ok": false, "error": {"code": "unavailable"}} + Retry-After
+// otherwise (write lock held past the busy timeout, I/O error, or the
+// database migrated by a newer release).
+Response HandleHealth(Context& ctx) {
+  Json::Value body(Json::objectValue);
+  try {
+    ctx.db.Prepare("SELECT 1 FROM users LIMIT 1").Step();
+    Transaction probe(ctx.db);  // rolled back at once: nothing is written
+    if (SchemaVersion(ctx.db) == kSchemaVersion) {
+      body["ok"] = true;
+      return Response::Json(200, body);
+    }
+  } catch (const DbError&) {
+    // answered below
+  }
+  ApiError e = Err(503, "unavailable", "The database is not answering.");
+  e.extra["ok"] = false;
+  e.retry_after = 5;
+  return Response::Error(e);
+}
+
 const std::vector<Route> kRoutes = {
+    {"GET", "/api/health", kOwnTransactions, HandleHealth},
     {"POST", "/api/register", kNeedsJsonBody, HandleRegister},
     {"POST", "/api/login", kNeedsJsonBody, HandleLogin},
     {"POST", "/api/logout", kNeedsSession, HandleLogout},

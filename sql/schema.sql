@@ -1,4 +1,7 @@
--- Chatroom database schema, version 1.
+-- Chatroom database schema, version 2 (the newest: see PRAGMA user_version at
+-- the end). A database made by an older version is brought here by the
+-- numbered files in sql/migrations/, applied in order by `chatctl migrate` and
+-- by the programs at start; a change to this file needs such a migration too.
 --
 -- `sqlite3 chat.db < sql/schema.sql` makes a working database. The programs
 -- open it with journal_mode=WAL and foreign_keys=ON; WAL is also set here
@@ -15,7 +18,8 @@ CREATE TABLE users (
   username_key  TEXT NOT NULL UNIQUE,      -- lower-cased username: uniqueness regardless of case
   password_hash TEXT NOT NULL,             -- libscrypt MCF string ($s1$...), never the password
   room_id       INTEGER REFERENCES rooms(id) ON DELETE SET NULL,  -- the one room the user is in, or NULL
-  created_at    INTEGER NOT NULL           -- ms since epoch
+  created_at    INTEGER NOT NULL,          -- ms since epoch
+  disabled_at   INTEGER                    -- ms since epoch when an admin disabled the account, NULL while active
 );
 CREATE INDEX users_room ON users(room_id);  -- member counts and "who is inside"
 
@@ -55,6 +59,6 @@ CREATE TABLE post_buckets (
   updated_at  INTEGER NOT NULL             -- ms since epoch of the last refill
 );
 
-PRAGMA user_version = 1;
+PRAGMA user_version = 2;
 
 COMMIT;

@@ -132,7 +132,7 @@ Response Dispatch(const std::vector<Route>& routes, Context& ctx) {
     Response res;
     {
       std::optional<ReadSnapshot> snapshot;
-      if (ctx.req.method == "GET") snapshot.emplace(ctx.db);
+      if (ctx.req.method == "GET" && !(route.flags & kOwnTransactions)) snapshot.emplace(ctx.db);
       if (Status s = CheckPreconditions(route, ctx)) return Response::Error(*s);
       res = route.handler(ctx);
     }

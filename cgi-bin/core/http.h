@@ -74,6 +74,7 @@ enum RouteFlags : unsigned {
   kNeedsJsonBody = 1 << 1,    // 400 invalid_json unless the body is a JSON object
   kNeedsMembership = 1 << 2,  // 404/410 for the room in the path, 409 unless the user is in it
   kBackground = 1 << 3,       // sent by a timer, not a person: not activity for the idle limit
+  kOwnTransactions = 1 << 4,  // a GET run outside the read snapshot (health probes the write lock)
 };
 
 using Handler = Response (*)(Context&);

@@ -18,6 +18,7 @@
 #include "http.h"
 #include "json.h"
 #include "log.h"
+#include "migrate.h"
 #include "validate.h"
 
 namespace chat {
@@ -217,6 +218,13 @@ int Serve(const char* program, const std::vector<Route>& routes) {
     db = Db::Open(config);
   } catch (const std::exception& e) {
     LogLine(program, e.what());
+    return 1;
+  }
+  // A new release migrates the database at its first start; an old binary
+  // refuses a database it does not know (migrate.h).
+  Result<int> schema = Upgrade(*db, [program](const std::string& s) { LogLine(program, s); });
+  if (!schema.ok()) {
+    LogLine(program, schema.error().message);
     return 1;
   }
   if (FCGX_IsCGI()) {

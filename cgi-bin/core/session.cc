@@ -94,7 +94,7 @@ std::optional<SessionUser> LookupSession(Db& db, const Token& token, int64_t now
   auto q = db.Prepare(
       "SELECT u.id, u.username, u.room_id, s.created_at, s.expires_at "
       "FROM sessions s JOIN users u ON u.id = s.user_id "
-      "WHERE s.token_hash = ?1 AND s.expires_at > ?2");
+      "WHERE s.token_hash = ?1 AND s.expires_at > ?2 AND u.disabled_at IS NULL");
   q.BindBlob(1, user.token_hash.data(), static_cast<int>(user.token_hash.size())).Bind(2, now);
   if (!q.Step()) return std::nullopt;
   user.id = q.Int(0);

@@ -51,7 +51,8 @@ struct SessionUser {
   int64_t expires_at = 0;  // ms since epoch: end of the idle limit
 };
 
-// The live session's user for a verified token, or nullopt (unknown, expired).
+// The live session's user for a verified token, or nullopt (unknown,
+// expired, or the user disabled by an admin).
 std::optional<SessionUser> LookupSession(Db& db, const Token& token, int64_t now);
 // Stores a new session for the user; returns the cookie value. Runs inside
 // the caller's write transaction.

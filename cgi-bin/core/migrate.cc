@@ -1,0 +1,81 @@
+// See migrate.h.
+#include "migrate.h"
+
+#include <string>
+
+namespace chat {
+namespace {
+
+ApiError Failed(const std::string& message) { return Err(500, "migration_failed", message); }
+
+bool IsEmpty(Db& db) {
+  auto q = db.Prepare("SELECT count(*) FROM sqlite_master");
+  return q.Step() && q.Int(0) == 0;
+}
+
+// Runs schema.sql on an empty file. Two programs starting at once may both
+// try; the loser's statements fail, and it is fine when the winner's result
+// is there.
+Status CreateSchema(Db& db) {
+  try {
+    db.Exec(kSchemaSql);
+  } catch (const DbError& e) {
+    if (SchemaVersion(db) == kSchemaVersion) return std::nullopt;
+    return Failed(std::string("creating the schema: ") + e.what());
+  }
+  return std::nullopt;
+}
+
+// One migration in one write transaction, skipped when another process
+// applied it while this one waited for the lock.
+Status Apply(Db& db, const Migration& m) {
+  try {
+    Transaction tx(db);
+    if (SchemaVersion(db) >= m.version) return std::nullopt;
+    db.Exec(m.sql);
+    auto fk = db.Prepare("PRAGMA foreign_key_check");
+    if (fk.Step())
+      return Failed(std::string(m.name) + " leaves a foreign key broken in " + fk.Text(0));
+    std::string set = "PRAGMA user_version = " + std::to_string(m.version);
+    db.Exec(set.c_str());
+    tx.Commit();
+  } catch (const DbError& e) {
+    return Failed(std::string(m.name) + ": " + e.what());
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+int SchemaVersion(Db& db) {
+  auto q = db.Prepare("PRAGMA user_version");
+  return q.Step() ? static_cast<int>(q.Int(0)) : 0;
+}
+
+Result<int> Upgrade(Db& db, const std::function<void(const std::string&)>& note) {
+  int version = SchemaVersion(db);
+  if (version > kSchemaVersion) {
+    return Err(500, "database_too_new",
+               "The database is at schema version " + std::to_string(version) +
+                   " but this program knows only up to " + std::to_string(kSchemaVersion) +
+                   "; install the newer Chatroom release (or restore a backup).");
+  }
+  if (version == 0) {
+    if (!IsEmpty(db)) {
+      return Err(500, "not_a_chat_database",
+                 "The database has tables but no schema version: not a Chatroom database.");
+    }
+    if (Status s = CreateSchema(db)) return *s;
+    note("created the schema at version " + std::to_string(kSchemaVersion));
+    return kSchemaVersion;
+  }
+  for (size_t i = 0; i < kMigrationCount; ++i) {
+    const Migration& m = kMigrations[i];
+    if (m.version <= version) continue;
+    if (Status s = Apply(db, m)) return *s;
+    note("applied migration " + std::string(m.name));
+  }
+  return SchemaVersion(db);
+}
+
+}  // namespace chat

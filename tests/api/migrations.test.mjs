@@ -1,0 +1,134 @@
+// Schema migrations (cgi-bin/core/migrate.h): a database made by the first
+// schema (tests/fixtures/schema-v1.sql, the schema.sql of release 1), full
+// of data, is brought to the newest version by a program at its start and
+// keeps every row and every value; the result has the same tables, columns
+// and indexes as a database made from today's sql/schema.sql; a second start
+// changes nothing; a database newer than the programs is refused untouched.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync, execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ROOT } from '../lib/stack.mjs';
+import { PASSWORD, sql } from './helpers.mjs';
+
+let dir;
+const V1_TABLES = ['users', 'sessions', 'rooms', 'messages', 'post_buckets'];
+const NEWEST = Math.max(...readdirSync(join(ROOT, 'sql', 'migrations'))
+  .filter((f) => /^\d{4}_.*\.sql$/.test(f)).map((f) => Number(f.slice(0, 4))));
+
+before(() => { dir = mkdtempSync(join(tmpdir(), 'chat-migrate-')); });
+after(() => { if (dir && !process.env.KEEP_TEST_DIRS) rmSync(dir, { recursive: true, force: true }); });
+
+// Runs a program once as CGI against `db`; returns {status, body, stderr, code}.
+export function cgi(program, db, { method = 'GET', uri, body }) {
+  const input = Buffer.from(body === undefined ? '' : JSON.stringify(body));
+  const run = spawnSync(join(ROOT, 'build', 'bin', program), {
+    input,
+    env: {
+      PATH: process.env.PATH, CHAT_DB: db, REQUEST_METHOD: method, REQUEST_URI: uri, HTTP_HOST: 'chat.example',
+      ...(method === 'GET' ? {} : { CONTENT_TYPE: 'application/json', CONTENT_LENGTH: String(input.length) }),
+    },
+    timeout: 20000,
+  });
+  const raw = run.stdout.toString('utf8');
+  const split = raw.indexOf('\r\n\r\n');
+  const status = Number(/Status: (\d+)/.exec(raw)?.[1] ?? 0);
+  const text = split >= 0 ? raw.slice(split + 4) : '';
+  return { status, body: text ? JSON.parse(text) : null, stderr: run.stderr.toString(), code: run.status, raw };
+}
+
+const rows = (db, table) => JSON.parse(execFileSync('sqlite3', ['-json', db, `SELECT * FROM ${table} ORDER BY 1`], { encoding: 'utf8' }) || '[]');
+const shape = (db) => {
+  const tables = sql(db, "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").split('\n');
+  return Object.fromEntries(tables.map((t) => [t, {
+    columns: sql(db, `SELECT name, type, "notnull", dflt_value, pk FROM pragma_table_info('${t}')`),
+    indexes: sql(db, `SELECT il.name, il."unique", il.partial, group_concat(ii.name) FROM pragma_index_list('${t}') il, pragma_index_info(il.name) ii GROUP BY il.name ORDER BY il.name`),
+    fks: sql(db, `SELECT "table", "from", "to", on_delete FROM pragma_foreign_key_list('${t}')`),
+  }]));
+};
+
+// A release-1 database with a real account (password PASSWORD), sessions,
+// a live and a deleted room, messages (with and without client_id) and a
+// post bucket.
+function makeV1(name) {
+  const db = join(dir, name);
+  execFileSync('sqlite3', [db], { input: readFileSync(join(ROOT, 'tests', 'fixtures', 'schema-v1.sql')) });
+  assert.equal(sql(db, 'PRAGMA user_version'), '1');
+  // A real password hash, made by today's program in a scratch database.
+  const scratch = join(dir, `${name}.scratch`);
+  execFileSync('sqlite3', [scratch], { input: readFileSync(join(ROOT, 'sql', 'schema.sql')) });
+  assert.equal(cgi('auth', scratch, { method: 'POST', uri: '/api/register', body: { username: 'hasher', password: PASSWORD } }).status, 201);
+  const hash = sql(scratch, "SELECT password_hash FROM users WHERE username = 'hasher'");
+  sql(db, `
+    INSERT INTO users (id, username, username_key, password_hash, room_id, created_at) VALUES
+      (1, 'Alice', 'alice', '${hash}', NULL, 1700000000000), (2, 'bob', 'bob', '${hash}', NULL, 1700000000001);
+    INSERT INTO rooms (id, name, name_key, owner_id, created_at, deleted_at) VALUES
+      (1, 'General', 'general', 1, 1700000001000, NULL), (2, 'Old', 'old', 2, 1700000002000, 1700000003000);
+    UPDATE users SET room_id = 1 WHERE id = 2;
+    INSERT INTO messages (room_id, user_id, text, client_id, created_at) VALUES
+      (1, 1, 'hello 👋 <b>world</b>', 'c-1', 1700000004000), (1, 2, 'second', NULL, 1700000005000),
+      (1, 1, '  spaced  ', NULL, 1700000006000);
+    INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES
+      (randomblob(32), 1, 1700000000000, 4000000000000), (randomblob(32), 2, 1700000000000, 4000000000000);
+    INSERT INTO post_buckets (user_id, tokens, updated_at) VALUES (1, 17.5, 1700000006000);`);
+  return db;
+}
+
+test('a program started on a release-1 database migrates it to the newest version, keeping every row and value', () => {
+  const db = makeV1('v1.db');
+  const before = Object.fromEntries(V1_TABLES.map((t) => [t, rows(db, t)]));
+  assert.ok(before.messages.length === 3 && before.users.length === 2);
+  const r = cgi('auth', db, { uri: '/api/health' });
+  assert.equal(r.status, 200, r.raw + r.stderr);
+  assert.deepEqual(r.body, { ok: true });
+  assert.match(r.stderr, /applied migration 0002_users_disabled/);
+  assert.equal(Number(sql(db, 'PRAGMA user_version')), NEWEST);
+  for (const t of V1_TABLES) {
+    const now = rows(db, t);
+    assert.equal(now.length, before[t].length, `${t}: row count`);
+    before[t].forEach((row, i) => {
+      for (const [col, value] of Object.entries(row)) assert.deepEqual(now[i][col], value, `${t} row ${i} ${col}`);
+    });
+  }
+  assert.equal(sql(db, 'SELECT count(*) FROM users WHERE disabled_at IS NOT NULL'), '0', 'nobody disabled');
+  assert.equal(sql(db, 'PRAGMA integrity_check'), 'ok');
+  assert.equal(sql(db, 'PRAGMA foreign_key_check'), '');
+  // The migrated database has exactly the shape of a fresh one.
+  const fresh = join(dir, 'fresh.db');
+  execFileSync('sqlite3', [fresh], { input: readFileSync(join(ROOT, 'sql', 'schema.sql')) });
+  assert.deepEqual(shape(db), shape(fresh));
+  // The old account still logs in with its old password.
+  const login = cgi('auth', db, { method: 'POST', uri: '/api/login', body: { username: 'alice', password: PASSWORD } });
+  assert.equal(login.status, 200, login.raw);
+  assert.equal(login.body.user.id, 1);
+});
+
+test('a second start finds nothing to migrate and changes nothing', () => {
+  const db = makeV1('twice.db');
+  assert.equal(cgi('auth', db, { uri: '/api/health' }).status, 200);
+  const snapshot = Object.fromEntries([...V1_TABLES].map((t) => [t, rows(db, t)]));
+  const r = cgi('poll', db, { uri: '/api/health' }); // any program: 404 here, but it starts
+  assert.equal(r.status, 404);
+  assert.doesNotMatch(r.stderr, /migration/);
+  assert.deepEqual(Object.fromEntries(V1_TABLES.map((t) => [t, rows(db, t)])), snapshot);
+});
+
+test('a database newer than the programs is refused: the program exits non-zero and leaves it untouched', () => {
+  const db = join(dir, 'newer.db');
+  execFileSync('sqlite3', [db], { input: readFileSync(join(ROOT, 'sql', 'schema.sql')) });
+  sql(db, `PRAGMA user_version = ${NEWEST + 1}`);
+  const r = cgi('auth', db, { uri: '/api/health' });
+  assert.notEqual(r.code, 0);
+  assert.match(r.stderr, new RegExp(`schema version ${NEWEST + 1} but this program knows only up to ${NEWEST}`));
+  assert.equal(Number(sql(db, 'PRAGMA user_version')), NEWEST + 1);
+});
+
+test('a file with tables but no schema version is refused as not a Chatroom database', () => {
+  const db = join(dir, 'other.db');
+  sql(db, 'CREATE TABLE t (x)');
+  const r = cgi('auth', db, { uri: '/api/health' });
+  assert.notEqual(r.code, 0);
+  assert.match(r.stderr, /not a Chatroom database/);
+});
