@@ -16,8 +16,9 @@ PROGRAMS := auth rooms post poll
 CORE_OBJ := $(patsubst cgi-bin/core/%.cc,build/obj/core/%.o,$(wildcard cgi-bin/core/*.cc))
 # sql/schema.sql and sql/migrations/*.sql compiled into every program (core/migrate.h).
 CORE_OBJ += build/obj/gen/sql_embed.o
-BINS := $(PROGRAMS:%=build/bin/%)
+BINS := $(PROGRAMS:%=build/bin/%) build/bin/chatctl
 BENCH_BINS := build/bin/bench_hello build/bin/bench_seed build/bin/bench_load build/bin/bench_commits
+CHATCTL_OBJ := $(patsubst cgi-bin/chatctl/%.cc,build/obj/chatctl/%.o,$(wildcard cgi-bin/chatctl/*.cc))
 UNIT_OBJ := $(patsubst tests/unit/%.cpp,build/obj/unit/%.o,$(wildcard tests/unit/*_test.cpp))
 
 DEB_PACKAGES := g++ make libfcgi-dev libcgicc-dev libsqlite3-dev sqlite3 libjsoncpp-dev \
@@ -39,6 +40,15 @@ build/gen/sql_embed.cc: tools/embed-sql.sh sql/schema.sql $(wildcard sql/migrati
 build/obj/gen/%.o: build/gen/%.cc
 	@mkdir -p $(@D)
 	$(CXX) $(CXXFLAGS) -Icgi-bin -c $< -o $@
+
+build/obj/chatctl/%.o: cgi-bin/chatctl/%.cc
+	@mkdir -p $(@D)
+	$(CXX) $(CXXFLAGS) -Icgi-bin -c $< -o $@
+
+# The admin tool: same core, its commands in cgi-bin/chatctl/.
+build/bin/chatctl: $(CHATCTL_OBJ) $(CORE_OBJ)
+	@mkdir -p $(@D)
+	$(CXX) $(CXXFLAGS) $^ -o $@ $(LDLIBS)
 
 build/obj/%.o: cgi-bin/%.cpp
 	@mkdir -p $(@D)
@@ -132,5 +142,5 @@ format:
 clean:
 	rm -rf build
 
--include $(CORE_OBJ:.o=.d) $(PROGRAMS:%=build/obj/%.d) $(UNIT_OBJ:.o=.d) $(wildcard build/obj/bench/*.d)
+-include $(CHATCTL_OBJ:.o=.d) $(CORE_OBJ:.o=.d) $(PROGRAMS:%=build/obj/%.d) $(UNIT_OBJ:.o=.d) $(wildcard build/obj/bench/*.d)
 .SECONDARY:

@@ -132,3 +132,38 @@ test('a file with tables but no schema version is refused as not a Chatroom data
   assert.notEqual(r.code, 0);
   assert.match(r.stderr, /not a Chatroom database/);
 });
+
+test('chatctl migrate upgrades a release-1 database, keeping every row, after saving a copy of it; a second run does nothing', () => {
+  const db = makeV1('ctl.db');
+  const before = Object.fromEntries(V1_TABLES.map((t) => [t, rows(db, t)]));
+  const chatctl = (...args) => spawnSync(join(ROOT, 'build', 'bin', 'chatctl'), ['--db', db, ...args], { encoding: 'utf8' });
+  const r = chatctl('migrate');
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /applied migration 0002_users_disabled/);
+  assert.match(r.stdout, new RegExp(`schema version ${NEWEST} \\(was 1\\)`));
+  assert.equal(Number(sql(db, 'PRAGMA user_version')), NEWEST);
+  for (const t of V1_TABLES) {
+    const now = rows(db, t);
+    assert.equal(now.length, before[t].length, `${t}: row count`);
+    before[t].forEach((row, i) => {
+      for (const [col, value] of Object.entries(row)) assert.deepEqual(now[i][col], value, `${t} row ${i} ${col}`);
+    });
+  }
+  const copy = `${db}.before-v${NEWEST}`;
+  assert.equal(sql(copy, 'PRAGMA user_version'), '1', 'the copy is the old database');
+  for (const t of V1_TABLES) assert.deepEqual(rows(copy, t), before[t], `${t} in the copy`);
+  const again = chatctl('migrate');
+  assert.equal(again.status, 0);
+  assert.match(again.stdout, /nothing to do/);
+  assert.equal(chatctl('check').status === 1 && /secret/.test(chatctl('check').stdout), true, 'only the (absent) secret is missing');
+});
+
+test('chatctl migrate refuses a database newer than it, with exit 1, and changes nothing', () => {
+  const db = join(dir, 'ctl-newer.db');
+  execFileSync('sqlite3', [db], { input: readFileSync(join(ROOT, 'sql', 'schema.sql')) });
+  sql(db, `PRAGMA user_version = ${NEWEST + 5}`);
+  const r = spawnSync(join(ROOT, 'build', 'bin', 'chatctl'), ['--db', db, 'migrate'], { encoding: 'utf8' });
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, /newer Chatroom release/);
+  assert.equal(Number(sql(db, 'PRAGMA user_version')), NEWEST + 5);
+});

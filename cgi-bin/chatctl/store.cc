@@ -1,0 +1,310 @@
+// chatctl commands about the database file as a whole: init, migrate,
+// backup, restore, stats, check, secret rotate. Backups use SQLite's online
+// backup API in one step, which copies one consistent snapshot while the
+// workers keep writing (WAL readers never block writers); restore runs the
+// same API the other way, so the file is replaced page by page inside
+// SQLite's locking and never half-written.
+#include <fcntl.h>
+#include <sodium.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdio>
+
+#include "chatctl/chatctl.h"
+#include "core/clock.h"
+#include "core/migrate.h"
+#include "core/session.h"
+
+namespace chat::ctl {
+namespace {
+
+bool Exists(const std::string& path) {
+  struct stat st;
+  return stat(path.c_str(), &st) == 0;
+}
+
+int64_t SizeOf(const std::string& path) {
+  struct stat st;
+  return stat(path.c_str(), &st) == 0 ? static_cast<int64_t>(st.st_size) : 0;
+}
+
+// Copies everything of `from` into `to` (both open) in one step.
+bool CopyDb(sqlite3* from, sqlite3* to, std::string* error) {
+  sqlite3_backup* b = sqlite3_backup_init(to, "main", from, "main");
+  if (b == nullptr) {
+    *error = sqlite3_errmsg(to);
+    return false;
+  }
+  int rc;
+  do {
+    rc = sqlite3_backup_step(b, -1);
+    if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED) sqlite3_sleep(50);
+  } while (rc == SQLITE_OK || rc == SQLITE_BUSY || rc == SQLITE_LOCKED);
+  sqlite3_backup_finish(b);
+  if (rc != SQLITE_DONE) {
+    *error = sqlite3_errstr(rc);
+    return false;
+  }
+  return true;
+}
+
+// Opens a plain connection (no pragmas), for backup files.
+sqlite3* OpenFile(const std::string& path, int flags) {
+  sqlite3* db = nullptr;
+  if (sqlite3_open_v2(path.c_str(), &db, flags, nullptr) != SQLITE_OK) {
+    sqlite3_close(db);
+    return nullptr;
+  }
+  sqlite3_busy_timeout(db, 5000);
+  return db;
+}
+
+std::string Single(sqlite3* db, const char* sql) {
+  sqlite3_stmt* st = nullptr;
+  std::string out;
+  if (sqlite3_prepare_v2(db, sql, -1, &st, nullptr) == SQLITE_OK &&
+      sqlite3_step(st) == SQLITE_ROW) {
+    const unsigned char* t = sqlite3_column_text(st, 0);
+    out = t ? reinterpret_cast<const char*>(t) : "";
+  }
+  sqlite3_finalize(st);
+  return out;
+}
+
+// Writes a new random key to `path` atomically (temp file, fsync, rename).
+bool WriteNewKey(const std::string& path) {
+  SessionKey key{};
+  randombytes_buf(key.data(), key.size());
+  std::string tmp = path + ".new." + std::to_string(getpid());
+  int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  bool ok = fd >= 0 && write(fd, key.data(), key.size()) == static_cast<ssize_t>(key.size()) &&
+            fsync(fd) == 0;
+  if (fd >= 0) close(fd);
+  ok = ok && rename(tmp.c_str(), path.c_str()) == 0;
+  if (!ok) unlink(tmp.c_str());
+  return ok;
+}
+
+int64_t Count(Db& db, const char* sql) {
+  auto q = db.Prepare(sql);
+  return q.Step() ? q.Int(0) : 0;
+}
+
+}  // namespace
+
+std::unique_ptr<Db> OpenDb(const Config& config) {
+  if (!Exists(config.db_path)) {
+    Fail("no database at " + config.db_path + " (run `chatctl init`, or pass --db PATH)");
+    return nullptr;
+  }
+  std::unique_ptr<Db> db;
+  try {
+    db = Db::Open(config);
+  } catch (const DbError& e) {
+    Fail(e.what());
+    return nullptr;
+  }
+  Result<int> v = Upgrade(*db, [](const std::string& s) { printf("%s\n", s.c_str()); });
+  if (!v.ok()) {
+    Fail(v.error().message);
+    return nullptr;
+  }
+  return db;
+}
+
+// chatctl init
+int CmdInit(Args& a) {
+  if (!a.rest.empty()) return Usage("chatctl init");
+  const Config& c = a.config;
+  bool existed = Exists(c.db_path);
+  if (!existed) {
+    sqlite3* raw = OpenFile(c.db_path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+    if (raw == nullptr) return Fail("cannot create " + c.db_path);
+    sqlite3_close(raw);
+    chmod(c.db_path.c_str(), 0640);
+  }
+  std::unique_ptr<Db> db = OpenDb(c);
+  if (!db) return 1;
+  bool had_secret = Exists(c.secret_path);
+  Result<SessionKey> key = LoadOrCreateKey(c.secret_path);
+  if (!key.ok()) return Fail(key.error().message);
+  printf("database %s: %s, schema version %d\n", c.db_path.c_str(),
+         existed ? "already there" : "created", SchemaVersion(*db));
+  printf("secret %s: %s\n", c.secret_path.c_str(), had_secret ? "already there" : "created");
+  return 0;
+}
+
+// chatctl migrate
+int CmdMigrate(Args& a) {
+  if (!a.rest.empty()) return Usage("chatctl migrate");
+  const Config& c = a.config;
+  if (!Exists(c.db_path)) return Fail("no database at " + c.db_path);
+  std::unique_ptr<Db> db;
+  try {
+    db = Db::Open(c);
+  } catch (const DbError& e) {
+    return Fail(e.what());
+  }
+  int from = SchemaVersion(*db);
+  if (from == kSchemaVersion) {
+    printf("database %s is at schema version %d: nothing to do\n", c.db_path.c_str(), from);
+    return 0;
+  }
+  if (from > 0 && from < kSchemaVersion) {
+    std::string copy = c.db_path + ".before-v" + std::to_string(kSchemaVersion);
+    if (Exists(copy)) return Fail(copy + " exists; move it away first");
+    sqlite3* out = OpenFile(copy, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+    std::string error;
+    bool ok = out != nullptr && CopyDb(db->raw(), out, &error);
+    sqlite3_close(out);
+    if (!ok) return Fail("backup before migrating to " + copy + " failed: " + error);
+    printf("copied the database to %s\n", copy.c_str());
+  }
+  Result<int> v = Upgrade(*db, [](const std::string& s) { printf("%s\n", s.c_str()); });
+  if (!v.ok()) return Fail(v.error().message);
+  printf("database %s is at schema version %d (was %d)\n", c.db_path.c_str(), v.value(), from);
+  return 0;
+}
+
+// chatctl backup FILE
+int CmdBackup(Args& a, Db& db) {
+  if (a.rest.size() != 1) return Usage("chatctl backup FILE");
+  const std::string& file = a.rest[0];
+  if (Exists(file)) return Fail(file + " exists; choose a new name");
+  std::string tmp = file + ".partial";
+  unlink(tmp.c_str());
+  sqlite3* out = OpenFile(tmp, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+  if (out == nullptr) return Fail("cannot create " + tmp);
+  std::string error;
+  bool ok = CopyDb(db.raw(), out, &error);
+  std::string check = ok ? Single(out, "PRAGMA integrity_check") : "";
+  // The copy is a plain rollback-journal file: one self-contained file to keep.
+  if (ok) Single(out, "PRAGMA journal_mode=DELETE");
+  sqlite3_close(out);
+  if (!ok || check != "ok") {
+    unlink(tmp.c_str());
+    return Fail("backup failed: " + (ok ? "integrity check says " + check : error));
+  }
+  if (rename(tmp.c_str(), file.c_str()) != 0) return Fail("cannot rename " + tmp + " to " + file);
+  printf("backed up %s to %s (%lld bytes, integrity ok)\n", a.config.db_path.c_str(), file.c_str(),
+         static_cast<long long>(SizeOf(file)));
+  return 0;
+}
+
+// chatctl restore FILE
+int CmdRestore(Args& a) {
+  if (a.rest.size() != 1) return Usage("chatctl restore FILE");
+  const std::string& file = a.rest[0];
+  sqlite3* in = Exists(file) ? OpenFile(file, SQLITE_OPEN_READONLY) : nullptr;
+  if (in == nullptr) return Fail("cannot open " + file);
+  std::string check = Single(in, "PRAGMA integrity_check");
+  int version = atoi(Single(in, "PRAGMA user_version").c_str());
+  if (check != "ok") {
+    sqlite3_close(in);
+    return Fail(file + " is not a sound database (integrity check: " + check + ")");
+  }
+  if (version < 1 || version > kSchemaVersion) {
+    sqlite3_close(in);
+    return Fail(file + " has schema version " + std::to_string(version) +
+                "; this tool knows 1 to " + std::to_string(kSchemaVersion));
+  }
+  if (!Exists(a.config.db_path)) {
+    sqlite3* raw = OpenFile(a.config.db_path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+    sqlite3_close(raw);
+  }
+  std::unique_ptr<Db> db;
+  try {
+    db = Db::Open(a.config);
+  } catch (const DbError& e) {
+    sqlite3_close(in);
+    return Fail(e.what());
+  }
+  std::string error;
+  bool ok = CopyDb(in, db->raw(), &error);
+  sqlite3_close(in);
+  if (!ok) return Fail("restore failed: " + error);
+  Result<int> v = Upgrade(*db, [](const std::string& s) { printf("%s\n", s.c_str()); });
+  if (!v.ok()) return Fail(v.error().message);
+  printf("restored %s from %s (schema version %d)\n", a.config.db_path.c_str(), file.c_str(),
+         v.value());
+  return 0;
+}
+
+// chatctl stats
+int CmdStats(Args& a, Db& db) {
+  if (!a.rest.empty()) return Usage("chatctl stats");
+  int64_t now = NowMs();
+  printf("users         %lld (%lld disabled)\n",
+         static_cast<long long>(Count(db, "SELECT count(*) FROM users")),
+         static_cast<long long>(
+             Count(db, "SELECT count(*) FROM users WHERE disabled_at IS NOT NULL")));
+  printf(
+      "rooms         %lld (%lld deleted)\n",
+      static_cast<long long>(Count(db, "SELECT count(*) FROM rooms WHERE deleted_at IS NULL")),
+      static_cast<long long>(Count(db, "SELECT count(*) FROM rooms WHERE deleted_at IS NOT NULL")));
+  printf("messages      %lld\n",
+         static_cast<long long>(Count(db, "SELECT count(*) FROM messages")));
+  auto live = db.Prepare("SELECT count(*) FROM sessions WHERE expires_at > ?1");
+  live.Bind(1, now).Step();
+  printf("sessions      %lld live\n", static_cast<long long>(live.Int(0)));
+  printf("schema        version %d\n", SchemaVersion(db));
+  printf("database      %s %lld bytes\n", a.config.db_path.c_str(),
+         static_cast<long long>(SizeOf(a.config.db_path)));
+  printf("wal           %lld bytes\n", static_cast<long long>(SizeOf(a.config.db_path + "-wal")));
+  return 0;
+}
+
+// chatctl check
+int CmdCheck(Args& a) {
+  if (!a.rest.empty()) return Usage("chatctl check");
+  const Config& c = a.config;
+  int problems = 0;
+  auto report = [&problems](bool ok, const std::string& what) {
+    printf("%s %s\n", ok ? "ok     " : "PROBLEM", what.c_str());
+    if (!ok) ++problems;
+  };
+  if (!Exists(c.db_path)) return Fail("no database at " + c.db_path);
+  std::unique_ptr<Db> db;
+  try {
+    db = Db::Open(c);
+  } catch (const DbError& e) {
+    return Fail(e.what());
+  }
+  int version = SchemaVersion(*db);
+  report(version == kSchemaVersion, "schema version " + std::to_string(version) +
+                                        " (this release: " + std::to_string(kSchemaVersion) + ")");
+  std::string integrity = Single(db->raw(), "PRAGMA integrity_check");
+  report(integrity == "ok", "integrity check: " + integrity);
+  std::string fk = Single(db->raw(), "PRAGMA foreign_key_check");
+  report(fk.empty(), fk.empty() ? "foreign keys" : "foreign key broken in table " + fk);
+  std::string mode = Single(db->raw(), "PRAGMA journal_mode");
+  report(mode == "wal", "journal mode " + mode);
+  struct stat st;
+  bool secret = stat(c.secret_path.c_str(), &st) == 0;
+  report(secret && st.st_size == static_cast<off_t>(kKeyBytes),
+         "secret " + c.secret_path +
+             (secret ? " " + std::to_string(st.st_size) + " bytes" : " missing"));
+  if (secret) {
+    report((st.st_mode & 077) == 0, "secret readable by its owner only");
+  }
+  report(access(c.db_path.c_str(), W_OK) == 0, "database writable by this user");
+  if (problems > 0) return Fail(std::to_string(problems) + " problem(s) found");
+  printf("all checks passed\n");
+  return 0;
+}
+
+// chatctl secret rotate
+int CmdSecretRotate(Args& a, Db& db) {
+  if (!a.rest.empty()) return Usage("chatctl secret rotate");
+  if (!WriteNewKey(a.config.secret_path)) return Fail("cannot write " + a.config.secret_path);
+  Transaction tx(db);
+  db.Prepare("DELETE FROM sessions").Run();
+  int ended = db.Changes();
+  tx.Commit();
+  printf("new secret in %s; %d session(s) ended. Restart the workers so they load it.\n",
+         a.config.secret_path.c_str(), ended);
+  return 0;
+}
+
+}  // namespace chat::ctl
