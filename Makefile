@@ -24,6 +24,11 @@ UNIT_OBJ := $(patsubst tests/unit/%.cpp,build/obj/unit/%.o,$(wildcard tests/unit
 DEB_PACKAGES := g++ make libfcgi-dev libcgicc-dev libsqlite3-dev sqlite3 libjsoncpp-dev \
   libscrypt-dev libsodium-dev nginx-light spawn-fcgi multiwatch libgtest-dev nodejs npm \
   chromium curl
+# For the deployment tests (tests/api/install.test.mjs): a real Apache with
+# mod_proxy_fcgi, openssl for a throwaway certificate, systemd-analyze.
+# Installing apache2 starts the system's apache2 on port 80 where services
+# may start (not in containers with policy-rc.d); the tests never use it.
+DEB_PACKAGES += apache2 openssl systemd
 
 .PHONY: all run test test-unit test-api test-browser bench deps npm-deps clean format chaos
 
@@ -144,3 +149,44 @@ clean:
 
 -include $(CHATCTL_OBJ:.o=.d) $(CORE_OBJ:.o=.d) $(PROGRAMS:%=build/obj/%.d) $(UNIT_OBJ:.o=.d) $(wildcard build/obj/bench/*.d)
 .SECONDARY:
+
+# make install [PREFIX=/usr/local] [DESTDIR=]: the programs and chatroom-spawn
+# in $(PREFIX)/lib/chatroom/, chatctl in $(PREFIX)/sbin/, the pages, sql/ and
+# the example nginx/Apache sites in $(PREFIX)/share/chatroom/, the systemd
+# units in /etc/systemd/system/, an empty data folder /var/lib/chatroom/.
+# README "Deploying" says what to do next (user, chatctl init, units, site).
+PREFIX ?= /usr/local
+DESTDIR ?=
+CHAT_LIBDIR = $(PREFIX)/lib/chatroom
+CHAT_SHAREDIR = $(PREFIX)/share/chatroom
+CHAT_STATEDIR ?= /var/lib/chatroom
+CHAT_RUNDIR ?= /run/chatroom
+SYSTEMD_UNITDIR ?= /etc/systemd/system
+INSTALL_SED = sed -e 's|@LIB@|$(CHAT_LIBDIR)|g' -e 's|@HTDOCS@|$(CHAT_SHAREDIR)/htdocs|g' \
+  -e 's|@NGINX@|$(CHAT_SHAREDIR)/conf/nginx|g' -e 's|@RUN@|$(CHAT_RUNDIR)|g' \
+  -e 's|@STATE@|$(CHAT_STATEDIR)|g'
+
+.PHONY: install
+install: all
+	install -d $(DESTDIR)$(CHAT_LIBDIR) $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(CHAT_SHAREDIR)/sql/migrations \
+	  $(DESTDIR)$(CHAT_SHAREDIR)/conf/nginx $(DESTDIR)$(CHAT_SHAREDIR)/conf/apache \
+	  $(DESTDIR)$(SYSTEMD_UNITDIR)
+	install -d -m 0750 $(DESTDIR)$(CHAT_STATEDIR)
+	install -m 0755 $(PROGRAMS:%=build/bin/%) $(DESTDIR)$(CHAT_LIBDIR)/
+	$(INSTALL_SED) conf/deploy/chatroom-spawn.in > $(DESTDIR)$(CHAT_LIBDIR)/chatroom-spawn
+	chmod 0755 $(DESTDIR)$(CHAT_LIBDIR)/chatroom-spawn
+	install -m 0755 build/bin/chatctl $(DESTDIR)$(PREFIX)/sbin/chatctl
+	rm -rf $(DESTDIR)$(CHAT_SHAREDIR)/htdocs
+	cp -R htdocs $(DESTDIR)$(CHAT_SHAREDIR)/htdocs
+	find $(DESTDIR)$(CHAT_SHAREDIR)/htdocs -name '.*' -prune -exec rm -rf {} +
+	chmod -R u=rwX,go=rX $(DESTDIR)$(CHAT_SHAREDIR)/htdocs
+	install -m 0644 sql/schema.sql $(DESTDIR)$(CHAT_SHAREDIR)/sql/
+	install -m 0644 sql/migrations/*.sql $(DESTDIR)$(CHAT_SHAREDIR)/sql/migrations/
+	install -m 0644 conf/security-headers.conf conf/api-errors.conf conf/fastcgi-params.conf \
+	  $(DESTDIR)$(CHAT_SHAREDIR)/conf/nginx/
+	$(INSTALL_SED) conf/deploy/nginx-site.conf.in > $(DESTDIR)$(CHAT_SHAREDIR)/conf/nginx/chatroom.conf
+	$(INSTALL_SED) conf/deploy/apache-site.conf.in > $(DESTDIR)$(CHAT_SHAREDIR)/conf/apache/chatroom.conf
+	install -m 0644 conf/deploy/chatroom.env $(DESTDIR)$(CHAT_SHAREDIR)/conf/chatroom.env
+	$(INSTALL_SED) 'conf/deploy/chatroom@.socket.in' > '$(DESTDIR)$(SYSTEMD_UNITDIR)/chatroom@.socket'
+	$(INSTALL_SED) 'conf/deploy/chatroom@.service.in' > '$(DESTDIR)$(SYSTEMD_UNITDIR)/chatroom@.service'
+	@echo "installed under $(DESTDIR)$(PREFIX); next: README \"Deploying\""

@@ -1,0 +1,270 @@
+// `make install DESTDIR=...` and what it installs, run for real: the
+// installed nginx site (checked by `nginx -t`) and the installed Apache
+// site (`apache2 -t`, mod_proxy_fcgi) each served by a real server on
+// loopback ports, over HTTPS with a throwaway self-signed certificate,
+// against the installed programs started by the installed chatroom-spawn
+// (spawn-fcgi + multiwatch) over a database made by the installed chatctl:
+// register, create, join, post, poll through each. The systemd units pass
+// `systemd-analyze verify`. The only changes made to the installed site
+// files are the ones an admin makes: listen addresses, certificate paths,
+// and (here) the DESTDIR in front of the installed paths.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createServer } from 'node:net';
+import { ROOT, waitFor } from '../lib/stack.mjs';
+import { PASSWORD } from './helpers.mjs';
+
+const PREFIX = '/usr/local';
+let t; // temp folder (0755 so Apache's www-data can reach sockets and pages)
+let dest; // DESTDIR
+const started = []; // child processes to stop, by pid
+
+const freePort = () => new Promise((resolve, reject) => {
+  const srv = createServer();
+  srv.on('error', reject);
+  srv.listen(0, '127.0.0.1', () => { const { port } = srv.address(); srv.close(() => resolve(port)); });
+});
+
+function run(cmd, args, opts = {}) {
+  const r = spawnSync(cmd, args, { encoding: 'utf8', timeout: 120000, ...opts });
+  return { code: r.status, out: r.stdout ?? '', err: r.stderr ?? '' };
+}
+
+// The installed site with the admin's edits (and DESTDIR) applied.
+function adapt(text, ports) {
+  return text
+    .replaceAll(`${PREFIX}/`, `${dest}${PREFIX}/`)
+    .replaceAll('/run/chatroom/', `${t}/run/`)
+    .replaceAll('/etc/letsencrypt/live/chat.example.org/fullchain.pem', `${t}/cert.pem`)
+    .replaceAll('/etc/letsencrypt/live/chat.example.org/privkey.pem', `${t}/key.pem`)
+    .replaceAll('/var/log/nginx/', `${t}/`)
+    .replace(/^\s*listen \[::\].*$/gm, '')
+    .replace(/listen 80;/, `listen 127.0.0.1:${ports.http};`)
+    .replace(/listen 443 ssl http2;/, `listen 127.0.0.1:${ports.https} ssl http2;`)
+    .replace('<VirtualHost *:80>', `<VirtualHost 127.0.0.1:${ports.http}>`)
+    .replace('<VirtualHost *:443>', `<VirtualHost 127.0.0.1:${ports.https}>`);
+}
+
+// One HTTPS request with curl (the certificate is self-signed); keeps
+// cookies in `jar`. Returns {status, headers (lower-case), body, text}.
+function curl(method, url, { body, jar } = {}) {
+  const args = ['-sk', '-i', '-X', method, '--max-time', '10'];
+  if (jar) args.push('-b', jar, '-c', jar);
+  if (body !== undefined) args.push('-H', 'content-type: application/json', '--data-binary', JSON.stringify(body));
+  const r = run('curl', [...args, url]);
+  assert.equal(r.code, 0, `curl ${method} ${url}: ${r.err}`);
+  const split = r.out.indexOf('\r\n\r\n');
+  const head = r.out.slice(0, split).split('\r\n');
+  const headers = {};
+  for (const line of head.slice(1)) {
+    const i = line.indexOf(':');
+    const k = line.slice(0, i).toLowerCase();
+    headers[k] = headers[k] ? `${headers[k]}\n${line.slice(i + 1).trim()}` : line.slice(i + 1).trim();
+  }
+  const text = r.out.slice(split + 4);
+  let parsed = null;
+  try { parsed = JSON.parse(text); } catch { /* not JSON */ }
+  return { status: Number(head[0].split(' ')[1]), headers, body: parsed, text };
+}
+
+// Register, create a room, join, post, poll: the whole chat through `base`.
+function chatRound(base, who) {
+  const jar = join(t, `${who}.jar`);
+  const health = curl('GET', `${base}/api/health`);
+  assert.equal(health.status, 200, health.text);
+  assert.deepEqual(health.body, { ok: true });
+  const reg = curl('POST', `${base}/api/register`, { body: { username: who, password: PASSWORD }, jar });
+  assert.equal(reg.status, 201, reg.text);
+  assert.match(reg.headers['set-cookie'], /HttpOnly.*SameSite=Lax.*Secure/, 'Secure cookie over HTTPS');
+  const room = curl('POST', `${base}/api/rooms`, { body: { name: `Room of ${who}` }, jar });
+  assert.equal(room.status, 201, room.text);
+  const id = room.body.room.id;
+  const joined = curl('POST', `${base}/api/rooms/${id}/join`, { body: {}, jar });
+  assert.equal(joined.status, 200, joined.text);
+  const posted = curl('POST', `${base}/api/rooms/${id}/messages`, { body: { text: `hello from ${who}` }, jar });
+  assert.equal(posted.status, 201, posted.text);
+  const poll = curl('GET', `${base}/api/rooms/${id}/messages?after=${joined.body.cursor}`, { jar });
+  assert.equal(poll.status, 200, poll.text);
+  assert.deepEqual(poll.body.messages.map((m) => m.text), [`hello from ${who}`]);
+  assert.equal(poll.headers['cache-control'], 'no-store');
+  assert.match(poll.headers['content-security-policy'] ?? '', /default-src 'self'/);
+  const page = curl('GET', `${base}/rooms/${id}`);
+  assert.equal(page.status, 200);
+  assert.match(page.headers['content-type'], /^text\/html/);
+  assert.match(page.headers['strict-transport-security'] ?? '', /max-age=/);
+  assert.equal(curl('GET', `${base}/.secret`).status, 404, 'dotfiles are never served');
+  const nothing = curl('GET', `${base}/api/nothing-here`);
+  assert.equal(nothing.status, 404);
+  assert.equal(nothing.body?.error?.code, 'not_found');
+}
+
+function startDetached(cmd, args, env = {}) {
+  const log = join(t, `${cmd.split('/').pop()}-${started.length}.log`);
+  const out = openSync(log, 'a');
+  const child = spawn(cmd, args, { env: { ...process.env, ...env }, stdio: ['ignore', out, out], detached: true });
+  started.push(child);
+  return { child, log };
+}
+
+before(async () => {
+  t = mkdtempSync(join(tmpdir(), 'chat-install-'));
+  chmodSync(t, 0o755);
+  dest = join(t, 'root');
+  const r = run('make', ['-s', '-C', ROOT, 'install', `DESTDIR=${dest}`, `PREFIX=${PREFIX}`]);
+  assert.equal(r.code, 0, `make install: ${r.out}${r.err}`);
+  const cert = run('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(t, 'key.pem'),
+    '-out', join(t, 'cert.pem'), '-days', '1', '-subj', '/CN=127.0.0.1']);
+  assert.equal(cert.code, 0, cert.err);
+  // The database, by the installed chatctl; the workers, by the installed chatroom-spawn.
+  mkdirSync(join(t, 'data'));
+  const init = run(`${dest}${PREFIX}/sbin/chatctl`, ['--db', join(t, 'data', 'chat.db'), 'init']);
+  assert.equal(init.code, 0, init.err);
+  startDetached(`${dest}${PREFIX}/lib/chatroom/chatroom-spawn`, [], {
+    CHAT_DB: join(t, 'data', 'chat.db'), CHAT_RUN_DIR: join(t, 'run'), CHAT_USER: '', CHAT_WORKERS: '1',
+    CHAT_LIB_DIR: `${dest}${PREFIX}/lib/chatroom`,
+  });
+  await waitFor(() => ['auth', 'rooms', 'post', 'poll'].every((p) => existsSync(join(t, 'run', `${p}.sock`))), 10000, 'worker sockets');
+});
+
+after(async () => {
+  for (const child of started.reverse()) {
+    if (child.exitCode !== null || child.signalCode !== null) continue;
+    try { process.kill(child.pid, 'SIGTERM'); } catch { /* gone */ }
+    await new Promise((resolve) => {
+      const timer = setTimeout(() => { try { process.kill(-child.pid, 'SIGKILL'); } catch { /* gone */ } resolve(); }, 5000);
+      child.once('exit', () => { clearTimeout(timer); resolve(); });
+    });
+  }
+  if (t && !process.env.KEEP_TEST_DIRS) rmSync(t, { recursive: true, force: true });
+});
+
+test('make install puts programs, chatctl, pages, sql, sites and units where README says, with every path filled in', () => {
+  const p = (rel) => join(dest, rel);
+  for (const prog of ['auth', 'rooms', 'post', 'poll', 'chatroom-spawn']) {
+    assert.ok(statSync(p(`${PREFIX}/lib/chatroom/${prog}`)).mode & 0o111, `${prog} executable`);
+  }
+  assert.ok(statSync(p(`${PREFIX}/sbin/chatctl`)).mode & 0o111);
+  for (const f of ['htdocs/index.html', 'htdocs/rooms.html', 'htdocs/room.html', 'sql/schema.sql',
+    'sql/migrations/0002_users_disabled.sql', 'conf/nginx/chatroom.conf', 'conf/nginx/security-headers.conf',
+    'conf/nginx/api-errors.conf', 'conf/nginx/fastcgi-params.conf', 'conf/apache/chatroom.conf', 'conf/chatroom.env']) {
+    assert.ok(existsSync(p(`${PREFIX}/share/chatroom/${f}`)), f);
+  }
+  assert.ok(existsSync(p('/etc/systemd/system/chatroom@.socket')));
+  assert.ok(existsSync(p('/etc/systemd/system/chatroom@.service')));
+  assert.equal(statSync(p('/var/lib/chatroom')).mode & 0o777, 0o750);
+  const texts = [`${PREFIX}/share/chatroom/conf/nginx/chatroom.conf`, `${PREFIX}/share/chatroom/conf/apache/chatroom.conf`,
+    `${PREFIX}/lib/chatroom/chatroom-spawn`, '/etc/systemd/system/chatroom@.socket', '/etc/systemd/system/chatroom@.service'];
+  for (const f of texts) assert.doesNotMatch(readFileSync(p(f), 'utf8'), /@[A-Z]+@/, `${f}: placeholders filled`);
+  assert.match(readFileSync(p('/etc/systemd/system/chatroom@.service'), 'utf8'), /ExecStart=.* \/usr\/local\/lib\/chatroom\/%i/);
+});
+
+test('the installed nginx site keeps the locations and headers of the development configuration', () => {
+  const norm = (text) => text.replaceAll('@CONF@', 'X').replaceAll(`${PREFIX}/share/chatroom/conf/nginx`, 'X')
+    .replaceAll('chatroom_', 'chat_');
+  // The site's port-80 server only redirects: compare the HTTPS server.
+  const lines = (text, re) => norm(text).split('\n').map((l) => l.trim())
+    .filter((l) => re.test(l) && !/acme-challenge|return 301/.test(l)).sort();
+  const dev = readFileSync(join(ROOT, 'conf', 'nginx.conf.in'), 'utf8');
+  const site = readFileSync(join(dest, `${PREFIX}/share/chatroom/conf/nginx/chatroom.conf`), 'utf8');
+  assert.deepEqual(lines(site, /^location /), lines(dev, /^location /));
+  assert.deepEqual(lines(site, /^(include|fastcgi_pass|error_page|return|limit_req |client_(max|body_buffer|body_timeout|header)|add_header (Cache|Retry))/),
+    lines(dev, /^(include|fastcgi_pass|error_page|return|limit_req |client_(max|body_buffer|body_timeout|header)|add_header (Cache|Retry))/).map((l) => l.replace(/burst=@AUTH_BURST@/, 'burst=20')));
+});
+
+test('the installed nginx site passes nginx -t and serves the chat over HTTPS (register, post, poll) against the installed programs', async () => {
+  const ports = { http: await freePort(), https: await freePort() };
+  const site = adapt(readFileSync(join(dest, `${PREFIX}/share/chatroom/conf/nginx/chatroom.conf`), 'utf8'), ports);
+  writeFileSync(join(t, 'nginx-site.conf'), site);
+  mkdirSync(join(t, 'nginx-tmp'), { recursive: true });
+  // The http {} that Debian's /etc/nginx/nginx.conf gives a site, in miniature.
+  writeFileSync(join(t, 'nginx.conf'), `user root root;
+pid ${t}/nginx.pid;
+error_log ${t}/nginx-error.log warn;
+daemon off;
+events { worker_connections 256; }
+http {
+  include /etc/nginx/mime.types;
+  default_type application/octet-stream;
+  client_body_temp_path ${t}/nginx-tmp/body;
+  fastcgi_temp_path ${t}/nginx-tmp/fastcgi;
+  proxy_temp_path ${t}/nginx-tmp/proxy;
+  uwsgi_temp_path ${t}/nginx-tmp/uwsgi;
+  scgi_temp_path ${t}/nginx-tmp/scgi;
+  include ${t}/nginx-site.conf;
+}
+`);
+  const check = run('nginx', ['-t', '-p', t, '-c', join(t, 'nginx.conf'), '-e', join(t, 'nginx-error.log')]);
+  assert.equal(check.code, 0, `nginx -t: ${check.err}`);
+  startDetached('nginx', ['-p', t, '-c', join(t, 'nginx.conf'), '-e', join(t, 'nginx-error.log')]);
+  const base = `https://127.0.0.1:${ports.https}`;
+  await waitFor(() => run('curl', ['-sk', '-o', '/dev/null', `${base}/`]).code === 0, 10000, 'nginx');
+  const redirect = curl('GET', `http://127.0.0.1:${ports.http}/rooms`);
+  assert.equal(redirect.status, 301);
+  assert.match(redirect.headers.location, /^https:\/\/127\.0\.0\.1(:\d+)?\/rooms$/);
+  chatRound(base, 'via_nginx');
+});
+
+test('the installed Apache site passes apache2 -t and serves the chat over HTTPS through mod_proxy_fcgi against the installed programs', async (ctx) => {
+  if (!existsSync('/usr/sbin/apache2')) {
+    console.error('!!! SKIPPED: apache2 is not installed (make deps installs it) !!!');
+    ctx.skip('apache2 not installed');
+    return;
+  }
+  const ports = { http: await freePort(), https: await freePort() };
+  const site = adapt(readFileSync(join(dest, `${PREFIX}/share/chatroom/conf/apache/chatroom.conf`), 'utf8'), ports);
+  writeFileSync(join(t, 'apache-site.conf'), site);
+  mkdirSync(join(t, 'apache-run'), { recursive: true });
+  const mods = ['mpm_event', 'authz_core', 'mime', 'alias', 'headers', 'rewrite', 'proxy', 'proxy_fcgi', 'ssl', 'socache_shmcb'];
+  // Its own configuration, ports, pid and logs: never the system's apache2 service.
+  writeFileSync(join(t, 'apache.conf'), `${mods.map((m) => `LoadModule ${m}_module /usr/lib/apache2/modules/mod_${m}.so`).join('\n')}
+ServerRoot ${t}
+ServerName 127.0.0.1
+Listen 127.0.0.1:${ports.http}
+Listen 127.0.0.1:${ports.https}
+PidFile ${t}/apache.pid
+DefaultRuntimeDir ${t}/apache-run
+Mutex file:${t}/apache-run default
+ErrorLog ${t}/apache-error.log
+LogLevel warn
+User www-data
+Group www-data
+TypesConfig /etc/mime.types
+Define APACHE_LOG_DIR ${t}
+Include ${t}/apache-site.conf
+`);
+  const check = run('apache2', ['-t', '-f', join(t, 'apache.conf')]);
+  assert.equal(check.code, 0, `apache2 -t: ${check.out}${check.err}`);
+  startDetached('apache2', ['-DFOREGROUND', '-f', join(t, 'apache.conf')]);
+  const base = `https://127.0.0.1:${ports.https}`;
+  await waitFor(() => run('curl', ['-sk', '-o', '/dev/null', `${base}/`]).code === 0, 10000, 'apache2');
+  const redirect = curl('GET', `http://127.0.0.1:${ports.http}/rooms`);
+  assert.equal(redirect.status, 301);
+  chatRound(base, 'via_apache');
+});
+
+test('the installed systemd units pass systemd-analyze verify', (ctx) => {
+  if (run('systemd-analyze', ['--version']).code !== 0) {
+    console.error('!!! SKIPPED: systemd-analyze is not available !!!');
+    ctx.skip('no systemd-analyze');
+    return;
+  }
+  const units = join(t, 'units');
+  mkdirSync(units);
+  for (const kind of ['socket', 'service']) {
+    // One instance of each template; ExecStart pointed at the DESTDIR copy.
+    const text = readFileSync(join(dest, `/etc/systemd/system/chatroom@.${kind}`), 'utf8').replaceAll(`${PREFIX}/`, `${dest}${PREFIX}/`);
+    writeFileSync(join(units, `chatroom@.${kind}`), text);
+    writeFileSync(join(units, `chatroom@auth.${kind}`), text);
+  }
+  const r = run('systemd-analyze', ['verify', join(units, 'chatroom@auth.socket'), join(units, 'chatroom@auth.service')]);
+  assert.equal(r.code, 0, `systemd-analyze verify: ${r.out}${r.err}`);
+  assert.doesNotMatch(r.err, /chatroom@/, `warnings about our units: ${r.err}`);
+  const service = readFileSync(join(units, 'chatroom@.service'), 'utf8');
+  for (const line of ['StandardInput=socket', 'Restart=always', 'User=chatroom', 'ProtectSystem=strict', 'ReadWritePaths=/var/lib/chatroom', 'NoNewPrivileges=yes']) {
+    assert.ok(service.includes(line), line);
+  }
+});
