@@ -78,18 +78,21 @@ async function openLoop(port, users, levels, seconds) {
 async function closed(port, name, lines) {
   const file = join(work, `${name}.req`);
   writeFileSync(file, `${lines.join('\n')}\n`);
-  const pids = serverPids();
-  const before = cpuTicks(pids);
+  const { nginx, workers } = serverPids();
+  const before = [cpuTicks(nginx), cpuTicks(workers)];
   const [row] = await load(['closed', port, P.conns, P.seconds, file]);
   // CPU time the server (nginx and every FastCGI worker) spent per answer:
   // unlike req/s, other people's load on the machine barely moves it.
-  row.server_cpu_us = Math.round(((cpuTicks(pids) - before) * 1e6) / TICKS / row.answered);
-  say(`${name}: ${row.rps.toFixed(0)} req/s, p50 ${row.poll_p50_ms} ms, p99 ${row.poll_p99_ms} ms, errors ${row.errors + row.conn_errors}, server CPU ${row.server_cpu_us} us/req`);
+  const us = (ticks) => Math.round((ticks * 1e6) / TICKS / row.answered);
+  row.nginx_cpu_us = us(cpuTicks(nginx) - before[0]);
+  row.worker_cpu_us = us(cpuTicks(workers) - before[1]);
+  row.server_cpu_us = row.nginx_cpu_us + row.worker_cpu_us;
+  say(`${name}: ${row.rps.toFixed(0)} req/s, p50 ${row.poll_p50_ms} ms, p99 ${row.poll_p99_ms} ms, errors ${row.errors + row.conn_errors}, server CPU ${row.server_cpu_us} us/req (nginx ${row.nginx_cpu_us}, workers ${row.worker_cpu_us})`);
   return row;
 }
 
 const TICKS = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim() || 100);
-let serverPids = () => [];
+let serverPids = () => ({ nginx: [], workers: [] });
 
 // utime + stime of the processes, in clock ticks.
 function cpuTicks(pids) {
@@ -185,7 +188,7 @@ async function main() {
     await waitFor(async () => (await fetch(`${stack.base}/bench/hello`)).status === 200, 10000, 'hello baseline');
     serverPids = () => {
       const { workers, nginx } = stackPids(stack);
-      return [...workers, ...nginx, ...childrenOf(hello.pid)];
+      return { nginx, workers: [...workers, ...childrenOf(hello.pid)] };
     };
     say(`stack on ${stack.base}; seeding ${P.users} users, ${P.rooms} rooms, ${P.big} + ${P.rooms - 1} x ${P.small} messages`);
     const seed = JSON.parse(execFileSync(join(BIN, 'bench_seed'),
@@ -279,13 +282,13 @@ async function main() {
 function printTable(r) {
   const c = r.closed;
   const f = (n) => Math.round(n).toLocaleString('en');
-  const row = (name, x, ratio = '') => `| ${name} | ${f(x.rps)} | ${x.poll_p50_ms} | ${x.poll_p99_ms} | ${x.errors + x.conn_errors} | ${f(x.server_cpu_us)} | ${ratio} |`;
+  const row = (name, x, ratio = '') => `| ${name} | ${f(x.rps)} | ${x.poll_p50_ms} | ${x.poll_p99_ms} | ${x.errors + x.conn_errors} | ${f(x.server_cpu_us)} (${f(x.nginx_cpu_us)} + ${f(x.worker_cpu_us)}) | ${ratio} |`;
   const m = r.machine;
   const lines = [
     `Chatroom bench (${r.command}), ${r.when}: ${m.cores} x ${m.cpu}, ${m.memory_gb} GB, Linux ${m.kernel}, load average ${m.loadavg.join(' ')} before and ${m.loadavg_after.join(' ')} after, SQLite ${m.sqlite}, ${r.params.workers_per_program} workers per program, ${r.params.conns} connections (closed loop, ${r.params.seconds} s each, median of ${r.params.rounds} rounds)`,
     `seed: ${f(r.seed.users)} users, ${r.seed.rooms} rooms, ${f(r.seed.messages)} messages in ${r.seed.seconds} s`,
     '',
-    '| scenario | req/s | p50 ms | p99 ms | errors | server CPU µs/req | vs (by req/s; by CPU) |',
+    '| scenario | req/s | p50 ms | p99 ms | errors | server CPU µs/req (nginx + workers) | vs (by req/s; by CPU) |',
     '|---|---:|---:|---:|---:|---:|---|',
     row('baseline: hello-world FastCGI', c.hello),
     row('baseline: nginx static file', c.static),
