@@ -84,7 +84,7 @@ void PrintHelp(FILE* out) {
           "usage: chatctl [--db PATH] COMMAND [ARGS] [--help]\n\n"
           "The database is --db, else $CHAT_DB, else /var/lib/chatroom/chat.db; the\n"
           "secret is $CHAT_SECRET_FILE, else <db>.secret. Run it as the user the\n"
-          "workers run as (sudo -u chatroom chatctl ...). Commands:\n\n");
+          "workers run as (runuser -u chatroom -- chatctl ...). Commands:\n\n");
   for (const Command& c : kCommands) fprintf(out, "  %s\n", c.usage);
   fprintf(out,
           "\n`chatctl COMMAND --help` explains one. Exit status: 0 done, 1 failed, 2 usage.\n");
