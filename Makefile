@@ -1,7 +1,8 @@
 # Chatroom: build, run, test.
 #   make          build the four FastCGI programs into build/bin/
 #   make run      install what is missing, build, start nginx + workers on PORT (8080)
-#   make test     install what is missing, build, run unit, API and browser tests
+#   make test     install what is missing, build, run unit, API and browser tests, 20 s of each fuzzer
+#   make fuzz     each libFuzzer target (tests/fuzz/) for FUZZ_SECONDS (180)
 #   make chaos    the kill test for 60 s (CHAOS_SECONDS) instead of make test's 15 s
 #   make bench    build, start the stack on a scratch database, measure (QUICK=1: under a minute)
 #   make clean    remove build output
@@ -23,7 +24,7 @@ UNIT_OBJ := $(patsubst tests/unit/%.cpp,build/obj/unit/%.o,$(wildcard tests/unit
 
 DEB_PACKAGES := g++ make libfcgi-dev libcgicc-dev libsqlite3-dev sqlite3 libjsoncpp-dev \
   libscrypt-dev libsodium-dev nginx-light spawn-fcgi multiwatch libgtest-dev nodejs npm \
-  chromium curl
+  chromium curl clang libclang-rt-14-dev
 # For the deployment tests (tests/api/install.test.mjs): a real Apache with
 # mod_proxy_fcgi, openssl for a throwaway certificate, systemd-analyze.
 # Installing apache2 starts the system's apache2 on port 80 where services
@@ -94,7 +95,7 @@ run: deps
 
 test: deps npm-deps
 	@$(MAKE) --no-print-directory all build/bin/unit_tests $(BENCH_BINS)
-	$(MAKE) --no-print-directory test-unit test-api test-browser
+	$(MAKE) --no-print-directory test-unit test-api test-browser test-fuzz
 
 test-unit: build/bin/unit_tests
 	build/bin/unit_tests
@@ -106,6 +107,61 @@ test-browser: all
 	@if ls tests/browser/*.test.mjs >/dev/null 2>&1; then \
 	  node --test --test-concurrency=1 tests/browser/; \
 	else echo "!!! SKIPPED: no browser tests in tests/browser/ !!!"; fi
+
+# Fuzzing (tests/fuzz/): libFuzzer targets built by clang with ASan+UBSan
+# over the core compiled the same way. `make fuzz` runs each for
+# FUZZ_SECONDS (180); `make test` runs each for 20 s from the committed seed
+# corpus (new finds go to build/fuzz/corpus/, crashes to build/fuzz/artifacts/).
+FUZZ_CXX ?= clang++
+FUZZ_FLAGS := -std=c++17 -g -O1 -Wall -Wextra -Werror -I/usr/include/jsoncpp -Icgi-bin -MMD -MP \
+  -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+FUZZ_TARGETS := $(patsubst tests/fuzz/fuzz_%.cc,%,$(wildcard tests/fuzz/fuzz_*.cc))
+FUZZ_CORE := $(patsubst cgi-bin/core/%.cc,build/fuzz/obj/core/%.o,\
+  $(filter-out cgi-bin/core/serve.cc cgi-bin/core/log.cc,$(wildcard cgi-bin/core/*.cc)))
+FUZZ_CORE += build/fuzz/obj/gen/sql_embed.o
+FUZZ_SHARED := $(patsubst tests/fuzz/%.cc,build/fuzz/obj/%.o,\
+  tests/fuzz/harness.cc $(wildcard tests/fuzz/routes_*.cc))
+FUZZ_BINS := $(FUZZ_TARGETS:%=build/fuzz/fuzz_%)
+FUZZ_SECONDS ?= 180
+
+build/fuzz/obj/core/%.o: cgi-bin/core/%.cc
+	@mkdir -p $(@D)
+	$(FUZZ_CXX) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
+
+build/fuzz/obj/gen/%.o: build/gen/%.cc
+	@mkdir -p $(@D)
+	$(FUZZ_CXX) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
+
+build/fuzz/obj/%.o: tests/fuzz/%.cc
+	@mkdir -p $(@D)
+	$(FUZZ_CXX) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
+
+build/fuzz/fuzz_%: build/fuzz/obj/fuzz_%.o $(FUZZ_SHARED) $(FUZZ_CORE)
+	$(FUZZ_CXX) $(FUZZ_FLAGS) -fsanitize=fuzzer $^ -o $@ $(LDLIBS)
+
+fuzz-build: deps
+	@$(MAKE) --no-print-directory $(FUZZ_BINS)
+
+# Runs every target for $(1) seconds from its seed corpus; fails on the first crash.
+define run_fuzzers
+	@mkdir -p build/fuzz/artifacts
+	@for t in $(FUZZ_TARGETS); do \
+	  mkdir -p build/fuzz/corpus/$$t; \
+	  echo "fuzz: $$t for $(1) s"; \
+	  ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	  build/fuzz/fuzz_$$t -max_total_time=$(1) -timeout=20 -rss_limit_mb=2048 -max_len=65536 \
+	    -print_final_stats=1 -artifact_prefix=build/fuzz/artifacts/$$t- \
+	    build/fuzz/corpus/$$t tests/fuzz/corpus/$$t 2>build/fuzz/$$t.log \
+	  || { tail -60 build/fuzz/$$t.log; echo "fuzz: $$t FAILED (log build/fuzz/$$t.log)"; exit 1; }; \
+	  grep -E '^stat::number_of_executed_units|^Done' build/fuzz/$$t.log | tr '\n' ' '; echo; \
+	done
+endef
+
+fuzz: fuzz-build
+	$(call run_fuzzers,$(FUZZ_SECONDS))
+
+test-fuzz: fuzz-build
+	$(call run_fuzzers,20)
 
 # Workers SIGKILLed at random every 200 ms while people post and poll (tests/api/kill.test.mjs).
 CHAOS_SECONDS ?= 60
@@ -147,6 +203,7 @@ format:
 clean:
 	rm -rf build
 
+-include $(FUZZ_CORE:.o=.d) $(FUZZ_SHARED:.o=.d) $(FUZZ_BINS:build/fuzz/%=build/fuzz/obj/%.d)
 -include $(CHATCTL_OBJ:.o=.d) $(CORE_OBJ:.o=.d) $(PROGRAMS:%=build/obj/%.d) $(UNIT_OBJ:.o=.d) $(wildcard build/obj/bench/*.d)
 .SECONDARY:
 

@@ -78,8 +78,10 @@ std::optional<Token> VerifyCookie(const std::string& value, const SessionKey& ke
       !Unbase64(value.substr(kTokenChars + 1), mac, sizeof mac)) {
     return std::nullopt;
   }
-  // Base64 has several spellings of the same bytes; accept only the canonical one.
-  if (Base64(token.data(), token.size()).compare(0, kTokenChars, value, 0, kTokenChars) != 0) {
+  // Base64 has several spellings of the same bytes (the unused low bits of
+  // the last character); accept only the canonical one, of both parts.
+  if (Base64(token.data(), token.size()).compare(0, kTokenChars, value, 0, kTokenChars) != 0 ||
+      Base64(mac, sizeof mac).compare(0, kMacChars, value, kTokenChars + 1, kMacChars) != 0) {
     return std::nullopt;
   }
   if (crypto_auth_hmacsha256_verify(mac, token.data(), token.size(), key.data()) != 0) {

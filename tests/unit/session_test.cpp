@@ -70,6 +70,32 @@ TEST_F(SessionTest, NonCanonicalBase64IsRefused) {
   size_t idx = alphabet.find(alt[21]);
   alt[21] = alphabet[(idx & ~3u) | ((idx + 1) & 3u)];
   EXPECT_FALSE(VerifyCookie(alt, key_));
+  // The same for the MAC's last character (43 characters carry 258 bits).
+  std::string mac_alt = good;
+  idx = alphabet.find(mac_alt.back());
+  mac_alt.back() = alphabet[(idx & ~3u) | ((idx + 1) & 3u)];
+  EXPECT_FALSE(VerifyCookie(mac_alt, key_));
+  // Debian's libsodium decodes every byte from 0x80 up as '_' (63), so a
+  // cookie with '_' in its MAC verified with any such byte in its place
+  // (found by tests/fuzz/fuzz_cookie.cc). Cookies whose token and MAC both
+  // hold '_': no other byte anywhere verifies.
+  int tried = 0;
+  for (int seed = 0; seed < 256 && tried < 3; ++seed) {
+    Token t{};
+    t.fill(static_cast<unsigned char>(seed));
+    std::string c = SignToken(t, key_);
+    if (c.find('_') >= 22 || c.find('_', 23) == std::string::npos) continue;
+    ++tried;
+    for (size_t i = 0; i < c.size(); ++i) {
+      for (int b = 0; b < 256; ++b) {
+        if (static_cast<char>(b) == c[i]) continue;
+        std::string other = c;
+        other[i] = static_cast<char>(b);
+        EXPECT_FALSE(VerifyCookie(other, key_)) << "byte " << b << " at " << i << " of " << c;
+      }
+    }
+  }
+  EXPECT_EQ(tried, 3);
 }
 
 TEST_F(SessionTest, CookieHeadersCarryTheSecurityAttributes) {

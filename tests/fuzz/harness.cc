@@ -1,0 +1,169 @@
+// See harness.h. serve.cc is compiled into this file (not linked as an
+// object) so the targets can call its Handle, the exact per-request path of
+// the programs; log.cc is replaced by the silent versions below, since one
+// log line per fuzz input would drown libFuzzer's own output.
+#include "harness.h"
+
+#include <sodium.h>
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+
+#include "../../cgi-bin/core/serve.cc"
+#include "core/clock.h"
+#include "core/log.h"
+
+namespace chat {
+
+void LogRequest(const char*, const std::string&, const std::string&, int, double, int64_t) {}
+void LogLine(const char*, const std::string&) {}
+
+namespace fuzz {
+namespace {
+
+class Input : public cgicc::CgiInput {
+ public:
+  Input(const std::map<std::string, std::string>& env, const std::string& body)
+      : env_(env), body_(body) {}
+  size_t read(char* data, size_t length) override {
+    size_t n = std::min(length, body_.size() - pos_);
+    std::copy_n(body_.data() + pos_, n, data);
+    pos_ += n;
+    return n;
+  }
+  std::string getenv(const char* name) override {
+    auto it = env_.find(name);
+    return it == env_.end() ? "" : it->second;
+  }
+
+ private:
+  const std::map<std::string, std::string>& env_;
+  const std::string& body_;
+  size_t pos_ = 0;
+};
+
+struct World {
+  Config config;
+  SessionKey key{};
+  std::unique_ptr<Db> db;
+  std::string cookie;
+};
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path);
+  Require(in.good(), "cannot read", path);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+World* MakeWorld() {
+  Require(sodium_init() >= 0, "sodium_init");
+  const char* base = access("/dev/shm", W_OK) == 0 ? "/dev/shm/chat-fuzz-XXXXXX" : "/tmp/chat-fuzz-XXXXXX";
+  std::string dir(base);
+  Require(mkdtemp(dir.data()) != nullptr, "mkdtemp");
+  std::string path = dir + "/chat.db";
+  sqlite3* raw = nullptr;
+  Require(sqlite3_open(path.c_str(), &raw) == SQLITE_OK, "open", path);
+  const char* schema = getenv("CHAT_SCHEMA");
+  std::string sql = ReadFile(schema ? schema : "sql/schema.sql");
+  Require(sqlite3_exec(raw, sql.c_str(), nullptr, nullptr, nullptr) == SQLITE_OK, "schema",
+          sqlite3_errmsg(raw));
+  sqlite3_close(raw);
+  setenv("CHAT_DB", path.c_str(), 1);
+  setenv("CHAT_SYNCHRONOUS", "NORMAL", 1);
+  setenv("CHAT_POST_BURST", "1000000000", 1);
+  auto* w = new World;
+  w->config = LoadConfig();
+  w->key.fill(0x42);
+  w->db = Db::Open(w->config);
+  Token token{};
+  token.fill(0x42);
+  w->cookie = std::string(kSessionCookie) + "=" + SignToken(token, w->key);
+  // A hash of a password nobody knows: the fuzz user cannot be logged into.
+  w->db->Exec(
+      "INSERT INTO users (id, username, username_key, password_hash, created_at) VALUES (1, "
+      "'fuzzer', 'fuzzer', '$s1$0f0803$stgzWGrbp1d5UFYF3+0M1w==$c2OwcYd4Gq8yYsu0ibchJn/"
+      "pMgD6c42zoPnE08OWv3Oy2B6VA/IxsUDo15XiM+YI3UcLPeU/nbdjoNZLy8E6ow==', 0)");
+  w->db->Exec(
+      "INSERT INTO rooms (id, name, name_key, owner_id, created_at) VALUES (1, 'Fuzz', 'fuzz', 1, "
+      "0)");
+  return w;
+}
+
+World& TheWorld() {
+  static World* w = MakeWorld();
+  return *w;
+}
+
+// Puts back what an input may have undone: the session (logout, password
+// change), the room (delete) and the membership (leave, join elsewhere).
+void Restore(World& w) {
+  Token token{};
+  token.fill(0x42);
+  unsigned char hash[32];
+  crypto_generichash(hash, sizeof hash, token.data(), token.size(), nullptr, 0);
+  w.db->Prepare(
+          "INSERT OR REPLACE INTO sessions (token_hash, user_id, created_at, expires_at) "
+          "VALUES (?1, 1, ?2, ?3)")
+      .BindBlob(1, hash, sizeof hash)
+      .Bind(2, NowMs())
+      .Bind(3, NowMs() + 3600 * 1000)
+      .Run();
+  w.db->Exec("UPDATE rooms SET deleted_at = NULL WHERE id = 1 AND deleted_at IS NOT NULL");
+  w.db->Exec("UPDATE users SET room_id = 1 WHERE id = 1 AND room_id IS NOT 1");
+}
+
+}  // namespace
+
+void Require(bool ok, const char* what, const std::string& detail) {
+  if (ok) return;
+  fprintf(stderr, "FUZZ CHECK FAILED: %s %s\n", what, detail.substr(0, 2000).c_str());
+  abort();
+}
+
+std::string Cookie() { return TheWorld().cookie; }
+
+Reply Run(const char* program, const std::vector<Route>& routes,
+          const std::map<std::string, std::string>& env, const std::string& body) {
+  World& w = TheWorld();
+  Restore(w);
+  Input in(env, body);
+  std::string out;
+  Handle(program, routes, w.config, w.key, *w.db, in, [&out](const std::string& s) { out += s; });
+  Reply r;
+  size_t end = out.find("\r\n\r\n");
+  Require(out.rfind("Status: ", 0) == 0 && end != std::string::npos, "reply head", out);
+  r.status = std::atoi(out.c_str() + 8);
+  r.head = out.substr(0, end);
+  r.body = out.substr(end + 4);
+  Require(sqlite3_get_autocommit(w.db->raw()) != 0, "a transaction was left open after", program);
+  return r;
+}
+
+void CheckReply(const Reply& r, const std::string& input) {
+  std::string what = std::to_string(r.status) + " " + r.body + "\nfor input: " + input;
+  Require(r.status >= 200 && r.status < 500, "status", what);
+  if (r.status == 204 || r.body.empty()) {
+    Require(r.body.empty(), "204 with a body", what);
+    return;
+  }
+  Json::Value v;
+  std::string errors;
+  Json::CharReaderBuilder b;
+  std::unique_ptr<Json::CharReader> reader(b.newCharReader());
+  Require(reader->parse(r.body.data(), r.body.data() + r.body.size(), &v, &errors) && v.isObject(),
+          "reply is not a JSON object", what);
+  if (r.status >= 400) {
+    Require(v["error"]["code"].isString() && !v["error"]["code"].asString().empty() &&
+                v["error"]["message"].isString(),
+            "error shape", what);
+  }
+}
+
+}  // namespace fuzz
+}  // namespace chat
