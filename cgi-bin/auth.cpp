@@ -6,13 +6,21 @@
 #include "core/json.h"
 #include "core/migrate.h"
 #include "core/password.h"
+#include "core/throttle.h"
 #include "core/validate.h"
 
 namespace chat {
 namespace {
 
-Response LoggedIn(Context& ctx, int status, int64_t user_id, const std::string& username) {
+// Creates the session; after a login, `throttled` (the username key) also
+// gets its login attempt refunded in the same transaction.
+Response LoggedIn(Context& ctx, int status, int64_t user_id, const std::string& username,
+                  const std::string* throttled = nullptr) {
   Transaction tx(ctx.db);
+  if (throttled) {
+    RefundLoginAttempt(ctx.db, ctx.config, *throttled, ThrottleAddress(ctx.req.remote_addr),
+                       NowMs());
+  }
   std::string cookie = CreateSession(ctx.db, ctx.key, user_id, NowMs(), ctx.config.session_idle_ms,
                                      ctx.config.session_ttl_ms);
   tx.Commit();
@@ -68,13 +76,20 @@ Response HandleRegister(Context& ctx) {
 // 401 invalid_credentials, the same answer after the same work for an unknown
 // user and a wrong password; 403 account_disabled (right password, account
 // disabled by `chatctl user disable`); 400 invalid_json when a field is not a string;
-// 429 rate_limited (nginx, per address).
+// 429 rate_limited with Retry-After: too many failures for this account from
+// this address, from this address, or for this account (throttle.h; checked
+// before any password work), or too many requests from this address (nginx).
 Response HandleLogin(Context& ctx) {
   std::string username, password;
   if (!GetString(ctx.req.json, "username", &username) ||
       !GetString(ctx.req.json, "password", &password)) {
     return Response::Error(
         Err(400, "invalid_json", "Send \"username\" and \"password\" as strings."));
+  }
+  std::string key = IsValidUsername(username) ? FoldCase(username) : "";
+  if (Status s = ChargeLoginAttempt(ctx.db, ctx.config, key, ThrottleAddress(ctx.req.remote_addr),
+                                    NowMs())) {
+    return Response::Error(*s);
   }
   auto q = ctx.db.Prepare(
       "SELECT id, username, password_hash, disabled_at FROM users WHERE username_key = ?1");
@@ -98,7 +113,7 @@ Response HandleLogin(Context& ctx) {
     return Response::Error(
         Err(401, "invalid_credentials", "That username and password do not match."));
   }
-  return LoggedIn(ctx, 200, user_id, name);
+  return LoggedIn(ctx, 200, user_id, name, &key);
 }
 
 // POST /api/logout
@@ -117,7 +132,8 @@ Response HandleLogout(Context& ctx) {
 // A logged-in user. Changes the password and ends every other session of the
 // user (this one stays logged in): a stolen cookie dies with the old password.
 // 204. 400 invalid_json (fields not strings), invalid_password (new: 8-1024
-// bytes, no NUL); 401 not_logged_in; 403 wrong_password (old does not match).
+// bytes, no NUL); 401 not_logged_in; 403 wrong_password (old does not match);
+// 429 rate_limited: guesses at "old" are throttled like logins (throttle.h).
 Response HandleChangePassword(Context& ctx) {
   std::string old_password, new_password;
   if (!GetString(ctx.req.json, "old", &old_password) ||
@@ -132,6 +148,11 @@ Response HandleChangePassword(Context& ctx) {
   {
     auto q = ctx.db.Prepare("SELECT password_hash FROM users WHERE id = ?1");
     if (q.Bind(1, ctx.user().id).Step()) stored = q.Text(0);
+  }
+  std::string key = FoldCase(ctx.user().username);
+  std::string address = ThrottleAddress(ctx.req.remote_addr);
+  if (Status s = ChargeLoginAttempt(ctx.db, ctx.config, key, address, NowMs())) {
+    return Response::Error(*s);
   }
   ApiError wrong = Err(403, "wrong_password", "The current password is not right.");
   if (!IsValidPassword(old_password) || !CheckPassword(stored, old_password)) {
@@ -148,6 +169,7 @@ Response HandleChangePassword(Context& ctx) {
       .Run();
   if (ctx.db.Changes() != 1) return Response::Error(wrong);
   RevokeOtherSessions(ctx.db, ctx.user());
+  RefundLoginAttempt(ctx.db, ctx.config, key, address, NowMs());
   tx.Commit();
   return Response::NoContent();
 }

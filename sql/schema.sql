@@ -1,4 +1,4 @@
--- Chatroom database schema, version 2 (the newest: see PRAGMA user_version at
+-- Chatroom database schema, version 3 (the newest: see PRAGMA user_version at
 -- the end). A database made by an older version is brought here by the
 -- numbered files in sql/migrations/, applied in order by `chatctl migrate` and
 -- by the programs at start; a change to this file needs such a migration too.
@@ -59,6 +59,12 @@ CREATE TABLE post_buckets (
   updated_at  INTEGER NOT NULL             -- ms since epoch of the last refill
 );
 
-PRAGMA user_version = 2;
+CREATE TABLE login_failures (
+  key         TEXT PRIMARY KEY,            -- "p:<username_key> <address>", "a:<address>" or "u:<username_key>"
+  level       REAL NOT NULL,               -- failed attempts still counted (leaks away over CHAT_LOGIN_WINDOW_MINUTES)
+  updated_at  INTEGER NOT NULL             -- ms since epoch of the last change
+) WITHOUT ROWID;
+
+PRAGMA user_version = 3;
 
 COMMIT;

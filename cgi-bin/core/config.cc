@@ -31,6 +31,11 @@ Config LoadConfig() {
   c.post_rate = EnvNumber("CHAT_POST_RATE", c.post_rate, 0.001, 1e9);
   c.session_ttl_ms =
       static_cast<int64_t>(EnvNumber("CHAT_SESSION_DAYS", 30, 0.00001, 3650) * 24 * 3600 * 1000);
+  c.login_pair_burst = EnvNumber("CHAT_LOGIN_PAIR_BURST", c.login_pair_burst, 1, 1e9);
+  c.login_address_burst = EnvNumber("CHAT_LOGIN_ADDRESS_BURST", c.login_address_burst, 1, 1e9);
+  c.login_account_burst = EnvNumber("CHAT_LOGIN_ACCOUNT_BURST", c.login_account_burst, 1, 1e9);
+  c.login_window_ms =
+      static_cast<int64_t>(EnvNumber("CHAT_LOGIN_WINDOW_MINUTES", 15, 0.001, 1440) * 60 * 1000);
   c.session_idle_ms =
       static_cast<int64_t>(EnvNumber("CHAT_SESSION_IDLE_HOURS", 168, 0.0001, 87600) * 3600 * 1000);
   return c;

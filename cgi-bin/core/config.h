@@ -17,6 +17,11 @@ struct Config {
   double post_rate = 2;              // CHAT_POST_RATE: posts per second refilled after the burst
   int64_t session_ttl_ms = 30LL * 24 * 3600 * 1000;  // CHAT_SESSION_DAYS: absolute session life
   int64_t session_idle_ms = 7LL * 24 * 3600 * 1000;  // CHAT_SESSION_IDLE_HOURS: idle limit
+  // Login throttling (throttle.h): failed attempts allowed per window.
+  double login_pair_burst = 5;               // CHAT_LOGIN_PAIR_BURST: one account, one address
+  double login_address_burst = 50;           // CHAT_LOGIN_ADDRESS_BURST: one address, any account
+  double login_account_burst = 100;          // CHAT_LOGIN_ACCOUNT_BURST: one account, any address
+  int64_t login_window_ms = 15 * 60 * 1000;  // CHAT_LOGIN_WINDOW_MINUTES: a full bucket drains
 };
 
 // Reads CHAT_* variables; unknown or malformed values fall back to defaults.

@@ -36,6 +36,7 @@ struct Request {
   std::string origin;          // Origin header, if sent
   std::string host;            // Host header
   std::string sec_fetch_site;  // Sec-Fetch-Site header, if sent
+  std::string remote_addr;     // the client's address (REMOTE_ADDR), for login throttling
   bool https = false;
   std::string body;
   std::string session_cookie;  // value of the chat_session cookie, if sent

@@ -122,6 +122,7 @@ Status ReadRequest(cgicc::CgiInput& in, Request& req) {
   req.origin = in.getenv("HTTP_ORIGIN");
   req.host = in.getenv("HTTP_HOST");
   req.sec_fetch_site = in.getenv("HTTP_SEC_FETCH_SITE");
+  req.remote_addr = in.getenv("REMOTE_ADDR");
   std::string https = in.getenv("HTTPS");
   req.https = !https.empty() && https != "off";
   return std::nullopt;

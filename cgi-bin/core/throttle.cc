@@ -1,0 +1,89 @@
+// See throttle.h.
+#include "throttle.h"
+
+#include <arpa/inet.h>
+
+#include <algorithm>
+#include <cmath>
+#include <vector>
+
+namespace chat {
+namespace {
+
+struct Bucket {
+  std::string key;
+  double capacity;
+};
+
+std::vector<Bucket> BucketsOf(const Config& c, const std::string& user, const std::string& addr) {
+  std::vector<Bucket> b = {{"a:" + addr, c.login_address_burst}};
+  if (!user.empty()) {
+    b.push_back({"p:" + user + " " + addr, c.login_pair_burst});
+    b.push_back({"u:" + user, c.login_account_burst});
+  }
+  return b;
+}
+
+// The bucket's level now, after draining since its last update.
+double LevelOf(Db& db, const Config& c, const Bucket& b, int64_t now) {
+  auto q = db.Prepare("SELECT level, updated_at FROM login_failures WHERE key = ?1");
+  if (!q.Bind(1, b.key).Step()) return 0;
+  double drained = std::max<int64_t>(0, now - q.Int(1)) * b.capacity / c.login_window_ms;
+  return std::max(0.0, q.Real(0) - drained);
+}
+
+void Store(Db& db, const std::string& key, double level, int64_t now) {
+  db.Prepare(
+        "INSERT INTO login_failures (key, level, updated_at) VALUES (?1, ?2, ?3) "
+        "ON CONFLICT (key) DO UPDATE SET level = excluded.level, updated_at = excluded.updated_at")
+      .Bind(1, key)
+      .Bind(2, level)
+      .Bind(3, now)
+      .Run();
+}
+
+}  // namespace
+
+std::string ThrottleAddress(const std::string& remote_addr) {
+  if (remote_addr.empty()) return "local";
+  unsigned char v6[16];
+  if (inet_pton(AF_INET6, remote_addr.c_str(), v6) != 1) return remote_addr;
+  std::fill(v6 + 8, v6 + 16, 0);
+  char out[INET6_ADDRSTRLEN];
+  return inet_ntop(AF_INET6, v6, out, sizeof out) ? std::string(out) + "/64" : remote_addr;
+}
+
+Status ChargeLoginAttempt(Db& db, const Config& config, const std::string& username_key,
+                          const std::string& address, int64_t now) {
+  Transaction tx(db);
+  // Buckets that drained completely are forgotten, so the table stays small.
+  db.Prepare("DELETE FROM login_failures WHERE updated_at < ?1")
+      .Bind(1, now - config.login_window_ms)
+      .Run();
+  std::vector<Bucket> buckets = BucketsOf(config, username_key, address);
+  std::vector<double> levels;
+  double wait_ms = 0;
+  for (const Bucket& b : buckets) {
+    levels.push_back(LevelOf(db, config, b, now));
+    double over = levels.back() + 1 - b.capacity;
+    if (over > 0) wait_ms = std::max(wait_ms, over * config.login_window_ms / b.capacity);
+  }
+  if (wait_ms > 0) {
+    ApiError e = Err(429, "rate_limited", "Too many failed attempts; wait a while and try again.");
+    e.retry_after = static_cast<int>(std::ceil(wait_ms / 1000));
+    return e;
+  }
+  for (size_t i = 0; i < buckets.size(); ++i) Store(db, buckets[i].key, levels[i] + 1, now);
+  tx.Commit();
+  return std::nullopt;
+}
+
+void RefundLoginAttempt(Db& db, const Config& config, const std::string& username_key,
+                        const std::string& address, int64_t now) {
+  for (const Bucket& b : BucketsOf(config, username_key, address)) {
+    double level = b.key[0] == 'p' ? 0 : std::max(0.0, LevelOf(db, config, b, now) - 1);
+    Store(db, b.key, level, now);
+  }
+}
+
+}  // namespace chat

@@ -1,0 +1,43 @@
+// Login throttling, shared by every worker through SQLite (login_failures).
+//
+// Each login attempt is charged, before any scrypt work, to three leaky
+// buckets: the (account, address) pair, the address, and the account. A
+// bucket drains completely in one window (CHAT_LOGIN_WINDOW_MINUTES); when
+// one is full the attempt gets 429 rate_limited with Retry-After and no
+// password is checked. A successful login empties its pair bucket and gives
+// the address and account buckets their unit back, so only failures add up.
+//
+// The pair bucket is small (5 by default): a guesser at one account from one
+// address is stopped quickly, while the real owner logging in from another
+// address is not affected. The address bucket (50) stops one address trying
+// many accounts; the account bucket (100) stops many addresses trying one
+// account, at the price of locking its owner out too until it drains, which
+// is the usual trade-off. Charging happens in a write transaction before the
+// check, so parallel guesses cannot slip past a bucket together.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "config.h"
+#include "db.h"
+#include "result.h"
+
+namespace chat {
+
+// The address a bucket is kept for: IPv4 as is, IPv6 by its /64 (one
+// machine or home usually holds a whole /64), "local" when there is none.
+std::string ThrottleAddress(const std::string& remote_addr);
+
+// Charges one attempt at `username_key` (empty: no such account can exist,
+// only the address is charged) from `address`. nullopt when it may go on;
+// 429 rate_limited with retry_after otherwise (nothing charged then).
+Status ChargeLoginAttempt(Db& db, const Config& config, const std::string& username_key,
+                          const std::string& address, int64_t now);
+
+// After the password matched: empties the pair bucket and refunds the
+// others. Runs inside the caller's write transaction.
+void RefundLoginAttempt(Db& db, const Config& config, const std::string& username_key,
+                        const std::string& address, int64_t now);
+
+}  // namespace chat
