@@ -6,18 +6,21 @@ import { readdirSync, readFileSync } from 'node:fs';
 
 export const PROGRAMS = ['auth', 'rooms', 'post', 'poll'];
 
-// [{pid, cmd: argv[0]}] of live (non-zombie) processes carrying the marker.
+// [{pid, argv}] of live (non-zombie) workers and supervisors carrying the
+// marker. The command line is read first (short), the environment only of
+// the few candidates, so a scan stays cheap on a busy machine.
 function stackProcesses(stack) {
   const marker = `CHAT_TEST_STACK=${stack.dir}/workers`;
   const found = [];
   for (const name of readdirSync('/proc')) {
     if (!/^\d+$/.test(name)) continue;
     try {
+      const cmd = readFileSync(`/proc/${name}/cmdline`, 'latin1').split('\0');
+      if (!cmd[0].endsWith('multiwatch') && !PROGRAMS.some((n) => cmd[0].endsWith(`/bin/${n}`))) continue;
       const stat = readFileSync(`/proc/${name}/stat`, 'latin1');
       if (stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z')) continue;
       const env = readFileSync(`/proc/${name}/environ`, 'latin1').split('\0');
       if (!env.includes(marker)) continue;
-      const cmd = readFileSync(`/proc/${name}/cmdline`, 'latin1').split('\0');
       found.push({ pid: Number(name), argv: cmd });
     } catch {
       // gone meanwhile
