@@ -95,6 +95,8 @@ Status ReadRequest(cgicc::CgiInput& in, Request& req) {
     req.head = true;
   }
   req.path = PathOf(in);
+  std::string https = in.getenv("HTTPS");
+  req.https = !https.empty() && https != "off";
   std::string length = in.getenv("CONTENT_LENGTH");
   if (!length.empty()) {
     std::optional<int64_t> n = ParseDecimal(length);
@@ -109,7 +111,7 @@ Status ReadRequest(cgicc::CgiInput& in, Request& req) {
     req.body = env.getPostData();
     req.content_type = env.getContentType();
     for (const cgicc::HTTPCookie& c : env.getCookieList()) {
-      if (c.getName() == kSessionCookie && req.session_cookie.empty()) {
+      if (c.getName() == SessionCookieName(req.https) && req.session_cookie.empty()) {
         req.session_cookie = c.getValue();
       }
     }
@@ -123,8 +125,6 @@ Status ReadRequest(cgicc::CgiInput& in, Request& req) {
   req.host = in.getenv("HTTP_HOST");
   req.sec_fetch_site = in.getenv("HTTP_SEC_FETCH_SITE");
   req.remote_addr = in.getenv("REMOTE_ADDR");
-  std::string https = in.getenv("HTTPS");
-  req.https = !https.empty() && https != "off";
   return std::nullopt;
 }
 

@@ -154,12 +154,12 @@ void RevokeOtherSessions(Db& db, const SessionUser& user) {
 }
 
 std::string SessionCookieHeader(const std::string& value, int64_t ttl_ms, bool secure) {
-  return std::string(kSessionCookie) + "=" + value + "; Path=/; Max-Age=" +
+  return std::string(SessionCookieName(secure)) + "=" + value + "; Path=/; Max-Age=" +
          std::to_string(ttl_ms / 1000) + "; HttpOnly; SameSite=Lax" + (secure ? "; Secure" : "");
 }
 
 std::string ClearCookieHeader(bool secure) {
-  return std::string(kSessionCookie) + "=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax" +
+  return std::string(SessionCookieName(secure)) + "=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax" +
          (secure ? "; Secure" : "");
 }
 

@@ -28,6 +28,15 @@
 namespace chat {
 
 constexpr const char* kSessionCookie = "chat_session";
+// Over HTTPS the cookie is named with the __Host- prefix, which browsers
+// accept only with Secure, Path=/ and no Domain, and which plain HTTP cannot
+// set: an attacker on the network cannot plant a session for the https site.
+constexpr const char* kSecureSessionCookie = "__Host-chat_session";
+
+// The cookie name for a request that came over HTTPS or not.
+inline const char* SessionCookieName(bool https) {
+  return https ? kSecureSessionCookie : kSessionCookie;
+}
 constexpr size_t kTokenBytes = 16;
 constexpr size_t kKeyBytes = 32;
 

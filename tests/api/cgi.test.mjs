@@ -43,9 +43,12 @@ function cgi(program, { method = 'GET', uri, body, query = '', type = 'applicati
     HTTP_HOST: 'chat.example',
     ...(method === 'GET' ? {} : { CONTENT_TYPE: type, CONTENT_LENGTH: String(input.length) }),
     ...(c ? { HTTP_COOKIE: c } : {}),
+    ...(process.env.ASAN_OPTIONS ? { ASAN_OPTIONS: process.env.ASAN_OPTIONS } : {}),
+    ...(process.env.UBSAN_OPTIONS ? { UBSAN_OPTIONS: process.env.UBSAN_OPTIONS } : {}),
     ...env,
   };
-  const run = spawnSync(join(ROOT, 'build', 'bin', program), { input, env: fullEnv, timeout: 20000 });
+  const bin = process.env.CHAT_BIN || join(ROOT, 'build', 'bin'); // make test SAN=1 sets CHAT_BIN
+  const run = spawnSync(join(bin, program), { input, env: fullEnv, timeout: 20000 });
   const raw = run.stdout.toString('utf8');
   const split = raw.indexOf('\r\n\r\n');
   assert.ok(split > 0, `${program}: no header block in ${JSON.stringify(raw)} (stderr ${run.stderr})`);
@@ -158,7 +161,8 @@ test('over HTTPS (HTTPS=on) the session cookie is Secure and an https Origin of 
     env: { HTTPS: 'on', HTTP_ORIGIN: 'https://chat.example' },
   });
   assert.equal(r.status, 200, r.raw);
-  assert.match(r.headers['set-cookie'], /; Secure/);
+  assert.match(r.headers['set-cookie'], /^__Host-chat_session=[^;]+; Path=\/;.*; Secure/);
+  assert.doesNotMatch(r.headers['set-cookie'], /Domain=/i, '__Host- cookies carry no Domain');
   const http = cgi('auth', {
     method: 'POST', uri: '/api/logout', cookie, env: { HTTPS: 'on', HTTP_ORIGIN: 'http://chat.example' },
   });

@@ -106,6 +106,9 @@ TEST_F(SessionTest, CookieHeadersCarryTheSecurityAttributes) {
   EXPECT_NE(h.find("Path=/"), std::string::npos);
   EXPECT_EQ(h.find("Secure"), std::string::npos);
   EXPECT_NE(SessionCookieHeader("v", 1000, true).find("; Secure"), std::string::npos);
+  EXPECT_EQ(SessionCookieHeader("v", 1000, true).rfind("__Host-chat_session=v; Path=/;", 0), 0u);
+  EXPECT_EQ(ClearCookieHeader(true).rfind("__Host-chat_session=; Path=/;", 0), 0u);
+  EXPECT_EQ(SessionCookieHeader("v", 1000, false).rfind("chat_session=v; Path=/;", 0), 0u);
   EXPECT_NE(ClearCookieHeader(false).find("Max-Age=0"), std::string::npos);
 }
 
