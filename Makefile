@@ -5,6 +5,7 @@
 #   make fuzz     each libFuzzer target (tests/fuzz/) for FUZZ_SECONDS (180)
 #   make chaos    the kill test for 60 s (CHAOS_SECONDS) instead of make test's 15 s
 #   make bench    build, start the stack on a scratch database, measure (QUICK=1: under a minute)
+#   make test SAN=1  the same programs built with ASan+UBSan (build/san/), unit and API tests through them
 #   make clean    remove build output
 # Debian 12 packages are installed by `make deps` (as root) when missing.
 
@@ -13,14 +14,26 @@ CXXFLAGS ?= -O2 -g
 CXXFLAGS += -std=c++17 -Wall -Wextra -Werror -I/usr/include/jsoncpp -MMD -MP
 LDLIBS := -lfcgi -lcgicc -lsqlite3 -ljsoncpp -lscrypt -lsodium
 
+# SAN=1: everything built with AddressSanitizer + UndefinedBehaviorSanitizer
+# into build/san/; any report (written to build/san/log/) fails `make test`.
+B := build
+ifeq ($(SAN),1)
+B := build/san
+CXXFLAGS += -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+SAN_LOG := $(abspath $(B)/log)
+export CHAT_BIN := $(abspath $(B)/bin)
+export ASAN_OPTIONS := log_path=$(SAN_LOG)/asan:detect_leaks=1:abort_on_error=1
+export UBSAN_OPTIONS := log_path=$(SAN_LOG)/ubsan:print_stacktrace=1:halt_on_error=1
+endif
+
 PROGRAMS := auth rooms post poll
-CORE_OBJ := $(patsubst cgi-bin/core/%.cc,build/obj/core/%.o,$(wildcard cgi-bin/core/*.cc))
+CORE_OBJ := $(patsubst cgi-bin/core/%.cc,$(B)/obj/core/%.o,$(wildcard cgi-bin/core/*.cc))
 # sql/schema.sql and sql/migrations/*.sql compiled into every program (core/migrate.h).
-CORE_OBJ += build/obj/gen/sql_embed.o
-BINS := $(PROGRAMS:%=build/bin/%) build/bin/chatctl
-BENCH_BINS := build/bin/bench_hello build/bin/bench_seed build/bin/bench_load build/bin/bench_commits
-CHATCTL_OBJ := $(patsubst cgi-bin/chatctl/%.cc,build/obj/chatctl/%.o,$(wildcard cgi-bin/chatctl/*.cc))
-UNIT_OBJ := $(patsubst tests/unit/%.cpp,build/obj/unit/%.o,$(wildcard tests/unit/*_test.cpp))
+CORE_OBJ += $(B)/obj/gen/sql_embed.o
+BINS := $(PROGRAMS:%=$(B)/bin/%) $(B)/bin/chatctl
+BENCH_BINS := $(B)/bin/bench_hello $(B)/bin/bench_seed $(B)/bin/bench_load $(B)/bin/bench_commits
+CHATCTL_OBJ := $(patsubst cgi-bin/chatctl/%.cc,$(B)/obj/chatctl/%.o,$(wildcard cgi-bin/chatctl/*.cc))
+UNIT_OBJ := $(patsubst tests/unit/%.cpp,$(B)/obj/unit/%.o,$(wildcard tests/unit/*_test.cpp))
 
 DEB_PACKAGES := g++ make libfcgi-dev libcgicc-dev libsqlite3-dev sqlite3 libjsoncpp-dev \
   libscrypt-dev libsodium-dev nginx-light spawn-fcgi multiwatch libgtest-dev nodejs npm \
@@ -31,11 +44,11 @@ DEB_PACKAGES := g++ make libfcgi-dev libcgicc-dev libsqlite3-dev sqlite3 libjson
 # may start (not in containers with policy-rc.d); the tests never use it.
 DEB_PACKAGES += apache2 openssl systemd
 
-.PHONY: all run test test-unit test-api test-browser bench deps npm-deps clean format chaos
+.PHONY: all run test test-unit test-api test-browser bench deps npm-deps clean format chaos fuzz fuzz-build test-fuzz
 
 all: $(BINS)
 
-build/obj/core/%.o: cgi-bin/core/%.cc
+$(B)/obj/core/%.o: cgi-bin/core/%.cc
 	@mkdir -p $(@D)
 	$(CXX) $(CXXFLAGS) -c $< -o $@
 
@@ -43,32 +56,32 @@ build/gen/sql_embed.cc: tools/embed-sql.sh sql/schema.sql $(wildcard sql/migrati
 	@mkdir -p $(@D)
 	bash tools/embed-sql.sh sql > $@.tmp && mv $@.tmp $@
 
-build/obj/gen/%.o: build/gen/%.cc
+$(B)/obj/gen/%.o: build/gen/%.cc
 	@mkdir -p $(@D)
 	$(CXX) $(CXXFLAGS) -Icgi-bin -c $< -o $@
 
-build/obj/chatctl/%.o: cgi-bin/chatctl/%.cc
+$(B)/obj/chatctl/%.o: cgi-bin/chatctl/%.cc
 	@mkdir -p $(@D)
 	$(CXX) $(CXXFLAGS) -Icgi-bin -c $< -o $@
 
 # The admin tool: same core, its commands in cgi-bin/chatctl/.
-build/bin/chatctl: $(CHATCTL_OBJ) $(CORE_OBJ)
+$(B)/bin/chatctl: $(CHATCTL_OBJ) $(CORE_OBJ)
 	@mkdir -p $(@D)
 	$(CXX) $(CXXFLAGS) $^ -o $@ $(LDLIBS)
 
-build/obj/%.o: cgi-bin/%.cpp
+$(B)/obj/%.o: cgi-bin/%.cpp
 	@mkdir -p $(@D)
 	$(CXX) $(CXXFLAGS) -c $< -o $@
 
-build/bin/%: build/obj/%.o $(CORE_OBJ)
+$(B)/bin/%: $(B)/obj/%.o $(CORE_OBJ)
 	@mkdir -p $(@D)
 	$(CXX) $(CXXFLAGS) $^ -o $@ $(LDLIBS)
 
-build/obj/unit/%.o: tests/unit/%.cpp
+$(B)/obj/unit/%.o: tests/unit/%.cpp
 	@mkdir -p $(@D)
 	$(CXX) $(CXXFLAGS) -Icgi-bin -c $< -o $@
 
-build/bin/unit_tests: $(UNIT_OBJ) $(CORE_OBJ)
+$(B)/bin/unit_tests: $(UNIT_OBJ) $(CORE_OBJ)
 	@mkdir -p $(@D)
 	$(CXX) $(CXXFLAGS) $^ -o $@ -lgtest -lgtest_main -pthread $(LDLIBS)
 
@@ -94,11 +107,20 @@ run: deps
 	exec bash conf/run.sh all
 
 test: deps npm-deps
-	@$(MAKE) --no-print-directory all build/bin/unit_tests $(BENCH_BINS)
+	@$(MAKE) --no-print-directory all $(B)/bin/unit_tests $(BENCH_BINS)
+ifeq ($(SAN),1)
+	@# Tests that run chatctl or `make install` use the plain build in build/bin.
+	@$(MAKE) --no-print-directory SAN= all
+	@rm -rf $(SAN_LOG) && mkdir -p $(SAN_LOG)
+	$(MAKE) --no-print-directory test-unit test-api
+	@if ls $(SAN_LOG)/* >/dev/null 2>&1; then head -c 20000 $(SAN_LOG)/*; \
+	  echo "!!! sanitizer reports in $(SAN_LOG) !!!"; exit 1; fi; echo "SAN=1: no sanitizer reports"
+else
 	$(MAKE) --no-print-directory test-unit test-api test-browser test-fuzz
+endif
 
-test-unit: build/bin/unit_tests
-	build/bin/unit_tests
+test-unit: $(B)/bin/unit_tests
+	$(B)/bin/unit_tests
 
 test-api: all $(BENCH_BINS)
 	node --test --test-concurrency=1 tests/api/
@@ -140,7 +162,7 @@ build/fuzz/fuzz_%: build/fuzz/obj/fuzz_%.o $(FUZZ_SHARED) $(FUZZ_CORE)
 	$(FUZZ_CXX) $(FUZZ_FLAGS) -fsanitize=fuzzer $^ -o $@ $(LDLIBS)
 
 fuzz-build: deps
-	@$(MAKE) --no-print-directory $(FUZZ_BINS)
+	@$(MAKE) --no-print-directory -j$$(nproc) $(FUZZ_BINS)
 
 # Runs every target for $(1) seconds from its seed corpus; fails on the first crash.
 define run_fuzzers
@@ -173,23 +195,23 @@ chaos: deps
 # the seed loader, the load generator and the commit-rate probe. `make bench`
 # runs them; test-api checks they still work against the stack.
 
-build/obj/bench/%.o: tests/bench/%.cc
+$(B)/obj/bench/%.o: tests/bench/%.cc
 	@mkdir -p $(@D)
 	$(CXX) $(CXXFLAGS) -Icgi-bin -c $< -o $@
 
-build/bin/bench_hello: build/obj/bench/hello.o
+$(B)/bin/bench_hello: $(B)/obj/bench/hello.o
 	@mkdir -p $(@D)
 	$(CXX) $(CXXFLAGS) $^ -o $@ -lfcgi
 
-build/bin/bench_seed: build/obj/bench/seed.o $(CORE_OBJ)
+$(B)/bin/bench_seed: $(B)/obj/bench/seed.o $(CORE_OBJ)
 	@mkdir -p $(@D)
 	$(CXX) $(CXXFLAGS) $^ -o $@ $(LDLIBS)
 
-build/bin/bench_load: build/obj/bench/load.o
+$(B)/bin/bench_load: $(B)/obj/bench/load.o
 	@mkdir -p $(@D)
 	$(CXX) $(CXXFLAGS) $^ -o $@
 
-build/bin/bench_commits: build/obj/bench/commits.o
+$(B)/bin/bench_commits: $(B)/obj/bench/commits.o
 	@mkdir -p $(@D)
 	$(CXX) $(CXXFLAGS) $^ -o $@ -lsqlite3
 
@@ -204,7 +226,7 @@ clean:
 	rm -rf build
 
 -include $(FUZZ_CORE:.o=.d) $(FUZZ_SHARED:.o=.d) $(FUZZ_BINS:build/fuzz/%=build/fuzz/obj/%.d)
--include $(CHATCTL_OBJ:.o=.d) $(CORE_OBJ:.o=.d) $(PROGRAMS:%=build/obj/%.d) $(UNIT_OBJ:.o=.d) $(wildcard build/obj/bench/*.d)
+-include $(CHATCTL_OBJ:.o=.d) $(CORE_OBJ:.o=.d) $(PROGRAMS:%=$(B)/obj/%.d) $(UNIT_OBJ:.o=.d) $(wildcard $(B)/obj/bench/*.d)
 .SECONDARY:
 
 # make install [PREFIX=/usr/local] [DESTDIR=]: the programs and chatroom-spawn

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { startStack, ROOT } from '../lib/stack.mjs';
 import { count, sql } from './helpers.mjs';
 
-const BIN = join(ROOT, 'build', 'bin');
+const BIN = process.env.CHAT_BIN || join(ROOT, 'build', 'bin'); // make test SAN=1 sets CHAT_BIN
 let stack;
 let work;
 let users;
