@@ -38,6 +38,8 @@ UNIT_OBJ := $(patsubst tests/unit/%.cpp,$(B)/obj/unit/%.o,$(wildcard tests/unit/
 DEB_PACKAGES := g++ make libfcgi-dev libcgicc-dev libsqlite3-dev sqlite3 libjsoncpp-dev \
   libscrypt-dev libsodium-dev nginx-light spawn-fcgi multiwatch libgtest-dev nodejs npm \
   chromium curl clang libclang-rt-14-dev
+# Push (README "Instant delivery"): nginx's nchan module; without it the pages poll.
+DEB_PACKAGES += libnginx-mod-nchan
 # For the deployment tests (tests/api/install.test.mjs): a real Apache with
 # mod_proxy_fcgi, openssl for a throwaway certificate, systemd-analyze.
 # Installing apache2 starts the system's apache2 on port 80 where services

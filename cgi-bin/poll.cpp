@@ -1,6 +1,7 @@
 // poll: the hot path. Every user in a room asks every 2 seconds for the
 // messages after their cursor; the answer is one indexed range read of
-// (room_id, id) with statements prepared once per process.
+// (room_id, id) with statements prepared once per process. It also says who
+// may subscribe to a room's push events (the same membership check).
 #include "core/http.h"
 #include "core/messages.h"
 #include "core/validate.h"
@@ -62,7 +63,17 @@ Response HandleMessages(Context& ctx) {
   return Response::Json(200, body);
 }
 
+// GET /api/rooms/{id}/events (as nginx's nchan_authorize_request for a subscriber)
+// Asked by nginx, with the subscriber's cookie, before it holds an event
+// stream open for the room; the stream itself is nchan's (conf/push.conf.in).
+// A member of the room. Background. 204 lets the subscriber in;
+// 401 not_logged_in; 404 room_not_found; 409 not_in_room; 410 room_deleted
+// are handed to the subscriber as they are.
+Response HandleAuthorizeEvents(Context&) { return Response::NoContent(); }
+
 const std::vector<Route> kRoutes = {
+    {"GET", "/api/rooms/{id}/events", kNeedsSession | kNeedsMembership | kBackground,
+     HandleAuthorizeEvents},
     {"GET", "/api/rooms/{id}/messages", kNeedsSession | kNeedsMembership | kBackground,
      HandleMessages},
     {"POST", "/api/rooms/{id}/messages", kPublic, nullptr},  // served by post

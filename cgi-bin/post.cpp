@@ -2,10 +2,12 @@
 // stored (the room is live, the poster is in it, the rate limit, a repeated
 // client_id) is checked inside the same BEGIN IMMEDIATE transaction as the
 // insert, so a message can never land in a room deleted a moment before.
-// The 201 is sent only after COMMIT returned.
+// The 201 is sent only after COMMIT returned, and the room's doorbell (push,
+// core/doorbell.h) rings only then too.
 #include <cmath>
 
 #include "core/clock.h"
+#include "core/doorbell.h"
 #include "core/http.h"
 #include "core/json.h"
 #include "core/messages.h"
@@ -47,7 +49,8 @@ Status TakePostToken(Context& ctx, int64_t now) {
 // 400 invalid_text (valid UTF-8, no NUL, 1-4000 characters after trimming),
 // invalid_client_id (1-64 of A-Z a-z 0-9 -); 401 not_logged_in;
 // 404 room_not_found; 409 not_in_room; 410 room_deleted;
-// 429 rate_limited with Retry-After.
+// 429 rate_limited with Retry-After. After the commit, rings the room's
+// doorbell with {"type":"message","id"} (never fails or holds the reply).
 Response HandlePostMessage(Context& ctx) {
   std::string text, client_id;
   if (!GetString(ctx.req.json, "text", &text) || !IsValidMessageText(text)) {
@@ -78,8 +81,11 @@ Response HandlePostMessage(Context& ctx) {
   insert.Bind(1, ctx.req.id).Bind(2, ctx.user().id).Bind(3, text).Bind(5, now);
   if (has_client_id) insert.Bind(4, client_id);
   insert.Run();
-  body["message"] = MessageById(ctx.db, ctx.db.LastInsertId());
+  int64_t id = ctx.db.LastInsertId();
+  body["message"] = MessageById(ctx.db, id);
   tx.Commit();
+  RingDoorbell(ctx.config, "post", ctx.req.id,
+               "{\"type\":\"message\",\"id\":" + std::to_string(id) + "}");
   return Response::Json(201, body);
 }
 

@@ -2,6 +2,7 @@
 // Membership lives in users.room_id, so "one room at a time" is a single
 // column update inside the join transaction.
 #include "core/clock.h"
+#include "core/doorbell.h"
 #include "core/http.h"
 #include "core/json.h"
 #include "core/messages.h"
@@ -66,8 +67,9 @@ Response HandleGetRoom(Context& ctx) {
 
 // DELETE /api/rooms/{id}
 // The room's owner. Deletes the room and its messages; members still inside
-// get 410 room_deleted on their next poll or post. The name is free again.
-// 204. 403 not_owner; 404 room_not_found (also when already deleted); 401.
+// get 410 room_deleted on their next poll or post, which the doorbell
+// ({"type":"room_deleted"}) makes at once when push is on. The name is free
+// again. 204. 403 not_owner; 404 room_not_found (also when already deleted); 401.
 Response HandleDeleteRoom(Context& ctx) {
   Transaction tx(ctx.db);
   std::optional<Room> room = FindRoom(ctx.db, ctx.req.id);
@@ -82,13 +84,15 @@ Response HandleDeleteRoom(Context& ctx) {
   ctx.db.Prepare("DELETE FROM messages WHERE room_id = ?1").Bind(1, id).Run();
   ctx.db.Prepare("UPDATE users SET room_id = NULL WHERE room_id = ?1").Bind(1, id).Run();
   tx.Commit();
+  RingDoorbell(ctx.config, "rooms", id, "{\"type\":\"room_deleted\"}");
   return Response::NoContent();
 }
 
 // POST /api/rooms/{id}/join
 // A logged-in user. Enters the room, leaving any other (a poll or post there
 // then answers 409 not_in_room).
-// 200 {"room", "messages": the last 50 ascending, "cursor": the newest id or 0}.
+// 200 {"room", "messages": the last 50 ascending, "cursor": the newest id or 0,
+// "events": "/api/rooms/{id}/events" only when push is on (CHAT_PUSH_SOCKET)}.
 // 404 room_not_found; 410 room_deleted; 401.
 Response HandleJoinRoom(Context& ctx) {
   Transaction tx(ctx.db);
@@ -103,6 +107,9 @@ Response HandleJoinRoom(Context& ctx) {
   body["messages"] = LatestMessages(ctx.db, ctx.req.id, kJoinHistory, &cursor);
   body["cursor"] = static_cast<Json::Int64>(cursor);
   body["room"] = RoomJson(*FindRoom(ctx.db, ctx.req.id));  // member_count includes the joiner
+  if (!ctx.config.push_socket.empty()) {
+    body["events"] = "/api/rooms/" + std::to_string(ctx.req.id) + "/events";
+  }
   tx.Commit();
   return Response::Json(200, body);
 }

@@ -10,6 +10,9 @@
 # CHAT_AUTH_RATE / CHAT_AUTH_BURST (login+register limit per address,
 # 10r/s and 20), CHAT_NGINX_CONNECTIONS (4096 per nginx worker),
 # CHAT_NGINX_EXTRA (a file of extra server locations, for `make bench`),
+# CHAT_PUSH (1: instant delivery through nginx's nchan module when
+# CHAT_NCHAN_MODULE, /usr/lib/nginx/modules/ngx_nchan_module.so, exists;
+# 0: polling only), CHAT_PUSH_SOCKET (set here for the workers),
 # and the CHAT_* settings the programs read (README).
 # SIGINT/SIGTERM stop every process this script started.
 set -euo pipefail
@@ -21,7 +24,15 @@ CHAT_DB=$(realpath -m "${CHAT_DB:-$ROOT/chat.db}")
 RUN_DIR=$(realpath -m "${CHAT_RUN_DIR:-$ROOT/run}")
 WORKERS=${CHAT_WORKERS:-2}
 BIN=${CHAT_BIN:-$ROOT/build/bin}
+NCHAN_MODULE=${CHAT_NCHAN_MODULE:-/usr/lib/nginx/modules/ngx_nchan_module.so}
 export CHAT_DB
+
+# Push is on when asked for (the default) and the module is installed; nginx
+# and the workers decide alike, so the workers ring a doorbell only when
+# nginx listens for it.
+push=0
+if [ "${CHAT_PUSH:-1}" != 0 ] && [ -f "$NCHAN_MODULE" ]; then push=1; fi
+if [ $push = 1 ]; then export CHAT_PUSH_SOCKET=$RUN_DIR/push.sock; else unset CHAT_PUSH_SOCKET; fi
 
 children=()
 
@@ -62,14 +73,30 @@ start_workers() {
   done
 }
 
+# Fills in a template's @NAMES@: render IN OUT.
+render() {
+  sed -e "s|@RUN@|$RUN_DIR|g" -e "s|@CONF@|$ROOT/conf|g" "$1" > "$2"
+}
+
 start_nginx() {
   local user="" connections=${CHAT_NGINX_CONNECTIONS:-4096}
+  local modules="" push_server="" push_locations=""
   [ "$(id -u)" = 0 ] && user="user root root;"  # development only: see README "Deploying"
   mkdir -p "$RUN_DIR/tmp"
+  if [ $push = 1 ]; then
+    rm -f "$RUN_DIR/push.sock"  # left behind if nginx was killed
+    render "$ROOT/conf/push-publisher.conf.in" "$RUN_DIR/push-publisher.conf"
+    render "$ROOT/conf/push-events.conf.in" "$RUN_DIR/push-events.conf"
+    modules="load_module $NCHAN_MODULE;"
+    push_server="include $RUN_DIR/push-publisher.conf;"
+    push_locations="include $RUN_DIR/push-events.conf;"
+  fi
   sed -e "s|@RUN@|$RUN_DIR|g" -e "s|@PORT@|$PORT|g" -e "s|@HTDOCS@|$ROOT/htdocs|g" \
     -e "s|@CONF@|$ROOT/conf|g" -e "s|@USER@|$user|g" \
     -e "s|@AUTH_RATE@|${CHAT_AUTH_RATE:-10r/s}|g" -e "s|@AUTH_BURST@|${CHAT_AUTH_BURST:-20}|g" \
     -e "s|@CONNECTIONS@|$connections|g" -e "s|@NOFILE@|$((2 * connections + 64))|g" \
+    -e "s|@MODULES@|$modules|g" -e "s|@PUSH_SERVER@|$push_server|g" \
+    -e "s|@PUSH_LOCATIONS@|$push_locations|g" \
     -e "s|@EXTRA@|${CHAT_NGINX_EXTRA:+include $CHAT_NGINX_EXTRA;}|g" \
     "$ROOT/conf/nginx.conf.in" > "$RUN_DIR/nginx.conf"
   nginx -q -t -p "$RUN_DIR" -c "$RUN_DIR/nginx.conf" -e stderr
@@ -83,7 +110,7 @@ case "$MODE" in
     init_db
     start_workers
     start_nginx
-    echo "run: Chatroom on http://127.0.0.1:$PORT/ (database $CHAT_DB); Ctrl-C stops it" >&2
+    echo "run: Chatroom on http://127.0.0.1:$PORT/ (database $CHAT_DB; push $([ $push = 1 ] && echo on || echo "off: polling only")); Ctrl-C stops it" >&2
     ;;
   workers) init_db; start_workers ;;
   nginx) start_nginx ;;

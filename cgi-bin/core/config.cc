@@ -38,6 +38,7 @@ Config LoadConfig() {
       static_cast<int64_t>(EnvNumber("CHAT_LOGIN_WINDOW_MINUTES", 15, 0.001, 1440) * 60 * 1000);
   c.session_idle_ms =
       static_cast<int64_t>(EnvNumber("CHAT_SESSION_IDLE_HOURS", 168, 0.0001, 87600) * 3600 * 1000);
+  if (const char* push = getenv("CHAT_PUSH_SOCKET"); push != nullptr) c.push_socket = push;
   return c;
 }
 

@@ -22,6 +22,7 @@ struct Config {
   double login_address_burst = 50;           // CHAT_LOGIN_ADDRESS_BURST: one address, any account
   double login_account_burst = 100;          // CHAT_LOGIN_ACCOUNT_BURST: one account, any address
   int64_t login_window_ms = 15 * 60 * 1000;  // CHAT_LOGIN_WINDOW_MINUTES: a full bucket drains
+  std::string push_socket;  // CHAT_PUSH_SOCKET: nchan publisher's unix socket; "" = no push
 };
 
 // Reads CHAT_* variables; unknown or malformed values fall back to defaults.

@@ -6,7 +6,9 @@
    page (the server caps a reply) is followed at once by the next one.
    Transient failures (no answer, 5xx) retry with backoff and jitter and
    keep the cursor; a 429 waits for Retry-After; any other error is the
-   room's business (onFatal) and stops the poller. */
+   room's business (onFatal) and stops the poller. now() (a push event, the
+   tab coming back) polls at once, or right after the poll in flight, since
+   that one may have left before the news committed. */
 
 import { Backoff } from './backoff.js';
 
@@ -32,6 +34,7 @@ export class Poller {
     this.timer = null;
     this.stopped = true;
     this.inFlight = false;
+    this.again = false;
   }
 
   start() {
@@ -46,7 +49,9 @@ export class Poller {
 
   /** Polls as soon as possible (e.g. when the tab becomes visible). */
   now() {
-    if (!this.stopped && !this.inFlight) this.schedule(0);
+    if (this.stopped) return;
+    if (this.inFlight) this.again = true;
+    else this.schedule(0);
   }
 
   schedule(delay) {
@@ -58,6 +63,7 @@ export class Poller {
   async tick() {
     if (this.stopped || this.inFlight) return;
     this.inFlight = true;
+    this.again = false;
     let delay = this.interval;
     try {
       const reply = await this.fetch(this.cursor);
@@ -83,6 +89,7 @@ export class Poller {
     } finally {
       this.inFlight = false;
     }
-    this.schedule(delay);
+    // Rung during the poll: go again now, unless waiting out a failure.
+    this.schedule(this.again && delay === this.interval ? 0 : delay);
   }
 }

@@ -3,7 +3,8 @@
    newer ones (poller.js), send (composer.js), page back through history
    (Load older), and end the visit cleanly when the room is deleted (410),
    the user moved to another room in another tab (409) or the session is
-   gone (401). While the server is unreachable the page says so, retries by
+   gone (401). When the server offers push (push.js), each event polls at
+   once; the timer keeps polling regardless. While the server is unreachable the page says so, retries by
    itself and loses nothing: the cursor, the log and the typed text stay. */
 
 import { api } from './api.js';
@@ -15,13 +16,14 @@ import { plainWords } from './errors.js';
 import { setFlash } from './flash.js';
 import { MessageList } from './message-list.js';
 import { Poller } from './poller.js';
+import { Push } from './push.js';
 import { UnreadTitle } from './unread.js';
 
 const PAGE = 50;
 const LEAVE_AFTER_MS = 3000;
 
 const roomId = Number((window.location.pathname.match(/^\/rooms\/(\d+)\/?$/) || [])[1]) || null;
-const state = { room: null, me: null, poller: null, ended: false };
+const state = { room: null, me: null, poller: null, push: null, ended: false };
 
 const banner = new ConnectionBanner(byId('connection'), byId('connection-text'));
 const unread = new UnreadTitle();
@@ -57,6 +59,7 @@ function end(error) {
   if (state.ended) return;
   state.ended = true;
   if (state.poller) state.poller.stop();
+  if (state.push) state.push.stop();
   composer.disable();
   banner.hide();
   byId('load-older').disabled = true;
@@ -185,6 +188,8 @@ async function start() {
     onFatal: (error) => end(error),
   });
   state.poller.start();
+  state.push = new Push({ url: joined.events, onRing: () => state.poller.now() });
+  state.push.start();
   document.addEventListener('visibilitychange', () => {
     if (!document.hidden && state.poller) state.poller.now();
   });

@@ -1,0 +1,27 @@
+// The doorbell: after a write commits, tell nginx's nchan module that a room
+// has news, so the pages subscribed to it poll at once instead of at their
+// next 2-second tick. It carries no data (SQLite stays the one source of
+// truth; the page fetches with its usual `after=cursor` poll), so a lost ring
+// costs only latency. Hence it is fire-and-forget: a plain HTTP/1.0 POST to
+// the publisher's unix socket (Config::push_socket, set by conf/run.sh only
+// when nchan is loaded), with every step bounded by a few milliseconds, and
+// no failure is ever reported to the caller.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "config.h"
+
+namespace chat {
+
+// Publishes `event` (a small JSON object) to room `room_id`'s channel.
+// Does nothing when push is not configured. Never throws; a failure is
+// logged to stderr under `program` and otherwise ignored.
+void RingDoorbell(const Config& config, const char* program, int64_t room_id,
+                  const std::string& event);
+
+// The raw HTTP/1.0 request RingDoorbell sends (for the unit test).
+std::string DoorbellRequest(int64_t room_id, const std::string& event);
+
+}  // namespace chat

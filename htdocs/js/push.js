@@ -1,0 +1,77 @@
+/* push.js — the room's doorbell (issue 7). When the server offers push (the
+   join reply carries `events`, the room's EventSource address served by
+   nginx's nchan module), this listens there and calls onRing() for each
+   event; the page answers by polling at once. Events carry no messages, so
+   the page still learns what is new only from its usual poll, and the 2 s
+   poll goes on whatever happens here: push only makes it early. When the
+   stream fails for good (the browser gives up on a refusal or an error
+   reply) it is opened again after a growing, jittered wait. The state is
+   shown on <body data-push> ("open", "retrying", "off") for tests and
+   curious people; nothing else on the page depends on it. */
+
+import { Backoff } from './backoff.js';
+
+export class Push {
+  /**
+   * @param {object} options
+   *   url       the events address from the join reply (falsy: push is off)
+   *   onRing    called with the event's type ("message", "room_deleted" …)
+   */
+  constructor({ url, onRing }) {
+    this.url = typeof url === 'string' && url.startsWith('/api/') ? url : null;
+    this.onRing = onRing;
+    this.backoff = new Backoff({ base: 1000, max: 30000 });
+    this.source = null;
+    this.timer = null;
+    this.stopped = true;
+  }
+
+  start() {
+    this.stopped = false;
+    if (!this.url || typeof window.EventSource !== 'function') {
+      this.show('off');
+      return;
+    }
+    this.open();
+  }
+
+  stop() {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    if (this.source) this.source.close();
+    this.source = null;
+  }
+
+  open() {
+    if (this.stopped) return;
+    const source = new EventSource(this.url);
+    this.source = source;
+    source.addEventListener('open', () => {
+      this.backoff.reset();
+      this.show('open');
+    });
+    source.addEventListener('message', (event) => {
+      let type = 'message';
+      try {
+        const data = JSON.parse(event.data);
+        if (data && typeof data.type === 'string') type = data.type;
+      } catch {
+        // not JSON: still a ring
+      }
+      this.onRing(type);
+    });
+    source.addEventListener('error', () => {
+      if (this.stopped || source !== this.source) return;
+      this.show('retrying');
+      // CONNECTING: the browser reconnects by itself. CLOSED: it gave up.
+      if (source.readyState !== EventSource.CLOSED) return;
+      source.close();
+      this.source = null;
+      this.timer = setTimeout(() => this.open(), this.backoff.next());
+    });
+  }
+
+  show(state) {
+    document.body.dataset.push = state;
+  }
+}

@@ -1,0 +1,190 @@
+// Push (issue 7) through the real nginx + nchan + workers: who may hold a
+// room's event stream (GET /api/rooms/{id}/events, authorised by the
+// workers), that a post or a room deletion rings the doorbell of the room's
+// subscribers well under the 2 s poll, that a doorbell nobody can hear never
+// fails a post, and that with push off (CHAT_PUSH=0) the join reply offers no
+// stream and the address is an ordinary 404. Without the nchan module these
+// tests are skipped, loudly: the stack then runs on polling alone.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync, renameSync } from 'node:fs';
+import { join as joinPath } from 'node:path';
+import { startStack } from '../lib/stack.mjs';
+import { assertError, createRoom, join, say, users } from './helpers.mjs';
+
+const MODULE = '/usr/lib/nginx/modules/ngx_nchan_module.so';
+const HAVE_NCHAN = existsSync(MODULE);
+if (!HAVE_NCHAN) {
+  console.error(`!!! SKIPPED push tests: ${MODULE} is missing (make deps installs libnginx-mod-nchan) !!!`);
+}
+const skip = HAVE_NCHAN ? false : `nchan module missing (${MODULE})`;
+
+let stack;
+let ann;
+let ben;
+let cat;
+let room; // ann and ben inside; cat is in another room
+
+before(async () => {
+  if (!HAVE_NCHAN) return;
+  stack = await startStack({ env: { CHAT_POST_BURST: '1000' } });
+  [ann, ben, cat] = await users(stack.base, ['ann', 'ben', 'cat']);
+  room = await createRoom(ann, 'Main');
+  await join(ann, room.id);
+  await join(ben, room.id);
+  const other = await createRoom(cat, 'Other');
+  await join(cat, other.id);
+});
+after(() => stack?.stop());
+
+const eventsPath = (id) => `/api/rooms/${id}/events`;
+
+// Opens an EventSource-style stream as `client` (or with no cookie).
+// Resolves once nginx answered: {status, text} when refused, else
+// {status: 200, events, next(ms), close()} where next() resolves with the next
+// event's parsed data (or rejects after ms).
+async function subscribe(client, id) {
+  const ctl = new AbortController();
+  const headers = { accept: 'text/event-stream' };
+  if (client?.cookie) headers.cookie = client.cookie;
+  const res = await fetch(stack.base + eventsPath(id), { headers, signal: ctl.signal });
+  if (res.status !== 200) {
+    const text = await res.text();
+    let body = null;
+    try { body = JSON.parse(text); } catch { /* not JSON */ }
+    return { status: res.status, text, body, headers: res.headers };
+  }
+  assert.match(res.headers.get('content-type') ?? '', /^text\/event-stream/);
+  const queue = [];
+  const waiting = [];
+  let buffer = '';
+  (async () => {
+    const decoder = new TextDecoder();
+    try {
+      for await (const chunk of res.body) {
+        buffer += decoder.decode(chunk, { stream: true });
+        let end;
+        while ((end = buffer.indexOf('\n\n')) >= 0) {
+          const block = buffer.slice(0, end);
+          buffer = buffer.slice(end + 2);
+          const data = block.split('\n').filter((l) => l.startsWith('data:'))
+            .map((l) => l.slice(5).trimStart()).join('\n');
+          if (!data) continue; // a comment (": hi") or keep-alive
+          const event = { data: JSON.parse(data), at: performance.now() };
+          if (waiting.length) waiting.shift()(event);
+          else queue.push(event);
+        }
+      }
+    } catch { /* aborted */ }
+  })();
+  return {
+    status: 200,
+    next(ms = 2000) {
+      if (queue.length) return Promise.resolve(queue.shift());
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no event within ${ms} ms`)), ms);
+        waiting.push((e) => { clearTimeout(timer); resolve(e); });
+      });
+    },
+    close() { ctl.abort(); },
+  };
+}
+
+test('join offers the room\'s event stream when push is on', { skip }, async () => {
+  const body = await join(ben, room.id);
+  assert.equal(body.events, eventsPath(room.id));
+});
+
+test('a subscriber without a session is refused with 401 not_logged_in', { skip }, async () => {
+  const r = await subscribe(null, room.id);
+  assert.equal(r.status, 401, r.text);
+  assert.equal(r.body?.error?.code, 'not_logged_in', r.text);
+});
+
+test('a subscriber in another room is refused with 409 not_in_room; an unknown room is 404', { skip }, async () => {
+  const r = await subscribe(cat, room.id);
+  assert.equal(r.status, 409, r.text);
+  assert.equal(r.body?.error?.code, 'not_in_room', r.text);
+  const missing = await subscribe(ann, 999999);
+  assert.equal(missing.status, 404, missing.text);
+  assert.equal(missing.body?.error?.code, 'room_not_found', missing.text);
+});
+
+test('a member receives {"type":"message","id"} well under 2 s after a post', { skip }, async () => {
+  const sub = await subscribe(ben, room.id);
+  assert.equal(sub.status, 200, sub.text);
+  try {
+    const delays = [];
+    for (let i = 0; i < 5; i += 1) {
+      const t0 = performance.now();
+      const msg = await say(ann, room.id, `ring ${i}`);
+      const event = await sub.next(1500);
+      assert.deepEqual(event.data, { type: 'message', id: msg.id });
+      delays.push(Math.round(event.at - t0));
+    }
+    console.log(`push: post-to-event delays ${delays.join(', ')} ms`);
+    for (const d of delays) assert.ok(d < 1000, `event after ${d} ms`);
+  } finally {
+    sub.close();
+  }
+});
+
+test('a post whose doorbell nobody hears still succeeds at once (publisher socket gone)', { skip }, async () => {
+  const sock = joinPath(stack.dir, 'run', 'push.sock');
+  const moved = `${sock}.away`;
+  renameSync(sock, moved);
+  try {
+    const t0 = performance.now();
+    const r = await ann.post(`/api/rooms/${room.id}/messages`, { text: 'nobody rings' });
+    const ms = performance.now() - t0;
+    assert.equal(r.status, 201, r.text);
+    assert.ok(ms < 1000, `post took ${Math.round(ms)} ms`);
+    const log = readFileSync(stack.log, 'utf8');
+    assert.match(log, /post\[\d+\] doorbell for room \d+: connect: No such file or directory/);
+  } finally {
+    renameSync(moved, sock);
+  }
+  // And the doorbell works again once the socket is back.
+  const sub = await subscribe(ben, room.id);
+  try {
+    const msg = await say(ann, room.id, 'heard again');
+    assert.deepEqual((await sub.next(1500)).data, { type: 'message', id: msg.id });
+  } finally {
+    sub.close();
+  }
+});
+
+test('deleting a room rings {"type":"room_deleted"}; a new subscriber then gets 410', { skip }, async () => {
+  const doomed = await createRoom(ann, 'Doomed');
+  await join(ben, doomed.id);
+  const sub = await subscribe(ben, doomed.id);
+  assert.equal(sub.status, 200);
+  try {
+    const t0 = performance.now();
+    const r = await ann.del(`/api/rooms/${doomed.id}`);
+    assert.equal(r.status, 204, r.text);
+    const event = await sub.next(1500);
+    assert.deepEqual(event.data, { type: 'room_deleted' });
+    assert.ok(event.at - t0 < 1000, `after ${Math.round(event.at - t0)} ms`);
+  } finally {
+    sub.close();
+  }
+  const late = await subscribe(ben, doomed.id);
+  assert.equal(late.status, 410, late.text);
+  assert.equal(late.body?.error?.code, 'room_deleted', late.text);
+});
+
+test('with CHAT_PUSH=0 join offers no stream and the events address is a 404', { skip }, async () => {
+  const off = await startStack({ env: { CHAT_PUSH: '0' } });
+  try {
+    const [dan] = await users(off.base, ['dan']);
+    const r = await createRoom(dan, 'Quiet');
+    const body = await join(dan, r.id);
+    assert.equal(body.events, undefined);
+    const res = await dan.get(eventsPath(r.id), { accept: 'text/event-stream' });
+    assertError(res, 404, 'not_found');
+    assert.doesNotMatch(readFileSync(joinPath(off.dir, 'run', 'nginx.conf'), 'utf8'), /load_module|nchan_subscriber|push\.sock/);
+  } finally {
+    await off.stop();
+  }
+});
