@@ -170,9 +170,9 @@ fuzz-build: deps
 define run_fuzzers
 	@mkdir -p build/fuzz/artifacts
 	@for t in $(FUZZ_TARGETS); do \
-	  mkdir -p build/fuzz/corpus/$$t; \
+	  mkdir -p build/fuzz/corpus/$$t; rm -rf build/fuzz/tmp/$$t; mkdir -p build/fuzz/tmp/$$t; \
 	  echo "fuzz: $$t for $(1) s"; \
-	  ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	  CHAT_FUZZ_TMP=build/fuzz/tmp/$$t ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	  build/fuzz/fuzz_$$t -max_total_time=$(1) -timeout=20 -rss_limit_mb=2048 -max_len=65536 \
 	    -print_final_stats=1 -artifact_prefix=build/fuzz/artifacts/$$t- \
 	    build/fuzz/corpus/$$t tests/fuzz/corpus/$$t 2>build/fuzz/$$t.log \

@@ -63,8 +63,10 @@ std::string ReadFile(const std::string& path) {
 
 World* MakeWorld() {
   Require(sodium_init() >= 0, "sodium_init");
-  const char* base = access("/dev/shm", W_OK) == 0 ? "/dev/shm/chat-fuzz-XXXXXX" : "/tmp/chat-fuzz-XXXXXX";
-  std::string dir(base);
+  // CHAT_FUZZ_TMP (set by the Makefile to a folder under build/fuzz/ that
+  // it empties before each run) holds the database; else /tmp.
+  const char* tmp = getenv("CHAT_FUZZ_TMP");
+  std::string dir = std::string(tmp && *tmp ? tmp : "/tmp") + "/chat-fuzz-XXXXXX";
   Require(mkdtemp(dir.data()) != nullptr, "mkdtemp");
   std::string path = dir + "/chat.db";
   sqlite3* raw = nullptr;
