@@ -6,6 +6,7 @@
 #include "core/json.h"
 #include "core/migrate.h"
 #include "core/password.h"
+#include "core/users.h"
 #include "core/throttle.h"
 #include "core/validate.h"
 
@@ -52,20 +53,9 @@ Response HandleRegister(Context& ctx) {
   int64_t user_id;
   {
     Transaction tx(ctx.db);
-    auto taken = ctx.db.Prepare("SELECT 1 FROM users WHERE username_key = ?1");
-    if (taken.Bind(1, FoldCase(username)).Step()) {
-      return Response::Error(Err(409, "username_taken", "That username is taken."));
-    }
-    ctx.db
-        .Prepare(
-            "INSERT INTO users (username, username_key, password_hash, created_at) "
-            "VALUES (?1, ?2, ?3, ?4)")
-        .Bind(1, username)
-        .Bind(2, FoldCase(username))
-        .Bind(3, *hash)
-        .Bind(4, NowMs())
-        .Run();
-    user_id = ctx.db.LastInsertId();
+    std::optional<int64_t> id = InsertUser(ctx.db, username, *hash);
+    if (!id) return Response::Error(Err(409, "username_taken", "That username is taken."));
+    user_id = *id;
     tx.Commit();
   }
   return LoggedIn(ctx, 201, user_id, username);

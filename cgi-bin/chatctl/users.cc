@@ -11,6 +11,7 @@
 #include "chatctl/chatctl.h"
 #include "core/clock.h"
 #include "core/password.h"
+#include "core/users.h"
 #include "core/validate.h"
 
 namespace chat::ctl {
@@ -71,18 +72,9 @@ int CmdUserAdd(Args& a, Db& db) {
   std::optional<std::string> hash = HashPassword(password);
   if (!hash) return Fail("hashing the password failed");
   Transaction tx(db);
-  if (db.Prepare("SELECT 1 FROM users WHERE username_key = ?1").Bind(1, FoldCase(name)).Step()) {
-    return Fail("the username \"" + name + "\" is taken");
-  }
-  db.Prepare(
-        "INSERT INTO users (username, username_key, password_hash, created_at) VALUES (?1, ?2, ?3, "
-        "?4)")
-      .Bind(1, name)
-      .Bind(2, FoldCase(name))
-      .Bind(3, *hash)
-      .Bind(4, NowMs())
-      .Run();
-  int64_t id = db.LastInsertId();
+  std::optional<int64_t> added = InsertUser(db, name, *hash);
+  if (!added) return Fail("the username \"" + name + "\" is taken");
+  int64_t id = *added;
   tx.Commit();
   printf("added user %s (id %lld)\n", name.c_str(), static_cast<long long>(id));
   return 0;

@@ -1,0 +1,26 @@
+// See users.h.
+#include "users.h"
+
+#include "clock.h"
+#include "validate.h"
+
+namespace chat {
+
+std::optional<int64_t> InsertUser(Db& db, const std::string& username,
+                                  const std::string& password_hash) {
+  std::string key = FoldCase(username);
+  if (db.Prepare("SELECT 1 FROM users WHERE username_key = ?1").Bind(1, key).Step()) {
+    return std::nullopt;
+  }
+  db.Prepare(
+        "INSERT INTO users (username, username_key, password_hash, created_at) "
+        "VALUES (?1, ?2, ?3, ?4)")
+      .Bind(1, username)
+      .Bind(2, key)
+      .Bind(3, password_hash)
+      .Bind(4, NowMs())
+      .Run();
+  return db.LastInsertId();
+}
+
+}  // namespace chat
