@@ -6,8 +6,8 @@
 #include "core/json.h"
 #include "core/migrate.h"
 #include "core/password.h"
-#include "core/users.h"
 #include "core/throttle.h"
+#include "core/users.h"
 #include "core/validate.h"
 
 namespace chat {
@@ -41,8 +41,8 @@ Response LoggedIn(Context& ctx, int status, int64_t user_id, const std::string& 
 Response HandleRegister(Context& ctx) {
   std::string username, password;
   if (!GetString(ctx.req.json, "username", &username) || !IsValidUsername(username)) {
-    return Response::Error(Err(400, "invalid_username",
-                               "Usernames are 3 to 32 letters, digits, '_', '.' or '-'."));
+    return Response::Error(
+        Err(400, "invalid_username", "Usernames are 3 to 32 letters, digits, '_', '.' or '-'."));
   }
   if (!GetString(ctx.req.json, "password", &password) || !IsValidPassword(password)) {
     return Response::Error(

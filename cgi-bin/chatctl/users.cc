@@ -2,6 +2,8 @@
 // scrypt parameters and checked against the API's rules; every change that
 // should lock a person out (reset, disable, delete) ends their sessions in
 // the same transaction, so an old cookie stops working at once.
+#include "core/users.h"
+
 #include <termios.h>
 #include <unistd.h>
 
@@ -11,7 +13,6 @@
 #include "chatctl/chatctl.h"
 #include "core/clock.h"
 #include "core/password.h"
-#include "core/users.h"
 #include "core/validate.h"
 
 namespace chat::ctl {
