@@ -93,18 +93,24 @@ int64_t Count(Db& db, const char* sql) {
 
 }  // namespace
 
-std::unique_ptr<Db> OpenDb(const Config& config) {
+// The existing database, opened but not upgraded (migrate and check look at
+// it as it is); nullptr after saying why.
+std::unique_ptr<Db> OpenAsIs(const Config& config) {
   if (!Exists(config.db_path)) {
     Fail("no database at " + config.db_path + " (run `chatctl init`, or pass --db PATH)");
     return nullptr;
   }
-  std::unique_ptr<Db> db;
   try {
-    db = Db::Open(config);
+    return Db::Open(config);
   } catch (const DbError& e) {
     Fail(e.what());
     return nullptr;
   }
+}
+
+std::unique_ptr<Db> OpenDb(const Config& config) {
+  std::unique_ptr<Db> db = OpenAsIs(config);
+  if (!db) return nullptr;
   Result<int> v = Upgrade(*db, [](const std::string& s) { printf("%s\n", s.c_str()); });
   if (!v.ok()) {
     Fail(v.error().message);
@@ -139,13 +145,8 @@ int CmdInit(Args& a) {
 int CmdMigrate(Args& a) {
   if (!a.rest.empty()) return Usage("chatctl migrate");
   const Config& c = a.config;
-  if (!Exists(c.db_path)) return Fail("no database at " + c.db_path);
-  std::unique_ptr<Db> db;
-  try {
-    db = Db::Open(c);
-  } catch (const DbError& e) {
-    return Fail(e.what());
-  }
+  std::unique_ptr<Db> db = OpenAsIs(c);
+  if (!db) return 1;
   int from = SchemaVersion(*db);
   if (from == kSchemaVersion) {
     printf("database %s is at schema version %d: nothing to do\n", c.db_path.c_str(), from);
@@ -264,13 +265,8 @@ int CmdCheck(Args& a) {
     printf("%s %s\n", ok ? "ok     " : "PROBLEM", what.c_str());
     if (!ok) ++problems;
   };
-  if (!Exists(c.db_path)) return Fail("no database at " + c.db_path);
-  std::unique_ptr<Db> db;
-  try {
-    db = Db::Open(c);
-  } catch (const DbError& e) {
-    return Fail(e.what());
-  }
+  std::unique_ptr<Db> db = OpenAsIs(c);
+  if (!db) return 1;
   int version = SchemaVersion(*db);
   report(version == kSchemaVersion, "schema version " + std::to_string(version) +
                                         " (this release: " + std::to_string(kSchemaVersion) + ")");
