@@ -27,6 +27,8 @@ Config LoadConfig() {
     std::string v = s;
     if (v == "NORMAL" || v == "FULL") c.synchronous = v;
   }
+  c.checkpoint_pages =
+      static_cast<int>(EnvNumber("CHAT_CHECKPOINT_PAGES", c.checkpoint_pages, 10, 1000000));
   c.post_burst = EnvNumber("CHAT_POST_BURST", c.post_burst, 1, 1e9);
   c.post_rate = EnvNumber("CHAT_POST_RATE", c.post_rate, 0.001, 1e9);
   c.session_ttl_ms =

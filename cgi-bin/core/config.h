@@ -13,6 +13,7 @@ struct Config {
   std::string secret_path;           // CHAT_SECRET_FILE, default "<db>.secret"
   int busy_timeout_ms = 5000;        // CHAT_BUSY_TIMEOUT_MS: writers wait this long for the lock
   std::string synchronous = "FULL";  // CHAT_SYNCHRONOUS: FULL (survives power loss) or NORMAL
+  int checkpoint_pages = 1000;       // CHAT_CHECKPOINT_PAGES: WAL frames that start a checkpoint
   double post_burst = 20;            // CHAT_POST_BURST: posts a user may send at once
   double post_rate = 2;              // CHAT_POST_RATE: posts per second refilled after the burst
   int64_t session_ttl_ms = 30LL * 24 * 3600 * 1000;  // CHAT_SESSION_DAYS: absolute session life

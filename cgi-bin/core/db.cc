@@ -77,8 +77,8 @@ std::string Query::Text(int col) const {
 
 std::unique_ptr<Db> Db::Open(const Config& config) {
   sqlite3* raw = nullptr;
-  int rc = sqlite3_open_v2(config.db_path.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
-                           nullptr);
+  int rc = sqlite3_open_v2(config.db_path.c_str(), &raw,
+                           SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr);
   if (rc != SQLITE_OK) {
     std::string msg = raw ? sqlite3_errmsg(raw) : sqlite3_errstr(rc);
     sqlite3_close(raw);
@@ -89,12 +89,20 @@ std::unique_ptr<Db> Db::Open(const Config& config) {
   sqlite3_extended_result_codes(raw, 1);
   db->Exec("PRAGMA journal_mode=WAL");
   db->Exec("PRAGMA foreign_keys=ON");
-  db->Exec(config.synchronous == "NORMAL" ? "PRAGMA synchronous=NORMAL" : "PRAGMA synchronous=FULL");
+  db->Exec(config.synchronous == "NORMAL" ? "PRAGMA synchronous=NORMAL"
+                                          : "PRAGMA synchronous=FULL");
+  // When the WAL starts over, the file is cut back to what one checkpoint
+  // interval writes (frames of a 4 KiB page plus their 24-byte headers).
+  int64_t limit = static_cast<int64_t>(config.checkpoint_pages) * (4096 + 24);
+  db->Exec(("PRAGMA journal_size_limit=" + std::to_string(limit)).c_str());
+  db->checkpointer_ = std::make_unique<Checkpointer>(raw, CheckpointLockPath(config.db_path),
+                                                     config.checkpoint_pages);
   return db;
 }
 
 Db::~Db() {
   cache_.clear();  // statements must be finalized before the connection closes
+  checkpointer_.reset();
   sqlite3_close(db_);
 }
 

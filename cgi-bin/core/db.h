@@ -19,6 +19,8 @@
 #include <string>
 #include <unordered_map>
 
+#include "checkpoint.h"
+
 namespace chat {
 
 struct Config;
@@ -80,7 +82,8 @@ class Query {
 
 class Db {
  public:
-  // Opens the database and sets WAL, foreign keys, busy timeout, synchronous.
+  // Opens the database and sets WAL, foreign keys, busy timeout, synchronous,
+  // and the one-at-a-time checkpointer (checkpoint.h) in place of SQLite's.
   static std::unique_ptr<Db> Open(const Config& config);
   ~Db();
   Db(const Db&) = delete;
@@ -98,6 +101,7 @@ class Db {
   explicit Db(sqlite3* db) : db_(db) {}
   sqlite3* db_;
   std::unordered_map<const char*, Statement> cache_;
+  std::unique_ptr<Checkpointer> checkpointer_;  // removed before the connection closes
 };
 
 // BEGIN IMMEDIATE ... COMMIT, rolled back on scope exit unless committed.
