@@ -92,6 +92,8 @@ export const api = {
   register: (username, password) => request('POST', '/api/register', { username, password }),
   login: (username, password) => request('POST', '/api/login', { username, password }),
   logout: () => request('POST', '/api/logout', {}),
+  changePassword: (oldPassword, newPassword) =>
+    request('POST', '/api/password', { old: oldPassword, new: newPassword }),
   me: () => request('GET', '/api/me'),
   rooms: () => request('GET', '/api/rooms'),
   createRoom: (name) => request('POST', '/api/rooms', { name }),

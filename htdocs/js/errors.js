@@ -7,6 +7,7 @@ const WORDS = {
   invalid_password: 'That password is too short. Use at least 8 characters.',
   username_taken: 'That username is already taken. Pick another one, or log in if it is yours.',
   invalid_credentials: 'Wrong username or password.',
+  wrong_password: 'That is not your current password.',
   rate_limited: 'Too many tries. Wait a moment and try again.',
   invalid_room_name: 'Room names are 1 to 64 characters, without control characters.',
   room_name_taken: 'A room with that name already exists. Pick another name.',

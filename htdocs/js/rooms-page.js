@@ -8,6 +8,7 @@ import { api } from './api.js';
 import { avatarHueClass, byId, go, initial } from './dom.js';
 import { plainWords } from './errors.js';
 import { takeFlash } from './flash.js';
+import { wirePasswordForm } from './password-form.js';
 import { RoomList } from './room-list.js';
 
 const REFRESH_MS = 4000;
@@ -168,6 +169,7 @@ function start() {
   byId('rooms-heading').tabIndex = -1;
   wireCreateForm();
   wireLogout();
+  wirePasswordForm(() => go('/'));
   document.addEventListener('visibilitychange', () => {
     if (!document.hidden) refresh();
     schedule();
