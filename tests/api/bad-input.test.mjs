@@ -47,7 +47,9 @@ async function raw(method, path, body, { cookie = alice.cookie, headers = {} } =
 }
 
 // Bytes straight onto a socket (for Content-Length lies fetch will not send).
-function socket(request) {
+// `hangUp`: close our side after sending, which nginx may take as the client
+// giving up (it then answers nobody); otherwise wait for nginx to close.
+function socket(request, { hangUp = true } = {}) {
   return new Promise((resolve, reject) => {
     const s = net.connect(stack.port, '127.0.0.1');
     let data = '';
@@ -66,7 +68,8 @@ function socket(request) {
       resolve({ status: Number(head.split(' ')[1]), headers, body: json, text });
     });
     s.on('error', reject);
-    s.end(request);
+    if (hangUp) s.end(request);
+    else s.write(request);
   });
 }
 
@@ -127,6 +130,9 @@ const CASES = [
   ['Content-Length over 64 KiB with a short body', () => socket(
     `POST ${msgs()} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nCookie: ${alice.cookie}\r\n` +
     'Content-Length: 100000\r\nConnection: close\r\n\r\n{"text":"lie"}'), 413, 'body_too_large'],
+  ['Content-Length shorter than the body', () => socket(
+    `POST ${msgs()} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nCookie: ${alice.cookie}\r\n` +
+    'Content-Length: 5\r\nConnection: close\r\n\r\n{"text":"lie"}', { hangUp: false }), 400, 'invalid_json'],
 ];
 
 for (const [what, send, status, code] of CASES) {
@@ -142,6 +148,20 @@ for (const [what, send, status, code] of CASES) {
     assert.equal(fingerprint(), before, `${what}: the database changed`);
   });
 }
+
+// Content-Length promises more than is sent, then the client hangs up:
+// nginx never hands the worker half a body; the client gets a 4xx or
+// nothing, and the next request is served as usual.
+test('bad input: a body cut short by a hang-up → no message, nothing changed', async () => {
+  const before = fingerprint();
+  const r = await socket(
+    `POST ${msgs()} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nCookie: ${alice.cookie}\r\n` +
+    'Content-Length: 200\r\nConnection: close\r\n\r\n{"text":"half a mess');
+  assert.ok(r.text === '' || (r.status >= 400 && r.status < 500), `got ${r.status} ${r.text.slice(0, 200)}`);
+  assert.equal(fingerprint(), before, 'the database changed');
+  const next = await raw('GET', '/api/me');
+  assert.equal(next.status, 200, next.text);
+});
 
 test('SQL metacharacters and markup in every text field are stored and returned literally', async () => {
   const evil = `'); DROP TABLE messages; -- <script>alert(1)</script> "quoted" \\ back`;
