@@ -31,7 +31,8 @@ CORE_OBJ := $(patsubst cgi-bin/core/%.cc,$(B)/obj/core/%.o,$(wildcard cgi-bin/co
 # sql/schema.sql and sql/migrations/*.sql compiled into every program (core/migrate.h).
 CORE_OBJ += $(B)/obj/gen/sql_embed.o
 BINS := $(PROGRAMS:%=$(B)/bin/%) $(B)/bin/chatctl
-BENCH_BINS := $(B)/bin/bench_hello $(B)/bin/bench_seed $(B)/bin/bench_load $(B)/bin/bench_commits
+BENCH_BINS := $(B)/bin/bench_hello $(B)/bin/bench_seed $(B)/bin/bench_load $(B)/bin/bench_commits \
+  $(B)/bin/bench_subscribe
 CHATCTL_OBJ := $(patsubst cgi-bin/chatctl/%.cc,$(B)/obj/chatctl/%.o,$(wildcard cgi-bin/chatctl/*.cc))
 UNIT_OBJ := $(patsubst tests/unit/%.cpp,$(B)/obj/unit/%.o,$(wildcard tests/unit/*_test.cpp))
 
@@ -194,7 +195,8 @@ chaos: deps
 	CHAOS_SECONDS=$(CHAOS_SECONDS) node --test tests/api/kill.test.mjs
 
 # The benchmark's own programs (tests/bench/): a hello-world FastCGI baseline,
-# the seed loader, the load generator and the commit-rate probe. `make bench`
+# the seed loader, the load generator, the push subscriber (S7) and the
+# commit-rate probe. `make bench`
 # runs them; test-api checks they still work against the stack.
 
 $(B)/obj/bench/%.o: tests/bench/%.cc
@@ -213,6 +215,10 @@ $(B)/bin/bench_load: $(B)/obj/bench/load.o
 	@mkdir -p $(@D)
 	$(CXX) $(CXXFLAGS) $^ -o $@
 
+$(B)/bin/bench_subscribe: $(B)/obj/bench/subscribe.o
+	@mkdir -p $(@D)
+	$(CXX) $(CXXFLAGS) $^ -o $@
+
 $(B)/bin/bench_commits: $(B)/obj/bench/commits.o
 	@mkdir -p $(@D)
 	$(CXX) $(CXXFLAGS) $^ -o $@ -lsqlite3
@@ -222,7 +228,7 @@ bench: deps
 	node tests/bench/run.mjs $(if $(QUICK),--quick)
 
 format:
-	clang-format -i cgi-bin/*.cpp cgi-bin/core/*.h cgi-bin/core/*.cc tests/unit/*.cpp
+	clang-format -i cgi-bin/*.cpp cgi-bin/core/*.h cgi-bin/core/*.cc tests/unit/*.cpp tests/bench/*.cc tests/bench/*.h
 
 clean:
 	rm -rf build

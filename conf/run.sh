@@ -8,7 +8,8 @@
 # Environment: PORT (8080), CHAT_DB (./chat.db), CHAT_RUN_DIR (./run: sockets,
 # generated nginx.conf, pid and temp files), CHAT_WORKERS (2 per program),
 # CHAT_AUTH_RATE / CHAT_AUTH_BURST (login+register limit per address,
-# 10r/s and 20), CHAT_NGINX_CONNECTIONS (4096 per nginx worker),
+# 10r/s and 20), CHAT_NGINX_PROCESSES (nginx worker_processes, auto),
+# CHAT_NGINX_CONNECTIONS (4096 per nginx worker),
 # CHAT_NGINX_EXTRA (a file of extra server locations, for `make bench`),
 # CHAT_PUSH (1: instant delivery through nginx's nchan module when
 # CHAT_NCHAN_MODULE, /usr/lib/nginx/modules/ngx_nchan_module.so, exists;
@@ -94,7 +95,7 @@ start_nginx() {
   sed -e "s|@RUN@|$RUN_DIR|g" -e "s|@PORT@|$PORT|g" -e "s|@HTDOCS@|$ROOT/htdocs|g" \
     -e "s|@CONF@|$ROOT/conf|g" -e "s|@USER@|$user|g" \
     -e "s|@AUTH_RATE@|${CHAT_AUTH_RATE:-10r/s}|g" -e "s|@AUTH_BURST@|${CHAT_AUTH_BURST:-20}|g" \
-    -e "s|@CONNECTIONS@|$connections|g" -e "s|@NOFILE@|$((2 * connections + 64))|g" \
+    -e "s|@PROCESSES@|${CHAT_NGINX_PROCESSES:-auto}|g" -e "s|@CONNECTIONS@|$connections|g" -e "s|@NOFILE@|$((2 * connections + 64))|g" \
     -e "s|@MODULES@|$modules|g" -e "s|@PUSH_SERVER@|$push_server|g" \
     -e "s|@PUSH_LOCATIONS@|$push_locations|g" \
     -e "s|@EXTRA@|${CHAT_NGINX_EXTRA:+include $CHAT_NGINX_EXTRA;}|g" \

@@ -2,12 +2,13 @@
 // change to the schema, the sessions or the API that would break the
 // benchmark breaks a test instead: bench_seed writes a consistent database
 // whose sessions the workers accept, bench_load's closed and open loops get
-// only 2xx answers and count them right, and CHAT_NGINX_EXTRA adds locations.
+// only 2xx answers and count them right, bench_subscribe (S7) holds event
+// streams and counts every post's event, and CHAT_NGINX_EXTRA adds locations.
 // No speed is asserted here (that is `make bench`'s job).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startStack, ROOT } from '../lib/stack.mjs';
@@ -105,3 +106,26 @@ test('bench_load open loop: every virtual user polls on its schedule without err
   // 2 s counted, one poll per user every 2 s: about one poll per user.
   assert.ok(r.polls >= 20 && r.polls <= 80, JSON.stringify(r));
 });
+
+const NCHAN = '/usr/lib/nginx/modules/ngx_nchan_module.so';
+test('bench_subscribe: every stream is answered, a bad cookie refused, every post\'s event counted',
+  { skip: !existsSync(NCHAN) && `nchan module missing (${NCHAN})` }, () => {
+    // Room 2's users (user 1, the poster, first), then a forged session.
+    const file = join(work, 'subscribers.txt');
+    const room2 = users.filter((u) => u.room === 2);
+    writeFileSync(file, `${[...room2.map((u) => `2 ${u.cursor} ${u.cookie}`), '2 0 forged.cookie'].join('\n')}\n`);
+    const before = count(stack.db, 'messages', 'room_id = 2');
+    // stdin is empty: the tool goes on from subscribing to posting at once.
+    const out = execFileSync(join(BIN, 'bench_subscribe'), [stack.port, file, 100, 3, 100].map(String),
+      { encoding: 'utf8', input: '' });
+    const [held, done] = out.trim().split('\n').map((l) => JSON.parse(l));
+    assert.deepEqual([held.phase, held.subscribers, held.refused, held.failed], ['subscribed', room2.length, 1, 0]);
+    assert.equal(done.posts, 3, JSON.stringify(done));
+    assert.equal(done.post_errors, 0);
+    assert.equal(count(stack.db, 'messages', 'room_id = 2') - before, 3);
+    assert.equal(done.expected, room2.length * 3);
+    assert.equal(done.events, done.expected, JSON.stringify(done));
+    assert.equal(done.still_open, room2.length);
+    assert.ok(done.p50_ms > 0 && done.p50_ms <= done.p99_ms && done.p99_ms <= done.max_ms, JSON.stringify(done));
+  });
+if (!existsSync(NCHAN)) console.error(`!!! SKIPPED bench_subscribe test: ${NCHAN} is missing !!!`);

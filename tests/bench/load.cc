@@ -40,25 +40,13 @@
 #include <string>
 #include <vector>
 
+#include "util.h"
+
 namespace {
 
-int64_t NowUs() {
-  timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return ts.tv_sec * 1000000LL + ts.tv_nsec / 1000;
-}
-
-// Latencies in microseconds; percentiles by sorting at the end.
-struct Samples {
-  std::vector<int64_t> v;
-  void Add(int64_t us) { v.push_back(us); }
-  double Pct(double p) {
-    if (v.empty()) return 0;
-    size_t k = std::min(v.size() - 1, static_cast<size_t>(p / 100.0 * v.size()));
-    std::nth_element(v.begin(), v.begin() + k, v.end());
-    return v[k] / 1000.0;
-  }
-};
+using bench::NowUs;
+using bench::ReadLines;
+using bench::Samples;
 
 enum Kind { kPoll, kPost, kFixed };
 
@@ -136,9 +124,9 @@ std::string Wire(const std::string& method, const std::string& path, const std::
 }
 
 std::string PollWire(const Conn& c) {
-  return Wire("GET",
-              "/api/rooms/" + std::to_string(c.room) + "/messages?after=" + std::to_string(c.cursor),
-              c.cookie, "");
+  return Wire(
+      "GET", "/api/rooms/" + std::to_string(c.room) + "/messages?after=" + std::to_string(c.cursor),
+      c.cookie, "");
 }
 
 std::string PostWire(const Conn& c) {
@@ -267,8 +255,9 @@ void OnEvent(std::vector<Conn>& conns, uint32_t index, uint32_t events) {
     int err = 0;
     socklen_t len = sizeof err;
     getsockopt(c.fd, SOL_SOCKET, SO_ERROR, &err, &len);
-    if (err) events |= EPOLLERR;
-    else {
+    if (err) {
+      events |= EPOLLERR;
+    } else {
       c.connected = true;
       epoll_event ev{};
       ev.events = EPOLLIN | EPOLLRDHUP;
@@ -326,16 +315,7 @@ void Poll(std::vector<Conn>& conns, int timeout_ms) {
   for (int i = 0; i < n; ++i) OnEvent(conns, evs[i].data.u32, evs[i].events);
 }
 
-void RaiseFdLimit(size_t want) {
-  rlimit r{};
-  getrlimit(RLIMIT_NOFILE, &r);
-  if (r.rlim_cur >= want) return;
-  r.rlim_cur = want;
-  if (r.rlim_max < want) r.rlim_max = want;  // root may raise the hard limit
-  if (setrlimit(RLIMIT_NOFILE, &r) != 0) {
-    fprintf(stderr, "bench_load: cannot raise the open-file limit to %zu\n", want);
-  }
-}
+void RaiseFdLimit(size_t want) { bench::RaiseFdLimit(want, "bench_load"); }
 
 void PrintStats(const char* label, int64_t users, double seconds, double conns) {
   Stats& s = g_stats;
@@ -352,15 +332,6 @@ void PrintStats(const char* label, int64_t users, double seconds, double conns) 
       s.post.v.size(), s.seen.Pct(50), s.seen.Pct(99), static_cast<long long>(s.messages_seen),
       static_cast<long long>(g_answered));
   fflush(stdout);
-}
-
-std::vector<std::string> ReadLines(const char* path) {
-  std::ifstream f(path);
-  std::vector<std::string> out;
-  for (std::string line; std::getline(f, line);) {
-    if (!line.empty()) out.push_back(line);
-  }
-  return out;
 }
 
 int Closed(int conns_n, double seconds, const char* reqfile) {
@@ -471,7 +442,8 @@ int main(int argc, char** argv) {
     g_ep = epoll_create1(EPOLL_CLOEXEC);
     return Open(argv[3], argv[4], atof(argv[5]));
   }
-  fprintf(stderr, "usage: bench_load closed PORT CONNS SECONDS REQFILE\n"
-                  "       bench_load open PORT USERSFILE LEVELS SECONDS\n");
+  fprintf(stderr,
+          "usage: bench_load closed PORT CONNS SECONDS REQFILE\n"
+          "       bench_load open PORT USERSFILE LEVELS SECONDS\n");
   return 2;
 }

@@ -1,6 +1,7 @@
 // `make bench`: starts the real stack (conf/run.sh: nginx + the FastCGI
 // workers, through tests/lib/stack.mjs) on a scratch database, seeds it with
-// bench_seed, measures the scenarios of issue #4 with bench_load, prints one
+// bench_seed, measures the scenarios of issue #4 with bench_load (and S7,
+// push latency, of issue #7 with bench_subscribe: s7.mjs), prints one
 // table and writes it as JSON to tests/bench/results.json (results-quick.json
 // with --quick). Every ratio is taken against baselines measured in the same
 // run on the same nginx: a hello-world FastCGI program with the same worker
@@ -9,11 +10,12 @@
 //
 //   node tests/bench/run.mjs [--quick]
 import { spawn, spawnSync, execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir, cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { startStack, ROOT, waitFor } from '../lib/stack.mjs';
+import { measurePush, NCHAN_MODULE } from './s7.mjs';
 
 const QUICK = process.argv.includes('--quick');
 const BIN = join(ROOT, 'build', 'bin');
@@ -21,6 +23,8 @@ const P = QUICK
   ? { users: 3000, rooms: 100, big: 100_000, small: 1000, seconds: 3, conns: 32, rounds: 1, levels: '500,1000,2000', levelSeconds: 7 }
   : { users: 30_000, rooms: 100, big: 1_000_000, small: 1000, seconds: 4, conns: 64, rounds: 5,
       levels: '1000,2000,5000,10000,15000,20000,25000,30000', levelSeconds: 15 };
+// S7 push latency: subscribers per run (each on a fresh stack; see s7.mjs).
+const S7_SIZES = QUICK ? [1000] : [1000, 10000];
 const WORKERS = Number(process.env.CHAT_WORKERS || 2);
 
 const work = mkdtempSync(join(tmpdir(), 'chat-bench-'));
@@ -240,6 +244,15 @@ async function main() {
     const pids = stackPids(stack);
     const mem = { workers: memory(pids.workers), nginx: memory(pids.nginx) };
     const best = passed.at(-1) ?? null;
+    // S7 on stacks of its own (one room, N subscribers): this one goes first.
+    await stack.stop();
+    stack = null;
+    const s7 = [];
+    if (existsSync(NCHAN_MODULE)) {
+      for (const n of S7_SIZES) s7.push(await measurePush(n, { say }));
+    } else {
+      say(`!!! SKIPPED S7: ${NCHAN_MODULE} is missing (make deps installs libnginx-mod-nchan) !!!`);
+    }
     const result = {
       when: new Date().toISOString(),
       command: QUICK ? 'make bench QUICK=1' : 'make bench',
@@ -252,6 +265,7 @@ async function main() {
       s5_levels: levels,
       s5_best: best,
       s6_memory: mem,
+      s7_push: s7,
       ratios: {
         s1_vs_hello: ratio('s1', 'hello'),
         s2_vs_hello: ratio('s2', 'hello'),
@@ -306,6 +320,11 @@ function printTable(r) {
       const x = r.s6_memory[k];
       return `S6 memory after S5, ${k} (${x.processes} processes): PSS ${x.pss_mb} MB, private ${x.uss_mb} MB, RSS summed ${x.rss_mb} MB${k === 'workers' ? ' (target < 30 MB)' : ''}`;
     }),
+    '',
+    '| S7 subscribers | events seen | post-to-event p50 ms | p99 ms | max ms | post reply p50 ms | nginx PSS (RSS) kB per subscriber | CPU µs per event: nginx; generator | load average |',
+    '|---:|---:|---:|---:|---:|---:|---:|---|---|',
+    ...r.s7_push.map((x) => `| ${f(x.subscribers)} | ${f(x.events)} of ${f(x.expected)} | ${x.p50_ms} | ${x.p99_ms} | ${x.max_ms} | ${x.post_p50_ms} | ${x.nginx_pss_kb_per_subscriber} (${x.nginx_rss_kb_per_subscriber}) | ${x.nginx_cpu_us_per_event}; ${x.generator_cpu_us_per_event} | ${x.loadavg.before.join(' ')} |`),
+    r.s7_push.length ? 'S7 target: p99 < 50 ms at 10,000 subscribers' : 'S7 skipped: no nchan module',
   ];
   console.log(lines.join('\n'));
 }

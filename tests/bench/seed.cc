@@ -59,15 +59,17 @@ int main(int argc, char** argv) {
   const int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
                           std::chrono::system_clock::now().time_since_epoch())
                           .count();
-  sqlite3_stmt* user = Prepare(db,
-      "INSERT INTO users (id, username, username_key, password_hash, room_id, created_at) "
-      "VALUES (?1, 'bench' || ?1, 'bench' || ?1, '$s1$seeded-no-login', ?2, ?3)");
+  sqlite3_stmt* user =
+      Prepare(db,
+              "INSERT INTO users (id, username, username_key, password_hash, room_id, created_at) "
+              "VALUES (?1, 'bench' || ?1, 'bench' || ?1, '$s1$seeded-no-login', ?2, ?3)");
   sqlite3_stmt* room = Prepare(db,
-      "INSERT INTO rooms (id, name, name_key, owner_id, created_at) "
-      "VALUES (?1, 'Room ' || ?1, 'room ' || ?1, 1, ?2)");
-  sqlite3_stmt* msg = Prepare(db,
-      "INSERT INTO messages (room_id, user_id, text, created_at) VALUES (?1, ?2, ?3, ?4)");
-  sqlite3_stmt* session = Prepare(db,
+                               "INSERT INTO rooms (id, name, name_key, owner_id, created_at) "
+                               "VALUES (?1, 'Room ' || ?1, 'room ' || ?1, 1, ?2)");
+  sqlite3_stmt* msg = Prepare(
+      db, "INSERT INTO messages (room_id, user_id, text, created_at) VALUES (?1, ?2, ?3, ?4)");
+  sqlite3_stmt* session = Prepare(
+      db,
       "INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES (?1, ?2, ?3, ?4)");
   // Rooms first (users reference them), owned by user 1 (foreign keys are
   // not enforced on this connection, and user 1 exists by the commit).
@@ -99,8 +101,8 @@ int main(int argc, char** argv) {
   for (long r = 1; r <= rooms; ++r) {
     long count = r == 1 ? big : small;
     for (long i = 0; i < count; ++i) {
-      std::string text = "seeded message " + std::to_string(i) + " in room " +
-                         std::to_string(r) + ", about as long as a chat line is";
+      std::string text = "seeded message " + std::to_string(i) + " in room " + std::to_string(r) +
+                         ", about as long as a chat line is";
       sqlite3_bind_int64(msg, 1, r);
       sqlite3_bind_int64(msg, 2, 1 + (i * rooms + r) % users);
       sqlite3_bind_text(msg, 3, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT);
@@ -110,8 +112,7 @@ int main(int argc, char** argv) {
       ++total;
     }
   }
-  Check(db, sqlite3_exec(db, "COMMIT; PRAGMA wal_checkpoint(TRUNCATE)", nullptr, nullptr,
-                         nullptr));
+  Check(db, sqlite3_exec(db, "COMMIT; PRAGMA wal_checkpoint(TRUNCATE)", nullptr, nullptr, nullptr));
   for (sqlite3_stmt* s : {user, room, msg, session}) sqlite3_finalize(s);
   sqlite3_close(db);
   FILE* f = fopen((outdir + "/users.txt").c_str(), "w");
