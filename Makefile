@@ -41,6 +41,9 @@ DEB_PACKAGES := g++ make libfcgi-dev libcgicc-dev libsqlite3-dev sqlite3 libjson
   chromium curl clang libclang-rt-14-dev
 # Push (README "Instant delivery"): nginx's nchan module; without it the pages poll.
 DEB_PACKAGES += libnginx-mod-nchan
+# Push shared by several nginx through Redis (tests/api/push-redis.test.mjs
+# starts its own redis-server on loopback; the system's service is not used).
+DEB_PACKAGES += redis-server
 # For the deployment tests (tests/api/install.test.mjs): a real Apache with
 # mod_proxy_fcgi, openssl for a throwaway certificate, systemd-analyze.
 # Installing apache2 starts the system's apache2 on port 80 where services

@@ -13,7 +13,9 @@
 # CHAT_NGINX_EXTRA (a file of extra server locations, for `make bench`),
 # CHAT_PUSH (1: instant delivery through nginx's nchan module when
 # CHAT_NCHAN_MODULE, /usr/lib/nginx/modules/ngx_nchan_module.so, exists;
-# 0: polling only), CHAT_PUSH_SOCKET (set here for the workers),
+# 0: polling only), CHAT_PUSH_REDIS (redis://host:port: the push channels
+# live in that Redis, shared by every nginx pointed at it), CHAT_PUSH_SOCKET
+# (set here for the workers),
 # and the CHAT_* settings the programs read (README).
 # SIGINT/SIGTERM stop every process this script started.
 set -euo pipefail
@@ -34,6 +36,20 @@ export CHAT_DB
 push=0
 if [ "${CHAT_PUSH:-1}" != 0 ] && [ -f "$NCHAN_MODULE" ]; then push=1; fi
 if [ $push = 1 ]; then export CHAT_PUSH_SOCKET=$RUN_DIR/push.sock; else unset CHAT_PUSH_SOCKET; fi
+
+# CHAT_PUSH_REDIS: nchan keeps the rooms' channels in this Redis instead of
+# nginx's shared memory, so several nginx nodes share them.
+push_redis=""
+push_store=""
+if [ $push = 1 ] && [ -n "${CHAT_PUSH_REDIS:-}" ]; then
+  redis_url='^redis://[A-Za-z0-9._~:@/%+-]+$'  # what nchan_redis_server takes, nothing that could end the line
+  if ! [[ $CHAT_PUSH_REDIS =~ $redis_url ]]; then
+    echo "run: CHAT_PUSH_REDIS must look like redis://host:port, not '$CHAT_PUSH_REDIS'" >&2
+    exit 2
+  fi
+  push_redis="upstream chat_push_redis { nchan_redis_server $CHAT_PUSH_REDIS; }"
+  push_store="nchan_redis_pass chat_push_redis;"
+fi
 
 children=()
 
@@ -76,7 +92,8 @@ start_workers() {
 
 # Fills in a template's @NAMES@: render IN OUT.
 render() {
-  sed -e "s|@RUN@|$RUN_DIR|g" -e "s|@CONF@|$ROOT/conf|g" "$1" > "$2"
+  sed -e "s|@RUN@|$RUN_DIR|g" -e "s|@CONF@|$ROOT/conf|g" \
+    -e "s|@PUSH_REDIS@|$push_redis|g" -e "s|@PUSH_STORE@|$push_store|g" "$1" > "$2"
 }
 
 start_nginx() {
@@ -111,7 +128,7 @@ case "$MODE" in
     init_db
     start_workers
     start_nginx
-    echo "run: Chatroom on http://127.0.0.1:$PORT/ (database $CHAT_DB; push $([ $push = 1 ] && echo on || echo "off: polling only")); Ctrl-C stops it" >&2
+    echo "run: Chatroom on http://127.0.0.1:$PORT/ (database $CHAT_DB; push $([ $push = 1 ] && echo "on${push_store:+, through $CHAT_PUSH_REDIS}" || echo "off: polling only")); Ctrl-C stops it" >&2
     ;;
   workers) init_db; start_workers ;;
   nginx) start_nginx ;;

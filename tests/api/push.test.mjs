@@ -9,6 +9,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, renameSync } from 'node:fs';
 import { join as joinPath } from 'node:path';
+import { openEvents } from '../lib/events.mjs';
 import { startStack } from '../lib/stack.mjs';
 import { assertError, createRoom, join, say, users } from './helpers.mjs';
 
@@ -39,56 +40,8 @@ after(() => stack?.stop());
 
 const eventsPath = (id) => `/api/rooms/${id}/events`;
 
-// Opens an EventSource-style stream as `client` (or with no cookie).
-// Resolves once nginx answered: {status, text} when refused, else
-// {status: 200, events, next(ms), close()} where next() resolves with the next
-// event's parsed data (or rejects after ms).
-async function subscribe(client, id) {
-  const ctl = new AbortController();
-  const headers = { accept: 'text/event-stream' };
-  if (client?.cookie) headers.cookie = client.cookie;
-  const res = await fetch(stack.base + eventsPath(id), { headers, signal: ctl.signal });
-  if (res.status !== 200) {
-    const text = await res.text();
-    let body = null;
-    try { body = JSON.parse(text); } catch { /* not JSON */ }
-    return { status: res.status, text, body, headers: res.headers };
-  }
-  assert.match(res.headers.get('content-type') ?? '', /^text\/event-stream/);
-  const queue = [];
-  const waiting = [];
-  let buffer = '';
-  (async () => {
-    const decoder = new TextDecoder();
-    try {
-      for await (const chunk of res.body) {
-        buffer += decoder.decode(chunk, { stream: true });
-        let end;
-        while ((end = buffer.indexOf('\n\n')) >= 0) {
-          const block = buffer.slice(0, end);
-          buffer = buffer.slice(end + 2);
-          const data = block.split('\n').filter((l) => l.startsWith('data:'))
-            .map((l) => l.slice(5).trimStart()).join('\n');
-          if (!data) continue; // a comment (": hi") or keep-alive
-          const event = { data: JSON.parse(data), at: performance.now() };
-          if (waiting.length) waiting.shift()(event);
-          else queue.push(event);
-        }
-      }
-    } catch { /* aborted */ }
-  })();
-  return {
-    status: 200,
-    next(ms = 2000) {
-      if (queue.length) return Promise.resolve(queue.shift());
-      return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`no event within ${ms} ms`)), ms);
-        waiting.push((e) => { clearTimeout(timer); resolve(e); });
-      });
-    },
-    close() { ctl.abort(); },
-  };
-}
+// Opens the room's event stream as `client` (or with no cookie).
+const subscribe = (client, id) => openEvents(stack.base, client?.cookie, eventsPath(id));
 
 test('join offers the room\'s event stream when push is on', { skip }, async () => {
   const body = await join(ben, room.id);
