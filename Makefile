@@ -256,6 +256,13 @@ INSTALL_SED = sed -e 's|@LIB@|$(CHAT_LIBDIR)|g' -e 's|@HTDOCS@|$(CHAT_SHAREDIR)/
   -e 's|@NGINX@|$(CHAT_SHAREDIR)/conf/nginx|g' -e 's|@RUN@|$(CHAT_RUNDIR)|g' \
   -e 's|@STATE@|$(CHAT_STATEDIR)|g'
 
+# The push parts of the nginx site (conf/push-*.conf.in, as in development):
+# the site's upstream names, the publisher socket beside the run folder (it
+# exists before the workers' folder does), channels in nginx's memory.
+CHAT_PUSH_SOCKET ?= $(CHAT_RUNDIR)-push.sock
+INSTALL_PUSH_SED = -e 's|@CONF@|$(CHAT_SHAREDIR)/conf/nginx|g' -e 's|@PUSH_SOCKET@|$(CHAT_PUSH_SOCKET)|g' \
+  -e '/^ *@PUSH_\(REDIS\|STORE\)@$$/d' -e 's/\bchat_\(push\|poll\)\b/chatroom_\1/g'
+
 .PHONY: install
 install: all
 	install -d $(DESTDIR)$(CHAT_LIBDIR) $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(CHAT_SHAREDIR)/sql/migrations \
@@ -275,6 +282,8 @@ install: all
 	install -m 0644 conf/security-headers.conf conf/api-errors.conf conf/fastcgi-params.conf \
 	  $(DESTDIR)$(CHAT_SHAREDIR)/conf/nginx/
 	$(INSTALL_SED) conf/deploy/nginx-site.conf.in > $(DESTDIR)$(CHAT_SHAREDIR)/conf/nginx/chatroom.conf
+	for f in push-publisher push-events; do $(INSTALL_SED) $(INSTALL_PUSH_SED) conf/$$f.conf.in \
+	  > $(DESTDIR)$(CHAT_SHAREDIR)/conf/nginx/$$f.conf; done
 	$(INSTALL_SED) conf/deploy/apache-site.conf.in > $(DESTDIR)$(CHAT_SHAREDIR)/conf/apache/chatroom.conf
 	install -m 0644 conf/deploy/chatroom.env $(DESTDIR)$(CHAT_SHAREDIR)/conf/chatroom.env
 	$(INSTALL_SED) 'conf/deploy/chatroom@.socket.in' > '$(DESTDIR)$(SYSTEMD_UNITDIR)/chatroom@.socket'

@@ -92,7 +92,7 @@ start_workers() {
 
 # Fills in a template's @NAMES@: render IN OUT.
 render() {
-  sed -e "s|@RUN@|$RUN_DIR|g" -e "s|@CONF@|$ROOT/conf|g" \
+  sed -e "s|@RUN@|$RUN_DIR|g" -e "s|@CONF@|$ROOT/conf|g" -e "s|@PUSH_SOCKET@|$RUN_DIR/push.sock|g" \
     -e "s|@PUSH_REDIS@|$push_redis|g" -e "s|@PUSH_STORE@|$push_store|g" "$1" > "$2"
 }
 

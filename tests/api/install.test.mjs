@@ -7,7 +7,9 @@
 // register, create, join, post, poll through each. The systemd units pass
 // `systemd-analyze verify`. The only changes made to the installed site
 // files are the ones an admin makes: listen addresses, certificate paths,
-// and (here) the DESTDIR in front of the installed paths.
+// socket and log paths, (without the nchan module) the "# push" lines
+// deleted, and (here) the DESTDIR in front of the installed paths. With the
+// module, a room's event arrives through the installed site's push parts.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
@@ -19,6 +21,10 @@ import { ROOT, waitFor } from '../lib/stack.mjs';
 import { PASSWORD } from './helpers.mjs';
 
 const PREFIX = '/usr/local';
+const NCHAN = '/usr/lib/nginx/modules/ngx_nchan_module.so';
+const HAVE_NCHAN = existsSync(NCHAN);
+if (!HAVE_NCHAN) console.error(`!!! SKIPPED push through the installed nginx site: ${NCHAN} is missing (make deps installs libnginx-mod-nchan); the site is served without its "# push" lines !!!`);
+let nginxBase = null; // the installed nginx site, once it serves
 let t; // temp folder (0755 so Apache's www-data can reach sockets and pages)
 let dest; // DESTDIR
 const started = []; // child processes to stop, by pid
@@ -36,8 +42,9 @@ function run(cmd, args, opts = {}) {
 
 // The installed site with the admin's edits (and DESTDIR) applied.
 function adapt(text, ports) {
-  return text
+  return (HAVE_NCHAN ? text : text.replace(/^.*# push$/gm, ''))
     .replaceAll(`${PREFIX}/`, `${dest}${PREFIX}/`)
+    .replaceAll('/run/chatroom-push.sock', `${t}/push.sock`)
     .replaceAll('/run/chatroom/', `${t}/run/`)
     .replaceAll('/etc/letsencrypt/live/chat.example.org/fullchain.pem', `${t}/cert.pem`)
     .replaceAll('/etc/letsencrypt/live/chat.example.org/privkey.pem', `${t}/key.pem`)
@@ -51,9 +58,10 @@ function adapt(text, ports) {
 
 // One HTTPS request with curl (the certificate is self-signed); keeps
 // cookies in `jar`. Returns {status, headers (lower-case), body, text}.
-function curl(method, url, { body, jar } = {}) {
+function curl(method, url, { body, jar, accept } = {}) {
   const args = ['-sk', '-i', '-X', method, '--max-time', '10'];
   if (jar) args.push('-b', jar, '-c', jar);
+  if (accept) args.push('-H', `accept: ${accept}`);
   if (body !== undefined) args.push('-H', 'content-type: application/json', '--data-binary', JSON.stringify(body));
   const r = run('curl', [...args, url]);
   assert.equal(r.code, 0, `curl ${method} ${url}: ${r.err}`);
@@ -126,6 +134,8 @@ before(async () => {
   startDetached(`${dest}${PREFIX}/lib/chatroom/chatroom-spawn`, [], {
     CHAT_DB: join(t, 'data', 'chat.db'), CHAT_RUN_DIR: join(t, 'run'), CHAT_USER: '', CHAT_WORKERS: '1',
     CHAT_LIB_DIR: `${dest}${PREFIX}/lib/chatroom`,
+    // As /etc/chatroom/chatroom.env would set it with the site's push on.
+    ...(HAVE_NCHAN ? { CHAT_PUSH_SOCKET: `${t}/push.sock` } : {}),
   });
   await waitFor(() => ['auth', 'rooms', 'post', 'poll'].every((p) => existsSync(join(t, 'run', `${p}.sock`))), 10000, 'worker sockets');
 });
@@ -150,13 +160,15 @@ test('make install puts programs, chatctl, pages, sql, sites and units where REA
   assert.ok(statSync(p(`${PREFIX}/sbin/chatctl`)).mode & 0o111);
   for (const f of ['htdocs/index.html', 'htdocs/rooms.html', 'htdocs/room.html', 'sql/schema.sql',
     'sql/migrations/0002_users_disabled.sql', 'conf/nginx/chatroom.conf', 'conf/nginx/security-headers.conf',
-    'conf/nginx/api-errors.conf', 'conf/nginx/fastcgi-params.conf', 'conf/apache/chatroom.conf', 'conf/chatroom.env']) {
+    'conf/nginx/api-errors.conf', 'conf/nginx/fastcgi-params.conf', 'conf/nginx/push-publisher.conf',
+    'conf/nginx/push-events.conf', 'conf/apache/chatroom.conf', 'conf/chatroom.env']) {
     assert.ok(existsSync(p(`${PREFIX}/share/chatroom/${f}`)), f);
   }
   assert.ok(existsSync(p('/etc/systemd/system/chatroom@.socket')));
   assert.ok(existsSync(p('/etc/systemd/system/chatroom@.service')));
   assert.equal(statSync(p('/var/lib/chatroom')).mode & 0o777, 0o750);
   const texts = [`${PREFIX}/share/chatroom/conf/nginx/chatroom.conf`, `${PREFIX}/share/chatroom/conf/apache/chatroom.conf`,
+    `${PREFIX}/share/chatroom/conf/nginx/push-publisher.conf`, `${PREFIX}/share/chatroom/conf/nginx/push-events.conf`,
     `${PREFIX}/lib/chatroom/chatroom-spawn`, '/etc/systemd/system/chatroom@.socket', '/etc/systemd/system/chatroom@.service'];
   for (const f of texts) assert.doesNotMatch(readFileSync(p(f), 'utf8'), /@[A-Z]+@/, `${f}: placeholders filled`);
   assert.match(readFileSync(p('/etc/systemd/system/chatroom@.service'), 'utf8'), /ExecStart=.* \/usr\/local\/lib\/chatroom\/%i/);
@@ -166,22 +178,38 @@ test('the installed nginx site keeps the locations and headers of the developmen
   const norm = (text) => text.replaceAll('@CONF@', 'X').replaceAll(`${PREFIX}/share/chatroom/conf/nginx`, 'X')
     .replaceAll('chatroom_', 'chat_');
   // The site's port-80 server only redirects: compare the HTTPS server.
+  // The push parts are the development ones (conf/push-*.conf.in), included.
   const lines = (text, re) => norm(text).split('\n').map((l) => l.trim())
-    .filter((l) => re.test(l) && !/acme-challenge|return 301/.test(l)).sort();
+    .filter((l) => re.test(l) && !/acme-challenge|return 301|# push$/.test(l)).sort();
   const dev = readFileSync(join(ROOT, 'conf', 'nginx.conf.in'), 'utf8');
   const site = readFileSync(join(dest, `${PREFIX}/share/chatroom/conf/nginx/chatroom.conf`), 'utf8');
   assert.deepEqual(lines(site, /^location /), lines(dev, /^location /));
   assert.deepEqual(lines(site, /^(include|fastcgi_pass|error_page|return|limit_req |client_(max|body_buffer|body_timeout|header)|add_header (Cache|Retry))/),
     lines(dev, /^(include|fastcgi_pass|error_page|return|limit_req |client_(max|body_buffer|body_timeout|header)|add_header (Cache|Retry))/).map((l) => l.replace(/burst=@AUTH_BURST@/, 'burst=20')));
+  const includes = site.split('\n').filter((l) => /# push$/.test(l)).map((l) => l.trim());
+  assert.deepEqual(includes, [`include ${PREFIX}/share/chatroom/conf/nginx/push-publisher.conf;  # push`,
+    `include ${PREFIX}/share/chatroom/conf/nginx/push-events.conf;  # push`]);
+  const publisher = readFileSync(join(dest, `${PREFIX}/share/chatroom/conf/nginx/push-publisher.conf`), 'utf8');
+  assert.match(publisher, /listen unix:\/run\/chatroom-push\.sock;/);
+  assert.match(publisher, /fastcgi_pass chatroom_poll;/);
+  assert.doesNotMatch(publisher.replace(/#.*$/gm, ''), /nchan_redis|\bchat_/);
+  assert.match(readFileSync(join(dest, `${PREFIX}/share/chatroom/conf/chatroom.env`), 'utf8'),
+    /^#CHAT_PUSH_SOCKET=\/run\/chatroom-push\.sock$/m);
 });
 
 test('the installed nginx site passes nginx -t and serves the chat over HTTPS (register, post, poll) against the installed programs', async () => {
   const ports = { http: await freePort(), https: await freePort() };
   const site = adapt(readFileSync(join(dest, `${PREFIX}/share/chatroom/conf/nginx/chatroom.conf`), 'utf8'), ports);
   writeFileSync(join(t, 'nginx-site.conf'), site);
+  // The push parts it includes, with the same DESTDIR and socket path.
+  for (const part of ['push-publisher.conf', 'push-events.conf']) {
+    const file = join(dest, `${PREFIX}/share/chatroom/conf/nginx/${part}`);
+    writeFileSync(file, adapt(readFileSync(file, 'utf8'), ports));
+  }
   mkdirSync(join(t, 'nginx-tmp'), { recursive: true });
-  // The http {} that Debian's /etc/nginx/nginx.conf gives a site, in miniature.
-  writeFileSync(join(t, 'nginx.conf'), `user root root;
+  // The http {} that Debian's /etc/nginx/nginx.conf gives a site, in
+  // miniature (with libnginx-mod-nchan's modules-enabled line).
+  writeFileSync(join(t, 'nginx.conf'), `${HAVE_NCHAN ? `load_module ${NCHAN};\n` : ''}user root root;
 pid ${t}/nginx.pid;
 error_log ${t}/nginx-error.log warn;
 daemon off;
@@ -206,7 +234,54 @@ http {
   assert.equal(redirect.status, 301);
   assert.match(redirect.headers.location, /^https:\/\/127\.0\.0\.1(:\d+)?\/rooms$/);
   chatRound(base, 'via_nginx');
+  nginxBase = base;
 });
+
+// Reads a room's event stream over HTTPS with curl (the certificate is
+// self-signed); resolves {out(), close()} once curl has the reply's head.
+async function openStream(url, jar) {
+  const child = spawn('curl', ['-skN', '-i', '--max-time', '20', '-b', jar, '-H', 'accept: text/event-stream', url],
+    { stdio: ['ignore', 'pipe', 'ignore'] });
+  let out = '';
+  child.stdout.setEncoding('utf8');
+  child.stdout.on('data', (d) => { out += d; });
+  await waitFor(() => out.includes('\r\n\r\n') || child.exitCode !== null, 10000, 'the event stream\'s head');
+  return { out: () => out, close: () => { if (child.exitCode === null) child.kill('SIGTERM'); } };
+}
+
+test('the installed nginx site pushes a room\'s events through nchan (doorbell from the installed workers)',
+  { skip: !HAVE_NCHAN && `nchan module missing (${NCHAN})` }, async () => {
+    assert.ok(nginxBase, 'the installed nginx site is serving (test above)');
+    const jars = { ann: join(t, 'push-ann.jar'), bob: join(t, 'push-bob.jar') };
+    for (const [who, jar] of Object.entries(jars)) {
+      const reg = curl('POST', `${nginxBase}/api/register`, { body: { username: `push_${who}`, password: PASSWORD }, jar });
+      assert.equal(reg.status, 201, reg.text);
+    }
+    const room = curl('POST', `${nginxBase}/api/rooms`, { body: { name: 'Pushed' }, jar: jars.ann }).body.room;
+    for (const jar of Object.values(jars)) {
+      const joined = curl('POST', `${nginxBase}/api/rooms/${room.id}/join`, { body: {}, jar });
+      assert.equal(joined.status, 200, joined.text);
+      assert.equal(joined.body.events, `/api/rooms/${room.id}/events`, 'the installed workers offer the stream');
+    }
+    const refused = curl('GET', `${nginxBase}/api/rooms/${room.id}/events`, { accept: 'text/event-stream' });
+    assert.equal(refused.status, 401, refused.text);
+    assert.equal(refused.body?.error?.code, 'not_logged_in');
+    const stream = await openStream(`${nginxBase}/api/rooms/${room.id}/events`, jars.bob);
+    try {
+      assert.match(stream.out(), /^HTTP\/[\d.]+ 200/, stream.out());
+      assert.match(stream.out(), /content-type: text\/event-stream/i);
+      const t0 = performance.now();
+      const posted = curl('POST', `${nginxBase}/api/rooms/${room.id}/messages`, { body: { text: 'rung' }, jar: jars.ann });
+      assert.equal(posted.status, 201, posted.text);
+      const event = `{"type":"message","id":${posted.body.message.id}}`;
+      await waitFor(() => stream.out().includes(event), 2000, `${event} on the stream`);
+      const ms = Math.round(performance.now() - t0);
+      console.log(`push through the installed nginx site: event ${ms} ms after the post was sent`);
+      assert.ok(ms < 1500, `event after ${ms} ms (the poll alone takes up to 2 s)`);
+    } finally {
+      stream.close();
+    }
+  });
 
 test('the installed Apache site passes apache2 -t and serves the chat over HTTPS through mod_proxy_fcgi against the installed programs', async (ctx) => {
   if (!existsSync('/usr/sbin/apache2')) {
