@@ -74,7 +74,7 @@ const Command kCommands[] = {
      CmdCheck, nullptr},
     {"secret rotate", "chatctl secret rotate",
      "Replaces the session secret and ends every session (everyone logs in\n"
-     "again). Restart the workers afterwards so they load the new secret.",
+     "again). Running workers use the new secret from their next request.",
      nullptr, CmdSecretRotate},
 };
 

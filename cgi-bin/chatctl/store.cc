@@ -298,7 +298,7 @@ int CmdSecretRotate(Args& a, Db& db) {
   db.Prepare("DELETE FROM sessions").Run();
   int ended = db.Changes();
   tx.Commit();
-  printf("new secret in %s; %d session(s) ended. Restart the workers so they load it.\n",
+  printf("new secret in %s; %d session(s) ended. Running workers use it from their next request.\n",
          a.config.secret_path.c_str(), ended);
   return 0;
 }

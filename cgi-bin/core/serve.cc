@@ -209,7 +209,7 @@ int Serve(const char* program, const std::vector<Route>& routes) {
     return 1;
   }
   Config config = LoadConfig();
-  Result<SessionKey> key = LoadOrCreateKey(config.secret_path);
+  Result<KeyFile> key = KeyFile::Open(config.secret_path);
   if (!key.ok()) {
     LogLine(program, key.error().message);
     return 1;
@@ -230,7 +230,7 @@ int Serve(const char* program, const std::vector<Route>& routes) {
   }
   if (FCGX_IsCGI()) {
     cgicc::CgiInput in;
-    Handle(program, routes, config, key.value(), *db, in,
+    Handle(program, routes, config, key.value().Current(), *db, in,
            [](const std::string& s) { fwrite(s.data(), 1, s.size(), stdout); });
     fflush(stdout);
     return 0;
@@ -242,7 +242,9 @@ int Serve(const char* program, const std::vector<Route>& routes) {
   FCGX_InitRequest(&fcgi, 0, 0);
   while (FCGX_Accept_r(&fcgi) >= 0) {
     FcgiInput in(fcgi);
-    Handle(program, routes, config, key.value(), *db, in, [&fcgi](const std::string& s) {
+    // The key file is looked at for every request: `chatctl secret rotate`
+    // takes effect at once, without restarting the workers.
+    Handle(program, routes, config, key.value().Current(), *db, in, [&fcgi](const std::string& s) {
       FCGX_PutStr(s.data(), static_cast<int>(s.size()), fcgi.out);
     });
     FCGX_Finish_r(&fcgi);

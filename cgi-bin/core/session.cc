@@ -64,6 +64,35 @@ Result<SessionKey> LoadOrCreateKey(const std::string& path) {
   return Err(500, "no_secret", "Cannot read or create the session key file " + path + ".");
 }
 
+std::optional<KeyFile::Stamp> KeyFile::StampOf(const std::string& path) {
+  struct stat st;
+  if (stat(path.c_str(), &st) != 0) return std::nullopt;
+  return Stamp{static_cast<uint64_t>(st.st_dev), static_cast<uint64_t>(st.st_ino),
+               static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec};
+}
+
+Result<KeyFile> KeyFile::Open(const std::string& path) {
+  KeyFile f;
+  f.path_ = path;
+  // The stamp first: a rotation between the two is then seen on the next call.
+  f.stamp_ = StampOf(path).value_or(Stamp{});
+  Result<SessionKey> key = LoadOrCreateKey(path);
+  if (!key.ok()) return key.error();
+  f.key_ = key.value();
+  return f;
+}
+
+const SessionKey& KeyFile::Current() {
+  std::optional<Stamp> now = StampOf(path_);
+  if (!now || *now == stamp_) return key_;
+  SessionKey fresh{};
+  if (ReadKey(path_, &fresh)) {
+    key_ = fresh;
+    stamp_ = *now;
+  }
+  return key_;
+}
+
 std::string SignToken(const Token& token, const SessionKey& key) {
   unsigned char mac[crypto_auth_hmacsha256_BYTES];
   crypto_auth_hmacsha256(mac, token.data(), token.size(), key.data());
@@ -113,7 +142,8 @@ std::string CreateSession(Db& db, const SessionKey& key, int64_t user_id, int64_
   randombytes_buf(token.data(), token.size());
   auto hash = HashToken(token);
   db.Prepare(
-        "INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES (?1, ?2, ?3, ?4)")
+        "INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES (?1, ?2, ?3, "
+        "?4)")
       .BindBlob(1, hash.data(), static_cast<int>(hash.size()))
       .Bind(2, user_id)
       .Bind(3, now)
@@ -154,8 +184,9 @@ void RevokeOtherSessions(Db& db, const SessionUser& user) {
 }
 
 std::string SessionCookieHeader(const std::string& value, int64_t ttl_ms, bool secure) {
-  return std::string(SessionCookieName(secure)) + "=" + value + "; Path=/; Max-Age=" +
-         std::to_string(ttl_ms / 1000) + "; HttpOnly; SameSite=Lax" + (secure ? "; Secure" : "");
+  return std::string(SessionCookieName(secure)) + "=" + value +
+         "; Path=/; Max-Age=" + std::to_string(ttl_ms / 1000) + "; HttpOnly; SameSite=Lax" +
+         (secure ? "; Secure" : "");
 }
 
 std::string ClearCookieHeader(bool secure) {

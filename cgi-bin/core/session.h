@@ -47,6 +47,32 @@ using Token = std::array<unsigned char, kTokenBytes>;
 // when missing, so concurrent first starts agree on one key.
 Result<SessionKey> LoadOrCreateKey(const std::string& path);
 
+// The key as its file holds it now. `chatctl secret rotate` replaces the
+// file (a rename, so a new inode); Current() notices with one stat() and
+// re-reads it, so running workers sign and verify with the new key from
+// their next request on, without a restart. A file that has gone or cannot
+// be read leaves the key in memory as it was.
+class KeyFile {
+ public:
+  // LoadOrCreateKey, remembering which file it came from.
+  static Result<KeyFile> Open(const std::string& path);
+  const SessionKey& Current();
+
+ private:
+  struct Stamp {
+    uint64_t dev = 0, ino = 0;
+    int64_t mtime_ns = 0;
+    bool operator==(const Stamp& o) const {
+      return dev == o.dev && ino == o.ino && mtime_ns == o.mtime_ns;
+    }
+  };
+  static std::optional<Stamp> StampOf(const std::string& path);
+
+  std::string path_;
+  SessionKey key_{};
+  Stamp stamp_;
+};
+
 std::string SignToken(const Token& token, const SessionKey& key);
 // The token in a well-formed, correctly signed cookie value; nullopt otherwise.
 std::optional<Token> VerifyCookie(const std::string& value, const SessionKey& key);

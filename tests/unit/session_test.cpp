@@ -4,11 +4,11 @@
 
 #include <gtest/gtest.h>
 #include <sodium.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstdio>
 #include <string>
-#include <sys/stat.h>
 
 namespace chat {
 namespace {
@@ -65,8 +65,7 @@ TEST_F(SessionTest, NonCanonicalBase64IsRefused) {
   // The last character of a 16-byte base64url token carries 2 unused bits;
   // changing them spells the same bytes differently.
   std::string alt = good;
-  const std::string alphabet =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  const std::string alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
   size_t idx = alphabet.find(alt[21]);
   alt[21] = alphabet[(idx & ~3u) | ((idx + 1) & 3u)];
   EXPECT_FALSE(VerifyCookie(alt, key_));
@@ -129,6 +128,33 @@ TEST_F(SessionTest, KeyFileIsMadeOnceWithMode0600) {
   ASSERT_TRUE(second.ok());
   EXPECT_EQ(first.value(), second.value());
   unlink(path.c_str());
+  rmdir(dir);
+}
+
+// `chatctl secret rotate` writes a temp file and renames it over the key:
+// a KeyFile follows it at once; a key file that vanishes leaves the old key.
+TEST_F(SessionTest, KeyFileFollowsARotatedFile) {
+  char dir[] = "/tmp/chat-key-XXXXXX";
+  ASSERT_NE(mkdtemp(dir), nullptr);
+  std::string path = std::string(dir) + "/chat.db.secret";
+  Result<KeyFile> file = KeyFile::Open(path);
+  ASSERT_TRUE(file.ok());
+  SessionKey before = file.value().Current();
+  EXPECT_EQ(file.value().Current(), before);
+
+  SessionKey rotated{};
+  rotated.fill(0x5a);
+  std::string tmp = path + ".new";
+  FILE* f = fopen(tmp.c_str(), "wb");
+  ASSERT_NE(f, nullptr);
+  ASSERT_EQ(fwrite(rotated.data(), 1, rotated.size(), f), rotated.size());
+  fclose(f);
+  ASSERT_EQ(rename(tmp.c_str(), path.c_str()), 0);
+  EXPECT_EQ(file.value().Current(), rotated);
+  EXPECT_NE(SignToken(Token{}, before), SignToken(Token{}, file.value().Current()));
+
+  unlink(path.c_str());
+  EXPECT_EQ(file.value().Current(), rotated);
   rmdir(dir);
 }
 
