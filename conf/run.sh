@@ -11,6 +11,8 @@
 # 10r/s and 20), CHAT_NGINX_PROCESSES (nginx worker_processes, auto),
 # CHAT_NGINX_CONNECTIONS (4096 per nginx worker),
 # CHAT_NGINX_EXTRA (a file of extra server locations, for `make bench`),
+# CHAT_NGINX_CLIENT_TIMEOUT (10s: client_header_timeout and
+# client_body_timeout; the slow-client test shortens it),
 # CHAT_PUSH (1: instant delivery through nginx's nchan module when
 # CHAT_NCHAN_MODULE, /usr/lib/nginx/modules/ngx_nchan_module.so, exists;
 # 0: polling only), CHAT_PUSH_REDIS (redis://host:port: the push channels
@@ -113,6 +115,7 @@ start_nginx() {
     -e "s|@CONF@|$ROOT/conf|g" -e "s|@USER@|$user|g" \
     -e "s|@AUTH_RATE@|${CHAT_AUTH_RATE:-10r/s}|g" -e "s|@AUTH_BURST@|${CHAT_AUTH_BURST:-20}|g" \
     -e "s|@PROCESSES@|${CHAT_NGINX_PROCESSES:-auto}|g" -e "s|@CONNECTIONS@|$connections|g" -e "s|@NOFILE@|$((2 * connections + 64))|g" \
+    -e "s|@CLIENT_TIMEOUT@|${CHAT_NGINX_CLIENT_TIMEOUT:-10s}|g" \
     -e "s|@MODULES@|$modules|g" -e "s|@PUSH_SERVER@|$push_server|g" \
     -e "s|@PUSH_LOCATIONS@|$push_locations|g" \
     -e "s|@EXTRA@|${CHAT_NGINX_EXTRA:+include $CHAT_NGINX_EXTRA;}|g" \
