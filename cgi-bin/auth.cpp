@@ -81,18 +81,31 @@ Response HandleLogin(Context& ctx) {
                                     NowMs())) {
     return Response::Error(*s);
   }
-  auto q = ctx.db.Prepare(
-      "SELECT id, username, password_hash, disabled_at FROM users WHERE username_key = ?1");
-  q.Bind(1, FoldCase(username));
-  bool found = IsValidUsername(username) && IsValidPassword(password) && q.Step();
-  bool ok = false;
+  bool found = false, disabled = false;
   int64_t user_id = 0;
-  std::string name;
+  std::string name, stored;
+  {
+    // Copied out and the statement reset before scrypt runs: a statement
+    // left open would hold its read snapshot through the hashing, and the
+    // session's BEGIN IMMEDIATE could then not move on to the newest data
+    // (SQLITE_BUSY_SNAPSHOT, which no busy timeout waits out: a 503 under
+    // contention, tests/api/contention.test.mjs), and no checkpoint could
+    // copy past it meanwhile.
+    auto q = ctx.db.Prepare(
+        "SELECT id, username, password_hash, disabled_at FROM users WHERE username_key = ?1");
+    q.Bind(1, FoldCase(username));
+    found = IsValidUsername(username) && IsValidPassword(password) && q.Step();
+    if (found) {
+      user_id = q.Int(0);
+      name = q.Text(1);
+      stored = q.Text(2);
+      disabled = !q.IsNull(3);
+    }
+  }
+  bool ok = false;
   if (found) {
-    user_id = q.Int(0);
-    name = q.Text(1);
-    ok = CheckPassword(q.Text(2), password);
-    if (ok && !q.IsNull(3)) {
+    ok = CheckPassword(stored, password);
+    if (ok && disabled) {
       return Response::Error(
           Err(403, "account_disabled", "This account has been disabled by an administrator."));
     }
