@@ -14,9 +14,9 @@ import { count, createRoom, join, sql, users } from './helpers.mjs';
 
 const PAGES = 50;                  // CHAT_CHECKPOINT_PAGES for this run
 const FRAME = 4096 + 24;           // one WAL frame: a page and its header
-const BOUND = 12 * PAGES * FRAME;  // ~2.5 MB: a dozen checkpoint intervals
-const WRITTEN = 4 * BOUND;         // the run goes on until at least this went into the WAL
-const MAX_SECONDS = 25;            // ... or this long, whichever comes first
+const BOUND = 16 * PAGES * FRAME;  // ~3.3 MB: sixteen checkpoint intervals
+const WRITTEN = 3 * BOUND;         // the run goes on until at least this went into the WAL
+const MAX_SECONDS = 35;            // ... or this long, whichever comes first (10-15 s here)
 const POSTERS = 6;
 const POLLERS = 6;
 
