@@ -45,8 +45,7 @@ Response HandleCreateRoom(Context& ctx) {
   if (taken.Bind(1, FoldCase(*name)).Step()) {
     return Response::Error(Err(409, "room_name_taken", "A room with that name exists."));
   }
-  ctx.db
-      .Prepare("INSERT INTO rooms (name, name_key, owner_id, created_at) VALUES (?1, ?2, ?3, ?4)")
+  ctx.db.Prepare("INSERT INTO rooms (name, name_key, owner_id, created_at) VALUES (?1, ?2, ?3, ?4)")
       .Bind(1, *name)
       .Bind(2, FoldCase(*name))
       .Bind(3, ctx.user().id)
@@ -80,7 +79,10 @@ Response HandleDeleteRoom(Context& ctx) {
     return Response::Error(Err(403, "not_owner", "Only the room's owner can delete it."));
   }
   int64_t id = ctx.req.id;
-  ctx.db.Prepare("UPDATE rooms SET deleted_at = ?2 WHERE id = ?1").Bind(1, id).Bind(2, NowMs()).Run();
+  ctx.db.Prepare("UPDATE rooms SET deleted_at = ?2 WHERE id = ?1")
+      .Bind(1, id)
+      .Bind(2, NowMs())
+      .Run();
   ctx.db.Prepare("DELETE FROM messages WHERE room_id = ?1").Bind(1, id).Run();
   ctx.db.Prepare("UPDATE users SET room_id = NULL WHERE room_id = ?1").Bind(1, id).Run();
   tx.Commit();
@@ -88,9 +90,18 @@ Response HandleDeleteRoom(Context& ctx) {
   return Response::NoContent();
 }
 
+// Tells a room's subscribers how many people are in it now, after a join or
+// leave committed: {"type":"members","count":N}. Unlike a message's doorbell
+// it carries its datum, so a join does not make every page in the room fetch.
+void RingMembers(const Context& ctx, int64_t room_id, int64_t count) {
+  RingDoorbell(ctx.config, "rooms", room_id,
+               "{\"type\":\"members\",\"count\":" + std::to_string(count) + "}");
+}
+
 // POST /api/rooms/{id}/join
 // A logged-in user. Enters the room, leaving any other (a poll or post there
-// then answers 409 not_in_room).
+// then answers 409 not_in_room). Rings {"type":"members","count"} in the room
+// entered and in the one left, if any (push on).
 // 200 {"room", "messages": the last 50 ascending, "cursor": the newest id or 0,
 // "events": "/api/rooms/{id}/events" only when push is on (CHAT_PUSH_SOCKET)}.
 // 404 room_not_found; 410 room_deleted; 401.
@@ -98,6 +109,7 @@ Response HandleJoinRoom(Context& ctx) {
   Transaction tx(ctx.db);
   Result<Room> room = FindLiveRoom(ctx.db, ctx.req.id);
   if (!room.ok()) return Response::Error(room.error());
+  const std::optional<int64_t> was_in = ctx.user().room_id;
   ctx.db.Prepare("UPDATE users SET room_id = ?2 WHERE id = ?1")
       .Bind(1, ctx.user().id)
       .Bind(2, ctx.req.id)
@@ -106,16 +118,22 @@ Response HandleJoinRoom(Context& ctx) {
   Json::Value body(Json::objectValue);
   body["messages"] = LatestMessages(ctx.db, ctx.req.id, kJoinHistory, &cursor);
   body["cursor"] = static_cast<Json::Int64>(cursor);
-  body["room"] = RoomJson(*FindRoom(ctx.db, ctx.req.id));  // member_count includes the joiner
+  const Room entered = *FindRoom(ctx.db, ctx.req.id);  // member_count includes the joiner
+  body["room"] = RoomJson(entered);
   if (!ctx.config.push_socket.empty()) {
     body["events"] = "/api/rooms/" + std::to_string(ctx.req.id) + "/events";
   }
+  std::optional<Room> left;
+  if (was_in && *was_in != ctx.req.id) left = FindRoom(ctx.db, *was_in);
   tx.Commit();
+  if (was_in != ctx.req.id) RingMembers(ctx, entered.id, entered.member_count);
+  if (left && !left->deleted) RingMembers(ctx, left->id, left->member_count);
   return Response::Json(200, body);
 }
 
 // POST /api/rooms/{id}/leave
-// A logged-in user. Leaves the room if the user is in it (idempotent).
+// A logged-in user. Leaves the room if the user is in it (idempotent), and
+// then rings {"type":"members","count"} there (push on).
 // 204. 404 room_not_found; 401.
 Response HandleLeaveRoom(Context& ctx) {
   Transaction tx(ctx.db);
@@ -126,7 +144,10 @@ Response HandleLeaveRoom(Context& ctx) {
       .Bind(1, ctx.user().id)
       .Bind(2, ctx.req.id)
       .Run();
+  const bool left = ctx.db.Changes() > 0;
+  const Room room = *FindRoom(ctx.db, ctx.req.id);
   tx.Commit();
+  if (left && !room.deleted) RingMembers(ctx, room.id, room.member_count);
   return Response::NoContent();
 }
 

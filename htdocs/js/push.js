@@ -15,7 +15,8 @@ export class Push {
   /**
    * @param {object} options
    *   url       the events address from the join reply (falsy: push is off)
-   *   onRing    called with the event's type ("message", "room_deleted" …)
+   *   onRing    called with the event's type ("message", "room_deleted",
+   *             "members" …) and its data (the parsed object, or {})
    */
   constructor({ url, onRing }) {
     this.url = typeof url === 'string' && url.startsWith('/api/') ? url : null;
@@ -52,13 +53,15 @@ export class Push {
     });
     source.addEventListener('message', (event) => {
       let type = 'message';
+      let data = {};
       try {
-        const data = JSON.parse(event.data);
-        if (data && typeof data.type === 'string') type = data.type;
+        const parsed = JSON.parse(event.data);
+        if (parsed && typeof parsed === 'object') data = parsed;
+        if (typeof data.type === 'string') type = data.type;
       } catch {
         // not JSON: still a ring
       }
-      this.onRing(type);
+      this.onRing(type, data);
     });
     source.addEventListener('error', () => {
       if (this.stopped || source !== this.source) return;

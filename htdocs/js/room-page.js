@@ -89,8 +89,32 @@ function end(error) {
 function showRoom(room) {
   state.room = room;
   byId('room-name').textContent = room.name;
-  byId('room-meta').textContent = room.owner ? `Created by ${room.owner.username}` : '';
+  showMeta();
   unread.setBase(`${room.name} · Chatroom`);
+}
+
+// "Created by alice · 3 people here": the count from the join reply, then
+// from the room's members events while push is on.
+function showMeta() {
+  const { room } = state;
+  const parts = [];
+  if (room.owner) parts.push(`Created by ${room.owner.username}`);
+  const n = Number(room.member_count);
+  if (Number.isInteger(n) && n > 0) parts.push(n === 1 ? '1 person here' : `${n} people here`);
+  byId('room-meta').textContent = parts.join(' · ');
+}
+
+// A ring from the room's event stream: a member count is shown as it is;
+// anything else (a message, the room deleted) makes the page poll at once.
+function onRing(type, data) {
+  if (type === 'members') {
+    if (Number.isInteger(data.count) && data.count >= 0) {
+      state.room.member_count = data.count;
+      showMeta();
+    }
+    return;
+  }
+  state.poller.now();
 }
 
 function showHistoryEdge(more) {
@@ -188,7 +212,7 @@ async function start() {
     onFatal: (error) => end(error),
   });
   state.poller.start();
-  state.push = new Push({ url: joined.events, onRing: () => state.poller.now() });
+  state.push = new Push({ url: joined.events, onRing });
   state.push.start();
   document.addEventListener('visibilitychange', () => {
     if (!document.hidden && state.poller) state.poller.now();

@@ -1,7 +1,8 @@
 // Push (issue 7) through the real nginx + nchan + workers: who may hold a
 // room's event stream (GET /api/rooms/{id}/events, authorised by the
 // workers), that a post or a room deletion rings the doorbell of the room's
-// subscribers well under the 2 s poll, that a doorbell nobody can hear never
+// subscribers well under the 2 s poll, that joins and leaves ring the room's
+// member count, that a doorbell nobody can hear never
 // fails a post, and that with push off (CHAT_PUSH=0) the join reply offers no
 // stream and the address is an ordinary 404. Without the nchan module these
 // tests are skipped, loudly: the stack then runs on polling alone.
@@ -125,6 +126,37 @@ test('deleting a room rings {"type":"room_deleted"}; a new subscriber then gets 
   const late = await subscribe(ben, doomed.id);
   assert.equal(late.status, 410, late.text);
   assert.equal(late.body?.error?.code, 'room_deleted', late.text);
+});
+
+test('joining and leaving ring {"type":"members","count"} in the room entered and in the room left', { skip }, async () => {
+  await join(ann, room.id);
+  await join(ben, room.id); // ann and ben inside: 2
+  const sub = await subscribe(ben, room.id);
+  assert.equal(sub.status, 200, sub.text);
+  try {
+    const count = async () => {
+      const event = await sub.next(1500);
+      assert.equal(event.data.type, 'members', JSON.stringify(event.data));
+      return event.data.count;
+    };
+    await join(cat, room.id); // from her own room
+    assert.equal(await count(), 3);
+    let r = await cat.post(`/api/rooms/${room.id}/leave`);
+    assert.equal(r.status, 204, r.text);
+    assert.equal(await count(), 2);
+    r = await cat.post(`/api/rooms/${room.id}/leave`); // not inside: nothing changes, nothing rings
+    assert.equal(r.status, 204, r.text);
+    await join(cat, room.id);
+    assert.equal(await count(), 3, 'the idle leave rang nothing');
+    await join(cat, room.id); // already inside: nothing rings
+    const elsewhere = await createRoom(cat, 'Elsewhere');
+    await join(cat, elsewhere.id); // moving out rings the room left
+    assert.equal(await count(), 2, 'the idle join rang nothing');
+    const { body } = await ben.get(`/api/rooms/${room.id}`);
+    assert.equal(body.room.member_count, 2);
+  } finally {
+    sub.close();
+  }
 });
 
 test('with CHAT_PUSH=0 join offers no stream and the events address is a 404', { skip }, async () => {

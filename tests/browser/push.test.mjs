@@ -2,8 +2,9 @@
 // module: Bob's room page polls only once a minute (?poll=60000), so when
 // Alice's message reaches his screen well under 2 s later, only the event
 // stream can have made his page fetch it; a room deletion is shown at once
-// the same way. Then the floor: when the events address fails (answered
-// with 503 in Bob's browser) the 2 s poll still delivers within 3 s, and on
+// the same way, and Bob's arrival raises the member count in Alice's
+// header. Then the floor: when the events address fails (answered with 503
+// in Bob's browser) the 2 s poll still delivers within 3 s, and on
 // a stack with push off (CHAT_PUSH=0) the page polls without a single
 // console error. Skipped, loudly, when the nchan module is not installed.
 
@@ -59,7 +60,12 @@ function pollTimes(page) {
 test('with push a message crosses in well under 2 s, fetched because of the event', { skip }, async () => {
   roomId = await createRoom(alice.page, 'Pushy');
   await enter(alice, roomId, 60000);
+  const meta = alice.page.locator('#room-meta');
+  await meta.filter({ hasText: '1 person here' }).waitFor({ timeout: 5000 });
   await enter(bob, roomId, 60000);
+  // Bob's join rang the room's member count: Alice's header shows it
+  // without a reload (her page fetches nothing for it).
+  await meta.filter({ hasText: 'Created by alice · 2 people here' }).waitFor({ timeout: 1900 });
   const polls = pollTimes(bob.page);
   const delays = [];
   for (let i = 1; i <= 3; i += 1) {
