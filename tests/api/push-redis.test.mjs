@@ -12,12 +12,12 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { connect, createServer } from 'node:net';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join as joinPath } from 'node:path';
 import { Client } from '../lib/client.mjs';
 import { openEvents } from '../lib/events.mjs';
-import { startStack, waitFor } from '../lib/stack.mjs';
+import { freePort, startStack, waitFor } from '../lib/stack.mjs';
 import { createRoom, join, say, users } from './helpers.mjs';
 
 const MODULE = '/usr/lib/nginx/modules/ngx_nchan_module.so';
@@ -37,17 +37,6 @@ let ann; // through A
 let ben; // through A
 let annViaB; // ann's session, through B
 let room;
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 // One Redis command over a raw socket; resolves with the first reply line.
 function redisCommand(port, line) {
