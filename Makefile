@@ -4,7 +4,7 @@
 #   make test     install what is missing, build, run unit, API and browser tests, 20 s of each fuzzer
 #   make fuzz     each libFuzzer target (tests/fuzz/) for FUZZ_SECONDS (180)
 #   make chaos    the kill test for 60 s (CHAOS_SECONDS) instead of make test's 15 s
-#   make bench    build, start the stack on a scratch database, measure (QUICK=1: under a minute)
+#   make bench    build, start the stack on a scratch database, measure (QUICK=1: about a minute)
 #   make test SAN=1  the same programs built with ASan+UBSan (build/san/), unit and API tests through them
 #   make clean    remove build output
 # Debian 12 packages are installed by `make deps` (as root) when missing.
