@@ -49,7 +49,10 @@ if [ $push = 1 ] && [ -n "${CHAT_PUSH_REDIS:-}" ]; then
     echo "run: CHAT_PUSH_REDIS must look like redis://host:port, not '$CHAT_PUSH_REDIS'" >&2
     exit 2
   fi
-  push_redis="upstream chat_push_redis { nchan_redis_server $CHAT_PUSH_REDIS; }"
+  # nostore: Redis only relays the doorbells (pub/sub), it keeps no message
+  # buffer. In nchan 1.3.6's default (distributed) mode about one new
+  # subscription in seven never heard an event (README "More than one nginx").
+  push_redis="upstream chat_push_redis { nchan_redis_server $CHAT_PUSH_REDIS; nchan_redis_storage_mode nostore; }"
   push_store="nchan_redis_pass chat_push_redis;"
 fi
 

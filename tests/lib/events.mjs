@@ -4,8 +4,9 @@
 //
 // openEvents(base, cookie, path) resolves once nginx answered: when refused,
 // {status, text, body (parsed JSON or null), headers}; else {status: 200,
-// next(ms), close()}, where next() resolves with the next event
-// ({data: parsed JSON, at: performance.now()}) or rejects after ms.
+// next(ms), flush(ms), close()}, where next() resolves with the next event
+// ({data: parsed JSON, at: performance.now()}) or rejects after ms, and
+// flush() waits ms and drops whatever events came meanwhile.
 // `fetchOptions` is passed on to fetch (e.g. a dispatcher for TLS).
 import assert from 'node:assert/strict';
 
@@ -51,6 +52,10 @@ export async function openEvents(base, cookie, path, fetchOptions = {}) {
         const timer = setTimeout(() => reject(new Error(`no event within ${ms} ms`)), ms);
         waiting.push((e) => { clearTimeout(timer); resolve(e); });
       });
+    },
+    async flush(ms) {
+      await new Promise((r) => { setTimeout(r, ms); });
+      queue.length = 0;
     },
     close() { ctl.abort(); },
   };
