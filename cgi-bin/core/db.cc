@@ -95,8 +95,8 @@ std::unique_ptr<Db> Db::Open(const Config& config) {
   // interval writes (frames of a 4 KiB page plus their 24-byte headers).
   int64_t limit = static_cast<int64_t>(config.checkpoint_pages) * (4096 + 24);
   db->Exec(("PRAGMA journal_size_limit=" + std::to_string(limit)).c_str());
-  db->checkpointer_ = std::make_unique<Checkpointer>(raw, CheckpointLockPath(config.db_path),
-                                                     config.checkpoint_pages);
+  db->checkpointer_ = std::make_unique<Checkpointer>(
+      raw, config.db_path, CheckpointLockPath(config.db_path), config.checkpoint_pages);
   return db;
 }
 

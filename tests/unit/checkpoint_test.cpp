@@ -1,7 +1,8 @@
 // The one-at-a-time checkpointer (core/checkpoint.h) on a real database file:
 // a commit past the threshold checkpoints, so the next write starts the WAL
 // over; while another holder has the lock file, nobody else checkpoints and
-// the WAL keeps growing; the lock released, the next commit catches up.
+// the WAL keeps growing; the lock released, the next commit catches up; a
+// checkpoint runs only while its process holds the write lock.
 #include "core/checkpoint.h"
 
 #include <fcntl.h>
@@ -114,7 +115,7 @@ TEST_F(CheckpointTest, WhileAnotherProcessHoldsTheLockNobodyElseCheckpoints) {
   WalState held = Wal();
   EXPECT_GE(held.frames, static_cast<uint32_t>(2 * kPages));
   EXPECT_EQ(held.copied, 0u) << "checkpointed without the lock";
-  Checkpointer other(second_, CheckpointLockPath(config_.db_path), kPages);
+  Checkpointer other(second_, config_.db_path, CheckpointLockPath(config_.db_path), kPages);
   EXPECT_EQ(other.Run(), CheckpointOutcome::kSkipped);
   EXPECT_EQ(Wal().copied, 0u);
 
@@ -127,11 +128,32 @@ TEST_F(CheckpointTest, WhileAnotherProcessHoldsTheLockNobodyElseCheckpoints) {
   EXPECT_LT(Wal().frames, static_cast<uint32_t>(kPages / 2));
 }
 
+TEST_F(CheckpointTest, ItCheckpointsOnlyWhileHoldingTheWriteLockSoNoWriterCanRestartTheWal) {
+  int fd = HoldLock();  // so the Db's own checkpointer stays out of it
+  Write(2 * kPages);
+  close(fd);
+  ASSERT_EQ(sqlite3_exec(second_, "SELECT count(*) FROM t", nullptr, nullptr, nullptr), SQLITE_OK);
+  Checkpointer own(second_, config_.db_path, CheckpointLockPath(config_.db_path), kPages);
+
+  // A writer holds the write lock past kGuardWaitMs: no checkpoint.
+  ASSERT_EQ(sqlite3_exec(observer_, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr), SQLITE_OK);
+  EXPECT_EQ(own.Run(), CheckpointOutcome::kSkipped);
+  EXPECT_EQ(Wal().copied, 0u);
+  ASSERT_EQ(sqlite3_exec(observer_, "ROLLBACK", nullptr, nullptr, nullptr), SQLITE_OK);
+
+  // The writer done, it copies everything, and lets the write lock go.
+  EXPECT_EQ(own.Run(), CheckpointOutcome::kDone);
+  WalState w = Wal();
+  EXPECT_EQ(w.copied, w.frames);
+  ASSERT_EQ(sqlite3_exec(observer_, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(observer_, "ROLLBACK", nullptr, nullptr, nullptr), SQLITE_OK);
+}
+
 TEST_F(CheckpointTest, WithoutALockFileItStillCheckpoints) {
   int fd = HoldLock();  // so the Db's own checkpointer stays out of it
   Write(2 * kPages);
   EXPECT_EQ(Wal().copied, 0u);
-  Checkpointer lockless(second_, dir_ + "/no/such/folder/lock", kPages);
+  Checkpointer lockless(second_, config_.db_path, dir_ + "/no/such/folder/lock", kPages);
   // A connection opens the WAL at its first read (the workers' have, by the
   // time their commit calls the hook).
   ASSERT_EQ(sqlite3_exec(second_, "SELECT count(*) FROM t", nullptr, nullptr, nullptr), SQLITE_OK);
