@@ -160,7 +160,11 @@ export async function startStack({ env = {} } = {}) {
     detached: true,
   });
   const base = `http://127.0.0.1:${port}`;
-  const ready = async () => (await fetch(`${base}/api/me`)).status === 401;
+  // A probe that never hears back is given up after 2 s and tried again:
+  // waitFor's deadline is only checked between probes, so a fetch without a
+  // timeout could hang the test file for good (one did, once, while
+  // starting under heavy load, with no request reaching the workers).
+  const ready = async () => (await fetch(`${base}/api/me`, { signal: AbortSignal.timeout(2000) })).status === 401;
   let workers = launch('workers');
   let nginx = null;
   const stopAll = () => Promise.all([
