@@ -1,11 +1,12 @@
 # Chatroom: build, run, test.
 #   make          build the four FastCGI programs into build/bin/
 #   make run      install what is missing, build, start nginx + workers on PORT (8080)
-#   make test     install what is missing, build, run unit, API and browser tests, 20 s of each fuzzer
+#   make test     install what is missing, build, run unit tests, unit + API tests through an
+#                 ASan+UBSan build, browser tests, 20 s of each fuzzer
 #   make fuzz     each libFuzzer target (tests/fuzz/) for FUZZ_SECONDS (180)
 #   make chaos    the kill test for 60 s (CHAOS_SECONDS) instead of make test's 15 s
 #   make bench    build, start the stack on a scratch database, measure (QUICK=1: about a minute)
-#   make test SAN=1  the same programs built with ASan+UBSan (build/san/), unit and API tests through them
+#   make test SAN=1  only the sanitizer part: unit and API tests through build/san/
 #   make clean    remove build output
 # Debian 12 packages are installed by `make deps` (as root) when missing.
 
@@ -50,7 +51,7 @@ DEB_PACKAGES += redis-server
 # may start (not in containers with policy-rc.d); the tests never use it.
 DEB_PACKAGES += apache2 openssl systemd
 
-.PHONY: all run test test-unit test-api test-browser bench deps npm-deps clean format chaos fuzz fuzz-build test-fuzz
+.PHONY: all run test test-san test-unit test-api test-browser bench deps npm-deps clean format chaos fuzz fuzz-build test-fuzz
 
 all: $(BINS)
 
@@ -112,17 +113,32 @@ run: deps
 	@$(MAKE) --no-print-directory all
 	exec bash conf/run.sh all
 
+# make test: unit tests on the plain build, then unit + API tests through the
+# ASan+UBSan build (build/san/: any sanitizer report fails), browser tests on
+# the plain build, then each fuzzer for 20 s. Builds use every core.
+# make test SAN=1: only the sanitizer part.
 test: deps npm-deps
-	@$(MAKE) --no-print-directory all $(B)/bin/unit_tests $(BENCH_BINS)
 ifeq ($(SAN),1)
-	@# Tests that run chatctl or `make install` use the plain build in build/bin.
-	@$(MAKE) --no-print-directory SAN= all
+	@$(MAKE) --no-print-directory -j$$(nproc) SAN= all
+	$(MAKE) --no-print-directory test-san
+else
+	@$(MAKE) --no-print-directory -j$$(nproc) all $(B)/bin/unit_tests $(BENCH_BINS)
+	$(MAKE) --no-print-directory test-unit
+	$(MAKE) --no-print-directory SAN=1 test-san
+	$(MAKE) --no-print-directory test-browser test-fuzz
+endif
+
+# Unit and API tests through the sanitizer build (run with SAN=1). Tests that
+# run chatctl or `make install` use the plain build in build/bin.
+test-san:
+ifeq ($(SAN),1)
+	@$(MAKE) --no-print-directory -j$$(nproc) all $(B)/bin/unit_tests $(BENCH_BINS)
 	@rm -rf $(SAN_LOG) && mkdir -p $(SAN_LOG)
 	$(MAKE) --no-print-directory test-unit test-api
 	@if ls $(SAN_LOG)/* >/dev/null 2>&1; then head -c 20000 $(SAN_LOG)/*; \
 	  echo "!!! sanitizer reports in $(SAN_LOG) !!!"; exit 1; fi; echo "SAN=1: no sanitizer reports"
 else
-	$(MAKE) --no-print-directory test-unit test-api test-browser test-fuzz
+	$(MAKE) --no-print-directory SAN=1 test-san
 endif
 
 test-unit: $(B)/bin/unit_tests
