@@ -186,19 +186,10 @@ build/fuzz/fuzz_%: build/fuzz/obj/fuzz_%.o $(FUZZ_SHARED) $(FUZZ_CORE)
 fuzz-build: deps
 	@$(MAKE) --no-print-directory -j$$(nproc) $(FUZZ_BINS)
 
-# Runs every target for $(1) seconds from its seed corpus; fails on the first crash.
+# Runs every target for $(1) seconds from its seed corpus, one per core at a
+# time (tests/fuzz/run.sh); fails on any crash, leak or undefined behaviour.
 define run_fuzzers
-	@mkdir -p build/fuzz/artifacts
-	@for t in $(FUZZ_TARGETS); do \
-	  mkdir -p build/fuzz/corpus/$$t; rm -rf build/fuzz/tmp/$$t; mkdir -p build/fuzz/tmp/$$t; \
-	  echo "fuzz: $$t for $(1) s"; \
-	  CHAT_FUZZ_TMP=build/fuzz/tmp/$$t ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
-	  build/fuzz/fuzz_$$t -max_total_time=$(1) -timeout=20 -rss_limit_mb=2048 -max_len=65536 \
-	    -print_final_stats=1 -artifact_prefix=build/fuzz/artifacts/$$t- \
-	    build/fuzz/corpus/$$t tests/fuzz/corpus/$$t 2>build/fuzz/$$t.log \
-	  || { tail -60 build/fuzz/$$t.log; echo "fuzz: $$t FAILED (log build/fuzz/$$t.log)"; exit 1; }; \
-	  grep -E '^stat::number_of_executed_units|^Done' build/fuzz/$$t.log | tr '\n' ' '; echo; \
-	done
+	@bash tests/fuzz/run.sh $(1) $(FUZZ_TARGETS)
 endef
 
 fuzz: fuzz-build
