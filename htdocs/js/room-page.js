@@ -93,14 +93,15 @@ function showRoom(room) {
   unread.setBase(`${room.name} · Chatroom`);
 }
 
-// "Created by alice · 3 people here": the count from the join reply, then
-// from the room's members events while push is on.
+// "3 people here · Created by alice" (the count first, so a narrow header
+// that cuts the line keeps it): the count from the join reply, then from the
+// room's members events while push is on.
 function showMeta() {
   const { room } = state;
   const parts = [];
-  if (room.owner) parts.push(`Created by ${room.owner.username}`);
   const n = Number(room.member_count);
   if (Number.isInteger(n) && n > 0) parts.push(n === 1 ? '1 person here' : `${n} people here`);
+  if (room.owner) parts.push(`Created by ${room.owner.username}`);
   byId('room-meta').textContent = parts.join(' · ');
 }
 

@@ -65,7 +65,7 @@ test('with push a message crosses in well under 2 s, fetched because of the even
   await enter(bob, roomId, 60000);
   // Bob's join rang the room's member count: Alice's header shows it
   // without a reload (her page fetches nothing for it).
-  await meta.filter({ hasText: 'Created by alice · 2 people here' }).waitFor({ timeout: 1900 });
+  await meta.filter({ hasText: '2 people here · Created by alice' }).waitFor({ timeout: 1900 });
   const polls = pollTimes(bob.page);
   const delays = [];
   for (let i = 1; i <= 3; i += 1) {
