@@ -39,7 +39,7 @@ UNIT_OBJ := $(patsubst tests/unit/%.cpp,$(B)/obj/unit/%.o,$(wildcard tests/unit/
 
 DEB_PACKAGES := g++ make libfcgi-dev libcgicc-dev libsqlite3-dev sqlite3 libjsoncpp-dev \
   libscrypt-dev libsodium-dev nginx-light spawn-fcgi multiwatch libgtest-dev nodejs npm \
-  chromium curl clang libclang-rt-14-dev
+  chromium curl clang libclang-rt-14-dev clang-format
 # Push (README "Instant delivery"): nginx's nchan module; without it the pages poll.
 DEB_PACKAGES += libnginx-mod-nchan
 # Push shared by several nginx through Redis (tests/api/push-redis.test.mjs
@@ -51,7 +51,7 @@ DEB_PACKAGES += redis-server
 # may start (not in containers with policy-rc.d); the tests never use it.
 DEB_PACKAGES += apache2 openssl systemd
 
-.PHONY: all run test test-san test-unit test-api test-browser bench deps npm-deps clean format chaos fuzz fuzz-build test-fuzz
+.PHONY: format-check all run test test-san test-unit test-api test-browser bench deps npm-deps clean format chaos fuzz fuzz-build test-fuzz
 
 all: $(BINS)
 
@@ -123,7 +123,7 @@ ifeq ($(SAN),1)
 	$(MAKE) --no-print-directory test-san
 else
 	@$(MAKE) --no-print-directory -j$$(nproc) all $(B)/bin/unit_tests $(BENCH_BINS)
-	$(MAKE) --no-print-directory test-unit
+	$(MAKE) --no-print-directory format-check test-unit
 	$(MAKE) --no-print-directory SAN=1 test-san
 	$(MAKE) --no-print-directory test-browser test-fuzz
 endif
@@ -237,8 +237,14 @@ bench: deps
 	@$(MAKE) --no-print-directory all $(BENCH_BINS)
 	node tests/bench/run.mjs $(if $(QUICK),--quick)
 
+# Every C++ file, as .clang-format says; `make test` fails on any drift.
+CXX_SOURCES = $(wildcard cgi-bin/*.cpp cgi-bin/core/*.h cgi-bin/core/*.cc cgi-bin/chatctl/*.h \
+  cgi-bin/chatctl/*.cc tests/unit/*.cpp tests/bench/*.cc tests/bench/*.h tests/fuzz/*.cc tests/fuzz/*.h)
 format:
-	clang-format -i cgi-bin/*.cpp cgi-bin/core/*.h cgi-bin/core/*.cc tests/unit/*.cpp tests/bench/*.cc tests/bench/*.h
+	clang-format -i $(CXX_SOURCES)
+
+format-check: deps
+	clang-format --dry-run -Werror $(CXX_SOURCES)
 
 clean:
 	rm -rf build

@@ -10,8 +10,8 @@
 
 namespace chat {
 
-void LogRequest(const char* program, const std::string& method, const std::string& path,
-                int status, double ms, int64_t user_id) {
+void LogRequest(const char* program, const std::string& method, const std::string& path, int status,
+                double ms, int64_t user_id) {
   fprintf(stderr, "%s %s[%d] %s %s %d %.1fms user=%lld\n", FormatTime(NowMs()).c_str(), program,
           static_cast<int>(getpid()), method.c_str(), path.c_str(), status, ms,
           static_cast<long long>(user_id));

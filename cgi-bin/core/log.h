@@ -7,8 +7,8 @@
 
 namespace chat {
 
-void LogRequest(const char* program, const std::string& method, const std::string& path,
-                int status, double ms, int64_t user_id);
+void LogRequest(const char* program, const std::string& method, const std::string& path, int status,
+                double ms, int64_t user_id);
 void LogLine(const char* program, const std::string& text);
 
 }  // namespace chat

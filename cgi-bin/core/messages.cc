@@ -9,8 +9,9 @@
 namespace chat {
 namespace {
 
-#define MESSAGE_COLUMNS \
-  "m.id, m.room_id, m.user_id, u.username, m.text, m.created_at FROM messages m JOIN users u ON u.id = m.user_id "
+#define MESSAGE_COLUMNS                                                                           \
+  "m.id, m.room_id, m.user_id, u.username, m.text, m.created_at FROM messages m JOIN users u ON " \
+  "u.id = m.user_id "
 
 Json::Value ReadMessage(const Query& q) {
   Json::Value m(Json::objectValue);

@@ -19,7 +19,7 @@ struct ApiError {
   int status = 400;
   std::string code;
   std::string message;
-  Json::Value extra;  // fields set beside "error" in the reply (e.g. "room"), or null
+  Json::Value extra;    // fields set beside "error" in the reply (e.g. "room"), or null
   int retry_after = 0;  // seconds for a Retry-After header, when > 0
 };
 
@@ -30,7 +30,7 @@ inline ApiError Err(int status, std::string code, std::string message) {
 template <typename T>
 class Result {
  public:
-  Result(T value) : v_(std::move(value)) {}          // NOLINT: implicit by design
+  Result(T value) : v_(std::move(value)) {}         // NOLINT: implicit by design
   Result(ApiError error) : v_(std::move(error)) {}  // NOLINT: implicit by design
 
   bool ok() const { return v_.index() == 0; }

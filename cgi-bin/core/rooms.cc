@@ -8,7 +8,7 @@ namespace {
 
 // Columns read by ReadRoom, in order.
 #define ROOM_COLUMNS                                                                           \
-  "r.id, r.name, r.owner_id, o.username, r.created_at, r.deleted_at IS NOT NULL, "              \
+  "r.id, r.name, r.owner_id, o.username, r.created_at, r.deleted_at IS NOT NULL, "             \
   "(SELECT count(*) FROM users m WHERE m.room_id = r.id) FROM rooms r JOIN users o ON o.id = " \
   "r.owner_id "
 
@@ -34,7 +34,8 @@ std::optional<Room> FindRoom(Db& db, int64_t id) {
 }
 
 std::vector<Room> ListLiveRooms(Db& db) {
-  auto q = db.Prepare("SELECT " ROOM_COLUMNS "WHERE r.deleted_at IS NULL ORDER BY r.name_key, r.id");
+  auto q =
+      db.Prepare("SELECT " ROOM_COLUMNS "WHERE r.deleted_at IS NULL ORDER BY r.name_key, r.id");
   std::vector<Room> rooms;
   while (q.Step()) rooms.push_back(ReadRoom(q));
   return rooms;

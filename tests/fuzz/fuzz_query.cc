@@ -30,7 +30,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     const Json::Value& list = v.value()["messages"];
     chat::fuzz::Require(list.isArray() && list.size() <= 200, "message list", r.body);
     for (Json::ArrayIndex i = 1; i < list.size(); ++i) {
-      chat::fuzz::Require(list[i]["id"].asInt64() > list[i - 1]["id"].asInt64(), "ascending", r.body);
+      chat::fuzz::Require(list[i]["id"].asInt64() > list[i - 1]["id"].asInt64(), "ascending",
+                          r.body);
     }
   }
   return 0;

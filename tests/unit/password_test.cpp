@@ -20,7 +20,8 @@ TEST(Password, HashCarriesTheDocumentedParametersAndChecks) {
 }
 
 TEST(Password, SaltsDiffer) {
-  EXPECT_NE(HashPassword("same password").value_or("a"), HashPassword("same password").value_or("a"));
+  EXPECT_NE(HashPassword("same password").value_or("a"),
+            HashPassword("same password").value_or("a"));
 }
 
 std::string Flip(std::string s, size_t i) {

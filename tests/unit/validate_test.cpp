@@ -22,18 +22,32 @@ struct Case {
 
 TEST(Validate, UsernamesAreThreeToThirtyTwoOfTheAllowedClass) {
   std::vector<Case> cases = {
-      {"abc", true},          {"A_b.c-9", true},         {Repeat("a", 32), true},
-      {"ab", false},          {Repeat("a", 33), false},  {"", false},
-      {"al ice", false},      {"alice!", false},         {"al\xC3\xA9", false},
-      {"<script>", false},    {std::string("ab\0c", 4), false}, {"../x", false},
+      {"abc", true},
+      {"A_b.c-9", true},
+      {Repeat("a", 32), true},
+      {"ab", false},
+      {Repeat("a", 33), false},
+      {"", false},
+      {"al ice", false},
+      {"alice!", false},
+      {"al\xC3\xA9", false},
+      {"<script>", false},
+      {std::string("ab\0c", 4), false},
+      {"../x", false},
   };
   for (const Case& c : cases) EXPECT_EQ(IsValidUsername(c.input), c.ok) << c.input;
 }
 
 TEST(Validate, PasswordsAreEightTo1024BytesWithoutNul) {
   std::vector<Case> cases = {
-      {"12345678", true},         {Repeat("x", 1024), true}, {"1234567", false},
-      {Repeat("x", 1025), false}, {std::string("1234\0" "5678", 9), false},
+      {"12345678", true},
+      {Repeat("x", 1024), true},
+      {"1234567", false},
+      {Repeat("x", 1025), false},
+      {std::string("1234\0"
+                   "5678",
+                   9),
+       false},
       {"\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9", true},  // 4 characters, 8 bytes
   };
   for (const Case& c : cases) EXPECT_EQ(IsValidPassword(c.input), c.ok) << c.input.size();
@@ -42,22 +56,25 @@ TEST(Validate, PasswordsAreEightTo1024BytesWithoutNul) {
 TEST(Validate, Utf8IsStrict) {
   std::vector<Case> cases = {
       {"plain", true},
-      {"\xC3\xA9", true},              // é
-      {"\xF0\x9F\x98\x80", true},      // 😀
-      {"\xC0\xAF", false},             // overlong '/'
-      {"\xE0\x80\xAF", false},         // overlong '/'
-      {"\xED\xA0\x80", false},         // surrogate U+D800
-      {"\xF4\x90\x80\x80", false},     // above U+10FFFF
+      {"\xC3\xA9", true},           // é
+      {"\xF0\x9F\x98\x80", true},   // 😀
+      {"\xC0\xAF", false},          // overlong '/'
+      {"\xE0\x80\xAF", false},      // overlong '/'
+      {"\xED\xA0\x80", false},      // surrogate U+D800
+      {"\xF4\x90\x80\x80", false},  // above U+10FFFF
       {"\xFF", false},
-      {"\xC3", false},                 // truncated
-      {"\x80", false},                 // lone continuation
+      {"\xC3", false},  // truncated
+      {"\x80", false},  // lone continuation
   };
   for (const Case& c : cases) EXPECT_EQ(IsValidUtf8(c.input), c.ok) << c.input;
 }
 
 TEST(Validate, RoomNamesAreTrimmedAndCountedInCharacters) {
   EXPECT_EQ(NormalizeRoomName("  General  ").value_or("?"), "General");
-  EXPECT_EQ(NormalizeRoomName("\xC2\xA0" "Caf\xC3\xA9\xE3\x80\x80").value_or("?"), "Caf\xC3\xA9");
+  EXPECT_EQ(NormalizeRoomName("\xC2\xA0"
+                              "Caf\xC3\xA9\xE3\x80\x80")
+                .value_or("?"),
+            "Caf\xC3\xA9");
   EXPECT_TRUE(NormalizeRoomName(Repeat("\xF0\x9F\x98\x80", 64)));  // 64 characters, 256 bytes
   EXPECT_FALSE(NormalizeRoomName(Repeat("\xF0\x9F\x98\x80", 65)));
   EXPECT_TRUE(NormalizeRoomName(Repeat("a", 64)));
@@ -66,8 +83,10 @@ TEST(Validate, RoomNamesAreTrimmedAndCountedInCharacters) {
   EXPECT_FALSE(NormalizeRoomName("   \t "));
   EXPECT_FALSE(NormalizeRoomName("a\nb"));
   EXPECT_FALSE(NormalizeRoomName("a\x7F"));
-  EXPECT_FALSE(NormalizeRoomName("a\xC2\x85" "b"));               // C1 control NEL inside
-  EXPECT_FALSE(NormalizeRoomName("evil\xE2\x80\xAEtxt.exe"));     // RTL override
+  EXPECT_FALSE(
+      NormalizeRoomName("a\xC2\x85"
+                        "b"));                                 // C1 control NEL inside
+  EXPECT_FALSE(NormalizeRoomName("evil\xE2\x80\xAEtxt.exe"));  // RTL override
   EXPECT_FALSE(NormalizeRoomName("bad\xFF"));
   EXPECT_EQ(NormalizeRoomName("<b>../x</b>").value_or("?"), "<b>../x</b>");  // text, not markup
 }
@@ -82,7 +101,7 @@ TEST(Validate, MessageTextIsOneTo4000CharactersAfterTrimming) {
       {Repeat("a", 4001), false},
       {Repeat("\xF0\x9F\x98\x80", 4000), true},  // 4000 characters, 16000 bytes
       {Repeat("\xF0\x9F\x98\x80", 4001), false},
-      {"  " + Repeat("a", 4000) + "\n", true},   // counted after trimming
+      {"  " + Repeat("a", 4000) + "\n", true},  // counted after trimming
       {std::string("a\0b", 3), false},
       {"bad \xED\xA0\x80", false},
       {"<img src=x onerror=alert(1)>", true},
