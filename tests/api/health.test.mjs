@@ -5,9 +5,8 @@
 // do not speak; 200 again once that is over. It carries no data.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { startStack } from '../lib/stack.mjs';
-import { sql } from './helpers.mjs';
+import { holdWriteLock, sql } from './helpers.mjs';
 
 let stack;
 
@@ -34,13 +33,8 @@ test('health refuses writes with 405', async () => {
 });
 
 test('health answers 503 {"ok": false} while another process holds the write lock, 200 after', async () => {
-  const holder = spawn('sqlite3', [stack.db], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const lock = await holdWriteLock(stack.db);
   try {
-    holder.stdin.write("BEGIN IMMEDIATE; INSERT INTO post_buckets (user_id, tokens, updated_at) VALUES (999999, 0, 0); SELECT 'locked';\n");
-    await new Promise((resolve, reject) => {
-      holder.stdout.on('data', (d) => { if (String(d).includes('locked')) resolve(); });
-      holder.once('exit', () => reject(new Error('sqlite3 exited before taking the lock')));
-    });
     const r = await health();
     const body = await r.json();
     assert.equal(r.status, 503, JSON.stringify(body));
@@ -48,8 +42,7 @@ test('health answers 503 {"ok": false} while another process holds the write loc
     assert.equal(body.error.code, 'unavailable');
     assert.ok(Number(r.headers.get('retry-after')) >= 1);
   } finally {
-    holder.stdin.end('ROLLBACK;\n');
-    await new Promise((resolve) => (holder.exitCode !== null ? resolve() : holder.once('exit', resolve)));
+    await lock.release();
   }
   const r = await health();
   assert.equal(r.status, 200);

@@ -4,7 +4,7 @@
 // (scrypt makes each one cost a quarter second), and the poll loop a
 // browser runs (after=cursor until nothing is left).
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { Client } from '../lib/client.mjs';
 
 export const PASSWORD = 'correct horse battery';
@@ -91,3 +91,39 @@ export function assertAscending(messages, what = 'ids ascending') {
 }
 
 export const RFC3339_MS = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
+
+// Another process (the sqlite3 CLI) takes SQLite's write lock on `db` and
+// keeps it; resolves once it holds it, with release() to roll back and wait
+// for the process to end.
+export async function holdWriteLock(db) {
+  const holder = spawn('sqlite3', [db], { stdio: ['pipe', 'pipe', 'inherit'] });
+  holder.stdin.write("BEGIN IMMEDIATE; INSERT INTO post_buckets (user_id, tokens, updated_at) VALUES (999999, 0, 0); SELECT 'locked';\n");
+  await new Promise((resolve, reject) => {
+    holder.stdout.on('data', (d) => { if (String(d).includes('locked')) resolve(); });
+    holder.once('exit', () => reject(new Error('sqlite3 exited before taking the lock')));
+  });
+  return {
+    async release() {
+      holder.stdin.end('ROLLBACK;\n');
+      await new Promise((resolve) => (holder.exitCode !== null ? resolve() : holder.once('exit', resolve)));
+    },
+  };
+}
+
+// Collects a node:http(s) response into what Client.request answers:
+// {status, headers: {get(name)}, body (parsed JSON or null), text}.
+// Repeated headers are joined with `joinWith`.
+export function collectReply(res, resolve, joinWith = ', ') {
+  let text = '';
+  res.setEncoding('utf8');
+  res.on('data', (c) => { text += c; });
+  res.on('end', () => {
+    let json = null;
+    try { json = JSON.parse(text); } catch { /* not JSON */ }
+    const get = (name) => {
+      const v = res.headers[name.toLowerCase()];
+      return v === undefined ? null : Array.isArray(v) ? v.join(joinWith) : v;
+    };
+    resolve({ status: res.statusCode, headers: { get }, body: json, text });
+  });
+}

@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import { startStack } from '../lib/stack.mjs';
 import { Client } from '../lib/client.mjs';
-import { PASSWORD, assertError, count } from './helpers.mjs';
+import { PASSWORD, assertError, collectReply, count } from './helpers.mjs';
 
 let stack;
 
@@ -41,20 +41,7 @@ function postFrom(from, path, body, headers = {}) {
       path,
       method: 'POST',
       headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload), ...headers },
-    }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (c) => { text += c; });
-      res.on('end', () => {
-        let json = null;
-        try { json = JSON.parse(text); } catch { /* not JSON */ }
-        const get = (name) => {
-          const v = res.headers[name.toLowerCase()];
-          return v === undefined ? null : Array.isArray(v) ? v.join(', ') : v;
-        };
-        resolve({ status: res.statusCode, headers: { get }, body: json, text });
-      });
-    });
+    }, (res) => collectReply(res, resolve));
     req.on('error', reject);
     req.end(payload);
   });

@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { createServer } from 'node:net';
 import { startStack } from '../lib/stack.mjs';
 import { Client } from '../lib/client.mjs';
-import { PASSWORD, assertError } from './helpers.mjs';
+import { PASSWORD, assertError, collectReply } from './helpers.mjs';
 
 let stack;
 let tlsDir;
@@ -63,20 +63,7 @@ function tls(method, path, { body, cookie, origin = `https://127.0.0.1:${tlsPort
       headers.origin = origin;
     }
     if (cookie) headers.cookie = cookie;
-    const req = https.request({ host: '127.0.0.1', port: tlsPort, path, method, headers, ca }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (c) => { text += c; });
-      res.on('end', () => {
-        let json = null;
-        try { json = JSON.parse(text); } catch { /* not JSON */ }
-        const get = (name) => {
-          const v = res.headers[name.toLowerCase()];
-          return v === undefined ? null : Array.isArray(v) ? v.join('\n') : v;
-        };
-        resolve({ status: res.statusCode, headers: { get }, body: json, text });
-      });
-    });
+    const req = https.request({ host: '127.0.0.1', port: tlsPort, path, method, headers, ca }, (res) => collectReply(res, resolve, '\n'));
     req.on('error', reject);
     req.end(payload);
   });

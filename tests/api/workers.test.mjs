@@ -8,9 +8,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
-import { spawn } from 'node:child_process';
 import { startStack } from '../lib/stack.mjs';
-import { count, createRoom, drain, join, say, users } from './helpers.mjs';
+import { count, createRoom, drain, holdWriteLock, join, say, users } from './helpers.mjs';
 
 let stack;
 let una;
@@ -116,13 +115,8 @@ test('a worker that dies is replaced, and the API keeps answering', async () => 
 
 test('a database held locked past the busy timeout answers 503 busy with Retry-After; reads go on; writes resume after', async () => {
   // Another process takes SQLite's write lock and keeps it.
-  const holder = spawn('sqlite3', [stack.db], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const lock = await holdWriteLock(stack.db);
   try {
-    holder.stdin.write("BEGIN IMMEDIATE; INSERT INTO post_buckets (user_id, tokens, updated_at) VALUES (999999, 0, 0); SELECT 'locked';\n");
-    await new Promise((resolve, reject) => {
-      holder.stdout.on('data', (d) => { if (String(d).includes('locked')) resolve(); });
-      holder.once('exit', () => reject(new Error('sqlite3 exited before taking the lock')));
-    });
     const before = count(stack.db, 'messages');
     const r = await una.post(path(), { text: 'while locked', client_id: 'locked-1' });
     assert.equal(r.status, 503, r.text);
@@ -132,8 +126,7 @@ test('a database held locked past the busy timeout answers 503 busy with Retry-A
     assert.equal(poll.status, 200, 'a reader is not blocked by the writer');
     assert.equal(count(stack.db, 'messages'), before);
   } finally {
-    holder.stdin.end('ROLLBACK;\n');
-    await new Promise((resolve) => (holder.exitCode !== null ? resolve() : holder.once('exit', resolve)));
+    await lock.release();
   }
   const r = await una.post(path(), { text: 'while locked', client_id: 'locked-1' });
   assert.equal(r.status, 201, r.text);

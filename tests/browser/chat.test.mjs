@@ -10,9 +10,8 @@
 
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { startStack } from '../lib/stack.mjs';
 import {
-  launch, person, postMany, say, screenshot, signUp, createRoom, texts, waitForMessage,
+  person, postMany, say, screenshot, createRoom, texts, twoPeople, waitForMessage,
 } from './helpers.mjs';
 
 let stack;
@@ -23,11 +22,8 @@ let roomId;
 
 before(async () => {
   // A generous post allowance: one step fills the room with 60 messages.
-  stack = await startStack({ env: { CHAT_POST_BURST: '500', CHAT_POST_RATE: '500' } });
-  browser = await launch();
-  alice = await person(browser, stack.base);
-  bob = await person(browser, stack.base);
-  await Promise.all([signUp(alice.page, 'alice'), signUp(bob.page, 'bob')]);
+  ({ stack, browser, people: [alice, bob] } =
+    await twoPeople(['alice', 'bob'], { CHAT_POST_BURST: '500', CHAT_POST_RATE: '500' }));
 });
 
 after(async () => {

@@ -9,6 +9,7 @@ import { mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { startStack } from '../lib/stack.mjs';
 
 export const ARTIFACTS = join(dirname(fileURLToPath(import.meta.url)), 'artifacts');
 export const PASSWORD = 'correct horse battery';
@@ -53,6 +54,19 @@ export async function watch(who, page) {
     dialog.dismiss().catch(() => {});
   });
   return page;
+}
+
+/**
+ * The start of most scenarios: a stack (with `env`), the browser, and two
+ * people signed up under `names`, each in their own context.
+ * Resolves to {stack, browser, people: [first, second]}.
+ */
+export async function twoPeople(names, env = {}) {
+  const stack = await startStack({ env });
+  const browser = await launch();
+  const people = [await person(browser, stack.base), await person(browser, stack.base)];
+  await Promise.all(people.map((p, i) => signUp(p.page, names[i])));
+  return { stack, browser, people };
 }
 
 /** Signs up through `/` and waits for the profile. */

@@ -12,7 +12,7 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import { startStack } from '../lib/stack.mjs';
-import { createRoom, launch, person, say, signUp, waitForMessage } from './helpers.mjs';
+import { createRoom, person, say, signUp, twoPeople, waitForMessage } from './helpers.mjs';
 
 const MODULE = '/usr/lib/nginx/modules/ngx_nchan_module.so';
 const HAVE_NCHAN = existsSync(MODULE);
@@ -29,11 +29,8 @@ let roomId;
 
 before(async () => {
   if (!HAVE_NCHAN) return;
-  stack = await startStack({ env: { CHAT_POST_BURST: '500', CHAT_POST_RATE: '500' } });
-  browser = await launch();
-  alice = await person(browser, stack.base);
-  bob = await person(browser, stack.base);
-  await Promise.all([signUp(alice.page, 'alice'), signUp(bob.page, 'bob')]);
+  ({ stack, browser, people: [alice, bob] } =
+    await twoPeople(['alice', 'bob'], { CHAT_POST_BURST: '500', CHAT_POST_RATE: '500' }));
 });
 
 after(async () => {

@@ -9,9 +9,8 @@
 
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { startStack } from '../lib/stack.mjs';
 import {
-  createRoom, launch, person, say, screenshot, signUp, texts, waitForMessage, watch,
+  createRoom, say, screenshot, texts, twoPeople, waitForMessage, watch,
 } from './helpers.mjs';
 
 let stack;
@@ -20,11 +19,7 @@ let carol;
 let dave;
 
 before(async () => {
-  stack = await startStack();
-  browser = await launch();
-  carol = await person(browser, stack.base);
-  dave = await person(browser, stack.base);
-  await Promise.all([signUp(carol.page, 'carol'), signUp(dave.page, 'dave')]);
+  ({ stack, browser, people: [carol, dave] } = await twoPeople(['carol', 'dave']));
 });
 
 after(async () => {
