@@ -72,20 +72,6 @@ std::string Single(sqlite3* db, const char* sql) {
   return out;
 }
 
-// Writes a new random key to `path` atomically (temp file, fsync, rename).
-bool WriteNewKey(const std::string& path) {
-  SessionKey key{};
-  randombytes_buf(key.data(), key.size());
-  std::string tmp = path + ".new." + std::to_string(getpid());
-  int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-  bool ok = fd >= 0 && write(fd, key.data(), key.size()) == static_cast<ssize_t>(key.size()) &&
-            fsync(fd) == 0;
-  if (fd >= 0) close(fd);
-  ok = ok && rename(tmp.c_str(), path.c_str()) == 0;
-  if (!ok) unlink(tmp.c_str());
-  return ok;
-}
-
 int64_t Count(Db& db, const char* sql) {
   auto q = db.Prepare(sql);
   return q.Step() ? q.Int(0) : 0;
@@ -293,7 +279,7 @@ int CmdCheck(Args& a) {
 // chatctl secret rotate
 int CmdSecretRotate(Args& a, Db& db) {
   if (!a.rest.empty()) return Usage("chatctl secret rotate");
-  if (!WriteNewKey(a.config.secret_path)) return Fail("cannot write " + a.config.secret_path);
+  if (!ReplaceKey(a.config.secret_path)) return Fail("cannot write " + a.config.secret_path);
   Transaction tx(db);
   db.Prepare("DELETE FROM sessions").Run();
   int ended = db.Changes();

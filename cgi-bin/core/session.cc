@@ -46,22 +46,44 @@ bool ReadKey(const std::string& path, SessionKey* key) {
   return n == static_cast<ssize_t>(key->size());
 }
 
+// A new random key in a fresh 0600 file beside `path` (`path`.TAG.pid),
+// written and synced; its name, or "" when that failed (nothing left behind).
+std::string NewKeyFile(const std::string& path, const char* tag) {
+  SessionKey key{};
+  randombytes_buf(key.data(), key.size());
+  std::string tmp = path + "." + tag + "." + std::to_string(getpid());
+  int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  bool written = fd >= 0 && write(fd, key.data(), key.size()) == static_cast<ssize_t>(key.size()) &&
+                 fsync(fd) == 0;
+  if (fd >= 0) close(fd);
+  if (!written) {
+    unlink(tmp.c_str());
+    return "";
+  }
+  return tmp;
+}
+
 }  // namespace
 
 Result<SessionKey> LoadOrCreateKey(const std::string& path) {
   SessionKey key{};
   if (ReadKey(path, &key)) return key;
-  randombytes_buf(key.data(), key.size());
-  std::string tmp = path + ".tmp." + std::to_string(getpid());
-  int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-  bool written = fd >= 0 && write(fd, key.data(), key.size()) == static_cast<ssize_t>(key.size()) &&
-                 fsync(fd) == 0;
-  if (fd >= 0) close(fd);
-  // link() fails if another process made the file first; then theirs wins.
-  if (written) link(tmp.c_str(), path.c_str());
-  unlink(tmp.c_str());
+  std::string tmp = NewKeyFile(path, "tmp");
+  if (!tmp.empty()) {
+    // link() fails if another process made the file first; then theirs wins.
+    link(tmp.c_str(), path.c_str());
+    unlink(tmp.c_str());
+  }
   if (ReadKey(path, &key)) return key;
   return Err(500, "no_secret", "Cannot read or create the session key file " + path + ".");
+}
+
+bool ReplaceKey(const std::string& path) {
+  std::string tmp = NewKeyFile(path, "new");
+  if (tmp.empty()) return false;
+  if (rename(tmp.c_str(), path.c_str()) == 0) return true;
+  unlink(tmp.c_str());
+  return false;
 }
 
 std::optional<KeyFile::Stamp> KeyFile::StampOf(const std::string& path) {

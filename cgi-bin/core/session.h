@@ -46,6 +46,9 @@ using Token = std::array<unsigned char, kTokenBytes>;
 // Reads the key file, creating it atomically (link of a finished temp file)
 // when missing, so concurrent first starts agree on one key.
 Result<SessionKey> LoadOrCreateKey(const std::string& path);
+// Puts a new random key in place of the file atomically (temp file, fsync,
+// rename), for `chatctl secret rotate`; false when it could not.
+bool ReplaceKey(const std::string& path);
 
 // The key as its file holds it now. `chatctl secret rotate` replaces the
 // file (a rename, so a new inode); Current() notices with one stat() and
