@@ -6,6 +6,7 @@
 #include "core/json.h"
 #include "core/migrate.h"
 #include "core/password.h"
+#include "core/test_gate.h"
 #include "core/throttle.h"
 #include "core/users.h"
 #include "core/validate.h"
@@ -13,24 +14,20 @@
 namespace chat {
 namespace {
 
-// Creates the session; after a login, `throttled` (the username key) also
-// gets its login attempt refunded in the same transaction.
+// The reply of a register or login: {"user"} and the session cookie.
 Response LoggedIn(Context& ctx, int status, int64_t user_id, const std::string& username,
-                  const std::string* throttled = nullptr) {
-  Transaction tx(ctx.db);
-  if (throttled) {
-    RefundLoginAttempt(ctx.db, ctx.config, *throttled, ThrottleAddress(ctx.req.remote_addr),
-                       NowMs());
-  }
-  std::string cookie = CreateSession(ctx.db, ctx.key, user_id, NowMs(), ctx.config.session_idle_ms,
-                                     ctx.config.session_ttl_ms);
-  tx.Commit();
+                  const std::string& cookie) {
   Json::Value body(Json::objectValue);
   body["user"] = UserJson(user_id, username);
   Response r = Response::Json(status, body);
   r.headers.emplace_back("Set-Cookie",
                          SessionCookieHeader(cookie, ctx.config.session_ttl_ms, ctx.req.https));
   return r;
+}
+
+std::string NewSession(Context& ctx, int64_t user_id) {
+  return CreateSession(ctx.db, ctx.key, user_id, NowMs(), ctx.config.session_idle_ms,
+                       ctx.config.session_ttl_ms);
 }
 
 // POST /api/register {"username", "password"}
@@ -50,25 +47,27 @@ Response HandleRegister(Context& ctx) {
   }
   std::optional<std::string> hash = HashPassword(password);
   if (!hash) throw std::runtime_error("libscrypt_hash failed");
-  int64_t user_id;
-  {
-    Transaction tx(ctx.db);
-    std::optional<int64_t> id = InsertUser(ctx.db, username, *hash);
-    if (!id) return Response::Error(Err(409, "username_taken", "That username is taken."));
-    user_id = *id;
-    tx.Commit();
-  }
-  return LoggedIn(ctx, 201, user_id, username);
+  // The account and its session in one transaction: nothing (an admin's
+  // delete) can come between them.
+  Transaction tx(ctx.db);
+  std::optional<int64_t> id = InsertUser(ctx.db, username, *hash);
+  if (!id) return Response::Error(Err(409, "username_taken", "That username is taken."));
+  std::string cookie = NewSession(ctx, *id);
+  tx.Commit();
+  return LoggedIn(ctx, 201, *id, username, cookie);
 }
 
 // POST /api/login {"username", "password"}
 // Anyone. 200 {"user"} + session cookie.
 // 401 invalid_credentials, the same answer after the same work for an unknown
-// user and a wrong password; 403 account_disabled (right password, account
-// disabled by `chatctl user disable`); 400 invalid_json when a field is not a string;
-// 429 rate_limited with Retry-After: too many failures for this account from
-// this address, from this address, or for this account (throttle.h; checked
-// before any password work), or too many requests from this address (nginx).
+// user and a wrong password, and also when the account changed while the
+// password was being checked (password changed or reset, account disabled or
+// deleted: the session is created only in the write transaction that finds
+// the row as it was checked, users.h AccountUnchanged); 403 account_disabled (right password,
+// account disabled by `chatctl user disable`); 400 invalid_json when a field is not a string; 429
+// rate_limited with Retry-After: too many failures for this account from this address, from this
+// address, or for this account (throttle.h; checked before any password work), or too many requests
+// from this address (nginx).
 Response HandleLogin(Context& ctx) {
   std::string username, password;
   if (!GetString(ctx.req.json, "username", &username) ||
@@ -112,11 +111,15 @@ Response HandleLogin(Context& ctx) {
   } else {
     CheckPasswordAgainstDummy(password);
   }
-  if (!ok) {
-    return Response::Error(
-        Err(401, "invalid_credentials", "That username and password do not match."));
-  }
-  return LoggedIn(ctx, 200, user_id, name, &key);
+  ApiError failed = Err(401, "invalid_credentials", "That username and password do not match.");
+  if (!ok) return Response::Error(failed);
+  PauseAtTestGate("login", key);  // test_gate.h: off unless a race test opens it
+  Transaction tx(ctx.db);
+  if (!AccountUnchanged(ctx.db, user_id, stored)) return Response::Error(failed);
+  RefundLoginAttempt(ctx.db, ctx.config, key, ThrottleAddress(ctx.req.remote_addr), NowMs());
+  std::string cookie = NewSession(ctx, user_id);
+  tx.Commit();
+  return LoggedIn(ctx, 200, user_id, name, cookie);
 }
 
 // POST /api/logout
