@@ -56,6 +56,7 @@ async function browserOf(from, username, { register = false } = {}) {
     ? await request(from, 'POST', '/api/register', { body: { username, password: PASSWORD } })
     : await login(from, username, PASSWORD);
   assert.equal(r.status, register ? 201 : 200, r.text);
+  assert.ok(named(r, 'chat_device'), `a device cookie for ${username}: ${r.cookies.join(' | ')}`);
   return { session: pairOf(named(r, 'chat_session')), device: pairOf(named(r, 'chat_device')) };
 }
 
