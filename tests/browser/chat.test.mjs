@@ -11,7 +11,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import {
-  person, postMany, say, screenshot, createRoom, texts, twoPeople, waitForMessage,
+  FRONT_DOOR, clean, person, postMany, say, screenshot, createRoom, texts, twoPeople, waitForMessage,
 } from './helpers.mjs';
 
 let stack;
@@ -32,7 +32,7 @@ after(async () => {
 });
 
 function noErrors() {
-  assert.deepEqual([...alice.errors, ...bob.errors], []);
+  clean(alice, bob);
 }
 
 test('alice creates a room; bob sees it on his profile with its owner and joins', async () => {
@@ -204,7 +204,7 @@ test('screenshots of the room and the profile at 1280 and 375 px', async () => {
   await waitForMessage(dark.page, 'Looks good on my phone');
   await screenshot(dark.page, 'room-375-dark');
   await dark.context.close();
-  assert.deepEqual(dark.errors, []);
+  clean(dark);
   noErrors();
 });
 
@@ -221,6 +221,8 @@ test('leave returns to the profile, which shows the rooms', async () => {
 });
 
 test('log out returns to the front door and the profile is closed', async () => {
+  // The room, opened after logging out, is refused and sends bob to `/`.
+  bob.expect(FRONT_DOOR, { status: 401, path: new RegExp(`^/api/rooms/${roomId}/join$`) });
   await bob.page.getByRole('button', { name: 'Log out' }).click();
   await bob.page.waitForURL((url) => url.pathname === '/');
   await bob.page.goto(`/rooms/${roomId}`);
