@@ -11,7 +11,7 @@ import { api } from './api.js';
 import { Backoff } from './backoff.js';
 import { Composer } from './composer.js';
 import { ConnectionBanner } from './connection.js';
-import { byId, go } from './dom.js';
+import { byId, go, isolate } from './dom.js';
 import { plainWords } from './errors.js';
 import { setFlash } from './flash.js';
 import { MessageList } from './message-list.js';
@@ -68,7 +68,7 @@ function end(error) {
     go(`/?next=${encodeURIComponent(window.location.pathname)}`);
     return;
   }
-  const name = state.room ? `“${state.room.name}”` : 'This room';
+  const name = state.room ? `“${isolate(state.room.name)}”` : 'This room';
   let text;
   if (error.code === 'room_deleted') {
     text = `${name} was deleted by its owner. Taking you back to your rooms…`;
