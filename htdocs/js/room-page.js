@@ -7,6 +7,7 @@
    once; the timer keeps polling regardless. While the server is unreachable the page says so, retries by
    itself and loses nothing: the cursor, the log and the typed text stay. */
 
+import { Announcer } from './announcer.js';
 import { api } from './api.js';
 import { Backoff } from './backoff.js';
 import { Composer } from './composer.js';
@@ -27,6 +28,7 @@ const state = { room: null, me: null, poller: null, push: null, ended: false };
 
 const banner = new ConnectionBanner(byId('connection'), byId('connection-text'));
 const unread = new UnreadTitle();
+const announcer = new Announcer(byId('announcer'));
 const list = new MessageList({
   container: byId('messages'),
   scroller: byId('log-scroller'),
@@ -204,7 +206,9 @@ async function start() {
     fetch: (cursor) => api.messagesAfter(roomId, cursor),
     onMessages: (batch) => {
       const added = list.add(batch, 'poll');
-      unread.arrived(added.filter((m) => !m.user || m.user.id !== state.me.id).length);
+      const fromOthers = added.filter((m) => !m.user || m.user.id !== state.me.id);
+      unread.arrived(fromOthers.length);
+      announcer.announce(fromOthers);
     },
     onHealth: (ok) => {
       banner.report(ok);
