@@ -4,8 +4,11 @@
    (Load older), and end the visit cleanly when the room is deleted (410),
    the user moved to another room in another tab (409) or the session is
    gone (401). When the server offers push (push.js), each event polls at
-   once; the timer keeps polling regardless. While the server is unreachable the page says so, retries by
-   itself and loses nothing: the cursor, the log and the typed text stay. */
+   once; the timer keeps polling regardless. A push event, the window
+   coming back and the network coming back also cut short a poll that
+   hangs on a dead connection (poller.js). While the server is unreachable
+   the page says so, retries by itself and loses nothing: the cursor, the
+   log and the typed text stay. */
 
 import { Announcer } from './announcer.js';
 import { api } from './api.js';
@@ -203,7 +206,7 @@ async function start() {
   state.poller = new Poller({
     cursor: Number(joined.cursor) || 0,
     interval: pollInterval(),
-    fetch: (cursor) => api.messagesAfter(roomId, cursor),
+    fetch: (cursor, signal) => api.messagesAfter(roomId, cursor, signal),
     onMessages: (batch) => {
       const added = list.add(batch, 'poll');
       const fromOthers = added.filter((m) => !m.user || m.user.id !== state.me.id);
@@ -219,14 +222,17 @@ async function start() {
   state.poller.start();
   state.push = new Push({ url: joined.events, onRing });
   state.push.start();
+  // The person is back: poll now (and give up a poll that hangs, see poller.js).
   document.addEventListener('visibilitychange', () => {
-    if (!document.hidden && state.poller) state.poller.now();
+    if (!document.hidden && !state.ended) state.poller.now();
   });
-  // The browser knows before we do when the network comes and goes.
+  window.addEventListener('focus', () => { if (!state.ended) state.poller.now(); });
+  // The browser knows before we do when the network comes and goes; a poll
+  // in flight when it comes back went out on the old network: resend it.
   window.addEventListener('offline', () => { if (!state.ended) banner.report(false); });
   window.addEventListener('online', () => {
     if (state.ended) return;
-    state.poller.now();
+    state.poller.now({ patience: 0 });
     composer.retryNow();
   });
   composer.enable();
