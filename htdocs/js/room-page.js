@@ -95,7 +95,7 @@ function showRoom(room) {
   state.room = room;
   byId('room-name').textContent = room.name;
   showMeta();
-  unread.setBase(`${room.name} · Chatroom`);
+  unread.setBase(`${isolate(room.name)} · Chatroom`);
 }
 
 // "3 people here · Created by alice" (the count first, so a narrow header

@@ -60,6 +60,7 @@ test('an Arabic room name and message read right to left; English stays left to 
 
   for (const page of [rania.page, sam.page]) {
     assert.equal(await direction(page.locator('#room-name')), 'rtl', 'room name in the header');
+    assert.equal(await page.title(), `\u2068${ARABIC}\u2069 · Chatroom`, 'the name is isolated in the title');
     const arabic = page.locator('.message-text').filter({ hasText: ARABIC });
     const english = page.locator('.message-text').filter({ hasText: ENGLISH });
     assert.equal(await direction(arabic), 'rtl');
