@@ -13,7 +13,7 @@
 CXX ?= g++
 CXXFLAGS ?= -O2 -g
 CXXFLAGS += -std=c++17 -Wall -Wextra -Werror -I/usr/include/jsoncpp -MMD -MP
-LDLIBS := -lfcgi -lcgicc -lsqlite3 -ljsoncpp -lscrypt -lsodium
+LDLIBS := -lfcgi -lcgicc -lsqlite3 -ljsoncpp -lscrypt -lsodium -licuuc -licudata
 
 # SAN=1: everything built with AddressSanitizer + UndefinedBehaviorSanitizer
 # into build/san/; any report (written to build/san/log/) fails `make test`.

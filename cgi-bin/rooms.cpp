@@ -102,7 +102,8 @@ void RingMembers(const Context& ctx, int64_t room_id, int64_t count) {
 // A logged-in user. Enters the room, leaving any other (a poll or post there
 // then answers 409 not_in_room). Rings {"type":"members","count"} in the room
 // entered and in the one left, if any (push on).
-// 200 {"room", "messages": the last 50 ascending, "cursor": the newest id or 0,
+// 200 {"room", "messages": the last 50 live ones ascending, "cursor": the
+// room's newest change number or 0 (core/messages.h),
 // "events": "/api/rooms/{id}/events" only when push is on (CHAT_PUSH_SOCKET)}.
 // 404 room_not_found; 410 room_deleted; 401.
 Response HandleJoinRoom(Context& ctx) {
