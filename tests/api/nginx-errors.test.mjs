@@ -10,11 +10,11 @@
 // (CHAT_NGINX_EXTRA), which proves the error_page table covers each one.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { connect } from 'node:net';
 import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startStack } from '../lib/stack.mjs';
+import { rawHttp as rawHelper } from './helpers.mjs';
 
 // Test-only locations: one per status nginx can make, each simply returning it.
 const RETURNED = [400, 405, 408, 411, 413, 414, 429, 494, 500, 501, 502, 503, 504, 505];
@@ -32,31 +32,7 @@ after(async () => {
   if (extraDir) rmSync(extraDir, { recursive: true, force: true });
 });
 
-// Sends `text` as is and reads the reply until nginx closes the connection
-// (every request here says Connection: close or is refused, which closes).
-// Resolves {status, headers (lower-case names), body, raw}.
-function rawHttp(text, { timeoutMs = 15000 } = {}) {
-  return new Promise((resolve, reject) => {
-    const socket = connect(stack.port, '127.0.0.1');
-    const chunks = [];
-    socket.on('data', (d) => chunks.push(d));
-    socket.on('error', () => {}); // a reset after the reply: the reply is what counts
-    socket.setTimeout(timeoutMs, () => { socket.destroy(); reject(new Error(`no reply to ${JSON.stringify(text.slice(0, 80))}`)); });
-    socket.on('close', () => {
-      const raw = Buffer.concat(chunks).toString('latin1');
-      const end = raw.indexOf('\r\n\r\n');
-      const m = /^HTTP\/1\.1 (\d{3})/.exec(raw);
-      if (!m || end < 0) return resolve({ status: 0, headers: {}, body: '', raw });
-      const headers = {};
-      for (const line of raw.slice(0, end).split('\r\n').slice(1)) {
-        const i = line.indexOf(':');
-        headers[line.slice(0, i).trim().toLowerCase()] = line.slice(i + 1).trim();
-      }
-      resolve({ status: Number(m[1]), headers, body: raw.slice(end + 4), raw });
-    });
-    socket.write(text, 'latin1');
-  });
-}
+const rawHttp = (text, options) => rawHelper(stack.port, text, options);
 
 const H = 'Host: 127.0.0.1\r\nConnection: close\r\n';
 
@@ -71,7 +47,8 @@ function assertJsonError(res, status, code, what) {
   assert.equal(res.headers['x-content-type-options'], 'nosniff', where);
 }
 
-// What a client can really send, and what nginx must answer. [what, bytes, status, code]
+// What a client can really send, and what nginx must answer.
+// [what, bytes, status, code, rawHttp options]
 const SENT = [
   ['Transfer-Encoding: gzip', `POST /api/rooms HTTP/1.1\r\n${H}Transfer-Encoding: gzip\r\n\r\n`, 501, 'not_implemented'],
   ['Transfer-Encoding: gzip on a GET', `GET /api/me HTTP/1.1\r\n${H}Transfer-Encoding: gzip\r\n\r\n`, 501, 'not_implemented'],
@@ -93,15 +70,19 @@ const SENT = [
   ['CONNECT', `CONNECT 127.0.0.1:443 HTTP/1.1\r\n${H}\r\n`, 400, 'bad_request'],
   ['TRACE', `TRACE /api/me HTTP/1.1\r\n${H}\r\n`, 405, 'method_not_allowed'],
   ['a Content-Length over 64 KiB', `POST /api/rooms HTTP/1.1\r\n${H}Content-Type: application/json\r\nContent-Length: 70000\r\n\r\n`, 413, 'body_too_large'],
+  // The client hangs up after a short body: nginx has counted what came and
+  // checks the size again on the way to the error page (once gave HTML).
+  ['a Content-Length over 64 KiB, a short body and a hang-up (messages)', `POST /api/rooms/1/messages HTTP/1.1\r\n${H}Content-Type: application/json\r\nContent-Length: 100000\r\n\r\n{"text":"lie"}`, 413, 'body_too_large', { hangUp: true }],
+  ['a Content-Length over 64 KiB and a hang-up (rooms)', `POST /api/rooms HTTP/1.1\r\n${H}Content-Type: application/json\r\nContent-Length: 100000\r\n\r\n`, 413, 'body_too_large', { hangUp: true }],
   ['a chunked body over 64 KiB', `POST /api/rooms HTTP/1.1\r\n${H}Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n11170\r\n${'a'.repeat(70000)}\r\n0\r\n\r\n`, 413, 'body_too_large'],
   ['an over-long URI', `GET /api/rooms?x=${'a'.repeat(9000)} HTTP/1.1\r\n${H}\r\n`, 414, 'uri_too_long'],
   ['one header over the buffer', `GET /api/me HTTP/1.1\r\n${H}X-Big: ${'b'.repeat(20000)}\r\n\r\n`, 431, 'headers_too_large'],
   ['a cookie over the buffer', `GET /api/me HTTP/1.1\r\n${H}Cookie: chat_session=${'c'.repeat(9000)}\r\n\r\n`, 431, 'headers_too_large'],
 ];
 
-for (const [what, bytes, status, code] of SENT) {
+for (const [what, bytes, status, code, options] of SENT) {
   test(`${what}: JSON ${status}${code ? ` ${code}` : ''}`, async () => {
-    const res = await rawHttp(bytes);
+    const res = await rawHttp(bytes, options);
     if (code === null) { // HEAD: no body, the JSON type all the same
       assert.equal(res.status, status, res.raw.slice(0, 300));
       assert.match(res.headers['content-type'] ?? '', /^application\/json/);
