@@ -167,3 +167,39 @@ test('chatctl migrate refuses a database newer than it, with exit 1, and changes
   assert.match(r.stderr, /newer Chatroom release/);
   assert.equal(Number(sql(db, 'PRAGMA user_version')), NEWEST + 5);
 });
+
+// Migration 0004 (user_buckets, rooms_owner) from the schema just before it:
+// release 1 brought to version 3 by its own migration files, with data in
+// every table of version 3, then started by today's program.
+test('0004_user_buckets upgrades a version-3 database, keeping every row, and the new limits work on it', () => {
+  const db = makeV1('v3.db');
+  for (const m of ['0002_users_disabled', '0003_login_failures']) {
+    execFileSync('sqlite3', [db], { input: `BEGIN;\n${readFileSync(join(ROOT, 'sql', 'migrations', `${m}.sql`), 'utf8')}\nPRAGMA user_version = ${Number(m.slice(0, 4))};\nCOMMIT;\n` });
+  }
+  assert.equal(sql(db, 'PRAGMA user_version'), '3');
+  sql(db, "UPDATE users SET disabled_at = 1700000009000 WHERE id = 2; INSERT INTO login_failures (key, level, updated_at) VALUES ('a:127.0.0.1', 2.5, 1700000009000);");
+  const tables = [...V1_TABLES, 'login_failures'];
+  const before = Object.fromEntries(tables.map((t) => [t, rows(db, t)]));
+  const r = cgi('rooms', db, { uri: '/api/rooms' }); // 401 (no session), but it starts and migrates
+  assert.equal(r.status, 401, r.raw + r.stderr);
+  assert.match(r.stderr, /applied migration 0004_user_buckets/);
+  assert.doesNotMatch(r.stderr, /0002|0003/, 'only the new migration ran');
+  assert.equal(Number(sql(db, 'PRAGMA user_version')), NEWEST);
+  for (const t of tables) assert.deepEqual(rows(db, t), before[t], t);
+  assert.equal(sql(db, 'SELECT count(*) FROM user_buckets'), '0');
+  assert.equal(sql(db, "SELECT sql IS NOT NULL FROM sqlite_master WHERE name = 'rooms_owner'"), '1');
+  const fresh = join(dir, 'fresh-v4.db');
+  execFileSync('sqlite3', [fresh], { input: readFileSync(join(ROOT, 'sql', 'schema.sql')) });
+  assert.deepEqual(shape(db), shape(fresh));
+  // The old account creates a room on the migrated file: the bucket is written.
+  const login = cgi('auth', db, { method: 'POST', uri: '/api/login', body: { username: 'alice', password: PASSWORD } });
+  assert.equal(login.status, 200, login.raw);
+  const cookie = /Set-Cookie: ([^;\r\n]+)/i.exec(login.raw)[1];
+  const create = spawnSync(join(ROOT, 'build', 'bin', 'rooms'), {
+    input: '{"name":"After v4"}',
+    env: { PATH: process.env.PATH, CHAT_DB: db, REQUEST_METHOD: 'POST', REQUEST_URI: '/api/rooms', HTTP_HOST: 'chat.example', CONTENT_TYPE: 'application/json', CONTENT_LENGTH: '19', HTTP_COOKIE: cookie },
+    timeout: 20000,
+  });
+  assert.match(create.stdout.toString(), /Status: 201/, create.stdout.toString() + create.stderr.toString());
+  assert.equal(sql(db, "SELECT action FROM user_buckets WHERE user_id = 1"), 'room_create');
+});
