@@ -18,7 +18,8 @@ let bob; // joins and leaves the lobby
 let lobby;
 
 before(async () => {
-  stack = await startStack();
+  // Each case makes a fresh room or join: the per-user limits (room-limits) stay out of the way.
+  stack = await startStack({ env: { CHAT_ROOM_CREATE_BURST: '1000', CHAT_JOIN_BURST: '1000' } });
   [alice, bob] = await users(stack.base, ['bodyless_alice', 'bodyless_bob']);
   lobby = await createRoom(alice, 'Bodyless lobby');
 });

@@ -1,4 +1,4 @@
--- Version 4: abuse limits per user (cgi-bin/core/throttle.h). Creating rooms
+-- Version 5: abuse limits per user (cgi-bin/core/throttle.h). Creating rooms
 -- and joining or leaving them each spend a token from the user's bucket of
 -- that kind; live rooms per owner are counted through rooms_owner.
 CREATE TABLE user_buckets (
