@@ -127,7 +127,10 @@ Status ReadRequest(cgicc::CgiInput& in, Request& req) {
         req.device_cookie = c.getValue();
       }
     }
-    if (req.method == "GET") {
+    // cgicc decodes QUERY_STRING for every method but POST and PUT (whose
+    // bodies it would read as a form): GET's parameters, and DELETE's
+    // (DELETE /api/messages/{id}/reactions?emoji=...).
+    if (req.method == "GET" || req.method == "DELETE") {
       for (const cgicc::FormEntry& e : *cgi) req.query.emplace(e.getName(), e.getValue());
     }
   } catch (const std::exception&) {

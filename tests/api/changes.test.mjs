@@ -7,6 +7,7 @@
 // gone from chat.db; 8 people editing and reacting at once.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join as joinPath } from 'node:path';
 import { ROOT, startStack } from '../lib/stack.mjs';
@@ -18,6 +19,7 @@ let ben;
 let cat;
 let dan; // never in `room`
 let room;
+const BIN = process.env.CHAT_BIN || joinPath(ROOT, 'build', 'bin');
 
 before(async () => {
   stack = await startStack({ env: { CHAT_POST_BURST: '100000' } });
@@ -38,10 +40,10 @@ const unreact = (who, id, emoji) => who.del(`/api/messages/${id}/reactions?emoji
 const poll = (who, after, roomId = room.id) => who.get(`/api/rooms/${roomId}/messages?after=${after}`);
 
 // Polls until nothing is left; returns every message object received, in order.
-async function drainFrom(who, cursor) {
+async function drainFrom(who, cursor, roomId = room.id) {
   const got = [];
   for (;;) {
-    const r = await poll(who, cursor);
+    const r = await poll(who, cursor, roomId);
     assert.equal(r.status, 200, r.text);
     got.push(...r.body.messages);
     assert.ok(r.body.cursor >= cursor, 'the cursor never goes back');
@@ -118,12 +120,17 @@ test('delete: by author, by the room owner, by an admin; not_allowed for others;
 
   const byAnn = await say(ann, 'an admin may delete this');
   assertError(await ben.del(`/api/messages/${byAnn.id}`), 403, 'not_allowed');
-  sql(stack.db, `UPDATE users SET admin = 1 WHERE id = ${ben.user.id}`);
+  const admin = (flag) => spawnSync(joinPath(BIN, 'chatctl'), ['--db', stack.db, 'user', 'admin', 'ben', flag], { encoding: 'utf8' });
+  const on = admin('on');
+  assert.equal(on.status, 0, on.stderr);
   try {
     assert.equal((await ben.del(`/api/messages/${byAnn.id}`)).status, 204, 'admin');
   } finally {
-    sql(stack.db, `UPDATE users SET admin = 0 WHERE id = ${ben.user.id}`);
+    assert.equal(admin('off').status, 0);
   }
+  const again = await say(ann, 'no longer');
+  assertError(await ben.del(`/api/messages/${again.id}`), 403, 'not_allowed', 'admin off');
+  assert.notEqual(admin('maybe').status, 0, 'on or off only');
 });
 
 test('reactions: add (twice changes nothing), remove, first-use order, who reacted; one change each', async () => {
@@ -149,7 +156,12 @@ test('reactions: add (twice changes nothing), remove, first-use order, who react
   cursor = seen.cursor;
   const off = await unreact(ben, m.id, '🎉');
   assert.equal(off.status, 200, off.text);
-  assert.deepEqual(off.body.message.reactions[0], { emoji: '🎉', users: [ann.user] });
+  // Order of first use among the reactions still there: ann's 🎉 came after cat's 👍.
+  assert.deepEqual(off.body.message.reactions, [
+    { emoji: '👍', users: [cat.user] },
+    { emoji: '🎉', users: [ann.user] },
+    { emoji: '👩‍💻', users: [ann.user] },
+  ]);
   const none = await unreact(ben, m.id, '🎉');
   assert.deepEqual(none.body.message, off.body.message, 'removing what is not there changes nothing');
   assert.equal((await drainFrom(cat, cursor)).got.length, 1);
@@ -190,9 +202,9 @@ test('reply_to: a live message of the same room, quoted (author, first 200 chara
 test('two readers polling while a writer edits, deletes and reacts see each change once and the same final state', async () => {
   const r = await createRoom(ann);
   for (const c of [ann, ben, cat]) await join(c, r.id);
-  const post = async (text) => (await ann.post(`/api/rooms/${r.id}/messages`, { text })).body.message;
+  const post = (text) => ann.post(`/api/rooms/${r.id}/messages`, { text });
   const ids = [];
-  for (let i = 0; i < 5; i += 1) ids.push((await post(`m${i}`)).id);
+  for (let i = 0; i < 5; i += 1) ids.push((await post(`m${i}`)).body.message.id);
   const readers = [ben, cat].map((who) => ({ who, cursor: 0, state: new Map(), numbers: [] }));
   const step = async (rd) => {
     const p = await poll(rd.who, rd.cursor, r.id);
@@ -210,8 +222,10 @@ test('two readers polling while a writer edits, deletes and reacts see each chan
     () => unreact(ben, ids[1], '👀'),
     () => react(cat, ids[3], '😂'),
   ];
+  await Promise.all(readers.map(step)); // the 5 creations
   for (const act of actions) {
-    assert.ok((await act()).status < 300);
+    const res = await act();
+    assert.ok(res.status < 300, `${act}: ${res.status} ${res.text}`);
     await Promise.all(readers.map(step));
   }
   for (const rd of readers) await step(rd);
@@ -233,22 +247,23 @@ test('two readers polling while a writer edits, deletes and reacts see each chan
 
 test('8 people editing and reacting at once: no 5xx, every change numbered once, one order for every reader', async () => {
   const r = await createRoom(ann);
-  const people = await users(stack.base, ['e1', 'e2', 'e3', 'e4', 'e5', 'e6', 'e7', 'e8']);
+  const people = await users(stack.base, ['edit1', 'edit2', 'edit3', 'edit4', 'edit5', 'edit6', 'edit7', 'edit8']);
   for (const p of people) await join(p, r.id);
   const mine = await Promise.all(people.map(async (p) => (await p.post(`/api/rooms/${r.id}/messages`, { text: 'v0' })).body.message));
   const target = mine[0].id;
   const statuses = [];
   await Promise.all(people.map(async (p, i) => {
     for (let k = 1; k <= 6; k += 1) {
-      statuses.push((await p.request('PATCH', `/api/messages/${mine[i].id}`, { text: `v${k}` })).status);
-      statuses.push((await react(p, target, ['👍', '🎉', '👀'][k % 3])).status);
+      const e = await p.request('PATCH', `/api/messages/${mine[i].id}`, { text: `v${k}` });
+      const x = await react(p, target, ['👍', '🎉', '👀'][k % 3]);
+      statuses.push(`${e.status} ${e.status === 200 ? '' : e.text}`, `${x.status} ${x.status === 200 ? '' : x.text}`);
     }
   }));
-  assert.ok(statuses.every((s) => s === 200), `statuses: ${[...new Set(statuses)]}`);
+  assert.ok(statuses.every((s) => s.startsWith('200')), `statuses: ${[...new Set(statuses)]}`);
   const seqs = sql(stack.db, `SELECT seq FROM messages WHERE room_id = ${r.id} ORDER BY seq`).split('\n').map(Number);
   assert.equal(new Set(seqs).size, seqs.length, 'no two messages share a change number');
-  const a = await drainFrom(people[1], 0);
-  const b = await drainFrom(people[2], 0);
+  const a = await drainFrom(people[1], 0, r.id);
+  const b = await drainFrom(people[2], 0, r.id);
   assert.deepEqual(a.got.map((m) => m.id), b.got.map((m) => m.id), 'one order');
   for (const m of a.got) assert.ok(m.text === 'v6', `${m.id}: ${m.text}`);
 });
