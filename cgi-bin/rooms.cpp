@@ -6,6 +6,7 @@
 #include "core/http.h"
 #include "core/json.h"
 #include "core/messages.h"
+#include "core/streams.h"
 #include "core/validate.h"
 
 namespace chat {
@@ -100,7 +101,8 @@ void RingMembers(const Context& ctx, int64_t room_id, int64_t count) {
 
 // POST /api/rooms/{id}/join
 // A logged-in user. Enters the room, leaving any other (a poll or post there
-// then answers 409 not_in_room). Rings {"type":"members","count"} in the room
+// then answers 409 not_in_room, and the user's event streams there are
+// closed). Rings {"type":"members","count"} in the room
 // entered and in the one left, if any (push on).
 // 200 {"room", "messages": the last 50 ascending, "cursor": the newest id or 0,
 // "events": "/api/rooms/{id}/events" only when push is on (CHAT_PUSH_SOCKET)}.
@@ -110,6 +112,12 @@ Response HandleJoinRoom(Context& ctx) {
   Result<Room> room = FindLiveRoom(ctx.db, ctx.req.id);
   if (!room.ok()) return Response::Error(room.error());
   const std::optional<int64_t> was_in = ctx.user().room_id;
+  // Moving out of a room ends the streams opened there (core/streams.h).
+  std::vector<StreamId> streams;
+  if (std::optional<int64_t> now_in = CurrentRoom(ctx.db, ctx.user().id);
+      now_in && *now_in != ctx.req.id) {
+    streams = StreamsToRevoke(ctx.db, AllStreams(ctx.user().id, now_in));
+  }
   ctx.db.Prepare("UPDATE users SET room_id = ?2 WHERE id = ?1")
       .Bind(1, ctx.user().id)
       .Bind(2, ctx.req.id)
@@ -126,20 +134,24 @@ Response HandleJoinRoom(Context& ctx) {
   std::optional<Room> left;
   if (was_in && *was_in != ctx.req.id) left = FindRoom(ctx.db, *was_in);
   tx.Commit();
+  RevokeStreams(ctx.config, "rooms", streams);
   if (was_in != ctx.req.id) RingMembers(ctx, entered.id, entered.member_count);
   if (left && !left->deleted) RingMembers(ctx, left->id, left->member_count);
   return Response::Json(200, body);
 }
 
 // POST /api/rooms/{id}/leave
-// A logged-in user. Leaves the room if the user is in it (idempotent), and
-// then rings {"type":"members","count"} there (push on).
+// A logged-in user. Leaves the room if the user is in it (idempotent), closes
+// the user's event streams there, and then rings {"type":"members","count"}
+// there (push on).
 // 204. 404 room_not_found; 401.
 Response HandleLeaveRoom(Context& ctx) {
   Transaction tx(ctx.db);
   if (!FindRoom(ctx.db, ctx.req.id)) {
     return Response::Error(Err(404, "room_not_found", "There is no such room."));
   }
+  // The user's streams of this room end with the membership (core/streams.h).
+  std::vector<StreamId> streams = StreamsToRevoke(ctx.db, AllStreams(ctx.user().id, ctx.req.id));
   ctx.db.Prepare("UPDATE users SET room_id = NULL WHERE id = ?1 AND room_id = ?2")
       .Bind(1, ctx.user().id)
       .Bind(2, ctx.req.id)
@@ -147,6 +159,7 @@ Response HandleLeaveRoom(Context& ctx) {
   const bool left = ctx.db.Changes() > 0;
   const Room room = *FindRoom(ctx.db, ctx.req.id);
   tx.Commit();
+  if (left) RevokeStreams(ctx.config, "rooms", streams);
   if (left && !room.deleted) RingMembers(ctx, room.id, room.member_count);
   return Response::NoContent();
 }
