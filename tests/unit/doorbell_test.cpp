@@ -1,11 +1,17 @@
 // The doorbell's request text, and that ringing a bell nobody listens to (no
 // socket, push off) returns at once without throwing: a post must never wait
-// on or fail because of push.
+// on or fail because of push. The members events' Coalescer: the first
+// change rings at once, a burst rings once more at the window's end, and
+// nothing waiting is lost when it goes.
 #include "core/doorbell.h"
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <chrono>
+#include <thread>
+
+#include "core/coalesce.h"
 
 namespace chat {
 namespace {
@@ -27,6 +33,11 @@ TEST(Doorbell, RequestIsHttp10PostWithExactLength) {
   for (const Case& c : cases) EXPECT_EQ(DoorbellRequest(c.room, c.event), c.want);
 }
 
+TEST(Doorbell, DeleteIsHttp10WithoutBody) {
+  EXPECT_EQ(DeleteRequest("/streams/7/00ff"),
+            "DELETE /streams/7/00ff HTTP/1.0\r\nHost: chat-push\r\nContent-Length: 0\r\n\r\n");
+}
+
 TEST(Doorbell, NobodyListeningReturnsAtOnce) {
   const char* sockets[] = {"", "/nonexistent/push.sock",
                            "/a/path/far/too/long/for/a/unix/socket/address/which/holds/only/"
@@ -41,6 +52,49 @@ TEST(Doorbell, NobodyListeningReturnsAtOnce) {
             .count();
     EXPECT_LT(ms, 50) << path;
   }
+}
+
+using std::chrono::milliseconds;
+using Clock = std::chrono::steady_clock;
+
+// Counts the rings of each key.
+struct Rings {
+  std::atomic<int> of[3] = {};
+  Coalescer::Ring Fn() {
+    return [this](int64_t key) { of[key]++; };
+  }
+};
+
+TEST(Coalescer, FirstChangeRingsAtOnceABurstOnceMoreAtTheWindowsEnd) {
+  Rings rings;
+  Coalescer bell(milliseconds(200), rings.Fn());
+  auto t0 = Clock::now();
+  bell.Changed(1);
+  EXPECT_EQ(rings.of[1], 1) << "the first change rang before Changed returned";
+  for (int i = 0; i < 100; ++i) bell.Changed(1);
+  bell.Changed(2);  // another key has its own window
+  EXPECT_EQ(rings.of[2], 1);
+  double burst_ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+  std::this_thread::sleep_for(milliseconds(600));
+  // However slow the machine, 101 changes in burst_ms ring at most once per
+  // window after the first; on any machine fewer than 101 times.
+  int most = 2 + static_cast<int>(burst_ms / 200);
+  EXPECT_GE(rings.of[1], 2) << "the burst's last change rang at the window's end";
+  EXPECT_LE(rings.of[1], most);
+  EXPECT_LT(rings.of[1], 101);
+  EXPECT_EQ(rings.of[2], 1);
+}
+
+TEST(Coalescer, WhatIsWaitingRingsWhenItGoes) {
+  Rings rings;
+  {
+    Coalescer bell(std::chrono::hours(1), rings.Fn());
+    bell.Changed(1);
+    bell.Changed(1);  // waits for a window of an hour
+    bell.Changed(1);
+    EXPECT_EQ(rings.of[1], 1);
+  }
+  EXPECT_EQ(rings.of[1], 2) << "the destructor rang the waiting change";
 }
 
 }  // namespace
