@@ -2,6 +2,10 @@
 // messages after their cursor; the answer is one indexed range read of
 // (room_id, id) with statements prepared once per process. It also says who
 // may subscribe to a room's push events (the same membership check).
+#include <chrono>
+#include <cstdlib>
+#include <thread>
+
 #include "core/http.h"
 #include "core/messages.h"
 #include "core/streams.h"
@@ -122,6 +126,12 @@ Response HandleEvents(Context& ctx) {
     return Response::Error(
         Err(400, "invalid_last_event_id", "Last-Event-ID is not an id this stream sent."));
   }
+  // Test hook (tests/api/push-revoke.test.mjs): widens the moment between
+  // this check and nginx subscribing the stream, where a revocation can
+  // commit unseen (core/streams.h sends its DELETEs twice for this).
+  static const std::optional<int64_t> delay_ms =
+      ParseDecimal(getenv("CHAT_TEST_EVENTS_DELAY_MS") ? getenv("CHAT_TEST_EVENTS_DELAY_MS") : "");
+  if (delay_ms) std::this_thread::sleep_for(std::chrono::milliseconds(*delay_ms));
   Response r;
   r.status = 200;
   r.headers.emplace_back("X-Accel-Redirect", SubscribePath(req.id, ctx.user().token_hash));

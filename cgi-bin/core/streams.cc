@@ -3,9 +3,90 @@
 
 #include <sodium.h>
 
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+#include <utility>
+#include <vector>
+
 #include "doorbell.h"
 
 namespace chat {
+namespace {
+
+// A stream authorised just before a revocation committed can reach nchan
+// just after the revocation's DELETE: the worker's check read the old rows,
+// and nginx subscribes the stream when that reply arrives. Each DELETE is
+// therefore sent again kRepeat later, which finds any such stream (nginx
+// subscribes within milliseconds of the reply). The cost: a session that
+// rejoins the same room within kRepeat has its new stream closed once more,
+// and its EventSource reconnects at once.
+constexpr std::chrono::milliseconds kRepeat{1000};
+
+// The repeats of this process, sent by a thread of its own started at the
+// first one. At exit (chatctl, a CGI request) the destructor waits for them
+// to fall due and sends them: at most kRepeat later.
+class Repeater {
+ public:
+  ~Repeater() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      stopping_ = true;
+    }
+    wake_.notify_all();
+    if (thread_.joinable()) thread_.join();
+  }
+
+  void Add(const Config& config, const char* program, std::string path) {
+    std::lock_guard<std::mutex> lock(mu_);
+    Config c;
+    c.push_socket = config.push_socket;
+    queue_.push_back({Clock::now() + kRepeat, std::move(c), program, std::move(path)});
+    if (!thread_.joinable()) thread_ = std::thread(&Repeater::Run, this);
+    wake_.notify_all();
+  }
+
+ private:
+  using Clock = std::chrono::steady_clock;
+  struct Item {
+    Clock::time_point due;
+    Config config;
+    const char* program;
+    std::string path;
+  };
+
+  // Sends each repeat when it falls due (the queue is in order of due time:
+  // every item waits the same kRepeat).
+  void Run() {
+    std::unique_lock<std::mutex> lock(mu_);
+    for (;;) {
+      if (queue_.empty()) {
+        if (stopping_) return;
+        wake_.wait(lock);
+        continue;
+      }
+      Clock::time_point due = queue_.front().due;
+      if (Clock::now() < due) {
+        wake_.wait_until(lock, due);  // also when stopping: repeats are never dropped
+        continue;
+      }
+      Item next = std::move(queue_.front());
+      queue_.erase(queue_.begin());
+      lock.unlock();
+      DeleteChannel(next.config, next.program, next.path);
+      lock.lock();
+    }
+  }
+
+  std::mutex mu_;
+  std::condition_variable wake_;
+  std::vector<Item> queue_;
+  bool stopping_ = false;
+  std::thread thread_;
+};
+
+}  // namespace
 
 std::string StreamKey(const TokenHash& session) {
   // Half the hash (128 bits) names a session uniquely enough, and keeps the
@@ -74,7 +155,12 @@ std::vector<StreamId> StreamsToRevoke(Db& db, const StreamScope& scope) {
 
 void RevokeStreams(const Config& config, const char* program,
                    const std::vector<StreamId>& streams) {
-  for (const StreamId& s : streams) DeleteChannel(config, program, StreamPublisherPath(s));
+  if (config.push_socket.empty() || streams.empty()) return;
+  static Repeater repeater;
+  for (const StreamId& s : streams) {
+    DeleteChannel(config, program, StreamPublisherPath(s));
+    repeater.Add(config, program, StreamPublisherPath(s));
+  }
 }
 
 }  // namespace chat
