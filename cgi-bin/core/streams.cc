@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <memory>
 #include <mutex>
 #include <thread>
 #include <utility>
@@ -19,16 +20,23 @@ namespace {
 // just after the revocation's DELETE: the worker's check read the old rows,
 // and nginx subscribes the stream when that reply arrives. Each DELETE is
 // therefore sent again kRepeat later, which finds any such stream (nginx
-// subscribes within milliseconds of the reply). The cost: a session that
-// rejoins the same room within kRepeat has its new stream closed once more,
-// and its EventSource reconnects at once.
+// subscribes within milliseconds of the reply), unless the rights have come
+// back meanwhile (the session is live, not disabled, and in that room
+// again): then a stream on that channel may well be a new, rightful one.
 constexpr std::chrono::milliseconds kRepeat{1000};
 
-// The repeats of this process, sent by a thread of its own started at the
-// first one. At exit (chatctl, a CGI request) the destructor waits for them
-// to fall due and sends them: at most kRepeat later.
+// True when the stream's session is live and its user in the stream's room.
+bool RightsBack(Db& db, const StreamId& s) {
+  auto q = db.Prepare(
+      "SELECT 1 FROM users u JOIN sessions s ON s.user_id = u.id "
+      "WHERE u.id = ?1 AND u.room_id = ?2 AND u.disabled_at IS NULL "
+      "AND lower(hex(substr(s.token_hash, 1, 16))) = ?3");
+  return q.Bind(1, s.user_id).Bind(2, s.room_id).Bind(3, s.key).Step();
+}
+
 class Repeater {
  public:
+  explicit Repeater(const Config& config) : config_(config) {}
   ~Repeater() {
     {
       std::lock_guard<std::mutex> lock(mu_);
@@ -38,11 +46,9 @@ class Repeater {
     if (thread_.joinable()) thread_.join();
   }
 
-  void Add(const Config& config, const char* program, std::string path) {
+  void Add(const char* program, const StreamId& stream) {
     std::lock_guard<std::mutex> lock(mu_);
-    Config c;
-    c.push_socket = config.push_socket;
-    queue_.push_back({Clock::now() + kRepeat, std::move(c), program, std::move(path)});
+    queue_.push_back({Clock::now() + kRepeat, program, stream});
     if (!thread_.joinable()) thread_ = std::thread(&Repeater::Run, this);
     wake_.notify_all();
   }
@@ -51,9 +57,8 @@ class Repeater {
   using Clock = std::chrono::steady_clock;
   struct Item {
     Clock::time_point due;
-    Config config;
     const char* program;
-    std::string path;
+    StreamId stream;
   };
 
   // Sends each repeat when it falls due (the queue is in order of due time:
@@ -74,11 +79,24 @@ class Repeater {
       Item next = std::move(queue_.front());
       queue_.erase(queue_.begin());
       lock.unlock();
-      DeleteChannel(next.config, next.program, next.path);
+      Repeat(next);
       lock.lock();
     }
   }
 
+  void Repeat(const Item& item) {
+    try {
+      if (!db_) db_ = Db::Open(config_);  // this thread's own connection
+      if (RightsBack(*db_, item.stream)) return;
+    } catch (const std::exception&) {
+      // Unsure whether the rights came back: close the stream; a rightful
+      // one reconnects at once.
+    }
+    DeleteChannel(config_, item.program, StreamPublisherPath(item.stream));
+  }
+
+  const Config config_;
+  std::unique_ptr<Db> db_;
   std::mutex mu_;
   std::condition_variable wake_;
   std::vector<Item> queue_;
@@ -136,7 +154,7 @@ std::vector<StreamId> StreamsToRevoke(Db& db, const StreamScope& scope) {
   std::optional<int64_t> room = scope.room_id ? scope.room_id : CurrentRoom(db, scope.user_id);
   if (!room) return out;
   if (scope.sessions == StreamScope::kOnly) {
-    out.push_back({*room, StreamKey(*scope.session)});
+    out.push_back({scope.user_id, *room, StreamKey(*scope.session)});
     return out;
   }
   // StreamKey in SQL: the first 16 bytes of the hash, in lowercase hex.
@@ -149,17 +167,17 @@ std::vector<StreamId> StreamsToRevoke(Db& db, const StreamScope& scope) {
   } else {
     q.BindNull(2);  // statements are cached: clear the last call's binding
   }
-  while (q.Step()) out.push_back({*room, q.Text(0)});
+  while (q.Step()) out.push_back({scope.user_id, *room, q.Text(0)});
   return out;
 }
 
 void RevokeStreams(const Config& config, const char* program,
                    const std::vector<StreamId>& streams) {
   if (config.push_socket.empty() || streams.empty()) return;
-  static Repeater repeater;
+  static Repeater repeater(config);  // a process has one Config
   for (const StreamId& s : streams) {
     DeleteChannel(config, program, StreamPublisherPath(s));
-    repeater.Add(config, program, StreamPublisherPath(s));
+    repeater.Add(program, s);
   }
 }
 

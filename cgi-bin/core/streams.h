@@ -36,6 +36,7 @@ using TokenHash = std::array<unsigned char, 32>;
 
 // One stream's own channel.
 struct StreamId {
+  int64_t user_id = 0;
   int64_t room_id = 0;
   std::string key;  // 32 lowercase hex digits
 };
@@ -75,7 +76,9 @@ std::optional<int64_t> CurrentRoom(Db& db, int64_t user_id);
 std::vector<StreamId> StreamsToRevoke(Db& db, const StreamScope& scope);
 
 // After the commit: closes those streams (one DELETE each at the publisher,
-// bounded and fire-and-forget like the doorbell; nothing when push is off).
+// bounded and fire-and-forget like the doorbell; nothing when push is off),
+// and once more a second later unless the rights came back meanwhile
+// (streams.cc).
 void RevokeStreams(const Config& config, const char* program, const std::vector<StreamId>& streams);
 
 }  // namespace chat
