@@ -1,4 +1,5 @@
-// Login throttling, shared by every worker through SQLite (login_failures).
+// Throttling, shared by every worker through SQLite: login attempts
+// (login_failures) and the per-user abuse limits at the end (user_buckets).
 //
 // Each login attempt is charged, before any scrypt work, to three leaky
 // buckets: the (account, address) pair, the address, and the account. A
@@ -14,6 +15,14 @@
 // account, at the price of locking its owner out too until it drains, which
 // is the usual trade-off. Charging happens in a write transaction before the
 // check, so parallel guesses cannot slip past a bucket together.
+//
+// Shared addresses (an office or campus NAT): a browser that logged in to
+// the account before carries a device cookie for it (device.h, OWASP's
+// device cookie pattern). Such a trusted attempt is not charged to, nor held
+// by, the address or pair buckets, which others at the same address fill:
+// it goes to its own device bucket (the pair limit, 5) and to the account
+// bucket, which still applies. A device bucket that fills locks that cookie
+// out: its attempts are then counted as an untrusted client's.
 #pragma once
 
 #include <cstdint>
@@ -29,15 +38,40 @@ namespace chat {
 // machine or home usually holds a whole /64), "local" when there is none.
 std::string ThrottleAddress(const std::string& remote_addr);
 
-// Charges one attempt at `username_key` (empty: no such account can exist,
-// only the address is charged) from `address`. nullopt when it may go on;
-// 429 rate_limited with retry_after otherwise (nothing charged then).
-Status ChargeLoginAttempt(Db& db, const Config& config, const std::string& username_key,
-                          const std::string& address, int64_t now);
+// Who is trying to log in.
+struct LoginAttempt {
+  std::string username_key;  // "" when no such account can exist (only the address is charged)
+  std::string address;       // ThrottleAddress of the client
+  std::string device;        // id of a valid device cookie for this account (device.h), or ""
+};
 
-// After the password matched: empties the pair bucket and refunds the
-// others. Runs inside the caller's write transaction.
-void RefundLoginAttempt(Db& db, const Config& config, const std::string& username_key,
-                        const std::string& address, int64_t now);
+// Charges one attempt. nullopt when it may go on; 429 rate_limited with
+// retry_after otherwise (nothing charged then). Clears attempt.device when
+// that device is locked out, so the refund goes where the charge went.
+Status ChargeLoginAttempt(Db& db, const Config& config, LoginAttempt& attempt, int64_t now);
+
+// After the password matched: empties this client's own bucket (pair or
+// device) and refunds the others. Runs inside the caller's write transaction.
+void RefundLoginAttempt(Db& db, const Config& config, const LoginAttempt& attempt, int64_t now);
+
+// Abuse limits per user (README "Security"): a token bucket per (user,
+// action) in user_buckets, the same shape as the post limit (post.cpp): a
+// user may act `burst` times at once, then `rate` times a second. Creating
+// rooms ("room_create") and joining or leaving them ("membership") each have
+// one, so one account cannot flood the room list or the members events.
+struct TokenRate {
+  const char* action;  // the bucket's name in user_buckets.action
+  double burst;        // tokens when full
+  double rate;         // tokens refilled per second
+};
+
+// Spends one token of the user's `rate.action` bucket, or answers 429
+// rate_limited with `message` and the seconds until a token is there
+// (Retry-After). Runs inside the caller's write transaction, so the check
+// and the action it allows commit together. A bucket last written in the
+// future (the clock stepped back) counts as full: how long ago that was is
+// unknown, and waiting for the clock to catch up could take hours.
+Status TakeUserToken(Db& db, int64_t user_id, const TokenRate& rate, int64_t now,
+                     const char* message);
 
 }  // namespace chat
