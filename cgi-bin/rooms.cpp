@@ -30,8 +30,10 @@ Response HandleListRooms(Context& ctx) {
 
 // POST /api/rooms {"name"}
 // A logged-in user, who becomes the owner. 201 {"room"}.
-// 400 invalid_room_name (1-64 characters after trimming, no control
-// characters); 409 room_name_taken (among live rooms, case-insensitive); 401.
+// 400 invalid_room_name (1-64 characters after trimming blank characters, no
+// control characters); 409 room_name_taken (a live room has the same
+// RoomNameKey: same name after NFKC, case folding and removing invisible
+// characters); 401.
 Response HandleCreateRoom(Context& ctx) {
   std::string raw;
   std::optional<std::string> name;
@@ -42,12 +44,12 @@ Response HandleCreateRoom(Context& ctx) {
   }
   Transaction tx(ctx.db);
   auto taken = ctx.db.Prepare("SELECT 1 FROM rooms WHERE name_key = ?1 AND deleted_at IS NULL");
-  if (taken.Bind(1, FoldCase(*name)).Step()) {
+  if (taken.Bind(1, RoomNameKey(*name)).Step()) {
     return Response::Error(Err(409, "room_name_taken", "A room with that name exists."));
   }
   ctx.db.Prepare("INSERT INTO rooms (name, name_key, owner_id, created_at) VALUES (?1, ?2, ?3, ?4)")
       .Bind(1, *name)
-      .Bind(2, FoldCase(*name))
+      .Bind(2, RoomNameKey(*name))
       .Bind(3, ctx.user().id)
       .Bind(4, NowMs())
       .Run();
