@@ -2,6 +2,7 @@
 // so lines from workers sharing the stream do not interleave.
 #include "log.h"
 
+#include <unicode/uchar.h>
 #include <unicode/utf8.h>
 #include <unistd.h>
 
@@ -12,9 +13,10 @@
 namespace chat {
 namespace {
 
-bool Escaped(int32_t cp) {
-  return cp < 0x20 || (cp >= 0x7F && cp <= 0x9F) || cp == '\\' || cp == 0x2028 || cp == 0x2029 ||
-         (cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069);
+bool Escaped(int32_t cp, bool field) {
+  return cp == '\\' || u_charType(cp) == U_CONTROL_CHAR ||
+         u_hasBinaryProperty(cp, UCHAR_DEFAULT_IGNORABLE_CODE_POINT) || cp == 0x2028 ||
+         cp == 0x2029 || (field && u_isUWhiteSpace(cp));
 }
 
 }  // namespace
@@ -29,7 +31,7 @@ std::string EscapeForLog(const std::string& s, bool field) {
     int32_t start = i;
     UChar32 cp;
     U8_NEXT(p, i, n, cp);  // ICU's strict decoder: cp < 0 for an ill-formed sequence
-    if (cp >= 0 && !Escaped(cp) && !(field && cp == ' ')) {
+    if (cp >= 0 && !Escaped(cp, field)) {
       out.append(s, start, i - start);
       continue;
     }

@@ -16,7 +16,9 @@
 // A migration file holds statements only (no BEGIN/COMMIT, no PRAGMA
 // user_version) and runs with foreign_keys=ON; a migration that has to
 // rebuild a table must keep every row (INSERT ... SELECT) and pass
-// PRAGMA foreign_key_check, which Upgrade runs before it commits.
+// PRAGMA foreign_key_check, which Upgrade runs before it commits. Work SQL
+// cannot do (SQLite has no ICU) is a C++ step that migrate.cc's kCodeSteps
+// names after the file and runs right after it, in the same transaction.
 #pragma once
 
 #include <cstddef>

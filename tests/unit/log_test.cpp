@@ -35,10 +35,15 @@ TEST(Log, EscapesEveryControlCharacterOfClientData) {
       {"back\\x0aslash", "back\\x5cx0aslash"},  // a literal "\x0a" cannot pass for an escape
       {"caf\xC3\xA9 \xF0\x9F\x98\x80 \xD9\x85\xD8\xB1\xD8\xAD\xD8\xA8\xD8\xA7",
        "caf\xC3\xA9 \xF0\x9F\x98\x80 \xD9\x85\xD8\xB1\xD8\xAD\xD8\xA8\xD8\xA7"},  // text stays
+      {"zw\xE2\x80\x8Bsp \xE3\x85\xA4",
+       "zw\\xe2\\x80\\x8bsp \\xe3\\x85\\xa4"},  // ZWSP, HANGUL FILLER
       {"", ""},
   };
   for (const Case& c : cases) EXPECT_EQ(EscapeForLog(c.in), c.out) << c.in;
-  EXPECT_EQ(EscapeForLog("/a b", true), "/a\\x20b");
+  EXPECT_EQ(EscapeForLog("/a b\xC2\xA0"
+                         "c",
+                         true),
+            "/a\\x20b\\xc2\\xa0c");
   EXPECT_EQ(EscapeForLog("/a b"), "/a b");
 }
 
