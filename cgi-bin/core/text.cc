@@ -61,15 +61,28 @@ std::string TrimBlank(const std::string& s) {
   icu::BreakIterator& it = Clusters();
   it.setText(text.getAlias(), status);
   Check(status, "ICU setText");
-  int32_t first = -1, last = 0;
+  // From each end only as far as the first visible cluster: a long message
+  // costs no more than a short one.
+  int32_t first = -1, last = -1;
   for (int32_t a = it.first(), b = it.next(); b != icu::BreakIterator::DONE; a = b, b = it.next()) {
-    if (BlankRange(s, a, b)) continue;
-    if (first < 0) first = a;
-    last = b;
+    if (!BlankRange(s, a, b)) {
+      first = a;
+      break;
+    }
   }
-  // The iterator keeps a pointer to s; give it an empty text before s goes.
-  it.setText(icu::UnicodeString());
-  return first < 0 ? std::string() : s.substr(first, last - first);
+  if (first >= 0) {
+    for (int32_t b = it.last(), a = it.previous(); a != icu::BreakIterator::DONE;
+         b = a, a = it.previous()) {
+      if (!BlankRange(s, a, b)) {
+        last = b;
+        break;
+      }
+    }
+  }
+  // The iterator keeps a pointer to s; point it at a text that stays.
+  static const icu::UnicodeString kNothing;
+  it.setText(kNothing);
+  return first < 0 || last <= first ? std::string() : s.substr(first, last - first);
 }
 
 std::string NameKey(const std::string& s) {
