@@ -46,6 +46,16 @@ test('room names made only of invisible characters are refused with 400 invalid_
   assert.equal(fingerprint(), fp);
 });
 
+test('usernames are ASCII only, so no invisible or look-alike character gets into one: 400 invalid_username', async () => {
+  const fp = fingerprint();
+  const anon = new Client(stack.base);
+  for (const username of ['ali\u200bce', '\u200balice', 'alic\u0435', '\uff41lice', 'alice\u3164']) {
+    assertError(await anon.post('/api/register', { username, password: 'correct horse battery' }), 400, 'invalid_username', JSON.stringify(username));
+  }
+  assertError(await anon.post('/api/register', { username: 'ALICE', password: 'correct horse battery' }), 409, 'username_taken');
+  assert.equal(fingerprint(), fp);
+});
+
 test('messages made only of invisible characters are refused with 400 invalid_text', async () => {
   const fp = fingerprint();
   for (const text of INVISIBLE) {
