@@ -2,7 +2,8 @@
 // which characters draw nothing, trimming them, and the key under which two
 // room names count as the same. Every answer comes from ICU's Unicode
 // Character Database and algorithms (Debian's libicu), not from tables of
-// our own, so a new Unicode version arrives with the library.
+// our own, so a new Unicode version arrives with the library. One request
+// at a time per process, like the workers: TrimBlank reuses one iterator.
 #pragma once
 
 #include <cstdint>
