@@ -39,8 +39,9 @@ Response HandleCreateRoom(Context& ctx) {
   std::optional<std::string> name;
   if (GetString(ctx.req.json, "name", &raw)) name = NormalizeRoomName(raw);
   if (!name) {
-    return Response::Error(Err(400, "invalid_room_name",
-                               "Room names are 1 to 64 characters, without control characters."));
+    return Response::Error(
+        Err(400, "invalid_room_name",
+            "Room names are 1 to 64 visible characters, without control characters."));
   }
   Transaction tx(ctx.db);
   auto taken = ctx.db.Prepare("SELECT 1 FROM rooms WHERE name_key = ?1 AND deleted_at IS NULL");
