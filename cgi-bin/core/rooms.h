@@ -42,7 +42,7 @@ Result<Room> CheckMembership(Db& db, int64_t user_id, int64_t room_id);
 // True when the room exists and is not deleted: one primary-key read.
 bool IsLiveRoom(Db& db, int64_t id);
 
-// Migration 0005 (sql/migrations/*_room_name_keys.sql), run inside its
+// Migration 0006 (sql/migrations/*_room_name_keys.sql), run inside its
 // transaction: recomputes every room's name_key with RoomNameKey, keeping
 // every row. Names are trimmed as the input rules trim them; a name of
 // invisible characters only becomes "Room <id>"; when live rooms now share a

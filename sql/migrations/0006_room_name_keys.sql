@@ -1,4 +1,4 @@
--- Version 5: room names that look the same are the same name (issue 11).
+-- Version 6: room names that look the same are the same name (issue 11).
 -- rooms.name_key was the ASCII lower-cased name; it is now the name's
 -- NFKC_Casefold with white space runs as one space (cgi-bin/core/text.h
 -- NameKey), so "GENERAL", "General\u200B", "Gen\u200Ceral" and "General"
