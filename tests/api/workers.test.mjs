@@ -2,10 +2,9 @@
 // JSON 503 unavailable with Retry-After (from nginx, conf/api-errors.conf)
 // and the pages are still served; once they are back, sessions, cursors and
 // every acknowledged message are intact, and a send retried with its
-// client_id is stored once. A single
-// worker that dies is replaced by multiwatch without the API noticing. A
-// database held locked past the busy timeout answers 503 busy with
-// Retry-After while reads go on (WAL).
+// client_id is stored once. A single worker that dies is replaced by
+// multiwatch without the API noticing. A database held locked past the busy
+// timeout answers 503 busy with Retry-After while reads go on (WAL).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
