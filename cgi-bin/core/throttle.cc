@@ -24,12 +24,13 @@ std::vector<Bucket> BucketsOf(const Config& c, const std::string& user, const st
   return b;
 }
 
-// The bucket's level now, after draining since its last update.
-double LevelOf(Db& db, const Config& c, const Bucket& b, int64_t now) {
+// The bucket's level now, after draining since its last update; sets
+// *redated when it was stored after `now` (see BucketElapsed).
+double LevelOf(Db& db, const Config& c, const Bucket& b, int64_t now, bool* redated = nullptr) {
   auto q = db.Prepare("SELECT level, updated_at FROM login_failures WHERE key = ?1");
   if (!q.Bind(1, b.key).Step()) return 0;
-  double drained = std::max<int64_t>(0, now - q.Int(1)) * b.capacity / c.login_window_ms;
-  return std::max(0.0, q.Real(0) - drained);
+  if (redated != nullptr && BucketElapsed(q.Int(1), now).redated) *redated = true;
+  return DrainedLevel(q.Real(0), q.Int(1), now, b.capacity / c.login_window_ms);
 }
 
 void Store(Db& db, const std::string& key, double level, int64_t now) {
@@ -43,6 +44,31 @@ void Store(Db& db, const std::string& key, double level, int64_t now) {
 }
 
 }  // namespace
+
+BucketTime BucketElapsed(int64_t stored_at, int64_t now) {
+  if (stored_at > now) return {0, true};
+  return {now - stored_at, false};
+}
+
+double RefilledTokens(double tokens, int64_t stored_at, int64_t now, double per_ms,
+                      double capacity) {
+  double elapsed = static_cast<double>(BucketElapsed(stored_at, now).elapsed_ms);
+  return std::min(capacity, tokens + elapsed * per_ms);
+}
+
+double DrainedLevel(double level, int64_t stored_at, int64_t now, double per_ms) {
+  double elapsed = static_cast<double>(BucketElapsed(stored_at, now).elapsed_ms);
+  return std::max(0.0, level - elapsed * per_ms);
+}
+
+int RetryAfterSeconds(double missing, double per_ms) {
+  if (!(missing > 0)) return 1;
+  // One millisecond more: both instants are truncated to whole milliseconds,
+  // so a client that waits exactly this long may be measured 1 ms short.
+  double ms = missing / per_ms + 1;
+  double seconds = std::ceil(ms / 1000);
+  return seconds < 1 ? 1 : seconds > 1e9 ? 1000000000 : static_cast<int>(seconds);
+}
 
 std::string ThrottleAddress(const std::string& remote_addr) {
   if (remote_addr.empty()) return "local";
@@ -62,15 +88,25 @@ Status ChargeLoginAttempt(Db& db, const Config& config, const std::string& usern
       .Run();
   std::vector<Bucket> buckets = BucketsOf(config, username_key, address);
   std::vector<double> levels;
-  double wait_ms = 0;
+  int retry_after = 0;
+  bool redated = false;
   for (const Bucket& b : buckets) {
-    levels.push_back(LevelOf(db, config, b, now));
+    levels.push_back(LevelOf(db, config, b, now, &redated));
     double over = levels.back() + 1 - b.capacity;
-    if (over > 0) wait_ms = std::max(wait_ms, over * config.login_window_ms / b.capacity);
+    if (over > 0) {
+      retry_after =
+          std::max(retry_after, RetryAfterSeconds(over, b.capacity / config.login_window_ms));
+    }
   }
-  if (wait_ms > 0) {
+  if (retry_after > 0) {
+    if (redated) {
+      // The clock stepped back: keep the levels as of now, so the buckets
+      // drain from now on and the Retry-After below holds.
+      for (size_t i = 0; i < buckets.size(); ++i) Store(db, buckets[i].key, levels[i], now);
+      tx.Commit();
+    }
     ApiError e = Err(429, "rate_limited", "Too many failed attempts; wait a while and try again.");
-    e.retry_after = static_cast<int>(std::ceil(wait_ms / 1000));
+    e.retry_after = retry_after;
     return e;
   }
   for (size_t i = 0; i < buckets.size(); ++i) Store(db, buckets[i].key, levels[i] + 1, now);
