@@ -14,8 +14,8 @@
 //   bind. Now everything in nginx's process group goes with it.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { copyFileSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { chmodSync, copyFileSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createConnection, createServer } from 'node:net';
@@ -116,6 +116,35 @@ test('run.sh refuses to start workers over a broken session key file, saying whi
     for (const pid of marked(marker)) {
       try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
     }
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('chatroom-spawn (the deployment supervisor) refuses to start over a broken key file, checked as the workers\' user', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'chat-spawn-secret-'));
+  chmodSync(dir, 0o755); // the workers' user (nobody here) must reach the files
+  try {
+    const script = join(dir, 'chatroom-spawn');
+    const lib = join(ROOT, 'build', 'bin');
+    writeFileSync(script, readFileSync(join(ROOT, 'conf', 'deploy', 'chatroom-spawn.in'), 'utf8')
+      .replaceAll('@STATE@', dir).replaceAll('@RUN@', join(dir, 'run')).replaceAll('@LIB@', lib));
+    const db = join(dir, 'chat.db');
+    writeFileSync(`${db}.secret`, 'short');
+    chmodSync(`${db}.secret`, 0o644);
+    const marker = `CHAT_TEST_STACK=${dir}/spawn`;
+    const asUser = process.getuid() === 0 ? { CHAT_USER: 'nobody', CHAT_SOCKET_GROUP: 'nogroup' } : { CHAT_USER: '' };
+    const r = spawnSync('sh', [script], {
+      env: { ...process.env, ...asUser, CHAT_DB: db, CHAT_TEST_STACK: `${dir}/spawn` },
+      encoding: 'utf8',
+      timeout: 20000,
+    });
+    for (const pid of marked(marker)) {
+      try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
+    }
+    assert.equal(r.status, 1, r.stderr);
+    assert.ok(r.stderr.includes(`session key file ${db}.secret holds 5 bytes`), r.stderr);
+    assert.match(r.stderr, /chatroom-spawn: .*not starting/);
+  } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 });
