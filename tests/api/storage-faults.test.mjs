@@ -22,7 +22,7 @@ import { spawnSync } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, unlinkSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startStack, waitFor } from '../lib/stack.mjs';
+import { ROOT, startStack, waitFor } from '../lib/stack.mjs';
 import { assertError, createRoom, drain, join as joinRoom, say, sql, users } from './helpers.mjs';
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -105,6 +105,15 @@ test('a database folder that turns read-only: workers started on it say so and a
 
     await sleep(3000);
     assert.ok(starts(stack) - startsBefore <= 1, `no respawning: ${starts(stack) - startsBefore} starts in 3 s`);
+
+    // Started afresh on it, run.sh (make run) refuses at once, saying why.
+    const refused = spawnSync('bash', [join(ROOT, 'conf', 'run.sh'), 'workers'], {
+      env: { ...process.env, CHAT_DB: db, CHAT_RUN_DIR: join(stack.dir, 'run-refused') },
+      encoding: 'utf8',
+      timeout: 20000,
+    });
+    assert.equal(refused.status, 1, refused.stderr);
+    assert.match(refused.stderr, /can only be read by this process[^\n]*\n.*not starting/, refused.stderr);
 
     const un = spawnSync('umount', ['-l', data], { encoding: 'utf8' }); // lazily: workers hold files in it
     assert.equal(un.status, 0, un.stderr);
