@@ -199,9 +199,10 @@ Response HandleMe(Context& ctx) {
 // could be stored right now).
 // 200 {"ok": true} when all answer at the schema version this program
 // speaks; otherwise 503 {"ok": false, "error": {"code"}} + Retry-After, the
-// code saying why: storage_full (under 1 MiB left for the database's files
-// or a write failed for want of space), storage_read_only (the database
-// cannot be written), unavailable (write lock held past the busy timeout,
+// code saying why: storage_read_only (the database or its folder cannot be
+// written, even if this worker's open file still can), storage_full (under
+// 1 MiB left for the database's files or a write failed for want of space),
+// unavailable (write lock held past the busy timeout,
 // I/O error, or the database migrated by a newer release). A worker that
 // could not start at all answers the same shape itself (core/serve.cc), with
 // secret_invalid for an unusable session key file.
@@ -210,7 +211,9 @@ Response HandleHealth(Context& ctx) {
   ApiError e = Err(503, "unavailable", "The database is not answering.");
   e.retry_after = 5;
   try {
-    if (StorageNearlyFull(ctx.config.db_path)) {
+    if (!StorageWritable(ctx.config.db_path)) {
+      e = FaultError(StorageFault::kReadOnly);
+    } else if (StorageNearlyFull(ctx.config.db_path)) {
       e = FaultError(StorageFault::kFull);
     } else {
       ctx.db.Prepare("SELECT 1 FROM users LIMIT 1").Step();

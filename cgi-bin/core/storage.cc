@@ -55,10 +55,21 @@ ApiError FaultError(StorageFault fault) {
   return e;
 }
 
+namespace {
+
+std::string FolderOf(const std::string& path) {
+  return path.find('/') == std::string::npos ? std::string(".")
+                                             : path.substr(0, path.rfind('/') + 1);
+}
+
+}  // namespace
+
+bool StorageWritable(const std::string& db_path) {
+  return access(db_path.c_str(), W_OK) == 0 && access(FolderOf(db_path).c_str(), W_OK) == 0;
+}
+
 bool StorageNearlyFull(const std::string& db_path) {
-  std::string dir = db_path.find('/') == std::string::npos
-                        ? std::string(".")
-                        : db_path.substr(0, db_path.rfind('/') + 1);
+  std::string dir = FolderOf(db_path);
   struct statvfs st;
   if (statvfs(dir.c_str(), &st) != 0) return false;  // cannot tell: the probe's write lock will
   // Root may also use the blocks kept back for it (f_bfree); others only f_bavail.

@@ -33,6 +33,11 @@ ApiError FaultError(StorageFault fault);
 // process than a burst of writes needs (kMinFreeBytes): what /api/health
 // reports as storage_full before a write fails.
 bool StorageNearlyFull(const std::string& db_path);
+// False when this process may not write the database file or its folder
+// (where SQLite makes the -wal and -shm files): a read-only mount, or
+// permissions that a worker started now would fail on (access(2), so root
+// passes where root could write).
+bool StorageWritable(const std::string& db_path);
 constexpr long long kMinFreeBytes = 1024 * 1024;
 
 }  // namespace chat

@@ -88,6 +88,9 @@ test('a database folder that turns read-only: workers started on it say so and a
     const ro = mount('-o', 'remount,bind,ro', data);
     assert.equal(ro.status, 0, ro.stderr);
     assert.throws(() => closeSync(openSync(join(data, 'probe'), 'w')), /EROFS/, 'the folder is really read-only, for root too');
+    const early = await fetch(`${stack.base}/api/health`);
+    assert.equal(early.status, 503, 'health says so before any worker restarts');
+    assert.equal((await early.json()).error.code, 'storage_read_only');
     await respawnWorkers(stack);
     const startsBefore = starts(stack);
 
