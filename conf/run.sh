@@ -118,6 +118,8 @@ check_setup() {
     echo "run: the workers cannot start (the line above says why); not starting" >&2
     exit 1
   fi
+  # It migrated the database if a new release needs it: keep those lines.
+  printf '%s\n' "$out" | grep -i 'migrat' >&2 || true
 }
 
 start_workers() {
