@@ -25,6 +25,7 @@
 #include <cstdlib>
 #include <functional>
 
+#include "device.h"
 #include "http.h"
 #include "json.h"
 #include "log.h"
@@ -126,6 +127,9 @@ Status ReadRequest(cgicc::CgiInput& in, Request& req) {
     for (const cgicc::HTTPCookie& c : env.getCookieList()) {
       if (c.getName() == SessionCookieName(req.https) && req.session_cookie.empty()) {
         req.session_cookie = c.getValue();
+      }
+      if (c.getName() == DeviceCookieName(req.https) && req.device_cookie.empty()) {
+        req.device_cookie = c.getValue();
       }
     }
     if (req.method == "GET") {

@@ -126,7 +126,10 @@ class LoginThrottleClockTest : public ::testing::Test {
     std::string cmd = "rm -rf '" + dir_ + "'";
     ASSERT_EQ(system(cmd.c_str()), 0);
   }
-  Status Charge(int64_t now) { return ChargeLoginAttempt(*db_, config_, "alice", "10.0.0.1", now); }
+  Status Charge(int64_t now) {
+    LoginAttempt attempt{"alice", "10.0.0.1", ""};
+    return ChargeLoginAttempt(*db_, config_, attempt, now);
+  }
 
   std::string dir_;
   Config config_;
