@@ -84,15 +84,17 @@ stop_all() {
 # which the kernel keeps, and never reuses the number of, while a member
 # lives. TERM, up to 3 s to go, then KILL.
 stop_groups() {
-  local pid left tries
-  for pid in "${children[@]}"; do kill -TERM -- "-$pid" 2>/dev/null || true; done
+  local pid tries left=("${children[@]}")
+  for pid in "${left[@]}"; do kill -TERM -- "-$pid" 2>/dev/null || true; done
   for ((tries = 0; tries < 30; tries++)); do
-    left=0
-    for pid in "${children[@]}"; do kill -0 -- "-$pid" 2>/dev/null && left=1; done
-    ((left)) || return 0
+    # Only groups still there: an empty group's number may be reused.
+    local alive=()
+    for pid in "${left[@]}"; do kill -0 -- "-$pid" 2>/dev/null && alive+=("$pid"); done
+    ((${#alive[@]})) || return 0
+    left=("${alive[@]}")
     sleep 0.1
   done
-  for pid in "${children[@]}"; do kill -KILL -- "-$pid" 2>/dev/null || true; done
+  for pid in "${left[@]}"; do kill -KILL -- "-$pid" 2>/dev/null || true; done
 }
 trap 'stop_all; exit 0' INT TERM
 trap stop_all EXIT

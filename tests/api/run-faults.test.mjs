@@ -198,34 +198,46 @@ test('nginx master killed: make run stops, nothing keeps the port, and the next 
   });
   const exited = (child) => child.exitCode !== null || child.signalCode !== null;
   let child = makeRun();
-  let master = 0;
+  // nginx processes seen while they ran: the only ones the clean-up may
+  // kill (a process group's number can be reused once it is empty).
+  const seen = new Set();
+  const nginxOf = () => {
+    try {
+      const master = Number(readFileSync(join(runDir, 'nginx.pid'), 'utf8').trim());
+      const group = groupMembers(master);
+      for (const pid of group) seen.add(pid);
+      return { master, group };
+    } catch {
+      return { master: 0, group: [] };
+    }
+  };
   try {
     await waitFor(async () => (await fetch(`${base}/api/me`)).status === 401, 60000, 'make run');
-    master = Number(readFileSync(join(runDir, 'nginx.pid'), 'utf8').trim());
-    const group = groupMembers(master);
+    const { master, group } = nginxOf();
     assert.ok(group.length >= 3, `nginx's master and its 2 workers share a process group: ${group}`);
     process.kill(master, 'SIGKILL');
     await waitFor(() => exited(child), 15000, 'make run to stop after nginx died');
-    await waitFor(() => groupMembers(master).length === 0, 5000, "nginx's workers to go").catch(() => {});
-    assert.deepEqual(groupMembers(master), [], "no orphaned nginx worker is left");
+    const orphans = () => group.filter((pid) => pid !== master && groupMembers(master).includes(pid));
+    await waitFor(() => orphans().length === 0, 5000, "nginx's workers to go").catch(() => {});
+    assert.deepEqual(orphans(), [], 'no orphaned nginx worker is left');
     assert.equal(await listening(port), false, 'nothing listens on the port any more');
     assert.deepEqual(startedBy(db), [], 'no worker is left');
 
     child = makeRun();
     await waitFor(async () => (await fetch(`${base}/api/me`)).status === 401, 60000, 'the next make run');
+    nginxOf();
     assert.equal((await fetch(`${base}/api/health`)).status, 200);
   } finally {
     if (!exited(child)) {
       process.kill(-child.pid, 'SIGINT');
       await waitFor(() => exited(child), 15000, 'make run to stop').catch(() => {});
     }
-    for (const pid of [...startedBy(db), ...(master ? groupMembers(master) : [])]) {
+    const nginxLeft = [...seen].filter((pid) => {
+      try { return readFileSync(`/proc/${pid}/cmdline`, 'latin1').startsWith('nginx'); } catch { return false; }
+    });
+    for (const pid of [...startedBy(db), ...nginxLeft]) {
       try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
     }
-    try {
-      const again = Number(readFileSync(join(runDir, 'nginx.pid'), 'utf8').trim());
-      for (const pid of groupMembers(again)) process.kill(pid, 'SIGKILL');
-    } catch { /* none */ }
     rmSync(dir, { recursive: true, force: true });
   }
 });
