@@ -99,7 +99,19 @@ std::unique_ptr<Db> Db::Open(const Config& config) {
   }
   sqlite3_busy_timeout(raw, config.busy_timeout_ms);
   sqlite3_extended_result_codes(raw, 1);
-  db->Exec("PRAGMA journal_mode=WAL");
+  try {
+    db->Exec("PRAGMA journal_mode=WAL");
+  } catch (const DbError& e) {
+    // The file is writable but the -wal and -shm files beside it cannot be
+    // made: the folder is not writable (https://sqlite.org/wal.html#readonly).
+    int primary = e.code() & 0xff;
+    if (primary != SQLITE_READONLY && primary != SQLITE_CANTOPEN) throw;
+    throw DbError(e.code(),
+                  "open " + config.db_path + ": " + e.what() +
+                      "; its folder must be writable by this process (uid " +
+                      std::to_string(geteuid()) + ") for the -wal and -shm files",
+                  e.sys_errno());
+  }
   db->Exec("PRAGMA foreign_keys=ON");
   db->Exec(config.synchronous == "NORMAL" ? "PRAGMA synchronous=NORMAL"
                                           : "PRAGMA synchronous=FULL");

@@ -19,7 +19,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, unlinkSync, writeSync } from 'node:fs';
+import { chmodSync, chownSync, closeSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT, startStack, waitFor } from '../lib/stack.mjs';
@@ -209,5 +209,45 @@ test('a full disk: writes answer 503 storage_full with Retry-After, health 503, 
     await stack?.stop();
     spawnSync('umount', [data]);
     rmSync(data, { recursive: true, force: true });
+  }
+});
+
+// The same refusal as an unprivileged worker sees it after a chmod (the
+// tests run as root, which chmod does not stop): each program run as
+// `nobody` through setpriv, as plain CGI, the way run.sh checks the set-up.
+const asNobody = process.getuid?.() === 0 && spawnSync('setpriv', ['--version']).status === 0;
+if (!asNobody) console.error('!!! SKIPPED chmod cases: they need root and setpriv to run a program as nobody !!!');
+
+test('run as an unprivileged user, a worker refuses a database file it may not write, or a folder where it cannot make the -wal file, saying which', { skip: !asNobody }, () => {
+  const dir = mkdtempSync(join(tmpdir(), 'chat-chmod-'));
+  try {
+    chmodSync(dir, 0o755);
+    const db = join(dir, 'chat.db');
+    spawnSync('sqlite3', [db], { input: `${readFileSync(join(ROOT, 'sql', 'schema.sql'))}\nPRAGMA journal_mode=WAL;\n` });
+    const key = join(dir, 'key');
+    writeFileSync(key, Buffer.alloc(32, 7));
+    chmodSync(key, 0o644);
+    const run = () => spawnSync('setpriv', ['--reuid=nobody', '--regid=nogroup', '--clear-groups', '--', join(ROOT, 'build', 'bin', 'auth')], {
+      env: { ...process.env, CHAT_DB: db, CHAT_SECRET_FILE: key, REQUEST_METHOD: 'GET', REQUEST_URI: '/api/health', DOCUMENT_URI: '/api/health' },
+      input: '',
+      encoding: 'utf8',
+      cwd: dir,
+    });
+    chmodSync(db, 0o644); // root's file: nobody may read it only
+    const file = run();
+    assert.equal(file.status, 1, file.stderr);
+    assert.match(file.stderr, new RegExp(`open ${db}: the database can only be read by this process \\(uid \\d+\\)`));
+
+    chownSync(db, 65534, 65534); // nobody's file, in root's folder (0755)
+    const folder = run();
+    assert.equal(folder.status, 1, folder.stderr);
+    assert.match(folder.stderr, /its folder must be writable by this process \(uid \d+\) for the -wal and -shm files/);
+
+    chmodSync(dir, 0o777); // now it may
+    const ok = run();
+    assert.equal(ok.status, 0, ok.stderr);
+    assert.match(ok.stdout, /^Status: 200/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 });
