@@ -57,23 +57,31 @@ BucketTime BucketElapsed(int64_t stored_at, int64_t now) {
   return {now - stored_at, false};
 }
 
+namespace {
+
+// Bucket contents kept to a billionth of a unit, so that the binary
+// rounding of rate times time cannot leave a bucket a hair short of the
+// unit its Retry-After promised (2000 ms at 0.0005 a ms is not exactly 1).
+double Tidy(double units) { return std::round(units * 1e9) / 1e9; }
+
+}  // namespace
+
 double RefilledTokens(double tokens, int64_t stored_at, int64_t now, double per_ms,
                       double capacity) {
   double elapsed = static_cast<double>(BucketElapsed(stored_at, now).elapsed_ms);
-  return std::min(capacity, tokens + elapsed * per_ms);
+  return std::min(capacity, Tidy(tokens + elapsed * per_ms));
 }
 
 double DrainedLevel(double level, int64_t stored_at, int64_t now, double per_ms) {
   double elapsed = static_cast<double>(BucketElapsed(stored_at, now).elapsed_ms);
-  return std::max(0.0, level - elapsed * per_ms);
+  return std::max(0.0, Tidy(level - elapsed * per_ms));
 }
 
 int RetryAfterSeconds(double missing, double per_ms) {
   if (!(missing > 0)) return 1;
-  // One millisecond more: both instants are truncated to whole milliseconds,
-  // so a client that waits exactly this long may be measured 1 ms short.
-  double ms = missing / per_ms + 1;
-  double seconds = std::ceil(ms / 1000);
+  // Times are whole milliseconds and a client waits whole seconds, so a
+  // wait of ceil(ms / 1000) s is measured as at least that many ms.
+  double seconds = std::ceil(Tidy(missing / per_ms) / 1000);
   return seconds < 1 ? 1 : seconds > 1e9 ? 1000000000 : static_cast<int>(seconds);
 }
 
@@ -95,7 +103,8 @@ Status ChargeLoginAttempt(Db& db, const Config& config, LoginAttempt& attempt, i
   std::vector<Bucket> buckets = BucketsOf(config, attempt);
   // A device cookie that failed too often is locked out: the client is
   // then an untrusted one like any other (OWASP's device cookie lockout).
-  if (!attempt.device.empty() && LevelOf(db, config, buckets[0], now) + 1 > buckets[0].capacity) {
+  bool trusted = !attempt.device.empty() && !attempt.username_key.empty();
+  if (trusted && LevelOf(db, config, buckets[0], now) + 1 > buckets[0].capacity) {
     attempt.device.clear();
     buckets = BucketsOf(config, attempt);
   }
@@ -132,6 +141,34 @@ void RefundLoginAttempt(Db& db, const Config& config, const LoginAttempt& attemp
     double level = own ? 0 : std::max(0.0, LevelOf(db, config, b, now) - 1);
     Store(db, b.key, level, now);
   }
+}
+
+Status TakeUserToken(Db& db, int64_t user_id, const TokenRate& rate, int64_t now,
+                     const char* message) {
+  double tokens = rate.burst;
+  double per_ms = rate.rate / 1000;
+  auto q =
+      db.Prepare("SELECT tokens, updated_at FROM user_buckets WHERE user_id = ?1 AND action = ?2");
+  // A bucket stored after `now` (BucketElapsed's redated) stays full: see
+  // throttle.h for why this one is not re-dated like the others.
+  if (q.Bind(1, user_id).Bind(2, rate.action).Step() && !BucketElapsed(q.Int(1), now).redated) {
+    tokens = RefilledTokens(q.Real(0), q.Int(1), now, per_ms, rate.burst);
+  }
+  if (tokens < 1) {
+    ApiError e = Err(429, "rate_limited", message);
+    e.retry_after = RetryAfterSeconds(1 - tokens, per_ms);
+    return e;
+  }
+  db.Prepare(
+        "INSERT INTO user_buckets (user_id, action, tokens, updated_at) VALUES (?1, ?2, ?3, ?4) "
+        "ON CONFLICT (user_id, action) DO UPDATE SET tokens = excluded.tokens, "
+        "updated_at = excluded.updated_at")
+      .Bind(1, user_id)
+      .Bind(2, rate.action)
+      .Bind(3, tokens - 1)
+      .Bind(4, now)
+      .Run();
+  return std::nullopt;
 }
 
 }  // namespace chat

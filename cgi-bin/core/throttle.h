@@ -1,4 +1,5 @@
-// Login throttling, shared by every worker through SQLite (login_failures).
+// Throttling, shared by every worker through SQLite: login attempts
+// (login_failures) and the per-user abuse limits at the end (user_buckets).
 //
 // Each login attempt is charged, before any scrypt work, to three leaky
 // buckets: the (account, address) pair, the address, and the account. A
@@ -29,8 +30,9 @@
 // as no time passed and be re-dated to now, or it freezes until the clock
 // catches up (an empty post bucket answered 429 for a whole hour after a
 // one-hour step back, and a full login bucket stayed shut for the hour plus
-// its window). Retry-After is rounded up, with a millisecond to spare for the
-// clock's granularity, so a client that waits that long is let through.
+// its window). Retry-After is rounded up to whole seconds, and the contents
+// are kept free of binary rounding errors, so a client that waits that long
+// is let through.
 #pragma once
 
 #include <cstdint>
@@ -82,5 +84,27 @@ Status ChargeLoginAttempt(Db& db, const Config& config, LoginAttempt& attempt, i
 // After the password matched: empties this client's own bucket (pair or
 // device) and refunds the others. Runs inside the caller's write transaction.
 void RefundLoginAttempt(Db& db, const Config& config, const LoginAttempt& attempt, int64_t now);
+
+// Abuse limits per user (README "Security"): a token bucket per (user,
+// action) in user_buckets, the same shape as the post limit (post.cpp): a
+// user may act `burst` times at once, then `rate` times a second. Creating
+// rooms ("room_create") and joining or leaving them ("membership") each have
+// one, so one account cannot flood the room list or the members events.
+struct TokenRate {
+  const char* action;  // the bucket's name in user_buckets.action
+  double burst;        // tokens when full
+  double rate;         // tokens refilled per second
+};
+
+// Spends one token of the user's `rate.action` bucket, or answers 429
+// rate_limited with `message` and the seconds until a token is there
+// (Retry-After). Runs inside the caller's write transaction, so the check
+// and the action it allows commit together. The arithmetic is the shared
+// one above, but a bucket last written in the future (the clock stepped
+// back) counts as full instead of being re-dated: its callers roll their
+// transaction back on 429, so a re-date would be lost and the bucket frozen
+// until the clock caught up. One extra burst after a step back is the price.
+Status TakeUserToken(Db& db, int64_t user_id, const TokenRate& rate, int64_t now,
+                     const char* message);
 
 }  // namespace chat

@@ -75,32 +75,35 @@ TEST(DrainedLevel, DrainsDownToZeroAndNeverGrowsBackwards) {
   }
 }
 
-TEST(RetryAfterSeconds, RoundsUpWithRoomForMillisecondTruncation) {
+TEST(RetryAfterSeconds, RoundsUpToWholeSeconds) {
   struct Case {
     double missing, per_ms;
     int want;
   };
   std::vector<Case> cases = {
-      {1, 2.0 / 1000, 1},     // 500 ms
-      {0.01, 2.0 / 1000, 1},  // 5 ms
-      {1, 1.0 / 1000, 2},     // exactly 1000 ms: a client back after 1 s may be measured 999 ms
-      {0.999, 1.0 / 1000, 1},
-      {1, 0.1 / 1000, 11},  // 10 s exactly
-      {0, 1.0 / 1000, 1},   // never 0: Retry-After is at least a second
-      {1, 5.0 / (15 * 60 * 1000), 181},
+      {1, 2.0 / 1000, 1},      // 500 ms
+      {0.01, 2.0 / 1000, 1},   // 5 ms
+      {1, 1.0 / 1000, 1},      // exactly 1000 ms
+      {1.001, 1.0 / 1000, 2},  // 1001 ms
+      {1, 0.5 / 1000, 2},      // 2000 ms, though 1 / 0.0005 is not exact in binary
+      {1, 0.1 / 1000, 10},     // 10 s
+      {0, 1.0 / 1000, 1},      // never 0: Retry-After is at least a second
+      {1, 5.0 / (15 * 60 * 1000), 180},
   };
   for (const Case& c : cases) {
     EXPECT_EQ(RetryAfterSeconds(c.missing, c.per_ms), c.want) << c.missing << " at " << c.per_ms;
   }
 }
 
-// A Retry-After is kept: after waiting it, the bucket has the unit back.
+// A Retry-After is kept: after waiting exactly that long (whole seconds of
+// whole milliseconds), the bucket has the unit back.
 TEST(RetryAfterSeconds, WaitingItIsEnough) {
-  const double per_ms = 2.0 / 1000;
-  for (double tokens : {0.0, 0.1, 0.5, 0.999, -0.5}) {
-    int wait = RetryAfterSeconds(1 - tokens, per_ms);
-    // The worst case of millisecond truncation: measured 1 ms short.
-    EXPECT_GE(RefilledTokens(tokens, kT, kT + wait * 1000 - 1, per_ms, 20), 1) << tokens;
+  for (double per_ms : {2.0 / 1000, 0.5 / 1000, 0.3 / 1000, 1.0 / 7000, 5.0 / 900000}) {
+    for (double tokens : {0.0, 0.1, 0.5, 0.999, 1.0 / 3, -0.5}) {
+      int wait = RetryAfterSeconds(1 - tokens, per_ms);
+      EXPECT_GE(RefilledTokens(tokens, kT, kT + wait * 1000, per_ms, 20), 1)
+          << tokens << " at " << per_ms;
+    }
   }
 }
 
@@ -141,7 +144,7 @@ TEST_F(LoginThrottleClockTest, AFullBucketOpensWithinTheWindowAfterTheClockSteps
   Status refused = Charge(kT);
   ASSERT_TRUE(refused.has_value());
   EXPECT_EQ(refused->status, 429);
-  EXPECT_LE(refused->retry_after, 21);  // a third of the window: one unit of three
+  EXPECT_EQ(refused->retry_after, 20);  // a third of the window: one unit of three
 
   // The clock steps back an hour. The bucket is as full as it was (no
   // time has passed as far as anyone can tell), and the Retry-After it
@@ -149,7 +152,7 @@ TEST_F(LoginThrottleClockTest, AFullBucketOpensWithinTheWindowAfterTheClockSteps
   int64_t back = kT - kHour;
   Status after_step = Charge(back);
   ASSERT_TRUE(after_step.has_value());
-  EXPECT_LE(after_step->retry_after, 21);
+  EXPECT_EQ(after_step->retry_after, 20);
   int64_t retry_at = back + after_step->retry_after * 1000;
   EXPECT_TRUE(Charge(retry_at - 2000).has_value()) << "not before its time";
   EXPECT_FALSE(Charge(retry_at).has_value()) << "the promised Retry-After is kept";
@@ -162,6 +165,27 @@ TEST_F(LoginThrottleClockTest, BackwardStepNeitherEmptiesNorFillsABucket) {
   EXPECT_FALSE(Charge(kT - kHour).has_value());
   EXPECT_FALSE(Charge(kT - kHour).has_value());
   EXPECT_TRUE(Charge(kT - kHour).has_value());
+}
+
+// The per-user buckets (room creation, joins): after a step back they are
+// full rather than frozen, and a Retry-After they give is kept.
+TEST_F(LoginThrottleClockTest, UserTokenBucketsNeitherFreezeNorBreakTheirRetryAfter) {
+  db_->Exec(
+      "INSERT INTO users (id, username, username_key, password_hash, created_at) "
+      "VALUES (7, 'ann', 'ann', 'x', 0)");
+  const TokenRate rate{"room_create", 2, 0.1};  // 2 at once, then one each 10 s
+  auto take = [&](int64_t now) { return TakeUserToken(*db_, 7, rate, now, "slow down"); };
+  ASSERT_FALSE(take(kT).has_value());
+  ASSERT_FALSE(take(kT).has_value());
+  Status refused = take(kT);
+  ASSERT_TRUE(refused.has_value());
+  EXPECT_EQ(refused->status, 429);
+  EXPECT_EQ(refused->retry_after, 10);
+  EXPECT_TRUE(take(kT + 9000).has_value());
+  EXPECT_FALSE(take(kT + refused->retry_after * 1000).has_value()) << "the Retry-After is kept";
+
+  // An hour back: not frozen until the clock catches up.
+  EXPECT_FALSE(take(kT - kHour).has_value());
 }
 
 }  // namespace
