@@ -56,6 +56,16 @@ Status TakePostToken(Context& ctx, int64_t now, bool* redated) {
   return std::nullopt;
 }
 
+// TakePostToken inside the write transaction `tx`: on a refusal, commits
+// the bucket's new date when the clock stepped back (nothing else was
+// written yet), so every write that spends a post token keeps that rule.
+Status SpendPostToken(Context& ctx, Transaction& tx, int64_t now) {
+  bool redated = false;
+  Status s = TakePostToken(ctx, now, &redated);
+  if (s && redated) tx.Commit();
+  return s;
+}
+
 ApiError InvalidReplyTo() {
   return Err(400, "invalid_reply_to", "reply_to must be the id of a message in this room.");
 }
@@ -110,11 +120,7 @@ Response HandlePostMessage(Context& ctx) {
     }
   }
   int64_t now = NowMs();
-  bool redated = false;
-  if (Status s = TakePostToken(ctx, now, &redated)) {
-    if (redated) tx.Commit();  // only the bucket's new date: nothing else was written
-    return Response::Error(*s);
-  }
+  if (Status s = SpendPostToken(ctx, tx, now)) return Response::Error(*s);
   auto insert = ctx.db.Prepare(
       "INSERT INTO messages (room_id, user_id, text, client_id, created_at, reply_to) "
       "VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
@@ -158,7 +164,7 @@ Response HandleEditMessage(Context& ctx) {
     return Response::Error(Err(403, "not_author", "Only its author can edit a message."));
   }
   int64_t now = NowMs();
-  if (Status s = TakePostToken(ctx, now)) return Response::Error(*s);
+  if (Status s = SpendPostToken(ctx, tx, now)) return Response::Error(*s);
   ctx.db.Prepare("UPDATE messages SET text = ?1, edited_at = ?2 WHERE id = ?3")
       .Bind(1, text)
       .Bind(2, now)
@@ -184,7 +190,7 @@ Response HandleDeleteMessage(Context& ctx) {
         Err(403, "not_allowed", "Only its author, the room's owner or an admin can delete it."));
   }
   int64_t now = NowMs();
-  if (Status s = TakePostToken(ctx, now)) return Response::Error(*s);
+  if (Status s = SpendPostToken(ctx, tx, now)) return Response::Error(*s);
   ctx.db.Prepare("UPDATE messages SET text = '', deleted_at = ?1 WHERE id = ?2")
       .Bind(1, now)
       .Bind(2, ctx.req.id)
@@ -219,7 +225,7 @@ Response HandleAddReaction(Context& ctx) {
     return Response::Json(200, body);
   }
   int64_t now = NowMs();
-  if (Status s = TakePostToken(ctx, now)) return Response::Error(*s);
+  if (Status s = SpendPostToken(ctx, tx, now)) return Response::Error(*s);
   ctx.db
       .Prepare(
           "INSERT INTO reactions (message_id, user_id, emoji, created_at) VALUES (?1, ?2, ?3, ?4)")
