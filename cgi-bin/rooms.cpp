@@ -6,6 +6,7 @@
 #include "core/http.h"
 #include "core/json.h"
 #include "core/messages.h"
+#include "core/throttle.h"
 #include "core/validate.h"
 
 namespace chat {
@@ -28,10 +29,20 @@ Response HandleListRooms(Context& ctx) {
   return Response::Json(200, body);
 }
 
+// Joins and leaves share one bucket: each moves the user and rings a members
+// event in every page of the room (README "Security": 339 a second once made
+// nginx send 67,840 events a second).
+TokenRate MembershipRate(const Config& c) {
+  return {"membership", c.membership_burst, c.membership_rate};
+}
+
 // POST /api/rooms {"name"}
 // A logged-in user, who becomes the owner. 201 {"room"}.
 // 400 invalid_room_name (1-64 characters after trimming, no control
-// characters); 409 room_name_taken (among live rooms, case-insensitive); 401.
+// characters); 403 room_limit (the user owns CHAT_ROOMS_PER_USER live rooms
+// already); 409 room_name_taken (among live rooms, case-insensitive);
+// 429 rate_limited with Retry-After (CHAT_ROOM_CREATE_BURST at once, then
+// CHAT_ROOM_CREATE_RATE a second; only rooms created count); 401.
 Response HandleCreateRoom(Context& ctx) {
   std::string raw;
   std::optional<std::string> name;
@@ -41,9 +52,21 @@ Response HandleCreateRoom(Context& ctx) {
                                "Room names are 1 to 64 characters, without control characters."));
   }
   Transaction tx(ctx.db);
+  auto owned =
+      ctx.db.Prepare("SELECT count(*) FROM rooms WHERE owner_id = ?1 AND deleted_at IS NULL");
+  if (owned.Bind(1, ctx.user().id).Step() && owned.Int(0) >= ctx.config.rooms_per_user) {
+    return Response::Error(Err(403, "room_limit",
+                               "You own " + std::to_string(ctx.config.rooms_per_user) +
+                                   " rooms, the most allowed; delete one to create another."));
+  }
   auto taken = ctx.db.Prepare("SELECT 1 FROM rooms WHERE name_key = ?1 AND deleted_at IS NULL");
   if (taken.Bind(1, FoldCase(*name)).Step()) {
     return Response::Error(Err(409, "room_name_taken", "A room with that name exists."));
+  }
+  const TokenRate rate{"room_create", ctx.config.room_create_burst, ctx.config.room_create_rate};
+  if (Status s = TakeUserToken(ctx.db, ctx.user().id, rate, NowMs(),
+                               "You are creating rooms too fast; wait a moment.")) {
+    return Response::Error(*s);
   }
   ctx.db.Prepare("INSERT INTO rooms (name, name_key, owner_id, created_at) VALUES (?1, ?2, ?3, ?4)")
       .Bind(1, *name)
@@ -105,11 +128,17 @@ void RingMembers(const Context& ctx, int64_t room_id, int64_t count) {
 // 200 {"room", "messages": the last 50 live ones ascending, "cursor": the
 // room's newest change number or 0 (core/messages.h),
 // "events": "/api/rooms/{id}/events" only when push is on (CHAT_PUSH_SOCKET)}.
-// 404 room_not_found; 410 room_deleted; 401.
+// 404 room_not_found; 410 room_deleted; 429 rate_limited with Retry-After
+// (joins and leaves together: CHAT_JOIN_BURST at once, then CHAT_JOIN_RATE a
+// second); 401.
 Response HandleJoinRoom(Context& ctx) {
   Transaction tx(ctx.db);
   Result<Room> room = FindLiveRoom(ctx.db, ctx.req.id);
   if (!room.ok()) return Response::Error(room.error());
+  if (Status s = TakeUserToken(ctx.db, ctx.user().id, MembershipRate(ctx.config), NowMs(),
+                               "You are joining and leaving rooms too fast; wait a moment.")) {
+    return Response::Error(*s);
+  }
   const std::optional<int64_t> was_in = ctx.user().room_id;
   ctx.db.Prepare("UPDATE users SET room_id = ?2 WHERE id = ?1")
       .Bind(1, ctx.user().id)
@@ -135,11 +164,16 @@ Response HandleJoinRoom(Context& ctx) {
 // POST /api/rooms/{id}/leave
 // A logged-in user. Leaves the room if the user is in it (idempotent), and
 // then rings {"type":"members","count"} there (push on).
-// 204. 404 room_not_found; 401.
+// 204. 404 room_not_found; 429 rate_limited with Retry-After (shared with
+// join); 401.
 Response HandleLeaveRoom(Context& ctx) {
   Transaction tx(ctx.db);
   if (!FindRoom(ctx.db, ctx.req.id)) {
     return Response::Error(Err(404, "room_not_found", "There is no such room."));
+  }
+  if (Status s = TakeUserToken(ctx.db, ctx.user().id, MembershipRate(ctx.config), NowMs(),
+                               "You are joining and leaving rooms too fast; wait a moment.")) {
+    return Response::Error(*s);
   }
   ctx.db.Prepare("UPDATE users SET room_id = NULL WHERE id = ?1 AND room_id = ?2")
       .Bind(1, ctx.user().id)

@@ -1,4 +1,4 @@
--- Chatroom database schema, version 5 (the newest: see PRAGMA user_version at
+-- Chatroom database schema, version 6 (the newest: see PRAGMA user_version at
 -- the end). A database made by an older version is brought here by the
 -- numbered files in sql/migrations/, applied in order by `chatctl migrate` and
 -- by the programs at start; a change to this file needs such a migration too.
@@ -43,6 +43,7 @@ CREATE TABLE rooms (
                                            -- Kept so members still inside get 410 with the name.
 );
 CREATE UNIQUE INDEX rooms_live_name ON rooms(name_key) WHERE deleted_at IS NULL;
+CREATE INDEX rooms_owner ON rooms(owner_id) WHERE deleted_at IS NULL;  -- live rooms per owner (CHAT_ROOMS_PER_USER)
 
 CREATE TABLE messages (
   id          INTEGER PRIMARY KEY AUTOINCREMENT,  -- assigned in the write transaction: id order is commit order; never reused.
@@ -93,6 +94,14 @@ CREATE TABLE login_failures (
   updated_at  INTEGER NOT NULL             -- ms since epoch of the last change
 ) WITHOUT ROWID;
 
-PRAGMA user_version = 5;
+CREATE TABLE user_buckets (
+  user_id     INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,  -- whose bucket
+  action      TEXT NOT NULL,               -- what it limits: "room_create" or "membership" (join and leave)
+  tokens      REAL NOT NULL,               -- actions still allowed right now
+  updated_at  INTEGER NOT NULL,            -- ms since epoch of the last refill
+  PRIMARY KEY (user_id, action)
+) WITHOUT ROWID;
+
+PRAGMA user_version = 6;
 
 COMMIT;

@@ -89,6 +89,10 @@ std::unique_ptr<Db> Db::Open(const Config& config) {
   sqlite3_extended_result_codes(raw, 1);
   db->Exec("PRAGMA journal_mode=WAL");
   db->Exec("PRAGMA foreign_keys=ON");
+  // A deleted message's text must leave the file, not only the queries
+  // (issue 12): SQLite then zeroes the bytes it frees instead of leaving
+  // them in free space (https://sqlite.org/pragma.html#pragma_secure_delete).
+  db->Exec("PRAGMA secure_delete=ON");
   db->Exec(config.synchronous == "NORMAL" ? "PRAGMA synchronous=NORMAL"
                                           : "PRAGMA synchronous=FULL");
   // When the WAL starts over, the file is cut back to what one checkpoint

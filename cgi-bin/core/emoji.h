@@ -14,8 +14,8 @@ constexpr int kMaxEmojiCodePoints = 8;
 // a keycap, a flag, a modifier or ZWJ sequence; ICU's UCHAR_RGI_EMOJI), or a
 // single code point with the Emoji property other than the ASCII characters
 // that have it (digits, '#', '*'), optionally followed by U+FE0F. So "👍",
-// "❤", "❤️", "👩‍💻", "🇫🇷" and "1️⃣" pass; "abc", "👍👍", "ok👍" and "1" do
-// not.
+// "❤", "❤️", "👩‍💻", "🇫🇷" and "1️⃣" pass; "abc", "👍👍", "ok👍" and "1"
+// do not.
 bool IsOneEmoji(const std::string& s);
 
 }  // namespace chat

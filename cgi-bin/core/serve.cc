@@ -99,17 +99,25 @@ Status ReadRequest(cgicc::CgiInput& in, Request& req) {
   std::string https = in.getenv("HTTPS");
   req.https = !https.empty() && https != "off";
   std::string length = in.getenv("CONTENT_LENGTH");
+  int64_t body_length = 0;
   if (!length.empty()) {
     std::optional<int64_t> n = ParseDecimal(length);
     if (!n) return Err(400, "invalid_request", "Content-Length is not a number.");
     if (*n > static_cast<int64_t>(kMaxBody)) {
       return Err(413, "body_too_large", "The request body is over 64 KiB.");
     }
+    body_length = *n;
   }
   try {
     cgicc::Cgicc cgi(&in);
     const cgicc::CgiEnvironment& env = cgi.getEnvironment();
     req.body = env.getPostData();
+    // cgicc reads the body of a POST only; any other write's body (DELETE,
+    // PATCH, PUT) is read here, so it is checked like a POST's (dispatch.cc).
+    if (req.method != "GET" && req.body.empty() && body_length > 0) {
+      req.body.resize(static_cast<size_t>(body_length));
+      req.body.resize(in.read(req.body.data(), req.body.size()));
+    }
     req.content_type = env.getContentType();
     for (const cgicc::HTTPCookie& c : env.getCookieList()) {
       if (c.getName() == SessionCookieName(req.https) && req.session_cookie.empty()) {
@@ -119,7 +127,10 @@ Status ReadRequest(cgicc::CgiInput& in, Request& req) {
         req.device_cookie = c.getValue();
       }
     }
-    if (req.method == "GET") {
+    // cgicc decodes QUERY_STRING for every method but POST and PUT (whose
+    // bodies it would read as a form): GET's parameters, and DELETE's
+    // (DELETE /api/messages/{id}/reactions?emoji=...).
+    if (req.method == "GET" || req.method == "DELETE") {
       for (const cgicc::FormEntry& e : *cgi) req.query.emplace(e.getName(), e.getValue());
     }
   } catch (const std::exception&) {

@@ -98,4 +98,29 @@ void RefundLoginAttempt(Db& db, const Config& config, const LoginAttempt& attemp
   }
 }
 
+Status TakeUserToken(Db& db, int64_t user_id, const TokenRate& rate, int64_t now,
+                     const char* message) {
+  double tokens = rate.burst;
+  auto q =
+      db.Prepare("SELECT tokens, updated_at FROM user_buckets WHERE user_id = ?1 AND action = ?2");
+  if (q.Bind(1, user_id).Bind(2, rate.action).Step() && q.Int(1) <= now) {
+    tokens = std::min(rate.burst, q.Real(0) + (now - q.Int(1)) / 1000.0 * rate.rate);
+  }
+  if (tokens < 1) {
+    ApiError e = Err(429, "rate_limited", message);
+    e.retry_after = static_cast<int>(std::ceil((1 - tokens) / rate.rate));
+    return e;
+  }
+  db.Prepare(
+        "INSERT INTO user_buckets (user_id, action, tokens, updated_at) VALUES (?1, ?2, ?3, ?4) "
+        "ON CONFLICT (user_id, action) DO UPDATE SET tokens = excluded.tokens, "
+        "updated_at = excluded.updated_at")
+      .Bind(1, user_id)
+      .Bind(2, rate.action)
+      .Bind(3, tokens - 1)
+      .Bind(4, now)
+      .Run();
+  return std::nullopt;
+}
+
 }  // namespace chat
