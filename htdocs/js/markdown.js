@@ -42,6 +42,8 @@ purify.addHook('afterSanitizeAttributes', (node) => {
   node.setAttribute('title', href.replace(/^mailto:/i, ''));
 });
 
+const BETWEEN_BLOCKS = new Set(['#document-fragment', 'BLOCKQUOTE', 'UL', 'OL']);
+
 const CONFIG = {
   ALLOWED_TAGS,
   ALLOWED_ATTR: ['href', 'start'],
@@ -54,10 +56,14 @@ const CONFIG = {
 export function renderMarkdown(element, text) {
   const fragment = purify.sanitize(md.render(String(text ?? '')), CONFIG);
   // markdown-it ends every block with "\n"; between blocks it would be
-  // stray text (and stray characters in textContent).
-  for (const node of [...fragment.childNodes]) {
-    if (node.nodeType === Node.TEXT_NODE && !node.textContent.trim()) node.remove();
+  // stray text (and stray characters in textContent). Spaces between
+  // inline elements (in p, li) are words' spaces and stay.
+  const walker = document.createTreeWalker(fragment, NodeFilter.SHOW_TEXT);
+  const stray = [];
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    if (!node.textContent.trim() && BETWEEN_BLOCKS.has(node.parentNode.nodeName)) stray.push(node);
   }
+  for (const node of stray) node.remove();
   element.replaceChildren(fragment);
 }
 
@@ -65,5 +71,7 @@ export function renderMarkdown(element, text) {
 export function plainText(text) {
   const scratch = document.createElement('div');
   renderMarkdown(scratch, text);
+  // Blocks and line breaks read as a space, not glued together.
+  for (const block of scratch.querySelectorAll('p, pre, li, blockquote, br')) block.after(' ');
   return scratch.textContent.replace(/\s+/g, ' ').trim();
 }

@@ -245,6 +245,7 @@ test('Markdown renders: emphasis, strong, code, code block, quote, list, links w
     '> measure twice',
     '- one',
     '- two',
+    '',
     'See [the guide](https://example.org/guide) or https://example.com/raw or [mail](mailto:ops@example.org)',
   ].join('\n');
   await say(alice.page, text);
@@ -355,10 +356,13 @@ test('375 px: a code block, a reply quote and reactions fit the screen', async (
   await call(bob.page, 'PUT', `/api/messages/${first}/reactions`, { emoji: '🎉' });
   await call(alice.page, 'PUT', `/api/messages/${first}/reactions`, { emoji: '🎉' });
   await call(bob.page, 'PUT', `/api/messages/${first}/reactions`, { emoji: '👀' });
-  await call(bob.page, 'POST', `/api/rooms/${id}/messages`,
-    { text: 'Works here. The *restart* was the missing step.', reply_to: first });
-  await say(alice.page, '> Works here\nGreat, thanks! See https://example.org/docs');
+  const works = await call(bob.page, 'POST', `/api/rooms/${id}/messages`,
+    { text: 'Works here. The restart was missing.', reply_to: first });
+  await call(bob.page, 'PATCH', `/api/messages/${works.body.message.id}`,
+    { text: 'Works here. The *restart* was the missing step.' });
+  await say(alice.page, '> Works here\n\nGreat, thanks! See https://example.org/docs');
   await waitForMessage(bob.page, 'Great, thanks');
+  await message(bob.page, 'the missing step').locator('.message-edited').waitFor();
   await bob.page.setViewportSize({ width: 375, height: 700 });
   await bob.page.locator('.reaction[data-emoji="👀"]').waitFor();
   await bob.page.waitForTimeout(400);
@@ -367,6 +371,17 @@ test('375 px: a code block, a reply quote and reactions fit the screen', async (
   const pre = bob.page.locator('#messages pre').first();
   assert.ok((await pre.boundingBox()).width <= 375, 'the code block scrolls inside its bubble');
   await screenshot(bob.page, 'messages-375');
+  assert.equal(await message(bob.page, 'Works here.').locator('.message-quote-text').textContent(),
+    'Deploy steps: make install DESTDIR=/srv/chat PREFIX=/usr/local systemctl restart chatroom@1',
+    'the quote reads as plain words, blocks apart');
+  // The same screen with a message's actions, the emoji picker and a reply
+  // under way (bob answers alice's last message).
+  await act(bob.page, 'Great, thanks', 'Reply');
+  await act(bob.page, 'Deploy steps', 'Add a reaction');
+  await bob.page.waitForTimeout(300);
+  await screenshot(bob.page, 'messages-375-actions');
+  await bob.page.keyboard.press('Escape');
+  await bob.page.getByLabel('Message', { exact: true }).press('Escape');
   clean(alice, bob);
 });
 
