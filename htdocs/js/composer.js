@@ -231,6 +231,9 @@ export class Composer {
       } else if (error.status === 429) {
         const seconds = Math.max(1, Math.ceil(error.retryAfter ?? 2));
         this.setStatus(`You are changing messages too fast. Try again in ${seconds} s.`, true);
+      } else if (error.code === 'message_not_found') {
+        // Deleted meanwhile (by its author elsewhere, or the room's owner).
+        this.forget(mode.message.id);
       } else {
         this.setStatus(plainWords(error), true);
       }
