@@ -1,11 +1,22 @@
 // rooms: the room list, creating and deleting rooms, joining and leaving.
 // Membership lives in users.room_id, so "one room at a time" is a single
 // column update inside the join transaction.
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <memory>
+
 #include "core/clock.h"
+#include "core/coalesce.h"
 #include "core/doorbell.h"
 #include "core/http.h"
 #include "core/json.h"
+#include "core/log.h"
 #include "core/messages.h"
+#include "core/streams.h"
 #include "core/throttle.h"
 #include "core/validate.h"
 
@@ -113,17 +124,52 @@ Response HandleDeleteRoom(Context& ctx) {
   return Response::NoContent();
 }
 
-// Tells a room's subscribers how many people are in it now, after a join or
-// leave committed: {"type":"members","count":N}. Unlike a message's doorbell
-// it carries its datum, so a join does not make every page in the room fetch.
-void RingMembers(const Context& ctx, int64_t room_id, int64_t count) {
-  RingDoorbell(ctx.config, "rooms", room_id,
-               "{\"type\":\"members\",\"count\":" + std::to_string(count) + "}");
+// Tells a room's subscribers how many people are in it now:
+// {"type":"members","count":N}. Unlike a message's doorbell it carries its
+// datum, so a join does not make every page in the room fetch. Runs on the
+// request's thread or the members bell's (core/coalesce.h), each with a
+// connection of its own, and reads the count as it rings. The read and the
+// ring happen under one lock file shared by every rooms worker, so rings
+// leave in the order their counts were read: the last one published carries
+// a count read after the last change committed.
+void RingMembersNow(const Config& config, int64_t room_id) {
+  try {
+    thread_local std::unique_ptr<Db> db;
+    if (!db) db = Db::Open(config);
+    int fd = open((config.db_path + "-members.lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0) throw std::runtime_error("members lock: " + std::string(strerror(errno)));
+    struct Unlock {
+      int fd;
+      ~Unlock() { close(fd); }  // closing drops the flock
+    } unlock{fd};
+    flock(fd, LOCK_EX);
+    std::optional<Room> room = FindRoom(*db, room_id);
+    if (!room || room->deleted) return;
+    RingDoorbell(config, "rooms", room_id,
+                 "{\"type\":\"members\",\"count\":" + std::to_string(room->member_count) + "}");
+  } catch (const std::exception& e) {
+    // A lost members event costs a stale header until the next change; it
+    // must never take the worker (or the bell's thread) down.
+    LogLine("rooms",
+            std::string("members event for room ") + std::to_string(room_id) + ": " + e.what());
+  }
+}
+
+// A join or leave changed who is in the room: rings its members event now,
+// or, when the room rang within the last kMembersWindow, once at the end of
+// that window (core/coalesce.h). The bell lives as long as the process.
+constexpr std::chrono::milliseconds kMembersWindow{250};
+void RingMembers(const Context& ctx, int64_t room_id) {
+  if (ctx.config.push_socket.empty()) return;
+  static Coalescer bell(kMembersWindow,
+                        [config = ctx.config](int64_t room) { RingMembersNow(config, room); });
+  bell.Changed(room_id);
 }
 
 // POST /api/rooms/{id}/join
 // A logged-in user. Enters the room, leaving any other (a poll or post there
-// then answers 409 not_in_room). Rings {"type":"members","count"} in the room
+// then answers 409 not_in_room, and the user's event streams there are
+// closed). Rings {"type":"members","count"} in the room
 // entered and in the one left, if any (push on).
 // 200 {"room", "messages": the last 50 live ones ascending, "cursor": the
 // room's newest change number or 0 (core/messages.h),
@@ -140,6 +186,12 @@ Response HandleJoinRoom(Context& ctx) {
     return Response::Error(*s);
   }
   const std::optional<int64_t> was_in = ctx.user().room_id;
+  // Moving out of a room ends the streams opened there (core/streams.h).
+  std::vector<StreamId> streams;
+  if (std::optional<int64_t> now_in = CurrentRoom(ctx.db, ctx.user().id);
+      now_in && *now_in != ctx.req.id) {
+    streams = StreamsToRevoke(ctx.db, AllStreams(ctx.user().id, now_in));
+  }
   ctx.db.Prepare("UPDATE users SET room_id = ?2 WHERE id = ?1")
       .Bind(1, ctx.user().id)
       .Bind(2, ctx.req.id)
@@ -156,14 +208,16 @@ Response HandleJoinRoom(Context& ctx) {
   std::optional<Room> left;
   if (was_in && *was_in != ctx.req.id) left = FindRoom(ctx.db, *was_in);
   tx.Commit();
-  if (was_in != ctx.req.id) RingMembers(ctx, entered.id, entered.member_count);
-  if (left && !left->deleted) RingMembers(ctx, left->id, left->member_count);
+  RevokeStreams(ctx.config, "rooms", streams);
+  if (was_in != ctx.req.id) RingMembers(ctx, entered.id);
+  if (left && !left->deleted) RingMembers(ctx, left->id);
   return Response::Json(200, body);
 }
 
 // POST /api/rooms/{id}/leave
-// A logged-in user. Leaves the room if the user is in it (idempotent), and
-// then rings {"type":"members","count"} there (push on).
+// A logged-in user. Leaves the room if the user is in it (idempotent), closes
+// the user's event streams there, and then rings {"type":"members","count"}
+// there (push on).
 // 204. 404 room_not_found; 429 rate_limited with Retry-After (shared with
 // join); 401.
 Response HandleLeaveRoom(Context& ctx) {
@@ -175,6 +229,8 @@ Response HandleLeaveRoom(Context& ctx) {
                                "You are joining and leaving rooms too fast; wait a moment.")) {
     return Response::Error(*s);
   }
+  // The user's streams of this room end with the membership (core/streams.h).
+  std::vector<StreamId> streams = StreamsToRevoke(ctx.db, AllStreams(ctx.user().id, ctx.req.id));
   ctx.db.Prepare("UPDATE users SET room_id = NULL WHERE id = ?1 AND room_id = ?2")
       .Bind(1, ctx.user().id)
       .Bind(2, ctx.req.id)
@@ -182,7 +238,8 @@ Response HandleLeaveRoom(Context& ctx) {
   const bool left = ctx.db.Changes() > 0;
   const Room room = *FindRoom(ctx.db, ctx.req.id);
   tx.Commit();
-  if (left && !room.deleted) RingMembers(ctx, room.id, room.member_count);
+  if (left) RevokeStreams(ctx.config, "rooms", streams);
+  if (left && !room.deleted) RingMembers(ctx, room.id);
   return Response::NoContent();
 }
 

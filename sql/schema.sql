@@ -89,7 +89,8 @@ CREATE TABLE post_buckets (
 );
 
 CREATE TABLE login_failures (
-  key         TEXT PRIMARY KEY,            -- "p:<username_key> <address>", "a:<address>" or "u:<username_key>"
+  key         TEXT PRIMARY KEY,            -- "p:<username_key> <address>", "a:<address>", "u:<username_key>"
+                                           -- or "d:<device cookie id>" (cgi-bin/core/throttle.h)
   level       REAL NOT NULL,               -- failed attempts still counted (leaks away over CHAT_LOGIN_WINDOW_MINUTES)
   updated_at  INTEGER NOT NULL             -- ms since epoch of the last change
 ) WITHOUT ROWID;

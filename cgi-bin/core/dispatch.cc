@@ -108,6 +108,8 @@ Status CheckPreconditions(const Route& route, Context& ctx) {
   Request& req = ctx.req;
   if (req.method != "GET") {
     if (Status s = CheckWrite(req)) return s;
+  } else if (route.flags & kSameOrigin) {
+    if (Status s = CheckOrigin(req)) return s;
   }
   if (route.flags & (kNeedsSession | kNeedsMembership)) {
     if (Status s = CheckSession(ctx)) return s;

@@ -140,6 +140,10 @@ Status ReadRequest(cgicc::CgiInput& in, Request& req) {
   req.host = in.getenv("HTTP_HOST");
   req.sec_fetch_site = in.getenv("HTTP_SEC_FETCH_SITE");
   req.remote_addr = in.getenv("REMOTE_ADDR");
+  req.accept = in.getenv("HTTP_ACCEPT");
+  // getenv answers "" for an absent variable too; nginx passes the header
+  // only when sent (fastcgi-params.conf: HTTP_LAST_EVENT_ID if_not_empty).
+  if (std::string id = in.getenv("HTTP_LAST_EVENT_ID"); !id.empty()) req.last_event_id = id;
   return std::nullopt;
 }
 

@@ -192,7 +192,10 @@ test('the installed nginx site keeps the locations and headers of the developmen
     `include ${PREFIX}/share/chatroom/conf/nginx/push-events.conf;  # push`]);
   const publisher = readFileSync(join(dest, `${PREFIX}/share/chatroom/conf/nginx/push-publisher.conf`), 'utf8');
   assert.match(publisher, /listen unix:\/run\/chatroom-push\.sock;/);
-  assert.match(publisher, /fastcgi_pass chatroom_poll;/);
+  assert.match(publisher, /nchan_publisher http;/);
+  const events = readFileSync(join(dest, `${PREFIX}/share/chatroom/conf/nginx/push-events.conf`), 'utf8');
+  assert.match(events, /fastcgi_pass chatroom_poll;/);
+  assert.match(events, /nchan_access_control_allow_origin \$scheme:\/\/\$http_host;/);
   assert.doesNotMatch(publisher.replace(/#.*$/gm, ''), /nchan_redis|\bchat_/);
   assert.match(readFileSync(join(dest, `${PREFIX}/share/chatroom/conf/chatroom.env`), 'utf8'),
     /^#CHAT_PUSH_SOCKET=\/run\/chatroom-push\.sock$/m);
