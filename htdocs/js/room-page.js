@@ -87,8 +87,11 @@ new MessageActions({ // eslint-disable-line no-new
     if (!await confirmAction(`Delete ${whose}? It is removed for everyone.`, 'Delete')) return;
     try {
       await api.deleteMessage(message.id);
+      const element = list.element(message.id);
+      const hadFocus = Boolean(element && element.contains(document.activeElement));
       list.add([{ id: message.id, room_id: roomId, deleted: true }], 'update');
       composer.forget(message.id);
+      if (hadFocus) composer.focus(); // its Delete button is gone with it
     } catch (error) {
       actionFailed(error);
     }

@@ -382,6 +382,10 @@ test('375 px: a code block, a reply quote and reactions fit the screen', async (
   await screenshot(bob.page, 'messages-375-actions');
   await bob.page.keyboard.press('Escape');
   await bob.page.getByLabel('Message', { exact: true }).press('Escape');
+  await bob.page.emulateMedia({ colorScheme: 'dark' });
+  await bob.page.waitForTimeout(200);
+  await screenshot(bob.page, 'messages-375-dark');
+  await bob.page.emulateMedia({ colorScheme: 'light' });
   clean(alice, bob);
 });
 
