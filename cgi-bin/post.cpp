@@ -61,7 +61,8 @@ bool IsLiveMessageOf(Db& db, int64_t id, int64_t room_id) {
 // a live message of the same room that this one answers.
 // 201 {"message"}; 200 {"message"} when this user already sent this
 // client_id (a retry), with the message stored the first time.
-// 400 invalid_text (valid UTF-8, no NUL, 1-4000 characters after trimming),
+// 400 invalid_text (valid UTF-8, no NUL, 1-4000 characters after trimming
+// white space and invisible characters: validate.h Trim),
 // invalid_client_id (1-64 of A-Z a-z 0-9 -), invalid_reply_to (not the id
 // of a live message of this room); 401 not_logged_in;
 // 404 room_not_found; 409 not_in_room; 410 room_deleted;

@@ -13,9 +13,10 @@ constexpr int kMaxEmojiCodePoints = 8;
 // together form one emoji: an RGI emoji (UTS #51 ED-27: a single emoji,
 // a keycap, a flag, a modifier or ZWJ sequence; ICU's UCHAR_RGI_EMOJI), or a
 // single code point with the Emoji property other than the ASCII characters
-// that have it (digits, '#', '*'), optionally followed by U+FE0F. So "👍",
-// "❤", "❤️", "👩‍💻", "🇫🇷" and "1️⃣" pass; "abc", "👍👍", "ok👍" and "1"
-// do not.
+// that have it (digits, '#', '*'), optionally followed by U+FE0F. So U+1F44D
+// (thumbs up), U+2764 and U+2764 U+FE0F (heart), a ZWJ sequence such as
+// U+1F469 U+200D U+1F4BB, a flag and a keycap pass; "abc", two thumbs up,
+// "ok" followed by one, and "1" do not (tests/api/changes.test.mjs).
 bool IsOneEmoji(const std::string& s);
 
 }  // namespace chat

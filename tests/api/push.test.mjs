@@ -101,6 +101,35 @@ test('a member receives {"type":"message","id"} well under 2 s after a post', { 
   }
 });
 
+test('an edit, a reaction and a deletion ring the same doorbell as a post, with their change number', { skip }, async () => {
+  const sub = await subscribe(ben, room.id);
+  assert.equal(sub.status, 200, sub.text);
+  try {
+    await live(sub, room.id);
+    const msg = await say(ann, room.id, 'to be changed');
+    assert.deepEqual((await sub.next(1500)).data, { type: 'message', id: msg.id });
+    const changes = [
+      () => ann.request('PATCH', `/api/messages/${msg.id}`, { text: 'changed' }),
+      () => ben.request('PUT', `/api/messages/${msg.id}/reactions`, { emoji: '👍' }),
+      () => ben.del(`/api/messages/${msg.id}/reactions?emoji=${encodeURIComponent('👍')}`),
+      () => ann.del(`/api/messages/${msg.id}`),
+    ];
+    let last = msg.id;
+    for (const change of changes) {
+      const r = await change();
+      assert.ok(r.status === 200 || r.status === 204, r.text);
+      const event = await sub.next(1500);
+      assert.equal(event.data.type, 'message');
+      assert.ok(event.data.id > last, `change number ${event.data.id} after ${last}`);
+      last = event.data.id;
+      const polled = await ben.get(`/api/rooms/${room.id}/messages?after=${event.data.id - 1}`);
+      assert.deepEqual(polled.body.messages.map((m) => m.id), [msg.id], 'the event\'s number fetches the change');
+    }
+  } finally {
+    sub.close();
+  }
+});
+
 test('a post whose doorbell nobody hears still succeeds at once (publisher socket gone)', { skip }, async () => {
   const sock = joinPath(stack.dir, 'run', 'push.sock');
   const moved = `${sock}.away`;

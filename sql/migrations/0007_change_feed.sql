@@ -1,4 +1,4 @@
--- Version 6: the change feed, edits, deletions, replies and reactions.
+-- Version 7: the change feed, edits, deletions, replies and reactions.
 -- Every existing message gets its id as its change number (nothing has
 -- changed yet), so every cursor handed out before stays valid: after=N still
 -- means "everything since message N". New columns are added in place
