@@ -158,7 +158,11 @@ Response HandleEditMessage(Context& ctx) {
     return Response::Error(Err(403, "not_author", "Only its author can edit a message."));
   }
   int64_t now = NowMs();
-  if (Status s = TakePostToken(ctx, now)) return Response::Error(*s);
+  bool redated = false;
+  if (Status s = TakePostToken(ctx, now, &redated)) {
+    if (redated) tx.Commit();  // only the bucket's new date: nothing else was written
+    return Response::Error(*s);
+  }
   ctx.db.Prepare("UPDATE messages SET text = ?1, edited_at = ?2 WHERE id = ?3")
       .Bind(1, text)
       .Bind(2, now)
@@ -184,7 +188,11 @@ Response HandleDeleteMessage(Context& ctx) {
         Err(403, "not_allowed", "Only its author, the room's owner or an admin can delete it."));
   }
   int64_t now = NowMs();
-  if (Status s = TakePostToken(ctx, now)) return Response::Error(*s);
+  bool redated = false;
+  if (Status s = TakePostToken(ctx, now, &redated)) {
+    if (redated) tx.Commit();  // only the bucket's new date: nothing else was written
+    return Response::Error(*s);
+  }
   ctx.db.Prepare("UPDATE messages SET text = '', deleted_at = ?1 WHERE id = ?2")
       .Bind(1, now)
       .Bind(2, ctx.req.id)
@@ -219,7 +227,11 @@ Response HandleAddReaction(Context& ctx) {
     return Response::Json(200, body);
   }
   int64_t now = NowMs();
-  if (Status s = TakePostToken(ctx, now)) return Response::Error(*s);
+  bool redated = false;
+  if (Status s = TakePostToken(ctx, now, &redated)) {
+    if (redated) tx.Commit();  // only the bucket's new date: nothing else was written
+    return Response::Error(*s);
+  }
   ctx.db
       .Prepare(
           "INSERT INTO reactions (message_id, user_id, emoji, created_at) VALUES (?1, ?2, ?3, ?4)")
