@@ -3,6 +3,7 @@
 // transaction, so a login never holds the database's write lock while it hashes.
 #include "core/clock.h"
 #include "core/device.h"
+#include "core/feed.h"
 #include "core/http.h"
 #include "core/json.h"
 #include "core/migrate.h"
@@ -207,11 +208,13 @@ Response HandleChangePassword(Context& ctx) {
 }
 
 // GET /api/me
-// A logged-in user. 200 {"user", "room": the room the user is in, or null}.
-// 401 not_logged_in.
+// A logged-in user. 200 {"user": user plus "admin": true for an admin (who
+// may delete any message in a room they are in), "room": the room the user
+// is in, or null}. 401 not_logged_in.
 Response HandleMe(Context& ctx) {
   Json::Value body(Json::objectValue);
   body["user"] = UserJson(ctx.user().id, ctx.user().username);
+  if (IsAdmin(ctx.db, ctx.user().id)) body["user"]["admin"] = true;
   body["room"] = Json::Value();
   if (ctx.user().room_id) {
     std::optional<Room> room = FindRoom(ctx.db, *ctx.user().room_id);

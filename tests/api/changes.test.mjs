@@ -123,11 +123,13 @@ test('delete: by author, by the room owner, by an admin; not_allowed for others;
   const admin = (flag) => spawnSync(joinPath(BIN, 'chatctl'), ['--db', stack.db, 'user', 'admin', 'ben', flag], { encoding: 'utf8' });
   const on = admin('on');
   assert.equal(on.status, 0, on.stderr);
+  assert.equal((await ben.get('/api/me')).body.user.admin, true, '/api/me says so, for the page');
   try {
     assert.equal((await ben.del(`/api/messages/${byAnn.id}`)).status, 204, 'admin');
   } finally {
     assert.equal(admin('off').status, 0);
   }
+  assert.equal((await ben.get('/api/me')).body.user.admin, undefined);
   const again = await say(ann, 'no longer');
   assertError(await ben.del(`/api/messages/${again.id}`), 403, 'not_allowed', 'admin off');
   assert.notEqual(admin('maybe').status, 0, 'on or off only');
