@@ -74,15 +74,19 @@ export function fillMessage(element, message, viewer) {
     element.dataset.text = text;
     renderMarkdown(part(element, '.message-text'), text);
   }
-  fillEdited(part(element, '.message-edited'), message.edited_at);
+  fillEdited(element, part(element, '.message-edited'), message.edited_at);
   fillQuote(part(element, '.message-quote'), message.reply_to);
   renderReactions(part(element, '.reactions'), Array.isArray(message.reactions) ? message.reactions : [],
     viewer.myId);
 }
 
-function fillEdited(edited, editedAt) {
+function fillEdited(element, edited, editedAt) {
   const date = editedAt ? new Date(editedAt) : null;
-  if (!date || Number.isNaN(date.getTime())) {
+  const shown = Boolean(date) && !Number.isNaN(date.getTime());
+  // A continued message hides its header (messages.css); "is-edited" keeps
+  // "(edited)" in sight there.
+  element.classList.toggle('is-edited', shown);
+  if (!shown) {
     edited.hidden = true;
     return;
   }
