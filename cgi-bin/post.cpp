@@ -102,7 +102,10 @@ Response HandlePostMessage(Context& ctx) {
   int64_t reply_to = 0;
   if (ctx.req.json.isMember("reply_to") && !ctx.req.json["reply_to"].isNull()) {
     const Json::Value& v = ctx.req.json["reply_to"];
-    if (!v.isInt64() || v.asInt64() <= 0) return Response::Error(InvalidReplyTo());
+    // An integer as written: jsoncpp's isInt64() also takes a real with no
+    // fraction (1.0, 1e0), which is not how an id is spelled.
+    bool integer = v.type() == Json::intValue || v.type() == Json::uintValue;
+    if (!integer || !v.isInt64() || v.asInt64() <= 0) return Response::Error(InvalidReplyTo());
     reply_to = v.asInt64();
   }
   Transaction tx(ctx.db);
