@@ -69,7 +69,8 @@ Status ChargeLoginAttempt(Db& db, const Config& config, LoginAttempt& attempt, i
   std::vector<Bucket> buckets = BucketsOf(config, attempt);
   // A device cookie that failed too often is locked out: the client is
   // then an untrusted one like any other (OWASP's device cookie lockout).
-  if (!attempt.device.empty() && LevelOf(db, config, buckets[0], now) + 1 > buckets[0].capacity) {
+  bool trusted = !attempt.device.empty() && !attempt.username_key.empty();
+  if (trusted && LevelOf(db, config, buckets[0], now) + 1 > buckets[0].capacity) {
     attempt.device.clear();
     buckets = BucketsOf(config, attempt);
   }
