@@ -31,7 +31,8 @@ test('register answers 201 with the user and a HttpOnly SameSite=Lax session coo
   assert.equal(r.body.user.username, 'alice');
   assert.ok(Number.isInteger(r.body.user.id) && r.body.user.id > 0);
   assert.deepEqual(Object.keys(r.body.user).sort(), ['id', 'username']);
-  const c = cookieAttributes(r.headers.get('set-cookie'));
+  // The session cookie is the first Set-Cookie (a device cookie follows: device-cookie.test.mjs).
+  const c = cookieAttributes(r.headers.getSetCookie()[0]);
   assert.equal(c.name, 'chat_session');
   assert.ok(c.value.length >= 22, 'the cookie carries a token');
   assert.ok(c.attrs.has('httponly'), 'HttpOnly');
