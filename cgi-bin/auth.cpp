@@ -7,6 +7,8 @@
 #include "core/json.h"
 #include "core/migrate.h"
 #include "core/password.h"
+#include "core/storage.h"
+#include "core/streams.h"
 #include "core/test_gate.h"
 #include "core/throttle.h"
 #include "core/users.h"
@@ -140,12 +142,16 @@ Response HandleLogin(Context& ctx) {
 }
 
 // POST /api/logout
-// A logged-in user. Revokes this session: its cookie is refused from now on.
+// A logged-in user. Revokes this session: its cookie is refused from now on,
+// and its open event stream is closed (core/streams.h).
 // 204, cookie cleared. 401 not_logged_in.
 Response HandleLogout(Context& ctx) {
   Transaction tx(ctx.db);
+  std::vector<StreamId> streams =
+      StreamsToRevoke(ctx.db, SessionStreams(ctx.user().id, ctx.user().token_hash));
   RevokeSession(ctx.db, ctx.user());
   tx.Commit();
+  RevokeStreams(ctx.config, "auth", streams);
   Response r = Response::NoContent();
   r.headers.emplace_back("Set-Cookie", ClearCookieHeader(ctx.req.https));
   return r;
@@ -153,7 +159,8 @@ Response HandleLogout(Context& ctx) {
 
 // POST /api/password {"old", "new"}
 // A logged-in user. Changes the password and ends every other session of the
-// user (this one stays logged in): a stolen cookie dies with the old password.
+// user (this one stays logged in), and their event streams: a stolen cookie
+// dies with the old password.
 // 204. 400 invalid_json (fields not strings), invalid_password (new: 8-1024
 // bytes, no NUL); 401 not_logged_in; 403 wrong_password (old does not match);
 // 429 rate_limited: guesses at "old" are throttled like logins (throttle.h).
@@ -190,9 +197,12 @@ Response HandleChangePassword(Context& ctx) {
       .Bind(3, stored)
       .Run();
   if (ctx.db.Changes() != 1) return Response::Error(wrong);
+  std::vector<StreamId> streams =
+      StreamsToRevoke(ctx.db, OtherSessionsStreams(ctx.user().id, ctx.user().token_hash));
   RevokeOtherSessions(ctx.db, ctx.user());
   RefundLoginAttempt(ctx.db, ctx.config, attempt, NowMs());
   tx.Commit();
+  RevokeStreams(ctx.config, "auth", streams);
   return Response::NoContent();
 }
 
@@ -211,28 +221,41 @@ Response HandleMe(Context& ctx) {
 }
 
 // GET /api/health
-// Anyone, no session: for load balancers and monitoring. Reads the database
-// and takes and drops the write lock (WAL readers are never blocked, so only
-// the lock shows whether a post could be stored right now).
-// 200 {"ok": true} when both answer at the schema version this program
-// speaks; 503 {"ok": false, "error": {"code": "unavailable"}} + Retry-After
-// otherwise (write lock held past the busy timeout, I/O error, or the
-// database migrated by a newer release).
+// Anyone, no session: for load balancers and monitoring. Looks at the free
+// space beside the database, reads it and takes and drops the write lock
+// (WAL readers are never blocked, so only the lock shows whether a post
+// could be stored right now).
+// 200 {"ok": true} when all answer at the schema version this program
+// speaks; otherwise 503 {"ok": false, "error": {"code"}} + Retry-After, the
+// code saying why: storage_read_only (the database or its folder cannot be
+// written, even if this worker's open file still can), storage_full (under
+// 1 MiB left for the database's files or a write failed for want of space),
+// unavailable (write lock held past the busy timeout,
+// I/O error, or the database migrated by a newer release). A worker that
+// could not start at all answers the same shape itself (core/serve.cc), with
+// secret_invalid for an unusable session key file.
 Response HandleHealth(Context& ctx) {
   Json::Value body(Json::objectValue);
-  try {
-    ctx.db.Prepare("SELECT 1 FROM users LIMIT 1").Step();
-    Transaction probe(ctx.db);  // rolled back at once: nothing is written
-    if (SchemaVersion(ctx.db) == kSchemaVersion) {
-      body["ok"] = true;
-      return Response::Json(200, body);
-    }
-  } catch (const DbError&) {
-    // answered below
-  }
   ApiError e = Err(503, "unavailable", "The database is not answering.");
-  e.extra["ok"] = false;
   e.retry_after = 5;
+  try {
+    if (!StorageWritable(ctx.config.db_path)) {
+      e = FaultError(StorageFault::kReadOnly);
+    } else if (StorageNearlyFull(ctx.config.db_path)) {
+      e = FaultError(StorageFault::kFull);
+    } else {
+      ctx.db.Prepare("SELECT 1 FROM users LIMIT 1").Step();
+      Transaction probe(ctx.db);  // rolled back at once: nothing is written
+      if (SchemaVersion(ctx.db) == kSchemaVersion) {
+        body["ok"] = true;
+        return Response::Json(200, body);
+      }
+    }
+  } catch (const DbError& error) {
+    StorageFault fault = FaultOf(error);
+    if (fault == StorageFault::kFull || fault == StorageFault::kReadOnly) e = FaultError(fault);
+  }
+  e.extra["ok"] = false;
   return Response::Error(e);
 }
 

@@ -11,34 +11,44 @@
 #include "core/http.h"
 #include "core/json.h"
 #include "core/messages.h"
+#include "core/throttle.h"
 #include "core/validate.h"
 
 namespace chat {
 namespace {
 
-// Token bucket per user in post_buckets: post_burst posts at once, then
-// post_rate per second. Spends one token or says how long to wait.
-Status TakePostToken(Context& ctx, int64_t now) {
-  double tokens = ctx.config.post_burst;
-  auto q = ctx.db.Prepare("SELECT tokens, updated_at FROM post_buckets WHERE user_id = ?1");
-  if (q.Bind(1, ctx.user().id).Step()) {
-    double elapsed = std::max<int64_t>(0, now - q.Int(1)) / 1000.0;
-    tokens = std::min(ctx.config.post_burst, q.Real(0) + elapsed * ctx.config.post_rate);
-  }
-  if (tokens < 1) {
-    ApiError e = Err(429, "rate_limited", "You are sending messages too fast; wait a moment.");
-    e.retry_after = static_cast<int>(std::ceil((1 - tokens) / ctx.config.post_rate));
-    return e;
-  }
+void StorePostTokens(Context& ctx, double tokens, int64_t now) {
   ctx.db
       .Prepare(
           "INSERT INTO post_buckets (user_id, tokens, updated_at) VALUES (?1, ?2, ?3) "
           "ON CONFLICT (user_id) DO UPDATE SET tokens = excluded.tokens, "
           "updated_at = excluded.updated_at")
       .Bind(1, ctx.user().id)
-      .Bind(2, tokens - 1)
+      .Bind(2, tokens)
       .Bind(3, now)
       .Run();
+}
+
+// Token bucket per user in post_buckets: post_burst posts at once, then
+// post_rate per second (throttle.h's arithmetic). Spends one token or says
+// how long to wait; *redated when the bucket was stored after `now` (the
+// clock stepped back) and was stored again as of now: the caller commits
+// that even when it refuses.
+Status TakePostToken(Context& ctx, int64_t now, bool* redated) {
+  double tokens = ctx.config.post_burst;
+  double per_ms = ctx.config.post_rate / 1000;
+  auto q = ctx.db.Prepare("SELECT tokens, updated_at FROM post_buckets WHERE user_id = ?1");
+  if (q.Bind(1, ctx.user().id).Step()) {
+    tokens = RefilledTokens(q.Real(0), q.Int(1), now, per_ms, ctx.config.post_burst);
+    *redated = BucketElapsed(q.Int(1), now).redated;
+  }
+  if (tokens < 1) {
+    if (*redated) StorePostTokens(ctx, tokens, now);
+    ApiError e = Err(429, "rate_limited", "You are sending messages too fast; wait a moment.");
+    e.retry_after = RetryAfterSeconds(1 - tokens, per_ms);
+    return e;
+  }
+  StorePostTokens(ctx, tokens - 1, now);
   return std::nullopt;
 }
 
@@ -46,7 +56,8 @@ Status TakePostToken(Context& ctx, int64_t now) {
 // A member of the room. Stores the message exactly as sent.
 // 201 {"message"}; 200 {"message"} when this user already sent this
 // client_id (a retry), with the message stored the first time.
-// 400 invalid_text (valid UTF-8, no NUL, 1-4000 characters after trimming),
+// 400 invalid_text (valid UTF-8, no NUL, 1-4000 characters after trimming
+// white space and invisible characters: validate.h Trim),
 // invalid_client_id (1-64 of A-Z a-z 0-9 -); 401 not_logged_in;
 // 404 room_not_found; 409 not_in_room; 410 room_deleted;
 // 429 rate_limited with Retry-After. After the commit, rings the room's
@@ -74,7 +85,11 @@ Response HandlePostMessage(Context& ctx) {
     }
   }
   int64_t now = NowMs();
-  if (Status s = TakePostToken(ctx, now)) return Response::Error(*s);
+  bool redated = false;
+  if (Status s = TakePostToken(ctx, now, &redated)) {
+    if (redated) tx.Commit();  // only the bucket's new date: nothing else was written
+    return Response::Error(*s);
+  }
   auto insert = ctx.db.Prepare(
       "INSERT INTO messages (room_id, user_id, text, client_id, created_at) "
       "VALUES (?1, ?2, ?3, ?4, ?5)");
