@@ -27,6 +27,9 @@ const TARGETS = [
   ['S2', 'S2 poll with news / hello, by server CPU', atLeast(0.6), (r) => r.ratios?.by_server_cpu?.s2_vs_hello],
   ['S3', 'S3 big room / S1, by req/s', between(0.9, 1.1), (r) => r.ratios?.s3_big_vs_small],
   ['S3', 'S3 big room / S1, by server CPU', between(0.9, 1.1), (r) => r.ratios?.by_server_cpu?.s3_big_vs_small],
+  // Issue 12: a poll after 10,000 edits costs what an ordinary one does.
+  ['S8', 'S8 poll after 10,000 edits / S1, by req/s', between(0.9, 1.1), (r) => r.ratios?.s8_edited_vs_s1],
+  ['S8', 'S8 poll after 10,000 edits / S1, by server CPU', between(0.9, 1.1), (r) => r.ratios?.by_server_cpu?.s8_edited_vs_s1],
   ['S4', 'S4 posts/s (synchronous=FULL)', atLeast(3000), (r) => r.closed?.s4?.rps],
   ['S5', 'S5 virtual users with poll p99 < 100 ms, no errors', atLeast(20000), (r) => {
     const levels = r.s5_levels ?? [];
