@@ -265,9 +265,10 @@ CHAT_SHAREDIR = $(PREFIX)/share/chatroom
 CHAT_STATEDIR ?= /var/lib/chatroom
 CHAT_RUNDIR ?= /run/chatroom
 SYSTEMD_UNITDIR ?= /etc/systemd/system
+CHAT_CONFIG ?= /etc/chatroom/chatroom.env
 INSTALL_SED = sed -e 's|@LIB@|$(CHAT_LIBDIR)|g' -e 's|@HTDOCS@|$(CHAT_SHAREDIR)/htdocs|g' \
   -e 's|@NGINX@|$(CHAT_SHAREDIR)/conf/nginx|g' -e 's|@RUN@|$(CHAT_RUNDIR)|g' \
-  -e 's|@STATE@|$(CHAT_STATEDIR)|g'
+  -e 's|@STATE@|$(CHAT_STATEDIR)|g' -e 's|@CONFIG@|$(CHAT_CONFIG)|g'
 
 # The push parts of the nginx site (conf/push-*.conf.in, as in development):
 # the site's upstream names, the publisher socket beside the run folder (it

@@ -237,6 +237,7 @@ int Serve(const char* program, const std::vector<Route>& routes) {
   }
   LogLine(program, std::string("serving FastCGI, SQLite ") + sqlite3_libversion() + ", db " +
                        config.db_path);
+  LogLine(program, "settings: " + Describe(config));
   FCGX_Init();
   FCGX_Request fcgi;
   FCGX_InitRequest(&fcgi, 0, 0);

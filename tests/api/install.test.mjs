@@ -27,6 +27,9 @@ if (!HAVE_NCHAN) console.error(`!!! SKIPPED push through the installed nginx sit
 let nginxBase = null; // the installed nginx site, once it serves
 let t; // temp folder (0755 so Apache's www-data can reach sockets and pages)
 let dest; // DESTDIR
+let settingsFile; // the spawner's /etc/chatroom/chatroom.env
+let spawner; // {child, log} of the installed chatroom-spawn
+const POST_BURST = 6; // set in the settings file only
 const started = []; // child processes to stop, by pid
 
 const freePort = () => new Promise((resolve, reject) => {
@@ -110,10 +113,12 @@ function chatRound(base, who) {
   assert.equal(nothing.body?.error?.code, 'not_found');
 }
 
-function startDetached(cmd, args, env = {}) {
+// Without CHAT_* from the test's own environment when `clean`.
+function startDetached(cmd, args, env = {}, { clean = false } = {}) {
   const log = join(t, `${cmd.split('/').pop()}-${started.length}.log`);
   const out = openSync(log, 'a');
-  const child = spawn(cmd, args, { env: { ...process.env, ...env }, stdio: ['ignore', out, out], detached: true });
+  const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !clean || !k.startsWith('CHAT_')));
+  const child = spawn(cmd, args, { env: { ...base, ...env }, stdio: ['ignore', out, out], detached: true });
   started.push(child);
   return { child, log };
 }
@@ -131,12 +136,23 @@ before(async () => {
   mkdirSync(join(t, 'data'));
   const init = run(`${dest}${PREFIX}/sbin/chatctl`, ['--db', join(t, 'data', 'chat.db'), 'init']);
   assert.equal(init.code, 0, init.err);
-  startDetached(`${dest}${PREFIX}/lib/chatroom/chatroom-spawn`, [], {
-    CHAT_DB: join(t, 'data', 'chat.db'), CHAT_RUN_DIR: join(t, 'run'), CHAT_USER: '', CHAT_WORKERS: '1',
-    CHAT_LIB_DIR: `${dest}${PREFIX}/lib/chatroom`,
-    // As /etc/chatroom/chatroom.env would set it with the site's push on.
-    ...(HAVE_NCHAN ? { CHAT_PUSH_SOCKET: `${t}/push.sock` } : {}),
-  });
+  // The settings go through the file, as an admin writes them: the
+  // installed example with lines uncommented (README "Deploying"), and the
+  // spawner started with no CHAT_* in its environment at all.
+  const example = readFileSync(`${dest}${PREFIX}/share/chatroom/conf/chatroom.env`, 'utf8');
+  settingsFile = join(t, 'chatroom.env');
+  writeFileSync(settingsFile, `${example
+    .replace(/^#CHAT_DB=.*$/m, `CHAT_DB=${join(t, 'data', 'chat.db')}`)
+    .replace(/^#CHAT_WORKERS=.*$/m, 'CHAT_WORKERS=1')
+    .replace(/^#CHAT_SYNCHRONOUS=.*$/m, 'CHAT_SYNCHRONOUS=NORMAL')
+    .replace(/^#CHAT_POST_BURST=.*$/m, `CHAT_POST_BURST=${POST_BURST}`)
+    .replace(/^#CHAT_POST_RATE=.*$/m, 'CHAT_POST_RATE=0.01')
+    .replace(/^#CHAT_PUSH_SOCKET=.*$/m, HAVE_NCHAN ? `CHAT_PUSH_SOCKET=${t}/push.sock` : '$&')}
+CHAT_RUN_DIR=${join(t, 'run')}
+CHAT_USER=
+CHAT_LIB_DIR=${dest}${PREFIX}/lib/chatroom
+`);
+  spawner = startDetached(`${dest}${PREFIX}/lib/chatroom/chatroom-spawn`, ['--config', settingsFile], {}, { clean: true });
   await waitFor(() => ['auth', 'rooms', 'post', 'poll'].every((p) => existsSync(join(t, 'run', `${p}.sock`))), 10000, 'worker sockets');
 });
 
@@ -237,6 +253,67 @@ http {
   nginxBase = base;
 });
 
+const settingsLines = () => readFileSync(spawner.log, 'utf8').split('\n').filter((l) => /\bsettings: /.test(l));
+
+test('chatroom-spawn exports the settings file to the workers, and every program logs at start the settings it runs with (never the secret)', async () => {
+  assert.ok(nginxBase, 'the installed nginx site is serving (test above)');
+  // Through the API: the file's CHAT_POST_BURST is the one the post workers enforce.
+  const jar = join(t, 'burst.jar');
+  assert.equal(curl('POST', `${nginxBase}/api/register`, { body: { username: 'bursty', password: PASSWORD }, jar }).status, 201);
+  const room = curl('POST', `${nginxBase}/api/rooms`, { body: { name: 'Burst' }, jar }).body.room;
+  assert.equal(curl('POST', `${nginxBase}/api/rooms/${room.id}/join`, { body: {}, jar }).status, 200);
+  const statuses = [];
+  for (let i = 0; i <= POST_BURST; i += 1) {
+    statuses.push(curl('POST', `${nginxBase}/api/rooms/${room.id}/messages`, { body: { text: `n${i}` }, jar }).status);
+  }
+  assert.deepEqual(statuses, [...Array(POST_BURST).fill(201), 429], 'CHAT_POST_BURST from the settings file');
+  // In the log: the spawner's line, and one line per program with what it runs with.
+  const log = readFileSync(spawner.log, 'utf8');
+  assert.match(log, new RegExp(`chatroom-spawn: settings file ${settingsFile}; .*CHAT_POST_BURST=${POST_BURST}`));
+  await waitFor(() => ['auth', 'rooms', 'post', 'poll'].every((p) => settingsLines().some((l) => l.includes(p))), 10000, 'a settings line from every program');
+  for (const line of settingsLines()) {
+    assert.match(line, /CHAT_SYNCHRONOUS=NORMAL/, line);
+    assert.match(line, new RegExp(`CHAT_POST_BURST=${POST_BURST} `), line);
+    assert.match(line, new RegExp(`CHAT_DB=${join(t, 'data', 'chat.db')} `), line);
+    if (HAVE_NCHAN) assert.match(line, new RegExp(`CHAT_PUSH_SOCKET=${t}/push\\.sock`), line);
+  }
+  const secret = readFileSync(join(t, 'data', 'chat.db.secret'));
+  for (const form of [secret.toString('utf8').trim(), secret.toString('hex'), secret.toString('base64'), secret.toString('base64url')]) {
+    assert.ok(form.length >= 16 && !log.includes(form), 'the secret is never logged');
+  }
+});
+
+test('chatroom-spawn --help prints its usage and starts nothing; an unknown argument is wrong usage (2)', () => {
+  const runDir = join(t, 'help-run');
+  const env = { ...process.env, CHAT_RUN_DIR: runDir, CHAT_USER: '', CHAT_LIB_DIR: `${dest}${PREFIX}/lib/chatroom` };
+  const spawnPath = `${dest}${PREFIX}/lib/chatroom/chatroom-spawn`;
+  const help = run(spawnPath, ['--help'], { env, timeout: 10000 });
+  assert.equal(help.code, 0, help.err);
+  assert.match(help.out, /^usage: chatroom-spawn \[--config FILE\]/);
+  assert.match(help.out, /HUP/);
+  assert.ok(!existsSync(runDir), 'no run folder, no socket, no worker');
+  const bad = run(spawnPath, ['--frobnicate'], { env, timeout: 10000 });
+  assert.equal(bad.code, 2);
+  assert.match(bad.err, /unknown argument "--frobnicate"/);
+  assert.ok(!existsSync(runDir));
+  const missing = run(spawnPath, ['--config', join(t, 'no-such.env')], { env, timeout: 10000 });
+  assert.equal(missing.code, 1);
+  assert.match(missing.err, /cannot read the settings file/);
+  assert.ok(!existsSync(runDir));
+});
+
+test('a second chatroom-spawn for the same run folder refuses to start and leaves the first one\'s sockets alone', () => {
+  assert.ok(nginxBase, 'the installed nginx site is serving');
+  const sockets = ['auth', 'rooms', 'post', 'poll'].map((p) => statSync(join(t, 'run', `${p}.sock`)).ino);
+  assert.equal(readFileSync(join(t, 'run', 'chatroom-spawn.pid'), 'utf8').trim(), String(spawner.child.pid));
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('CHAT_')));
+  const second = run(`${dest}${PREFIX}/lib/chatroom/chatroom-spawn`, ['--config', settingsFile], { env, timeout: 10000 });
+  assert.equal(second.code, 1, `${second.out}${second.err}`);
+  assert.match(second.err, new RegExp(`already running \\(pid ${spawner.child.pid}, lock `));
+  assert.deepEqual(['auth', 'rooms', 'post', 'poll'].map((p) => statSync(join(t, 'run', `${p}.sock`)).ino), sockets, 'same sockets');
+  assert.equal(curl('GET', `${nginxBase}/api/health`).status, 200);
+});
+
 // Reads a room's event stream over HTTPS with curl (the certificate is
 // self-signed); resolves {out(), close()} once curl has the reply's head.
 async function openStream(url, jar) {
@@ -319,6 +396,22 @@ Include ${t}/apache-site.conf
   const redirect = curl('GET', `http://127.0.0.1:${ports.http}/rooms`);
   assert.equal(redirect.status, 301);
   chatRound(base, 'via_apache');
+});
+
+test('SIGHUP makes chatroom-spawn read the settings file again and restart the workers with it', async () => {
+  assert.ok(nginxBase, 'the installed nginx site is serving');
+  writeFileSync(settingsFile, readFileSync(settingsFile, 'utf8').replace(/^CHAT_POST_BURST=.*$/m, 'CHAT_POST_BURST=2'));
+  const before = settingsLines().length;
+  process.kill(spawner.child.pid, 'SIGHUP');
+  await waitFor(() => settingsLines().slice(before).filter((l) => l.includes('CHAT_POST_BURST=2 ')).length >= 4, 15000, 'the workers restarted with the new settings');
+  await waitFor(() => curl('GET', `${nginxBase}/api/health`).status === 200, 10000, 'health after the reload');
+  const jar = join(t, 'reload.jar');
+  assert.equal(curl('POST', `${nginxBase}/api/register`, { body: { username: 'reloaded', password: PASSWORD }, jar }).status, 201);
+  const room = curl('POST', `${nginxBase}/api/rooms`, { body: { name: 'Reloaded' }, jar }).body.room;
+  assert.equal(curl('POST', `${nginxBase}/api/rooms/${room.id}/join`, { body: {}, jar }).status, 200);
+  const statuses = [0, 1, 2].map((i) => curl('POST', `${nginxBase}/api/rooms/${room.id}/messages`, { body: { text: `r${i}` }, jar }).status);
+  assert.deepEqual(statuses, [201, 201, 429]);
+  assert.equal(spawner.child.exitCode, null, 'the spawner itself kept running');
 });
 
 test('the installed systemd units pass systemd-analyze verify', (ctx) => {
