@@ -300,6 +300,10 @@ install: all
 	  > $(DESTDIR)$(CHAT_SHAREDIR)/conf/nginx/$$f.conf; done
 	$(INSTALL_SED) conf/deploy/apache-site.conf.in > $(DESTDIR)$(CHAT_SHAREDIR)/conf/apache/chatroom.conf
 	install -m 0644 conf/deploy/chatroom.env $(DESTDIR)$(CHAT_SHAREDIR)/conf/chatroom.env
+	install -d $(DESTDIR)$(CHAT_SHAREDIR)/conf/init.d $(DESTDIR)$(CHAT_SHAREDIR)/conf/logrotate
+	$(INSTALL_SED) conf/deploy/chatroom.init.in > $(DESTDIR)$(CHAT_SHAREDIR)/conf/init.d/chatroom
+	chmod 0755 $(DESTDIR)$(CHAT_SHAREDIR)/conf/init.d/chatroom
+	$(INSTALL_SED) conf/deploy/chatroom.logrotate.in > $(DESTDIR)$(CHAT_SHAREDIR)/conf/logrotate/chatroom
 	$(INSTALL_SED) 'conf/deploy/chatroom@.socket.in' > '$(DESTDIR)$(SYSTEMD_UNITDIR)/chatroom@.socket'
 	$(INSTALL_SED) 'conf/deploy/chatroom@.service.in' > '$(DESTDIR)$(SYSTEMD_UNITDIR)/chatroom@.service'
 	@echo "installed under $(DESTDIR)$(PREFIX); next: README \"Deploying\""

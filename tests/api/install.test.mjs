@@ -414,6 +414,47 @@ test('SIGHUP makes chatroom-spawn read the settings file again and restart the w
   assert.equal(spawner.child.exitCode, null, 'the spawner itself kept running');
 });
 
+test('without systemd: the installed init script starts, reports, reloads and stops the spawner, which logs to its file', async () => {
+  const init = `${dest}${PREFIX}/share/chatroom/conf/init.d/chatroom`;
+  assert.ok(statSync(init).mode & 0o111, 'executable');
+  assert.match(readFileSync(init, 'utf8'), /^### BEGIN INIT INFO$[^]*^# Default-Start: +2 3 4 5$[^]*^### END INIT INFO$/m, 'LSB header for update-rc.d');
+  assert.match(readFileSync(`${dest}${PREFIX}/share/chatroom/conf/logrotate/chatroom`, 'utf8'), /^\/var\/log\/chatroom\/chatroom\.log \{[^}]*copytruncate/m);
+  // Its own run folder and settings file, the same database.
+  const runDir = join(t, 'run-init');
+  const config = join(t, 'init.env');
+  writeFileSync(config, readFileSync(settingsFile, 'utf8').replace(/^CHAT_RUN_DIR=.*$/m, `CHAT_RUN_DIR=${runDir}`));
+  const log = join(t, 'log', 'chatroom.log');
+  const env = { ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('CHAT_'))),
+    CHAT_SPAWN: `${dest}${PREFIX}/lib/chatroom/chatroom-spawn`, CHAT_CONFIG: config, CHAT_LOG: log };
+  const service = (cmd) => run(init, [cmd], { env, timeout: 60000 });
+  assert.equal(service('status').code, 3, 'not running yet');
+  try {
+    const start = service('start');
+    assert.equal(start.code, 0, `${start.out}${start.err}`);
+    await waitFor(() => ['auth', 'rooms', 'post', 'poll'].every((p) => existsSync(join(runDir, `${p}.sock`))), 10000, 'sockets');
+    const pid = Number(readFileSync(join(runDir, 'chatroom-spawn.pid'), 'utf8'));
+    const status = service('status');
+    assert.equal(status.code, 0, `${status.out}${status.err}`);
+    assert.match(status.out, /is running/);
+    assert.equal(service('start').code, 0, 'start while running changes nothing');
+    assert.equal(Number(readFileSync(join(runDir, 'chatroom-spawn.pid'), 'utf8')), pid);
+    const lines = () => readFileSync(log, 'utf8').split('\n').filter((l) => /\bsettings: /.test(l));
+    await waitFor(() => lines().length >= 4, 10000, 'the workers\' settings lines in the log file');
+    writeFileSync(config, readFileSync(config, 'utf8').replace(/^CHAT_POST_BURST=.*$/m, 'CHAT_POST_BURST=3'));
+    assert.equal(service('reload').code, 0);
+    await waitFor(() => lines().filter((l) => l.includes('CHAT_POST_BURST=3 ')).length >= 4, 15000, 'workers with the new settings');
+    assert.equal(Number(readFileSync(join(runDir, 'chatroom-spawn.pid'), 'utf8')), pid, 'reload keeps the spawner');
+    const stop = service('stop');
+    assert.equal(stop.code, 0, `${stop.out}${stop.err}`);
+    assert.throws(() => process.kill(pid, 0), 'the spawner is gone');
+    assert.ok(!existsSync(join(runDir, 'chatroom-spawn.pid')), 'its pid file too');
+    assert.equal(service('status').code, 3);
+    assert.match(readFileSync(log, 'utf8'), /chatroom-spawn: stopped/);
+  } finally {
+    service('stop');
+  }
+});
+
 test('the installed systemd units pass systemd-analyze verify', (ctx) => {
   if (run('systemd-analyze', ['--version']).code !== 0) {
     console.error('!!! SKIPPED: systemd-analyze is not available !!!');
