@@ -277,6 +277,18 @@ CHAT_PUSH_SOCKET ?= $(CHAT_RUNDIR)-push.sock
 INSTALL_PUSH_SED = -e 's|@CONF@|$(CHAT_SHAREDIR)/conf/nginx|g' -e 's|@PUSH_SOCKET@|$(CHAT_PUSH_SOCKET)|g' \
   -e '/^ *@PUSH_\(REDIS\|STORE\)@$$/d' -e 's/\bchat_\(push\|poll\)\b/chatroom_\1/g'
 
+# The sites' own settings (chatroom-site --help): host name, ports, listening
+# addresses (all, ipv4, ipv6, loopback or one address), certificate paths
+# (certbot's for SERVER_NAME when empty).
+SERVER_NAME ?= chat.example.org
+HTTP_PORT ?= 80
+HTTPS_PORT ?= 443
+LISTEN ?= all
+TLS_CERT ?=
+TLS_KEY ?=
+SITE_ARGS = --server-name '$(SERVER_NAME)' --http-port '$(HTTP_PORT)' --https-port '$(HTTPS_PORT)' \
+  --listen '$(LISTEN)' $(if $(TLS_CERT),--cert '$(TLS_CERT)') $(if $(TLS_KEY),--key '$(TLS_KEY)')
+
 .PHONY: install
 install: all
 	install -d $(DESTDIR)$(CHAT_LIBDIR) $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(CHAT_SHAREDIR)/sql/migrations \
@@ -295,10 +307,15 @@ install: all
 	install -m 0644 sql/migrations/*.sql $(DESTDIR)$(CHAT_SHAREDIR)/sql/migrations/
 	install -m 0644 conf/security-headers.conf conf/api-errors.conf conf/fastcgi-params.conf \
 	  $(DESTDIR)$(CHAT_SHAREDIR)/conf/nginx/
-	$(INSTALL_SED) conf/deploy/nginx-site.conf.in > $(DESTDIR)$(CHAT_SHAREDIR)/conf/nginx/chatroom.conf
+	$(INSTALL_SED) conf/deploy/chatroom-site.in > $(DESTDIR)$(PREFIX)/sbin/chatroom-site
+	chmod 0755 $(DESTDIR)$(PREFIX)/sbin/chatroom-site
+	$(INSTALL_SED) conf/deploy/nginx-site.conf.in > $(DESTDIR)$(CHAT_SHAREDIR)/conf/nginx/chatroom.conf.in
+	$(INSTALL_SED) conf/deploy/apache-site.conf.in > $(DESTDIR)$(CHAT_SHAREDIR)/conf/apache/chatroom.conf.in
+	for kind in nginx apache; do sh $(DESTDIR)$(PREFIX)/sbin/chatroom-site $$kind $(SITE_ARGS) \
+	  --template $(DESTDIR)$(CHAT_SHAREDIR)/conf/$$kind/chatroom.conf.in \
+	  > $(DESTDIR)$(CHAT_SHAREDIR)/conf/$$kind/chatroom.conf || exit 1; done
 	for f in push-publisher push-events; do $(INSTALL_SED) $(INSTALL_PUSH_SED) conf/$$f.conf.in \
 	  > $(DESTDIR)$(CHAT_SHAREDIR)/conf/nginx/$$f.conf; done
-	$(INSTALL_SED) conf/deploy/apache-site.conf.in > $(DESTDIR)$(CHAT_SHAREDIR)/conf/apache/chatroom.conf
 	install -m 0644 conf/deploy/chatroom.env $(DESTDIR)$(CHAT_SHAREDIR)/conf/chatroom.env
 	install -d $(DESTDIR)$(CHAT_SHAREDIR)/conf/init.d $(DESTDIR)$(CHAT_SHAREDIR)/conf/logrotate
 	$(INSTALL_SED) conf/deploy/chatroom.init.in > $(DESTDIR)$(CHAT_SHAREDIR)/conf/init.d/chatroom

@@ -43,20 +43,25 @@ function run(cmd, args, opts = {}) {
   return { code: r.status, out: r.stdout ?? '', err: r.stderr ?? '' };
 }
 
-// The installed site with the admin's edits (and DESTDIR) applied.
-function adapt(text, ports) {
+// The installed site as the admin makes it with the installed
+// chatroom-site (server name, loopback address, ports, certificate), then
+// the test's own paths: DESTDIR, sockets, logs, and (without the nchan
+// module) the "# push" lines deleted.
+function makeSite(kind, ports) {
+  const r = run(`${dest}${PREFIX}/sbin/chatroom-site`, [kind, '--server-name', 'chat.test', '--listen', '127.0.0.1',
+    '--http-port', String(ports.http), '--https-port', String(ports.https),
+    '--cert', `${t}/cert.pem`, '--key', `${t}/key.pem`,
+    '--template', `${dest}${PREFIX}/share/chatroom/conf/${kind}/chatroom.conf.in`]);
+  assert.equal(r.code, 0, r.err);
+  return adapt(r.out);
+}
+
+function adapt(text) {
   return (HAVE_NCHAN ? text : text.replace(/^.*# push$/gm, ''))
     .replaceAll(`${PREFIX}/`, `${dest}${PREFIX}/`)
     .replaceAll('/run/chatroom-push.sock', `${t}/push.sock`)
     .replaceAll('/run/chatroom/', `${t}/run/`)
-    .replaceAll('/etc/letsencrypt/live/chat.example.org/fullchain.pem', `${t}/cert.pem`)
-    .replaceAll('/etc/letsencrypt/live/chat.example.org/privkey.pem', `${t}/key.pem`)
-    .replaceAll('/var/log/nginx/', `${t}/`)
-    .replace(/^\s*listen \[::\].*$/gm, '')
-    .replace(/listen 80;/, `listen 127.0.0.1:${ports.http};`)
-    .replace(/listen 443 ssl http2;/, `listen 127.0.0.1:${ports.https} ssl http2;`)
-    .replace('<VirtualHost *:80>', `<VirtualHost 127.0.0.1:${ports.http}>`)
-    .replace('<VirtualHost *:443>', `<VirtualHost 127.0.0.1:${ports.https}>`);
+    .replaceAll('/var/log/nginx/', `${t}/`);
 }
 
 // One HTTPS request with curl (the certificate is self-signed); keeps
@@ -174,6 +179,7 @@ test('make install puts programs, chatctl, pages, sql, sites and units where REA
     assert.ok(statSync(p(`${PREFIX}/lib/chatroom/${prog}`)).mode & 0o111, `${prog} executable`);
   }
   assert.ok(statSync(p(`${PREFIX}/sbin/chatctl`)).mode & 0o111);
+  assert.ok(statSync(p(`${PREFIX}/sbin/chatroom-site`)).mode & 0o111);
   for (const f of ['htdocs/index.html', 'htdocs/rooms.html', 'htdocs/room.html', 'sql/schema.sql',
     'sql/migrations/0002_users_disabled.sql', 'conf/nginx/chatroom.conf', 'conf/nginx/security-headers.conf',
     'conf/nginx/api-errors.conf', 'conf/nginx/fastcgi-params.conf', 'conf/nginx/push-publisher.conf',
@@ -186,8 +192,63 @@ test('make install puts programs, chatctl, pages, sql, sites and units where REA
   const texts = [`${PREFIX}/share/chatroom/conf/nginx/chatroom.conf`, `${PREFIX}/share/chatroom/conf/apache/chatroom.conf`,
     `${PREFIX}/share/chatroom/conf/nginx/push-publisher.conf`, `${PREFIX}/share/chatroom/conf/nginx/push-events.conf`,
     `${PREFIX}/lib/chatroom/chatroom-spawn`, '/etc/systemd/system/chatroom@.socket', '/etc/systemd/system/chatroom@.service'];
-  for (const f of texts) assert.doesNotMatch(readFileSync(p(f), 'utf8'), /@[A-Z]+@/, `${f}: placeholders filled`);
+  for (const f of texts) assert.doesNotMatch(readFileSync(p(f), 'utf8'), /@[A-Z_]+@/, `${f}: placeholders filled`);
   assert.match(readFileSync(p('/etc/systemd/system/chatroom@.service'), 'utf8'), /ExecStart=.* \/usr\/local\/lib\/chatroom\/%i/);
+});
+
+test('the sites take server name, ports, addresses and certificate paths as settings (chatroom-site, or make install) and refuse bad ones', () => {
+  const site = `${dest}${PREFIX}/sbin/chatroom-site`;
+  const template = (kind) => `${dest}${PREFIX}/share/chatroom/conf/${kind}/chatroom.conf.in`;
+  const gen = (kind, ...args) => run(site, [kind, '--template', template(kind), ...args]);
+  // The defaults are what make install wrote: every family, 80/443, certbot's paths.
+  for (const kind of ['nginx', 'apache']) {
+    const d = gen(kind);
+    assert.equal(d.code, 0, d.err);
+    assert.equal(d.out, readFileSync(`${dest}${PREFIX}/share/chatroom/conf/${kind}/chatroom.conf`, 'utf8'), `${kind}: make install's defaults`);
+    assert.doesNotMatch(d.out, /@[A-Z_]+@/);
+  }
+  const nginxDefault = gen('nginx').out;
+  assert.deepEqual(nginxDefault.match(/^ *listen .*$/gm).map((l) => l.trim()),
+    ['listen 80;', 'listen [::]:80;', 'listen 443 ssl http2;', 'listen [::]:443 ssl http2;']);
+  assert.match(nginxDefault, /return 301 https:\/\/\$host\$request_uri;/);
+  assert.match(nginxDefault, /ssl_certificate \/etc\/letsencrypt\/live\/chat\.example\.org\/fullchain\.pem;/);
+  const own = gen('nginx', '--server-name', 'talk.example.net', '--listen', 'loopback', '--http-port', '8080',
+    '--https-port', '8443', '--cert', '/etc/ssl/talk.pem', '--key', '/etc/ssl/private/talk.key').out;
+  assert.deepEqual(own.match(/^ *listen .*$/gm).map((l) => l.trim()),
+    ['listen 127.0.0.1:8080;', 'listen [::1]:8080;', 'listen 127.0.0.1:8443 ssl http2;', 'listen [::1]:8443 ssl http2;']);
+  assert.deepEqual(own.match(/server_name .*;/g), ['server_name talk.example.net;', 'server_name talk.example.net;']);
+  assert.match(own, /return 301 https:\/\/\$host:8443\$request_uri;/);
+  assert.match(own, /ssl_certificate \/etc\/ssl\/talk\.pem;\n *ssl_certificate_key \/etc\/ssl\/private\/talk\.key;/);
+  assert.deepEqual(gen('nginx', '--listen', 'ipv6').out.match(/^ *listen .*$/gm).map((l) => l.trim()),
+    ['listen [::]:80;', 'listen [::]:443 ssl http2;']);
+  assert.deepEqual(gen('nginx', '--listen', '192.0.2.7').out.match(/^ *listen .*$/gm).map((l) => l.trim()),
+    ['listen 192.0.2.7:80;', 'listen 192.0.2.7:443 ssl http2;']);
+  const apache = gen('apache', '--server-name', 'talk.example.net', '--listen', 'all', '--https-port', '8443').out;
+  assert.match(apache, /^Listen 8443$/m, 'a port Debian\'s ports.conf does not open is opened');
+  assert.doesNotMatch(apache, /^Listen 80$/m);
+  assert.match(apache, /<VirtualHost \*:80>[^]*"https:\/\/%\{SERVER_NAME\}:8443\/\$1"[^]*<VirtualHost \*:8443>/);
+  assert.match(apache, /SSLCertificateFile \/etc\/letsencrypt\/live\/talk\.example\.net\/fullchain\.pem/);
+  // make install takes the same settings.
+  const other = join(t, 'root-site');
+  const made = run('make', ['-s', '-C', ROOT, 'install', `DESTDIR=${other}`, `PREFIX=${PREFIX}`, 'SERVER_NAME=talk.example.net',
+    'LISTEN=loopback', 'HTTP_PORT=8080', 'HTTPS_PORT=8443', 'TLS_CERT=/etc/ssl/talk.pem', 'TLS_KEY=/etc/ssl/private/talk.key']);
+  assert.equal(made.code, 0, made.err);
+  assert.equal(readFileSync(`${other}${PREFIX}/share/chatroom/conf/nginx/chatroom.conf`, 'utf8'), own);
+  rmSync(other, { recursive: true, force: true });
+  // Wrong usage: exit 2, one sentence, nothing written.
+  for (const [args, why] of [[['--server-name', 'a b;'], /not a host name/], [['--server-name', 'x.org;include /etc/passwd'], /not a host name/],
+    [['--https-port', '0'], /not 1-65535/], [['--http-port', '70000'], /not 1-65535/], [['--https-port', '80'], /must differ/],
+    [['--listen', 'everywhere'], /not all, ipv4, ipv6, loopback or an address/], [['--cert', '/x y.pem'], /characters/],
+    [['--frob'], /unknown option/]]) {
+    const r = gen('nginx', ...args);
+    assert.equal(r.code, 2, `${args.join(' ')}: ${r.out}`);
+    assert.match(r.err, why);
+    assert.equal(r.out, '');
+  }
+  assert.equal(run(site, ['caddy']).code, 2);
+  const help = run(site, ['--help']);
+  assert.equal(help.code, 0);
+  assert.match(help.out, /^usage: chatroom-site nginx\|apache/);
 });
 
 test('the installed nginx site keeps the locations and headers of the development configuration', () => {
@@ -215,12 +276,12 @@ test('the installed nginx site keeps the locations and headers of the developmen
 
 test('the installed nginx site passes nginx -t and serves the chat over HTTPS (register, post, poll) against the installed programs', async () => {
   const ports = { http: await freePort(), https: await freePort() };
-  const site = adapt(readFileSync(join(dest, `${PREFIX}/share/chatroom/conf/nginx/chatroom.conf`), 'utf8'), ports);
+  const site = makeSite('nginx', ports);
   writeFileSync(join(t, 'nginx-site.conf'), site);
   // The push parts it includes, with the same DESTDIR and socket path.
   for (const part of ['push-publisher.conf', 'push-events.conf']) {
     const file = join(dest, `${PREFIX}/share/chatroom/conf/nginx/${part}`);
-    writeFileSync(file, adapt(readFileSync(file, 'utf8'), ports));
+    writeFileSync(file, adapt(readFileSync(file, 'utf8')));
   }
   mkdirSync(join(t, 'nginx-tmp'), { recursive: true });
   // The http {} that Debian's /etc/nginx/nginx.conf gives a site, in
@@ -246,9 +307,10 @@ http {
   startDetached('nginx', ['-p', t, '-c', join(t, 'nginx.conf'), '-e', join(t, 'nginx-error.log')]);
   const base = `https://127.0.0.1:${ports.https}`;
   await waitFor(() => run('curl', ['-sk', '-o', '/dev/null', `${base}/`]).code === 0, 10000, 'nginx');
+  // The redirect goes to the real HTTPS port (not to 443, where nothing listens).
   const redirect = curl('GET', `http://127.0.0.1:${ports.http}/rooms`);
   assert.equal(redirect.status, 301);
-  assert.match(redirect.headers.location, /^https:\/\/127\.0\.0\.1(:\d+)?\/rooms$/);
+  assert.equal(redirect.headers.location, `https://127.0.0.1:${ports.https}/rooms`);
   chatRound(base, 'via_nginx');
   nginxBase = base;
 });
@@ -367,7 +429,7 @@ test('the installed Apache site passes apache2 -t and serves the chat over HTTPS
     return;
   }
   const ports = { http: await freePort(), https: await freePort() };
-  const site = adapt(readFileSync(join(dest, `${PREFIX}/share/chatroom/conf/apache/chatroom.conf`), 'utf8'), ports);
+  const site = makeSite('apache', ports);
   writeFileSync(join(t, 'apache-site.conf'), site);
   mkdirSync(join(t, 'apache-run'), { recursive: true });
   const mods = ['mpm_event', 'authz_core', 'mime', 'alias', 'headers', 'rewrite', 'proxy', 'proxy_fcgi', 'ssl', 'socache_shmcb'];
@@ -375,8 +437,6 @@ test('the installed Apache site passes apache2 -t and serves the chat over HTTPS
   writeFileSync(join(t, 'apache.conf'), `${mods.map((m) => `LoadModule ${m}_module /usr/lib/apache2/modules/mod_${m}.so`).join('\n')}
 ServerRoot ${t}
 ServerName 127.0.0.1
-Listen 127.0.0.1:${ports.http}
-Listen 127.0.0.1:${ports.https}
 PidFile ${t}/apache.pid
 DefaultRuntimeDir ${t}/apache-run
 Mutex file:${t}/apache-run default
@@ -395,6 +455,7 @@ Include ${t}/apache-site.conf
   await waitFor(() => run('curl', ['-sk', '-o', '/dev/null', `${base}/`]).code === 0, 10000, 'apache2');
   const redirect = curl('GET', `http://127.0.0.1:${ports.http}/rooms`);
   assert.equal(redirect.status, 301);
+  assert.equal(redirect.headers.location, `https://127.0.0.1:${ports.https}/rooms`);
   chatRound(base, 'via_apache');
 });
 
