@@ -8,6 +8,7 @@
 #   make bench    build, start the stack on a scratch database, measure (QUICK=1: about a minute)
 #   make test SAN=1  only the sanitizer part: unit and API tests through build/san/
 #   make clean    remove build output
+#   make install / make uninstall  [PREFIX=/usr/local] [DESTDIR=] (README "Deploying")
 # Debian 12 packages are installed by `make deps` (as root) when missing.
 
 CXX ?= g++
@@ -324,3 +325,13 @@ install: all
 	$(INSTALL_SED) 'conf/deploy/chatroom@.socket.in' > '$(DESTDIR)$(SYSTEMD_UNITDIR)/chatroom@.socket'
 	$(INSTALL_SED) 'conf/deploy/chatroom@.service.in' > '$(DESTDIR)$(SYSTEMD_UNITDIR)/chatroom@.service'
 	@echo "installed under $(DESTDIR)$(PREFIX); next: README \"Deploying\""
+
+# make uninstall [PREFIX=] [DESTDIR=]: removes what make install put in place
+# (and the init script / logrotate file README "Deploying" copies from it),
+# stopping the workers first when DESTDIR is empty; keeps the database,
+# backups, settings, sites and the account, and says how to remove them.
+.PHONY: uninstall
+uninstall:
+	@DESTDIR='$(DESTDIR)' PREFIX='$(PREFIX)' CHAT_LIBDIR='$(CHAT_LIBDIR)' CHAT_SHAREDIR='$(CHAT_SHAREDIR)' \
+	  SYSTEMD_UNITDIR='$(SYSTEMD_UNITDIR)' CHAT_STATEDIR='$(CHAT_STATEDIR)' CHAT_CONFIG='$(CHAT_CONFIG)' \
+	  sh conf/deploy/uninstall.sh

@@ -538,3 +538,68 @@ test('the installed systemd units pass systemd-analyze verify', (ctx) => {
     assert.ok(service.includes(line), line);
   }
 });
+
+// Folders of the file system itself, which make uninstall leaves.
+const SKELETON = ['/usr', '/usr/local', '/usr/local/lib', '/usr/local/sbin', '/usr/local/share', '/etc', '/etc/systemd', '/etc/systemd/system', '/var', '/var/lib'];
+
+// Every file and folder under `root`, relative, sorted.
+function tree(root) {
+  const r = run('find', [root, '-mindepth', '1']);
+  return r.out.split('\n').filter(Boolean).map((p) => p.slice(root.length)).sort();
+}
+
+test('make uninstall removes everything make install put in place, keeps the data, settings, sites and account, and says how to remove them', () => {
+  const root = join(t, 'root-uninstall');
+  const made = run('make', ['-s', '-C', ROOT, 'install', `DESTDIR=${root}`, `PREFIX=${PREFIX}`]);
+  assert.equal(made.code, 0, made.err);
+  const installed = tree(root);
+  // An empty install: nothing of anyone's, so nothing is kept (the empty data folder goes too).
+  const bare = run('make', ['-s', '-C', ROOT, 'uninstall', `DESTDIR=${root}`, `PREFIX=${PREFIX}`]);
+  assert.equal(bare.code, 0, bare.err);
+  assert.deepEqual(tree(root).filter((p) => !SKELETON.includes(p)), [],
+    'every file make install put there is gone');
+  assert.match(bare.out, /nothing of Chatroom's data or settings was found/);
+  // Now as README "Deploying" leaves a host: data, settings, backups, sites,
+  // the init script (2b) and its boot links, the account.
+  assert.equal(run('make', ['-s', '-C', ROOT, 'install', `DESTDIR=${root}`, `PREFIX=${PREFIX}`]).code, 0);
+  const put = (rel, text = 'x') => { mkdirSync(join(root, rel, '..'), { recursive: true }); writeFileSync(join(root, rel), text); };
+  put('/var/lib/chatroom/chat.db');
+  put('/var/lib/chatroom/chat.db.secret');
+  put('/etc/chatroom/chatroom.env');
+  put('/var/backups/chatroom/chat-2026-11-29.db');
+  put('/etc/nginx/sites-available/chatroom');
+  mkdirSync(join(root, '/etc/nginx/sites-enabled'), { recursive: true });
+  spawnSync('ln', ['-s', '../sites-available/chatroom', join(root, '/etc/nginx/sites-enabled/chatroom')]);
+  put('/etc/init.d/chatroom', readFileSync(join(root, `${PREFIX}/share/chatroom/conf/init.d/chatroom`), 'utf8'));
+  put('/etc/logrotate.d/chatroom');
+  mkdirSync(join(root, '/etc/rc2.d'), { recursive: true });
+  spawnSync('ln', ['-s', '../init.d/chatroom', join(root, '/etc/rc2.d/S01chatroom')]);
+  put('/etc/passwd', 'root:x:0:0:root:/root:/bin/bash\nchatroom:x:999:999::/var/lib/chatroom:/usr/sbin/nologin\n');
+  const r = run('make', ['-s', '-C', ROOT, 'uninstall', `DESTDIR=${root}`, `PREFIX=${PREFIX}`]);
+  assert.equal(r.code, 0, r.err);
+  for (const p of installed.filter((p) => !p.startsWith('/var/lib/chatroom'))) {
+    if (SKELETON.includes(p)) continue;
+    assert.ok(!existsSync(join(root, p)), `${p} removed`);
+  }
+  for (const p of ['/etc/init.d/chatroom', '/etc/logrotate.d/chatroom', '/etc/rc2.d/S01chatroom']) {
+    assert.ok(!existsSync(join(root, p)) && run('test', ['-L', join(root, p)]).code !== 0, `${p} removed`);
+  }
+  for (const p of ['/var/lib/chatroom/chat.db', '/var/lib/chatroom/chat.db.secret', '/etc/chatroom/chatroom.env',
+    '/var/backups/chatroom/chat-2026-11-29.db', '/etc/nginx/sites-available/chatroom', '/etc/passwd']) {
+    assert.ok(existsSync(join(root, p)), `${p} kept`);
+  }
+  assert.match(r.out, /kept these/);
+  for (const [what, how] of [[/the database.*: .*\/var\/lib\/chatroom$/m, /remove: rm -r \/var\/lib\/chatroom /],
+    [/backups .*: .*\/var\/backups\/chatroom$/m, /remove: rm -r \/var\/backups\/chatroom$/m],
+    [/the settings: .*\/etc\/chatroom$/m, /remove: rm -r \/etc\/chatroom$/m],
+    [/the enabled nginx site .*: .*\/etc\/nginx\/sites-enabled\/chatroom$/m, /remove: rm \/etc\/nginx\/sites-enabled\/chatroom && service nginx reload$/m],
+    [/the account: chatroom/, /remove: deluser --system chatroom/]]) {
+    assert.match(r.out, what);
+    assert.match(r.out, how);
+  }
+  // A second run removes nothing more and still says what is kept.
+  const again = run('make', ['-s', '-C', ROOT, 'uninstall', `DESTDIR=${root}`, `PREFIX=${PREFIX}`]);
+  assert.equal(again.code, 0, again.err);
+  assert.match(again.out, /removed 0 item\(s\)/);
+  assert.match(again.out, /kept these/);
+});
