@@ -51,6 +51,8 @@ DEB_PACKAGES += redis-server
 # Installing apache2 starts the system's apache2 on port 80 where services
 # may start (not in containers with policy-rc.d); the tests never use it.
 DEB_PACKAGES += apache2 openssl systemd
+# make deb and its test (tests/api/deb.test.mjs): Debian's packaging tools.
+DEB_PACKAGES += debhelper lintian
 
 .PHONY: format-check all run test test-san test-unit test-api test-browser bench deps npm-deps clean format chaos fuzz fuzz-build test-fuzz
 
@@ -58,7 +60,7 @@ all: $(BINS)
 
 $(B)/obj/core/%.o: cgi-bin/core/%.cc
 	@mkdir -p $(@D)
-	$(CXX) $(CXXFLAGS) -c $< -o $@
+	$(CXX) $(CPPFLAGS) $(CXXFLAGS) -c $< -o $@
 
 build/gen/sql_embed.cc: tools/embed-sql.sh sql/schema.sql $(wildcard sql/migrations/*.sql)
 	@mkdir -p $(@D)
@@ -66,28 +68,28 @@ build/gen/sql_embed.cc: tools/embed-sql.sh sql/schema.sql $(wildcard sql/migrati
 
 $(B)/obj/gen/%.o: build/gen/%.cc
 	@mkdir -p $(@D)
-	$(CXX) $(CXXFLAGS) -Icgi-bin -c $< -o $@
+	$(CXX) $(CPPFLAGS) $(CXXFLAGS) -Icgi-bin -c $< -o $@
 
 $(B)/obj/chatctl/%.o: cgi-bin/chatctl/%.cc
 	@mkdir -p $(@D)
-	$(CXX) $(CXXFLAGS) -Icgi-bin -c $< -o $@
+	$(CXX) $(CPPFLAGS) $(CXXFLAGS) -Icgi-bin -c $< -o $@
 
 # The admin tool: same core, its commands in cgi-bin/chatctl/.
 $(B)/bin/chatctl: $(CHATCTL_OBJ) $(CORE_OBJ)
 	@mkdir -p $(@D)
-	$(CXX) $(CXXFLAGS) $^ -o $@ $(LDLIBS)
+	$(CXX) $(CXXFLAGS) $(LDFLAGS) $^ -o $@ $(LDLIBS)
 
 $(B)/obj/%.o: cgi-bin/%.cpp
 	@mkdir -p $(@D)
-	$(CXX) $(CXXFLAGS) -c $< -o $@
+	$(CXX) $(CPPFLAGS) $(CXXFLAGS) -c $< -o $@
 
 $(B)/bin/%: $(B)/obj/%.o $(CORE_OBJ)
 	@mkdir -p $(@D)
-	$(CXX) $(CXXFLAGS) $^ -o $@ $(LDLIBS)
+	$(CXX) $(CXXFLAGS) $(LDFLAGS) $^ -o $@ $(LDLIBS)
 
 $(B)/obj/unit/%.o: tests/unit/%.cpp
 	@mkdir -p $(@D)
-	$(CXX) $(CXXFLAGS) -Icgi-bin -c $< -o $@
+	$(CXX) $(CPPFLAGS) $(CXXFLAGS) -Icgi-bin -c $< -o $@
 
 $(B)/bin/unit_tests: $(UNIT_OBJ) $(CORE_OBJ)
 	@mkdir -p $(@D)
@@ -269,7 +271,7 @@ SYSTEMD_UNITDIR ?= /etc/systemd/system
 CHAT_CONFIG ?= /etc/chatroom/chatroom.env
 INSTALL_SED = sed -e 's|@LIB@|$(CHAT_LIBDIR)|g' -e 's|@HTDOCS@|$(CHAT_SHAREDIR)/htdocs|g' \
   -e 's|@NGINX@|$(CHAT_SHAREDIR)/conf/nginx|g' -e 's|@RUN@|$(CHAT_RUNDIR)|g' \
-  -e 's|@STATE@|$(CHAT_STATEDIR)|g' -e 's|@CONFIG@|$(CHAT_CONFIG)|g'
+  -e 's|@STATE@|$(CHAT_STATEDIR)|g' -e 's|@CONFIG@|$(CHAT_CONFIG)|g' -e 's|@SHARE@|$(CHAT_SHAREDIR)|g'
 
 # The push parts of the nginx site (conf/push-*.conf.in, as in development):
 # the site's upstream names, the publisher socket beside the run folder (it
@@ -325,6 +327,27 @@ install: all
 	$(INSTALL_SED) 'conf/deploy/chatroom@.socket.in' > '$(DESTDIR)$(SYSTEMD_UNITDIR)/chatroom@.socket'
 	$(INSTALL_SED) 'conf/deploy/chatroom@.service.in' > '$(DESTDIR)$(SYSTEMD_UNITDIR)/chatroom@.service'
 	@echo "installed under $(DESTDIR)$(PREFIX); next: README \"Deploying\""
+
+# make deb [DEB_VERSION=]: build/chatroom_<version>_<arch>.deb with Debian's
+# own tools (dpkg-buildpackage, debhelper; the packaging is conf/debian/),
+# built in a copy of the tracked files (build/deb/src, kept so a second
+# build reuses its objects), then checked by lintian (no error allowed).
+DEB_VERSION ?= 1.0.$(shell git rev-list --count HEAD 2>/dev/null || echo 0)
+DEB_ARCH := $(shell dpkg --print-architecture 2>/dev/null)
+.PHONY: deb
+deb:
+	@command -v dh >/dev/null && command -v lintian >/dev/null || { \
+	  echo "make deb needs debhelper and lintian: apt-get install debhelper lintian (make deps)"; exit 1; }
+	mkdir -p build/deb/src
+	git ls-files -z | grep -zv '^tests/' | xargs -0 cp -p --parents -t build/deb/src
+	rm -rf build/deb/src/debian && cp -R conf/debian build/deb/src/debian
+	sed -e 's|@VERSION@|$(DEB_VERSION)|' -e "s|@DATE@|$$(date -R)|" conf/debian/changelog.in \
+	  > build/deb/src/debian/changelog && rm build/deb/src/debian/changelog.in
+	cd build/deb/src && dpkg-buildpackage -b -us -uc --no-pre-clean > ../build.log 2>&1 || \
+	  { tail -40 ../build.log; exit 1; }
+	cp build/deb/chatroom_$(DEB_VERSION)_$(DEB_ARCH).deb build/
+	lintian --fail-on error --tag-display-limit 0 build/chatroom_$(DEB_VERSION)_$(DEB_ARCH).deb
+	@echo "built build/chatroom_$(DEB_VERSION)_$(DEB_ARCH).deb (README \"A Debian package\")"
 
 # make uninstall [PREFIX=] [DESTDIR=]: removes what make install put in place
 # (and the init script / logrotate file README "Deploying" copies from it),

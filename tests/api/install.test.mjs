@@ -191,8 +191,13 @@ test('make install puts programs, chatctl, pages, sql, sites and units where REA
   assert.equal(statSync(p('/var/lib/chatroom')).mode & 0o777, 0o750);
   const texts = [`${PREFIX}/share/chatroom/conf/nginx/chatroom.conf`, `${PREFIX}/share/chatroom/conf/apache/chatroom.conf`,
     `${PREFIX}/share/chatroom/conf/nginx/push-publisher.conf`, `${PREFIX}/share/chatroom/conf/nginx/push-events.conf`,
-    `${PREFIX}/lib/chatroom/chatroom-spawn`, '/etc/systemd/system/chatroom@.socket', '/etc/systemd/system/chatroom@.service'];
-  for (const f of texts) assert.doesNotMatch(readFileSync(p(f), 'utf8'), /@[A-Z_]+@/, `${f}: placeholders filled`);
+    `${PREFIX}/lib/chatroom/chatroom-spawn`, `${PREFIX}/sbin/chatroom-site`, `${PREFIX}/share/chatroom/conf/init.d/chatroom`,
+    '/etc/systemd/system/chatroom@.socket', '/etc/systemd/system/chatroom@.service'];
+  // make install's own placeholders (chatroom-site fills the sites' own: test below).
+  for (const f of texts) assert.doesNotMatch(readFileSync(p(f), 'utf8'), /@(LIB|HTDOCS|NGINX|RUN|STATE|CONFIG|SHARE|CONF|PUSH_[A-Z]+)@/, `${f}: placeholders filled`);
+  for (const kind of ['nginx', 'apache']) {
+    assert.doesNotMatch(readFileSync(p(`${PREFIX}/share/chatroom/conf/${kind}/chatroom.conf`), 'utf8'), /@[A-Z_]+@/, `${kind} site filled`);
+  }
   assert.match(readFileSync(p('/etc/systemd/system/chatroom@.service'), 'utf8'), /ExecStart=.* \/usr\/local\/lib\/chatroom\/%i/);
 });
 
