@@ -2,10 +2,12 @@
 // Password hashing (about a quarter second of scrypt) happens outside any
 // transaction, so a login never holds the database's write lock while it hashes.
 #include "core/clock.h"
+#include "core/device.h"
 #include "core/http.h"
 #include "core/json.h"
 #include "core/migrate.h"
 #include "core/password.h"
+#include "core/test_gate.h"
 #include "core/throttle.h"
 #include "core/users.h"
 #include "core/validate.h"
@@ -13,29 +15,39 @@
 namespace chat {
 namespace {
 
-// Creates the session; after a login, `throttled` (the username key) also
-// gets its login attempt refunded in the same transaction.
+// The reply of a register or login: {"user"}, the session cookie and a new
+// device cookie for the account (device.h), in that order.
 Response LoggedIn(Context& ctx, int status, int64_t user_id, const std::string& username,
-                  const std::string* throttled = nullptr) {
-  Transaction tx(ctx.db);
-  if (throttled) {
-    RefundLoginAttempt(ctx.db, ctx.config, *throttled, ThrottleAddress(ctx.req.remote_addr),
-                       NowMs());
-  }
-  std::string cookie = CreateSession(ctx.db, ctx.key, user_id, NowMs(), ctx.config.session_idle_ms,
-                                     ctx.config.session_ttl_ms);
-  tx.Commit();
+                  const std::string& cookie) {
   Json::Value body(Json::objectValue);
   body["user"] = UserJson(user_id, username);
   Response r = Response::Json(status, body);
   r.headers.emplace_back("Set-Cookie",
                          SessionCookieHeader(cookie, ctx.config.session_ttl_ms, ctx.req.https));
+  r.headers.emplace_back(
+      "Set-Cookie",
+      DeviceCookieHeader(MakeDeviceCookie(ctx.key, FoldCase(username), NowMs()), ctx.req.https));
   return r;
+}
+
+// Who is trying to log in as `username_key`: the device cookie counts only
+// when it is valid and names this very account.
+LoginAttempt AttemptOf(Context& ctx, const std::string& username_key) {
+  LoginAttempt a{username_key, ThrottleAddress(ctx.req.remote_addr), ""};
+  if (username_key.empty() || ctx.req.device_cookie.empty()) return a;
+  std::optional<Device> d = VerifyDeviceCookie(ctx.req.device_cookie, ctx.key, NowMs());
+  if (d && d->username_key == username_key) a.device = d->id;
+  return a;
+}
+
+std::string NewSession(Context& ctx, int64_t user_id) {
+  return CreateSession(ctx.db, ctx.key, user_id, NowMs(), ctx.config.session_idle_ms,
+                       ctx.config.session_ttl_ms);
 }
 
 // POST /api/register {"username", "password"}
 // Anyone. Creates the account and logs it in.
-// 201 {"user"} + session cookie.
+// 201 {"user"} + session cookie + device cookie (device.h).
 // 400 invalid_username (3-32 of A-Z a-z 0-9 _ . -), invalid_password (8-1024
 // bytes, no NUL); 409 username_taken (case-insensitive); 429 rate_limited (nginx).
 Response HandleRegister(Context& ctx) {
@@ -50,25 +62,29 @@ Response HandleRegister(Context& ctx) {
   }
   std::optional<std::string> hash = HashPassword(password);
   if (!hash) throw std::runtime_error("libscrypt_hash failed");
-  int64_t user_id;
-  {
-    Transaction tx(ctx.db);
-    std::optional<int64_t> id = InsertUser(ctx.db, username, *hash);
-    if (!id) return Response::Error(Err(409, "username_taken", "That username is taken."));
-    user_id = *id;
-    tx.Commit();
-  }
-  return LoggedIn(ctx, 201, user_id, username);
+  // The account and its session in one transaction: nothing (an admin's
+  // delete) can come between them.
+  Transaction tx(ctx.db);
+  std::optional<int64_t> id = InsertUser(ctx.db, username, *hash);
+  if (!id) return Response::Error(Err(409, "username_taken", "That username is taken."));
+  std::string cookie = NewSession(ctx, *id);
+  tx.Commit();
+  return LoggedIn(ctx, 201, *id, username, cookie);
 }
 
 // POST /api/login {"username", "password"}
-// Anyone. 200 {"user"} + session cookie.
-// 401 invalid_credentials, the same answer after the same work for an unknown
-// user and a wrong password; 403 account_disabled (right password, account
-// disabled by `chatctl user disable`); 400 invalid_json when a field is not a string;
-// 429 rate_limited with Retry-After: too many failures for this account from
-// this address, from this address, or for this account (throttle.h; checked
-// before any password work), or too many requests from this address (nginx).
+// Anyone. 200 {"user"} + session cookie + device cookie (device.h).
+// 401 invalid_credentials, the same answer after the same work for an
+// unknown user and a wrong password, and also when the account changed while
+// its password was being checked (changed or reset, disabled, deleted): the
+// session is made only in the write transaction that finds the row as it was
+// checked (users.h AccountUnchanged). 403 account_disabled (right password,
+// disabled by `chatctl user disable`); 400 invalid_json when a field is not a
+// string; 429 rate_limited with Retry-After: too many failures for this
+// account from this address, from this address, or for this account, or from
+// this device when the request carries a device cookie for the account
+// (throttle.h; checked before any password work), or too many requests from
+// this address (nginx).
 Response HandleLogin(Context& ctx) {
   std::string username, password;
   if (!GetString(ctx.req.json, "username", &username) ||
@@ -77,8 +93,8 @@ Response HandleLogin(Context& ctx) {
         Err(400, "invalid_json", "Send \"username\" and \"password\" as strings."));
   }
   std::string key = IsValidUsername(username) ? FoldCase(username) : "";
-  if (Status s = ChargeLoginAttempt(ctx.db, ctx.config, key, ThrottleAddress(ctx.req.remote_addr),
-                                    NowMs())) {
+  LoginAttempt attempt = AttemptOf(ctx, key);
+  if (Status s = ChargeLoginAttempt(ctx.db, ctx.config, attempt, NowMs())) {
     return Response::Error(*s);
   }
   bool found = false, disabled = false;
@@ -112,11 +128,15 @@ Response HandleLogin(Context& ctx) {
   } else {
     CheckPasswordAgainstDummy(password);
   }
-  if (!ok) {
-    return Response::Error(
-        Err(401, "invalid_credentials", "That username and password do not match."));
-  }
-  return LoggedIn(ctx, 200, user_id, name, &key);
+  ApiError failed = Err(401, "invalid_credentials", "That username and password do not match.");
+  if (!ok) return Response::Error(failed);
+  PauseAtTestGate("login", key);  // test_gate.h: off unless a race test opens it
+  Transaction tx(ctx.db);
+  if (!AccountUnchanged(ctx.db, user_id, stored)) return Response::Error(failed);
+  RefundLoginAttempt(ctx.db, ctx.config, attempt, NowMs());
+  std::string cookie = NewSession(ctx, user_id);
+  tx.Commit();
+  return LoggedIn(ctx, 200, user_id, name, cookie);
 }
 
 // POST /api/logout
@@ -152,9 +172,8 @@ Response HandleChangePassword(Context& ctx) {
     auto q = ctx.db.Prepare("SELECT password_hash FROM users WHERE id = ?1");
     if (q.Bind(1, ctx.user().id).Step()) stored = q.Text(0);
   }
-  std::string key = FoldCase(ctx.user().username);
-  std::string address = ThrottleAddress(ctx.req.remote_addr);
-  if (Status s = ChargeLoginAttempt(ctx.db, ctx.config, key, address, NowMs())) {
+  LoginAttempt attempt = AttemptOf(ctx, FoldCase(ctx.user().username));
+  if (Status s = ChargeLoginAttempt(ctx.db, ctx.config, attempt, NowMs())) {
     return Response::Error(*s);
   }
   ApiError wrong = Err(403, "wrong_password", "The current password is not right.");
@@ -172,7 +191,7 @@ Response HandleChangePassword(Context& ctx) {
       .Run();
   if (ctx.db.Changes() != 1) return Response::Error(wrong);
   RevokeOtherSessions(ctx.db, ctx.user());
-  RefundLoginAttempt(ctx.db, ctx.config, key, address, NowMs());
+  RefundLoginAttempt(ctx.db, ctx.config, attempt, NowMs());
   tx.Commit();
   return Response::NoContent();
 }

@@ -1,4 +1,4 @@
--- Chatroom database schema, version 3 (the newest: see PRAGMA user_version at
+-- Chatroom database schema, version 4 (the newest: see PRAGMA user_version at
 -- the end). A database made by an older version is brought here by the
 -- numbered files in sql/migrations/, applied in order by `chatctl migrate` and
 -- by the programs at start; a change to this file needs such a migration too.
@@ -13,7 +13,8 @@ PRAGMA foreign_keys = ON;
 BEGIN;
 
 CREATE TABLE users (
-  id            INTEGER PRIMARY KEY,       -- stable user id, shown in the API
+  id            INTEGER PRIMARY KEY AUTOINCREMENT,  -- stable user id, shown in the API; never reused (a login
+                                                    -- in flight or an old reference never names a newer account)
   username      TEXT NOT NULL,             -- as the user typed it: 3-32 of [A-Za-z0-9_.-]
   username_key  TEXT NOT NULL UNIQUE,      -- lower-cased username: uniqueness regardless of case
   password_hash TEXT NOT NULL,             -- libscrypt MCF string ($s1$...), never the password
@@ -65,6 +66,6 @@ CREATE TABLE login_failures (
   updated_at  INTEGER NOT NULL             -- ms since epoch of the last change
 ) WITHOUT ROWID;
 
-PRAGMA user_version = 3;
+PRAGMA user_version = 4;
 
 COMMIT;

@@ -109,6 +109,10 @@ int CmdUserResetPassword(Args& a, Db& db) {
   if (!hash) return Fail("hashing the password failed");
   Transaction tx(db);
   db.Prepare("UPDATE users SET password_hash = ?2 WHERE id = ?1").Bind(1, id).Bind(2, *hash).Run();
+  // Deleted while the new password was being hashed: say so, change nothing.
+  if (db.Changes() != 1) return Fail("no user \"" + a.rest[0] + "\" any more");
+  // A login that checked the old password and has not yet made its session
+  // finds a new hash and fails (core/users.h AccountUnchanged).
   int ended = EndSessions(db, id);
   tx.Commit();
   printf("new password for %s; %d session(s) ended\n", a.rest[0].c_str(), ended);

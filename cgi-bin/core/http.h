@@ -40,6 +40,7 @@ struct Request {
   bool https = false;
   std::string body;
   std::string session_cookie;  // value of the chat_session cookie, if sent
+  std::string device_cookie;   // value of the chat_device cookie (device.h), if sent
 
   // Filled in by the dispatcher before the handler runs.
   Json::Value json{Json::objectValue};  // the body object ({} when no body)

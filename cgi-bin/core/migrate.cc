@@ -26,10 +26,35 @@ Status CreateSchema(Db& db) {
   return std::nullopt;
 }
 
+// Foreign keys off for as long as it lives, on again after (the programs'
+// setting). SQLite ignores PRAGMA foreign_keys inside a transaction, so this
+// wraps the migration's transaction rather than sitting in it.
+class ForeignKeysOff {
+ public:
+  explicit ForeignKeysOff(Db& db) : db_(db) { db_.Exec("PRAGMA foreign_keys = OFF"); }
+  ~ForeignKeysOff() {
+    try {
+      db_.Exec("PRAGMA foreign_keys = ON");
+    } catch (const DbError&) {
+      // Only fails on a connection that is failing anyway; nothing to add.
+    }
+  }
+  ForeignKeysOff(const ForeignKeysOff&) = delete;
+  ForeignKeysOff& operator=(const ForeignKeysOff&) = delete;
+
+ private:
+  Db& db_;
+};
+
 // One migration in one write transaction, skipped when another process
-// applied it while this one waited for the lock.
+// applied it while this one waited for the lock. Foreign keys are off while
+// it runs, as https://sqlite.org/lang_altertable.html#otheralter requires for
+// rebuilding a table (with them on, DROP TABLE deletes every row first and
+// cascades into the tables that refer to it); foreign_key_check then proves
+// nothing was left dangling before the commit.
 Status Apply(Db& db, const Migration& m) {
   try {
+    ForeignKeysOff off(db);
     Transaction tx(db);
     if (SchemaVersion(db) >= m.version) return std::nullopt;
     db.Exec(m.sql);

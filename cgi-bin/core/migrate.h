@@ -14,8 +14,9 @@
 // schema it does not know.
 //
 // A migration file holds statements only (no BEGIN/COMMIT, no PRAGMA
-// user_version) and runs with foreign_keys=ON; a migration that has to
-// rebuild a table must keep every row (INSERT ... SELECT) and pass
+// user_version) and runs with foreign_keys=OFF, so it can rebuild a table
+// that others refer to (SQLite's documented procedure; no ON DELETE action
+// fires meanwhile); it must keep every row (INSERT ... SELECT) and pass
 // PRAGMA foreign_key_check, which Upgrade runs before it commits.
 #pragma once
 

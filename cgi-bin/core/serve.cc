@@ -15,6 +15,7 @@
 #include <cstdlib>
 #include <functional>
 
+#include "device.h"
 #include "http.h"
 #include "json.h"
 #include "log.h"
@@ -113,6 +114,9 @@ Status ReadRequest(cgicc::CgiInput& in, Request& req) {
     for (const cgicc::HTTPCookie& c : env.getCookieList()) {
       if (c.getName() == SessionCookieName(req.https) && req.session_cookie.empty()) {
         req.session_cookie = c.getValue();
+      }
+      if (c.getName() == DeviceCookieName(req.https) && req.device_cookie.empty()) {
+        req.device_cookie = c.getValue();
       }
     }
     if (req.method == "GET") {

@@ -15,10 +15,17 @@ struct Bucket {
   double capacity;
 };
 
-std::vector<Bucket> BucketsOf(const Config& c, const std::string& user, const std::string& addr) {
-  std::vector<Bucket> b = {{"a:" + addr, c.login_address_burst}};
+// A trusted client (valid device cookie for the account) is counted per
+// device and per account; anyone else per address, per (account, address)
+// and per account.
+std::vector<Bucket> BucketsOf(const Config& c, const LoginAttempt& a) {
+  const std::string& user = a.username_key;
+  if (!a.device.empty() && !user.empty()) {
+    return {{"d:" + a.device, c.login_pair_burst}, {"u:" + user, c.login_account_burst}};
+  }
+  std::vector<Bucket> b = {{"a:" + a.address, c.login_address_burst}};
   if (!user.empty()) {
-    b.push_back({"p:" + user + " " + addr, c.login_pair_burst});
+    b.push_back({"p:" + user + " " + a.address, c.login_pair_burst});
     b.push_back({"u:" + user, c.login_account_burst});
   }
   return b;
@@ -53,14 +60,19 @@ std::string ThrottleAddress(const std::string& remote_addr) {
   return inet_ntop(AF_INET6, v6, out, sizeof out) ? std::string(out) + "/64" : remote_addr;
 }
 
-Status ChargeLoginAttempt(Db& db, const Config& config, const std::string& username_key,
-                          const std::string& address, int64_t now) {
+Status ChargeLoginAttempt(Db& db, const Config& config, LoginAttempt& attempt, int64_t now) {
   Transaction tx(db);
   // Buckets that drained completely are forgotten, so the table stays small.
   db.Prepare("DELETE FROM login_failures WHERE updated_at < ?1")
       .Bind(1, now - config.login_window_ms)
       .Run();
-  std::vector<Bucket> buckets = BucketsOf(config, username_key, address);
+  std::vector<Bucket> buckets = BucketsOf(config, attempt);
+  // A device cookie that failed too often is locked out: the client is
+  // then an untrusted one like any other (OWASP's device cookie lockout).
+  if (!attempt.device.empty() && LevelOf(db, config, buckets[0], now) + 1 > buckets[0].capacity) {
+    attempt.device.clear();
+    buckets = BucketsOf(config, attempt);
+  }
   std::vector<double> levels;
   double wait_ms = 0;
   for (const Bucket& b : buckets) {
@@ -78,10 +90,10 @@ Status ChargeLoginAttempt(Db& db, const Config& config, const std::string& usern
   return std::nullopt;
 }
 
-void RefundLoginAttempt(Db& db, const Config& config, const std::string& username_key,
-                        const std::string& address, int64_t now) {
-  for (const Bucket& b : BucketsOf(config, username_key, address)) {
-    double level = b.key[0] == 'p' ? 0 : std::max(0.0, LevelOf(db, config, b, now) - 1);
+void RefundLoginAttempt(Db& db, const Config& config, const LoginAttempt& attempt, int64_t now) {
+  for (const Bucket& b : BucketsOf(config, attempt)) {
+    bool own = b.key[0] == 'p' || b.key[0] == 'd';  // this client's own bucket
+    double level = own ? 0 : std::max(0.0, LevelOf(db, config, b, now) - 1);
     Store(db, b.key, level, now);
   }
 }

@@ -14,6 +14,14 @@
 // account, at the price of locking its owner out too until it drains, which
 // is the usual trade-off. Charging happens in a write transaction before the
 // check, so parallel guesses cannot slip past a bucket together.
+//
+// Shared addresses (an office or campus NAT): a browser that logged in to
+// the account before carries a device cookie for it (device.h, OWASP's
+// device cookie pattern). Such a trusted attempt is not charged to, nor held
+// by, the address or pair buckets, which others at the same address fill:
+// it goes to its own device bucket (the pair limit, 5) and to the account
+// bucket, which still applies. A device bucket that fills locks that cookie
+// out: its attempts are then counted as an untrusted client's.
 #pragma once
 
 #include <cstdint>
@@ -29,15 +37,20 @@ namespace chat {
 // machine or home usually holds a whole /64), "local" when there is none.
 std::string ThrottleAddress(const std::string& remote_addr);
 
-// Charges one attempt at `username_key` (empty: no such account can exist,
-// only the address is charged) from `address`. nullopt when it may go on;
-// 429 rate_limited with retry_after otherwise (nothing charged then).
-Status ChargeLoginAttempt(Db& db, const Config& config, const std::string& username_key,
-                          const std::string& address, int64_t now);
+// Who is trying to log in.
+struct LoginAttempt {
+  std::string username_key;  // "" when no such account can exist (only the address is charged)
+  std::string address;       // ThrottleAddress of the client
+  std::string device;        // id of a valid device cookie for this account (device.h), or ""
+};
 
-// After the password matched: empties the pair bucket and refunds the
-// others. Runs inside the caller's write transaction.
-void RefundLoginAttempt(Db& db, const Config& config, const std::string& username_key,
-                        const std::string& address, int64_t now);
+// Charges one attempt. nullopt when it may go on; 429 rate_limited with
+// retry_after otherwise (nothing charged then). Clears attempt.device when
+// that device is locked out, so the refund goes where the charge went.
+Status ChargeLoginAttempt(Db& db, const Config& config, LoginAttempt& attempt, int64_t now);
+
+// After the password matched: empties this client's own bucket (pair or
+// device) and refunds the others. Runs inside the caller's write transaction.
+void RefundLoginAttempt(Db& db, const Config& config, const LoginAttempt& attempt, int64_t now);
 
 }  // namespace chat

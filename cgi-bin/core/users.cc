@@ -23,4 +23,12 @@ std::optional<int64_t> InsertUser(Db& db, const std::string& username,
   return db.LastInsertId();
 }
 
+bool AccountUnchanged(Db& db, int64_t id, const std::string& password_hash) {
+  return db
+      .Prepare("SELECT 1 FROM users WHERE id = ?1 AND password_hash = ?2 AND disabled_at IS NULL")
+      .Bind(1, id)
+      .Bind(2, password_hash)
+      .Step();
+}
+
 }  // namespace chat

@@ -44,11 +44,18 @@ function parseRetryAfter(value) {
 
 /**
  * Sends one request and resolves to the parsed JSON reply (null for 204).
- * Rejects with ApiError on any failure.
+ * Rejects with ApiError on any failure. `signal` lets the caller give up
+ * early (the poller does, on a connection it suspects dead); that rejects
+ * with code "aborted".
  */
-export async function request(method, path, body) {
+export async function request(method, path, body, { signal } = {}) {
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), TIMEOUT_MS);
+  const giveUp = () => controller.abort();
+  if (signal) {
+    if (signal.aborted) giveUp();
+    else signal.addEventListener('abort', giveUp, { once: true });
+  }
   const init = {
     method,
     credentials: 'same-origin',
@@ -66,9 +73,11 @@ export async function request(method, path, body) {
     response = await fetch(path, init);
     text = await response.text();
   } catch {
+    if (signal && signal.aborted) throw new ApiError(0, 'aborted', 'Given up by the page.');
     throw new ApiError(0, 'network_error', 'Could not reach the server.');
   } finally {
     clearTimeout(timer);
+    if (signal) signal.removeEventListener('abort', giveUp);
   }
   let data = null;
   if (text) {
@@ -100,7 +109,8 @@ export const api = {
   deleteRoom: (id) => request('DELETE', roomPath(id), {}),
   join: (id) => request('POST', `${roomPath(id)}/join`, {}),
   leave: (id) => request('POST', `${roomPath(id)}/leave`, {}),
-  messagesAfter: (id, cursor) => request('GET', `${roomPath(id)}/messages?after=${cursor}`),
+  messagesAfter: (id, cursor, signal) =>
+    request('GET', `${roomPath(id)}/messages?after=${cursor}`, undefined, { signal }),
   messagesBefore: (id, before, limit) =>
     request('GET', `${roomPath(id)}/messages?before=${before}&limit=${limit}`),
   post: (id, text, clientId) => request('POST', `${roomPath(id)}/messages`, { text, client_id: clientId }),

@@ -1,14 +1,15 @@
 /* composer.js — the message box. Enter sends, Shift+Enter adds a line (and
    Enter while an input method is composing is left alone). The text stays
-   in the box until the server has it: it is cleared only after the 201,
-   and only if the user has not changed it meanwhile. Each message gets a
-   client_id (a random UUID) that is reused for every retry of the same
-   text, so a send whose reply was lost is never stored twice. When the
-   server cannot be reached the send is retried with backoff and jitter;
-   editing the text cancels that retry (the next Send is a new message).
-   A fast typist may go on typing and press Enter while a send is on its
-   way: what was sent is taken off the front of the box and the rest is
-   sent next. */
+   in the box until the server has it: only then is what was sent taken off
+   the front of the box, and anything typed meanwhile stays. Each message
+   gets a client_id (a random UUID) when Enter is pressed, and that exact
+   text under that id is what every retry sends: a send whose reply was
+   lost may be stored already, so a retry must be the same request (the
+   server answers it with the stored message instead of storing a second
+   one), never the box's newer contents under a new id. When the server
+   cannot be reached the send is retried with backoff and jitter, and at
+   once when the page learns it is back. Enter while a message is on its
+   way (or waiting to be retried) queues what is in the box behind it. */
 
 import { Backoff } from './backoff.js';
 import { plainWords } from './errors.js';
@@ -40,10 +41,11 @@ export class Composer {
    */
   constructor(options) {
     Object.assign(this, options);
-    this.pending = null; // {text, clientId} of the message being sent or retried
+    this.pending = null; // {text, raw, clientId}: sent (Enter), not yet confirmed
     this.sending = false;
-    this.queued = false; // Enter was pressed while a send was on its way
+    this.queued = false; // Enter was pressed while `pending` was on its way
     this.unreachable = false; // the pending send failed for want of a server
+    this.limited = false; // the pending send waits out a 429's Retry-After
     this.retryTimer = null;
     this.backoff = new Backoff({ base: 1000, max: 10000 });
     this.form.addEventListener('submit', (event) => {
@@ -83,12 +85,6 @@ export class Composer {
     const chars = [...this.textarea.value.trim()].length;
     this.count.textContent = chars >= COUNT_FROM ? `${chars} / ${MAX_CHARS}` : '';
     this.count.classList.toggle('is-over', chars > MAX_CHARS);
-    if (this.pending && !this.sending && this.textarea.value !== this.pending.text) {
-      // The user changed an unsent message: stop retrying the old text.
-      clearTimeout(this.retryTimer);
-      this.pending = null;
-      this.setStatus('');
-    }
   }
 
   setStatus(text, isError = false) {
@@ -97,11 +93,14 @@ export class Composer {
     this.hint.hidden = Boolean(text);
   }
 
-  /** Sends what is in the box (or retries the pending send of it). */
-  async submit() {
+  /** Enter or Send: sends what is in the box, after any message still on its way. */
+  submit() {
     if (this.textarea.disabled) return;
-    if (this.sending) {
+    if (this.pending) {
+      // That one goes first, exactly as it was sent (it may be stored
+      // already); what is in the box now follows once it is confirmed.
       this.queued = true;
+      if (!this.limited) this.attempt();
       return;
     }
     const raw = this.textarea.value;
@@ -111,31 +110,38 @@ export class Composer {
       this.setStatus(`That message is too long: at most ${MAX_CHARS} characters.`, true);
       return;
     }
-    clearTimeout(this.retryTimer);
-    if (!this.pending || this.pending.text !== raw) this.pending = { text: raw, clientId: newClientId() };
-    const { clientId } = this.pending;
-    this.sending = true;
-    let ok = false;
-    try {
-      const message = await this.send(text, clientId);
-      this.sent(raw, message);
-      ok = true;
-    } catch (error) {
-      this.failed(error);
-    } finally {
-      this.sending = false;
-    }
-    const again = this.queued;
-    this.queued = false;
-    if (ok && again && this.textarea.value.trim()) this.submit();
+    this.pending = { text, raw, clientId: newClientId() };
+    this.attempt();
   }
 
-  sent(raw, message) {
+  /** Sends (or sends again) the pending message, unchanged, under its client_id. */
+  async attempt() {
+    const { pending } = this;
+    if (!pending || this.sending) return;
+    clearTimeout(this.retryTimer);
+    this.sending = true;
+    let message;
+    try {
+      message = await this.send(pending.text, pending.clientId);
+    } catch (error) {
+      this.sending = false;
+      this.failed(error);
+      return;
+    }
+    this.sending = false;
+    this.sent(pending, message);
+    if (this.queued) {
+      this.queued = false;
+      if (this.textarea.value.trim()) this.submit();
+    }
+  }
+
+  sent(pending, message) {
     this.pending = null;
     this.unreachable = false;
     const now = this.textarea.value;
     // Take what was sent off the front; keep anything typed meanwhile.
-    if (now.startsWith(raw)) this.textarea.value = now.slice(raw.length).replace(/^\s+/, '');
+    if (now.startsWith(pending.raw)) this.textarea.value = now.slice(pending.raw.length).replace(/^\s+/, '');
     this.onInput();
     this.setStatus('');
     if (this.backoff.failing) this.onHealth(true);
@@ -149,13 +155,20 @@ export class Composer {
       const delay = this.backoff.next();
       this.onHealth(false);
       this.setStatus('Not sent yet — the server is unreachable. Retrying…', true);
-      this.retryTimer = setTimeout(() => this.submit(), delay);
+      this.retryTimer = setTimeout(() => this.attempt(), delay);
     } else if (error.status === 429) {
       const seconds = Math.max(1, Math.ceil(error.retryAfter ?? 2));
       this.setStatus(`You are sending messages too fast. Sending again in ${seconds} s…`, true);
-      this.retryTimer = setTimeout(() => this.submit(), seconds * 1000);
+      this.limited = true;
+      this.retryTimer = setTimeout(() => {
+        this.limited = false;
+        this.attempt();
+      }, seconds * 1000);
     } else if (error.status === 400) {
+      // Refused for good (e.g. invalid_text): nothing was stored, and the
+      // text is still in the box to be mended and sent as a new message.
       this.pending = null;
+      this.queued = false;
       this.setStatus(plainWords(error), true);
     } else {
       this.onFatal(error);
@@ -164,7 +177,6 @@ export class Composer {
 
   /** Retries a send that waits for the server, at once (the server answered again). */
   retryNow() {
-    if (!this.unreachable || !this.pending || this.sending) return;
-    if (this.textarea.value === this.pending.text) this.submit();
+    if (this.unreachable) this.attempt();
   }
 }

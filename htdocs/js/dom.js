@@ -35,6 +35,17 @@ export function initial(username) {
   return first || '?';
 }
 
+/**
+ * `text` wrapped in FIRST STRONG ISOLATE … POP DIRECTIONAL ISOLATE (Unicode
+ * Bidirectional Algorithm, UAX #9 §2.7), for a name put into a sentence with
+ * textContent: an Arabic room name then reads right to left without
+ * dragging the English words and punctuation around it along (the plain
+ * text counterpart of <bdi> and dir="auto").
+ */
+export function isolate(text) {
+  return `\u2068${text}\u2069`;
+}
+
 /** Replaces the current page, without leaving it in history. */
 export function go(path) {
   window.location.replace(path);

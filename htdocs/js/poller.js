@@ -6,18 +6,29 @@
    page (the server caps a reply) is followed at once by the next one.
    Transient failures (no answer, 5xx) retry with backoff and jitter and
    keep the cursor; a 429 waits for Retry-After; any other error is the
-   room's business (onFatal) and stops the poller. now() (a push event, the
-   tab coming back) polls at once, or right after the poll in flight, since
-   that one may have left before the news committed. */
+   room's business (onFatal) and stops the poller.
+   now() (a push event, the tab or window coming back, the network coming
+   back) polls at once. A poll already in flight may have left before the
+   news committed, so normally the next one follows right after it; but a
+   poll on a dead connection (a phone that changed networks, a NAT that
+   forgot us) would not answer until the 15 s timeout and hold everything
+   up, so one in flight for longer than `patience` is aborted and sent
+   again at once. `online` passes patience 0: the old connection is
+   suspect. Patience doubles with each such abort until a poll answers, so
+   a server that is merely slow is still waited for. A given-up poll's
+   reply, should it come, is ignored (its sequence number is stale). */
 
 import { Backoff } from './backoff.js';
 
 const PAGE_CAP = 200;
+// A poll answers in milliseconds; one in flight this long is suspect.
+const PATIENCE_MS = 2000;
+const MAX_PATIENCE_MS = 16000;
 
 export class Poller {
   /**
    * @param {object} options
-   *   fetch(cursor) → Promise<{messages, cursor}>
+   *   fetch(cursor, signal) → Promise<{messages, cursor}>
    *   onMessages(messages)         new messages, in order
    *   onHealth(ok, delayMs)        false while failing (with the wait), true after each success
    *   onFatal(error)               any non-transient error; polling stops
@@ -35,6 +46,10 @@ export class Poller {
     this.stopped = true;
     this.inFlight = false;
     this.again = false;
+    this.seq = 0; // numbers the polls; only the latest one's outcome counts
+    this.controller = null; // aborts the poll in flight
+    this.sentAt = 0;
+    this.patience = PATIENCE_MS;
   }
 
   start() {
@@ -45,13 +60,32 @@ export class Poller {
   stop() {
     this.stopped = true;
     clearTimeout(this.timer);
+    this.abandon();
   }
 
-  /** Polls as soon as possible (e.g. when the tab becomes visible). */
-  now() {
+  /**
+   * Polls as soon as possible. A poll in flight for `patience` ms or more
+   * is given up and sent again; a younger one is followed right after.
+   */
+  now({ patience = this.patience } = {}) {
     if (this.stopped) return;
-    if (this.inFlight) this.again = true;
-    else this.schedule(0);
+    if (!this.inFlight) {
+      this.schedule(0);
+    } else if (Date.now() - this.sentAt >= patience) {
+      this.abandon();
+      this.patience = Math.min(MAX_PATIENCE_MS, this.patience * 2);
+      this.schedule(0);
+    } else {
+      this.again = true;
+    }
+  }
+
+  /** Forgets the poll in flight: aborts it, and its outcome will be ignored. */
+  abandon() {
+    this.seq += 1;
+    if (this.controller) this.controller.abort();
+    this.controller = null;
+    this.inFlight = false;
   }
 
   schedule(delay) {
@@ -62,20 +96,26 @@ export class Poller {
 
   async tick() {
     if (this.stopped || this.inFlight) return;
+    this.seq += 1;
+    const seq = this.seq;
+    const controller = new AbortController();
+    this.controller = controller;
     this.inFlight = true;
+    this.sentAt = Date.now();
     this.again = false;
     let delay = this.interval;
     try {
-      const reply = await this.fetch(this.cursor);
-      if (this.stopped) return;
+      const reply = await this.fetch(this.cursor, controller.signal);
+      if (this.stopped || seq !== this.seq) return;
       const messages = Array.isArray(reply.messages) ? reply.messages : [];
       if (Number.isSafeInteger(reply.cursor) && reply.cursor > this.cursor) this.cursor = reply.cursor;
       this.backoff.reset();
+      this.patience = PATIENCE_MS;
       this.onHealth(true, 0);
       if (messages.length) this.onMessages(messages);
       if (reply.more === true || messages.length >= PAGE_CAP) delay = 0;
     } catch (error) {
-      if (this.stopped) return;
+      if (this.stopped || seq !== this.seq) return;
       if (error.transient) {
         delay = this.backoff.next();
         this.onHealth(false, delay);
@@ -87,7 +127,10 @@ export class Poller {
         return;
       }
     } finally {
-      this.inFlight = false;
+      if (seq === this.seq) {
+        this.inFlight = false;
+        this.controller = null;
+      }
     }
     // Rung during the poll: go again now, unless waiting out a failure.
     this.schedule(this.again && delay === this.interval ? 0 : delay);

@@ -64,7 +64,7 @@ export class RoomList {
     part(row, '.room-name').textContent = name;
     part(row, '.join-name').textContent = ` ${name}`;
     part(row, '.delete-name').textContent = ` ${name}`;
-    part(row, '.confirm-name').textContent = `“${name}”`;
+    part(row, '.confirm-name').textContent = name;
     const own = me && room.owner && room.owner.id === me.id;
     part(row, '.room-owner').textContent = own ? 'Your room' : `by ${room.owner ? room.owner.username : 'unknown'}`;
     part(row, '.room-count').textContent = people(Number(room.member_count) || 0);

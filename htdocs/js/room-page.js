@@ -4,14 +4,18 @@
    (Load older), and end the visit cleanly when the room is deleted (410),
    the user moved to another room in another tab (409) or the session is
    gone (401). When the server offers push (push.js), each event polls at
-   once; the timer keeps polling regardless. While the server is unreachable the page says so, retries by
-   itself and loses nothing: the cursor, the log and the typed text stay. */
+   once; the timer keeps polling regardless. A push event, the window
+   coming back and the network coming back also cut short a poll that
+   hangs on a dead connection (poller.js). While the server is unreachable
+   the page says so, retries by itself and loses nothing: the cursor, the
+   log and the typed text stay. */
 
+import { Announcer } from './announcer.js';
 import { api } from './api.js';
 import { Backoff } from './backoff.js';
 import { Composer } from './composer.js';
 import { ConnectionBanner } from './connection.js';
-import { byId, go } from './dom.js';
+import { byId, go, isolate } from './dom.js';
 import { plainWords } from './errors.js';
 import { setFlash } from './flash.js';
 import { MessageList } from './message-list.js';
@@ -27,6 +31,7 @@ const state = { room: null, me: null, poller: null, push: null, ended: false };
 
 const banner = new ConnectionBanner(byId('connection'), byId('connection-text'));
 const unread = new UnreadTitle();
+const announcer = new Announcer(byId('announcer'));
 const list = new MessageList({
   container: byId('messages'),
   scroller: byId('log-scroller'),
@@ -68,7 +73,7 @@ function end(error) {
     go(`/?next=${encodeURIComponent(window.location.pathname)}`);
     return;
   }
-  const name = state.room ? `“${state.room.name}”` : 'This room';
+  const name = state.room ? `“${isolate(state.room.name)}”` : 'This room';
   let text;
   if (error.code === 'room_deleted') {
     text = `${name} was deleted by its owner. Taking you back to your rooms…`;
@@ -94,7 +99,7 @@ function showRoom(room) {
   state.room = room;
   byId('room-name').textContent = room.name;
   showMeta();
-  unread.setBase(`${room.name} · Chatroom`);
+  unread.setBase(`${isolate(room.name)} · Chatroom`);
 }
 
 // "3 people here · Created by alice" (the count first, so a narrow header
@@ -205,10 +210,12 @@ async function start() {
   state.poller = new Poller({
     cursor: Number(joined.cursor) || 0,
     interval: pollInterval(),
-    fetch: (cursor) => api.messagesAfter(roomId, cursor),
+    fetch: (cursor, signal) => api.messagesAfter(roomId, cursor, signal),
     onMessages: (batch) => {
       const added = list.add(batch, 'poll');
-      unread.arrived(added.filter((m) => !m.user || m.user.id !== state.me.id).length);
+      const fromOthers = added.filter((m) => !m.user || m.user.id !== state.me.id);
+      unread.arrived(fromOthers.length);
+      announcer.announce(fromOthers);
     },
     onHealth: (ok) => {
       banner.report(ok);
@@ -219,14 +226,17 @@ async function start() {
   state.poller.start();
   state.push = new Push({ url: joined.events, onRing });
   state.push.start();
+  // The person is back: poll now (and give up a poll that hangs, see poller.js).
   document.addEventListener('visibilitychange', () => {
-    if (!document.hidden && state.poller) state.poller.now();
+    if (!document.hidden && !state.ended) state.poller.now();
   });
-  // The browser knows before we do when the network comes and goes.
+  window.addEventListener('focus', () => { if (!state.ended) state.poller.now(); });
+  // The browser knows before we do when the network comes and goes; a poll
+  // in flight when it comes back went out on the old network: resend it.
   window.addEventListener('offline', () => { if (!state.ended) banner.report(false); });
   window.addEventListener('online', () => {
     if (state.ended) return;
-    state.poller.now();
+    state.poller.now({ patience: 0 });
     composer.retryNow();
   });
   composer.enable();

@@ -5,7 +5,7 @@
    A 401 anywhere means the session is gone: back to `/`. */
 
 import { api } from './api.js';
-import { avatarHueClass, byId, go, initial } from './dom.js';
+import { avatarHueClass, byId, go, initial, isolate } from './dom.js';
 import { plainWords } from './errors.js';
 import { takeFlash } from './flash.js';
 import { wirePasswordForm } from './password-form.js';
@@ -102,7 +102,7 @@ async function deleteRoom(room) {
   }
   state.freshFrom = state.seq + 1;
   const flash = byId('flash');
-  flash.textContent = `Deleted “${room.name}”.`;
+  flash.textContent = `Deleted “${isolate(room.name)}”.`;
   flash.hidden = false;
   byId('rooms-heading').focus();
   refresh();

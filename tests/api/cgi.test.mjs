@@ -27,7 +27,7 @@ after(() => {
 
 /**
  * Runs build/bin/<program> once as CGI. Returns {status, reason, headers
- * (lower-case names; set-cookie as the raw line), body (parsed JSON or null),
+ * (lower-case names; repeated ones such as set-cookie one a line), body (parsed JSON or null),
  * raw, code}.
  */
 function cgi(program, { method = 'GET', uri, body, query = '', type = 'application/json', cookie: c = '', env = {} }) {
@@ -55,7 +55,9 @@ function cgi(program, { method = 'GET', uri, body, query = '', type = 'applicati
   const headers = {};
   for (const line of raw.slice(0, split).split('\r\n')) {
     const i = line.indexOf(':');
-    headers[line.slice(0, i).toLowerCase()] = line.slice(i + 1).trim();
+    const name = line.slice(0, i).toLowerCase();
+    // Repeated headers (the session and the device cookie) one a line, in order.
+    headers[name] = headers[name] ? `${headers[name]}\n${line.slice(i + 1).trim()}` : line.slice(i + 1).trim();
   }
   const m = /^(\d{3}) (.+)$/.exec(headers.status ?? '');
   assert.ok(m, `${program}: Status line ${headers.status}`);

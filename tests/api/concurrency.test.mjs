@@ -110,24 +110,65 @@ test('creating one room name from eight users at once makes one room; the rest g
   assert.equal(count(stack.db, 'rooms', "name_key = 'rush hour' AND deleted_at IS NULL"), 1);
 });
 
-test('posts racing the room deletion are stored before it (and deleted with it) or refused with 410; none is left behind', async () => {
+// The race must really happen both ways, or "stored before or refused
+// after" proves nothing (with a fixed 15 ms head start every post could land
+// on one side). Every member keeps posting while the owner deletes the room
+// once a few posts are in; a post *sent before the DELETE was answered* must
+// be seen both stored (201) and refused (410). A round where the timing put
+// every in-flight post on one side is run again (at most ROUNDS rounds);
+// every round checks the invariants.
+test('posts racing the room deletion are stored before it (and deleted with it) or refused with 410; none is left behind; both outcomes happen', async () => {
+  const ROUNDS = 20;
   const owner = crowd[2];
-  const room = await createRoom(owner, 'Crumbling');
-  for (const c of crowd) await join(c, room.id);
-  const posts = crowd.flatMap((c, u) => Array.from({ length: 5 }, (_, k) =>
-    c.post(`/api/rooms/${room.id}/messages`, { text: `last words ${u}.${k}` })));
-  const deletion = sleep(15).then(() => owner.del(`/api/rooms/${room.id}`));
-  const [replies, del] = await Promise.all([Promise.all(posts), deletion]);
-  assert.equal(del.status, 204, del.text);
-  for (const r of replies) {
-    assert.ok(r.status === 201 || r.status === 410, `${r.status} ${r.text}`);
-    if (r.status === 410) assert.deepEqual(r.body.room, { id: room.id, name: 'Crumbling' });
+  const seen = { stored: 0, refused: 0, storedInFlight: 0, refusedInFlight: 0 };
+  for (let round = 0; round < ROUNDS && !(seen.storedInFlight && seen.refusedInFlight); round += 1) {
+    const room = await createRoom(owner, `Crumbling ${round}`);
+    for (const c of crowd) await join(c, room.id);
+    let acked = 0;
+    let startDelete;
+    const deleteNow = new Promise((r) => { startDelete = r; });
+    const del = { sent: Infinity, answered: Infinity };
+    const deletion = deleteNow.then(async () => {
+      del.sent = performance.now();
+      const r = await owner.del(`/api/rooms/${room.id}`);
+      del.answered = performance.now();
+      return r;
+    });
+    const replies = [];
+    // Each member posts until refused (or 200 posts, a bound that a working
+    // deletion never reaches).
+    const posters = crowd.map(async (c, u) => {
+      for (let k = 0; k < 200; k += 1) {
+        const sent = performance.now();
+        const r = await c.post(`/api/rooms/${room.id}/messages`, { text: `last words ${u}.${k}` });
+        replies.push({ r, sent });
+        if (r.status === 201 && (acked += 1) === 2 * crowd.length) startDelete();
+        if (r.status !== 201) return;
+      }
+    });
+    const [d] = await Promise.all([deletion, ...posters]);
+    assert.equal(d.status, 204, d.text);
+    for (const { r, sent } of replies) {
+      assert.ok(r.status === 201 || r.status === 410, `${r.status} ${r.text}`);
+      const inFlight = sent < del.answered; // sent before the client knew of the deletion
+      if (r.status === 201) {
+        seen.stored += 1;
+        if (inFlight && sent > del.sent) seen.storedInFlight += 1;
+      } else {
+        assert.deepEqual(r.body.room, { id: room.id, name: `Crumbling ${round}` });
+        seen.refused += 1;
+        if (inFlight) seen.refusedInFlight += 1;
+      }
+    }
+    assert.equal(count(stack.db, 'messages', `room_id = ${room.id}`), 0, 'no message outlives its room');
+    for (const c of crowd) {
+      const r = await c.get(`/api/rooms/${room.id}/messages?after=0`);
+      assert.equal(r.status, 410, r.text);
+    }
   }
-  assert.equal(count(stack.db, 'messages', `room_id = ${room.id}`), 0, 'no message outlives its room');
-  for (const c of crowd) {
-    const r = await c.get(`/api/rooms/${room.id}/messages?after=0`);
-    assert.equal(r.status, 410, r.text);
-  }
+  console.log(`post vs delete: ${JSON.stringify(seen)}`);
+  assert.ok(seen.storedInFlight > 0, `a post sent while the DELETE was in flight was stored: ${JSON.stringify(seen)}`);
+  assert.ok(seen.refusedInFlight > 0, `a post sent before the DELETE was answered was refused: ${JSON.stringify(seen)}`);
 });
 
 test('one user joining two rooms at once ends up in exactly one of them', async () => {

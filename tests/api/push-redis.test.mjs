@@ -6,7 +6,8 @@
 // at once a message posted through B (B's worker rings B's publisher; nchan
 // carries it through Redis to A) and then fetches it by polling A; a room
 // deleted through A is heard by a subscriber of B. A third stack C over the
-// same chat.db without Redis hears nothing: Redis is what carries it.
+// same chat.db without Redis hears nothing of B's post (Redis is what
+// carries it), though its stream hears a post made through C itself.
 // Skipped loudly without the nchan module or redis-server.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -157,10 +158,15 @@ test('a room deleted through nginx A rings room_deleted for a subscriber of ngin
   }
 });
 
-test('without Redis a third nginx over the same chat.db does not hear B\'s post (Redis carries it)', { skip }, async () => {
+// C's stream must be able to hear at all, or "it did not hear B's post"
+// proves nothing: a post made through C itself (C's worker rings C's own
+// publisher) is heard on it both before and after the second in which B's
+// post must not arrive, so the stream was live the whole time.
+test('without Redis a third nginx over the same chat.db does not hear B\'s post (Redis carries it), yet hears its own', { skip }, async () => {
   const c = await startStack({ env: { CHAT_DB: a.db } });
   try {
     await join(ben, room.id);
+    const annViaC = via(c, ann);
     const viaC = await openEvents(c.base, ben.cookie, eventsPath(room.id));
     const viaA = await openEvents(a.base, ben.cookie, eventsPath(room.id));
     assert.equal(viaC.status, 200, viaC.text);
@@ -168,9 +174,13 @@ test('without Redis a third nginx over the same chat.db does not hear B\'s post 
     try {
       await live(viaA, room.id);
       await viaC.flush(0);
+      const own = await say(annViaC, room.id, 'through C itself');
+      assert.deepEqual((await viaC.next(1500)).data, { type: 'message', id: own.id }, 'C hears a post made through C');
       const msg = await say(annViaB, room.id, 'only through Redis');
       assert.deepEqual((await viaA.next(1500)).data, { type: 'message', id: msg.id });
       await assert.rejects(viaC.next(1000), /no event within/);
+      const again = await say(annViaC, room.id, 'through C again');
+      assert.deepEqual((await viaC.next(1500)).data, { type: 'message', id: again.id }, 'C still hears its own');
     } finally {
       viaC.close();
       viaA.close();

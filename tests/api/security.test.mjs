@@ -9,7 +9,7 @@ import { readFileSync, writeFileSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { startStack, ROOT } from '../lib/stack.mjs';
 import { Client } from '../lib/client.mjs';
-import { PASSWORD, assertError, count, createRoom, join as joinRoom, sql, users } from './helpers.mjs';
+import { PASSWORD, assertError, count, createRoom, join as joinRoom, say, sql, users } from './helpers.mjs';
 
 let stack;
 let sam; // logged in, owns `room` and is inside it
@@ -368,27 +368,51 @@ test('chat.db, its secret, its WAL, the run folder and dotfiles are never served
   }
 });
 
-test('odd requests are answered with a 4xx, never a 500', async () => {
+// Each odd request with the exact answer it must get (a bare `< 500` let a
+// 200 through). The client sends the Cookie header given here instead of its
+// jar's, so the odd cookies really reach the server. Two chat_session
+// cookies: the first one counts (serve.cc; a browser sends the cookie of the
+// longest path first, RFC 6265 section 5.4), whichever of the two is forged;
+// a repeated query parameter likewise takes its first value (cgicc).
+test('odd requests get their exact answer, never a 500', async () => {
   const path = `/api/rooms/${room.id}/messages`;
+  const first = await say(sam, room.id, 'first of two');
+  const second = await say(sam, room.id, 'second of two');
   const requests = [
-    () => sam.get(`${path}?after=%00`),
-    () => sam.get(`${path}?after=%zz`),
-    () => sam.get(`${path}?after=%`),
-    () => sam.get(`${path}?after=1&after=2`),
-    () => sam.get(`${path}?before=%FF%FE&limit=1`),
-    () => sam.get(`/api/rooms/${'9'.repeat(2000)}`),
-    () => sam.get('/api/me', { cookie: `${sam.cookie}; chat_session=bogus` }),
-    () => sam.get('/api/me', { cookie: 'chat_session="quoted"; other=1' }),
-    () => sam.get('/api/me', { cookie: `x=${'y'.repeat(3000)}` }),
-    () => sam.post(path, { text: { nested: ['deep'] } }),
-    () => sam.post(path, '{"text":"\\ud800"}'),
-    () => sam.post('/api/rooms', { name: 'n'.repeat(60000) }),
-    () => anon().post('/api/login', { username: 'u'.repeat(60000), password: 'p'.repeat(60000) }),
-    () => anon().post('/api/register', { username: 'valid_name', password: 'p'.repeat(60000) }),
+    ['after=%00', () => sam.get(`${path}?after=%00`), 400, 'invalid_cursor'],
+    ['after=%zz', () => sam.get(`${path}?after=%zz`), 400, 'invalid_cursor'],
+    ['after=%', () => sam.get(`${path}?after=%`), 400, 'invalid_cursor'],
+    ['after twice: the first counts', () => sam.get(`${path}?after=${first.id}&after=${second.id}`), 200,
+      { sameAs: `${path}?after=${first.id}` }],
+    ['before=%FF%FE', () => sam.get(`${path}?before=%FF%FE&limit=1`), 400, 'invalid_cursor'],
+    ['a 2000-digit room id', () => sam.get(`/api/rooms/${'9'.repeat(2000)}`), 404, 'not_found'],
+    ['the real cookie, then a bogus one', () => sam.get('/api/me', { cookie: `${sam.cookie}; chat_session=bogus` }), 200,
+      { user: 'sam' }],
+    ['a bogus cookie, then the real one', () => sam.get('/api/me', { cookie: `chat_session=bogus; ${sam.cookie}` }), 401,
+      'not_logged_in'],
+    ['a quoted cookie', () => sam.get('/api/me', { cookie: 'chat_session="quoted"; other=1' }), 401, 'not_logged_in'],
+    ['only a 3000-byte other cookie', () => sam.get('/api/me', { cookie: `x=${'y'.repeat(3000)}` }), 401, 'not_logged_in'],
+    ['no cookie at all', () => sam.get('/api/me', { cookie: '' }), 401, 'not_logged_in'],
+    ['text as an object', () => sam.post(path, { text: { nested: ['deep'] } }), 400, 'invalid_text'],
+    ['a lone surrogate escape', () => sam.post(path, '{"text":"\\ud800"}'), 400, 'invalid_json'],
+    ['a 60000-character room name', () => sam.post('/api/rooms', { name: 'n'.repeat(60000) }), 400, 'invalid_room_name'],
+    ['a 120 KB login', () => anon().post('/api/login', { username: 'u'.repeat(60000), password: 'p'.repeat(60000) }), 413,
+      'body_too_large'],
+    ['a 60000-byte password', () => anon().post('/api/register', { username: 'valid_name', password: 'p'.repeat(60000) }),
+      400, 'invalid_password'],
   ];
-  for (const [i, send] of requests.entries()) {
+  for (const [what, send, status, expected] of requests) {
     const r = await send();
-    assert.ok(r.status < 500, `request ${i}: ${r.status} ${r.text.slice(0, 200)}`);
-    if (r.status >= 400) assert.ok(r.body?.error?.code, `request ${i} answers the error shape: ${r.text.slice(0, 200)}`);
+    if (typeof expected === 'string') {
+      assertError(r, status, expected, what);
+      continue;
+    }
+    assert.equal(r.status, status, `${what}: ${r.status} ${r.text.slice(0, 200)}`);
+    if (expected.sameAs) {
+      assert.deepEqual(r.body, (await sam.get(expected.sameAs)).body, what);
+      assert.ok(r.body.messages.some((m) => m.id === second.id), `${what}: ${r.text.slice(0, 200)}`);
+    }
+    if (expected.user !== undefined) assert.equal(r.body.user?.username, expected.user, `${what}: ${r.text.slice(0, 200)}`);
   }
+  assert.equal(count(stack.db, 'users', "username = 'valid_name'"), 0, 'the refused register created nobody');
 });

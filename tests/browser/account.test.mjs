@@ -7,7 +7,9 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { startStack } from '../lib/stack.mjs';
-import { PASSWORD, launch, person, screenshot, signUp } from './helpers.mjs';
+import {
+  FRONT_DOOR, PASSWORD, clean, launch, person, screenshot, signUp,
+} from './helpers.mjs';
 
 const NEW_PASSWORD = 'a brand new passphrase';
 
@@ -38,8 +40,16 @@ async function change(page, current, fresh) {
 }
 
 test('the password is changed from the profile and other browsers are logged out', async () => {
-  const here = await person(browser, stack.base);
-  const elsewhere = await person(browser, stack.base);
+  const here = await person(browser, stack.base, {
+    expect: [FRONT_DOOR, { status: 403, path: /^\/api\/password$/ }], // the wrong current password
+  });
+  const elsewhere = await person(browser, stack.base, {
+    expect: [
+      FRONT_DOOR,
+      { status: 401, path: /^\/api\/rooms$/ }, // the profile, after being logged out
+      { status: 401, path: /^\/api\/login$/ }, // the old password
+    ],
+  });
   await signUp(here.page, 'dana');
   await logIn(elsewhere.page, 'dana', PASSWORD);
   await elsewhere.page.waitForURL('**/rooms');
@@ -73,8 +83,7 @@ test('the password is changed from the profile and other browsers are logged out
   await logIn(elsewhere.page, 'dana', NEW_PASSWORD);
   await elsewhere.page.waitForURL('**/rooms');
 
-  assert.deepEqual(here.errors, []);
-  assert.deepEqual(elsewhere.errors, []);
+  clean(here, elsewhere);
   await here.context.close();
   await elsewhere.context.close();
 });

@@ -7,7 +7,9 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { startStack } from '../lib/stack.mjs';
-import { PASSWORD, launch, person, screenshot, signUp } from './helpers.mjs';
+import {
+  FRONT_DOOR, PASSWORD, clean, launch, person, screenshot, signUp,
+} from './helpers.mjs';
 
 let stack;
 let browser;
@@ -33,7 +35,7 @@ async function attempt(page, button, username, password) {
 }
 
 test('a newcomer is told plainly what is wrong, then signs up and lands on the profile', async () => {
-  const ann = await person(browser, stack.base);
+  const ann = await person(browser, stack.base, { expect: [FRONT_DOOR] });
   const { page } = ann;
   await page.goto('/');
   await assert.doesNotReject(page.getByLabel('Username').waitFor());
@@ -56,12 +58,19 @@ test('a newcomer is told plainly what is wrong, then signs up and lands on the p
   // A visitor who is logged in skips the form.
   await page.goto('/');
   await page.waitForURL('**/rooms');
-  assert.deepEqual(ann.errors, []);
+  clean(ann);
   await ann.context.close();
 });
 
 test('log out ends the session; log in again; names are taken regardless of case', async () => {
-  const ben = await person(browser, stack.base);
+  const ben = await person(browser, stack.base, {
+    expect: [
+      FRONT_DOOR,
+      { status: 401, path: /^\/api\/rooms$/ }, // the profile, opened after logging out
+      { status: 401, path: /^\/api\/login$/ }, // the wrong password
+      { status: 409, path: /^\/api\/register$/ }, // BEN is ben
+    ],
+  });
   const { page } = ben;
   await signUp(page, 'ben');
   await page.getByRole('button', { name: 'Log out' }).click();
@@ -78,12 +87,12 @@ test('log out ends the session; log in again; names are taken regardless of case
   await attempt(page, 'Log in', 'ben', PASSWORD);
   await page.waitForURL('**/rooms');
   await page.locator('#me-name').filter({ hasText: 'ben' }).waitFor();
-  assert.deepEqual(ben.errors, []);
+  clean(ben);
   await ben.context.close();
 });
 
 test('keyboard alone: Tab and Enter log in, and the focused control shows a focus ring', async () => {
-  const kim = await person(browser, stack.base);
+  const kim = await person(browser, stack.base, { expect: [FRONT_DOOR] });
   const { page } = kim;
   await page.goto('/');
   await page.getByLabel('Username').waitFor();
@@ -105,12 +114,14 @@ test('keyboard alone: Tab and Enter log in, and the focused control shows a focu
   assert.notEqual(onButton.outline, 'none');
   await page.keyboard.press('Enter');
   await page.waitForURL('**/rooms');
-  assert.deepEqual(kim.errors, []);
+  clean(kim);
   await kim.context.close();
 });
 
 test('too many login tries are reported as such', async () => {
-  const eve = await person(browser, stack.base);
+  const eve = await person(browser, stack.base, {
+    expect: [FRONT_DOOR, { status: /^(401|429)$/, path: /^\/api\/login$/ }],
+  });
   const { page } = eve;
   await page.goto('/');
   // Use up the per-address allowance quickly, as a password-guessing script would.
@@ -131,6 +142,6 @@ test('too many login tries are reported as such', async () => {
     await page.waitForFunction(() => !document.getElementById('login').disabled);
   }
   await tooMany.waitFor({ timeout: 1000 });
-  assert.deepEqual(eve.errors, []);
+  clean(eve);
   await eve.context.close();
 });

@@ -1,10 +1,11 @@
 // Shared pieces of the browser tests: launching Debian's chromium through
 // playwright-core, one browser context per person (so each has their own
 // cookie jar, like two people on two machines), a console watcher that
-// fails the test on any error the page did not expect, the sign-up and
+// fails the test on any error the test did not declare, the sign-up and
 // room steps every scenario starts with, and screenshots into artifacts/.
 // The tests always run against the real stack from tests/lib/stack.mjs.
 
+import assert from 'node:assert/strict';
 import { mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,19 +23,74 @@ export async function launch() {
   });
 }
 
-// The browser's own "Failed to load resource: ... status of 4xx" lines are
-// the API answering as designed (401 from /api/me before login, 409 for a
-// taken name, 410 after a delete); anything else is a real error.
-const EXPECTED_4XX = /^Failed to load resource: the server responded with a status of 4\d\d/;
+// Console errors are failures unless the test declared them. The browser
+// logs "Failed to load resource: the server responded with a status of N"
+// (or "... net::ERR_…" when nothing answered) for every request the API
+// refuses, and names the resource's address as the message's location; a
+// test declares exactly which of those it provokes, as {status, path}: the
+// status (a number, 0 for no answer at all, or a RegExp over the three
+// digits) and a RegExp over the address's path and query. Anything else
+// the page logs can be declared as {text: RegExp} over the whole line. A
+// declared error may happen any number of times (an outage's count depends
+// on timing); an undeclared one, an uncaught exception or a dialog fails
+// the test. Declarations last until clean() closes the test's account.
+
+const RESOURCE_STATUS = /^Failed to load resource: the server responded with a status of (\d{3})/;
+const RESOURCE_NET = /^Failed to load resource: net::ERR_/;
+
+/** What one console error line is about: {status, path, text}. */
+function describe(text, location) {
+  let status = null;
+  const answered = text.match(RESOURCE_STATUS);
+  if (answered) status = Number(answered[1]);
+  else if (RESOURCE_NET.test(text)) status = 0;
+  let path = null;
+  if (status !== null && location && location.url) {
+    try {
+      const url = new URL(location.url);
+      path = url.pathname + url.search;
+    } catch {
+      path = location.url;
+    }
+  }
+  return { status, path, text };
+}
+
+function matches(spec, seen) {
+  if (spec.text) return spec.text.test(seen.text);
+  if (seen.status === null || seen.path === null) return false;
+  const statusOk = spec.status instanceof RegExp
+    ? spec.status.test(String(seen.status).padStart(3, '0'))
+    : spec.status === seen.status;
+  return statusOk && spec.path.test(seen.path);
+}
+
+function checkSpec(spec) {
+  const ok = spec && ((spec.text instanceof RegExp && spec.status === undefined)
+    || ((typeof spec.status === 'number' || spec.status instanceof RegExp) && spec.path instanceof RegExp));
+  if (!ok) throw new Error(`an expected console error is {status, path: RegExp} or {text: RegExp}: ${JSON.stringify(spec)}`);
+  return spec;
+}
 
 /**
  * A person: a fresh context and page whose console errors and uncaught
- * exceptions are collected in `errors`. `allowNetworkErrors` (set during an
- * outage) lets 5xx and connection failures through.
+ * exceptions are collected in `errors` unless declared with
+ * `who.expect({status, path} | {text}, …)` (or `expect: [...]` here).
  */
-export async function person(browser, base, { width = 1280, height = 800, colorScheme = 'light' } = {}) {
+export async function person(browser, base, {
+  width = 1280, height = 800, colorScheme = 'light', expect = [],
+} = {}) {
   const context = await browser.newContext({ baseURL: base, viewport: { width, height }, colorScheme });
-  const who = { context, errors: [], allowNetworkErrors: false };
+  const who = {
+    context,
+    errors: [],
+    expected: [],
+    expect(...specs) {
+      this.expected.push(...specs.map(checkSpec));
+      return this;
+    },
+  };
+  who.expect(...expect);
   who.page = await watch(who, await context.newPage());
   return who;
 }
@@ -43,10 +99,9 @@ export async function person(browser, base, { width = 1280, height = 800, colorS
 export async function watch(who, page) {
   page.on('console', (message) => {
     if (message.type() !== 'error') return;
-    const text = message.text();
-    if (EXPECTED_4XX.test(text)) return;
-    if (who.allowNetworkErrors && /Failed to load resource|net::ERR_/.test(text)) return;
-    who.errors.push(`console: ${text}`);
+    const seen = describe(message.text(), message.location());
+    if (who.expected.some((spec) => matches(spec, seen))) return;
+    who.errors.push(`console: ${seen.text}${seen.path ? ` (${seen.path})` : ''}`);
   });
   page.on('pageerror', (error) => who.errors.push(`pageerror: ${error.message}`));
   page.on('dialog', (dialog) => {
@@ -57,6 +112,22 @@ export async function watch(who, page) {
 }
 
 /**
+ * The end of a test: no person logged anything the test did not declare.
+ * Then forgets the declarations, so the next test declares its own.
+ */
+export function clean(...people) {
+  const errors = people.flatMap((who) => who.errors);
+  for (const who of people) {
+    who.errors = [];
+    who.expected = [];
+  }
+  assert.deepEqual(errors, [], 'console errors the test did not declare');
+}
+
+/** `/` asks /api/me first and is told 401 until someone logs in. */
+export const FRONT_DOOR = { status: 401, path: /^\/api\/me$/ };
+
+/**
  * The start of most scenarios: a stack (with `env`), the browser, and two
  * people signed up under `names`, each in their own context.
  * Resolves to {stack, browser, people: [first, second]}.
@@ -64,8 +135,10 @@ export async function watch(who, page) {
 export async function twoPeople(names, env = {}) {
   const stack = await startStack({ env });
   const browser = await launch();
-  const people = [await person(browser, stack.base), await person(browser, stack.base)];
+  const expect = [FRONT_DOOR];
+  const people = [await person(browser, stack.base, { expect }), await person(browser, stack.base, { expect })];
   await Promise.all(people.map((p, i) => signUp(p.page, names[i])));
+  clean(...people);
   return { stack, browser, people };
 }
 

@@ -122,6 +122,27 @@ void Restore(World& w) {
 
 }  // namespace
 
+void SeedMessages(int count) {
+  World& w = TheWorld();
+  w.db->Exec(
+      "INSERT OR IGNORE INTO rooms (id, name, name_key, owner_id, created_at) VALUES (2, 'Other', "
+      "'other', 1, 0)");
+  w.db->Exec("BEGIN");
+  for (int i = 0; i < count; ++i) {
+    w.db->Prepare(
+            "INSERT INTO messages (room_id, user_id, text, created_at) VALUES (?1, 1, ?2, ?3)")
+        .Bind(1, i % 2 == 0 ? kRoomId : kOtherRoomId)
+        .Bind(2, "seed " + std::to_string(i))
+        .Bind(3, static_cast<int64_t>(i))
+        .Run();
+  }
+  w.db->Exec("COMMIT");
+}
+
+Property::Property(const char* name) : name_(name) {}
+
+Property::~Property() { fprintf(stderr, "fuzz property %s: reached %ld times\n", name_, count_); }
+
 void Require(bool ok, const char* what, const std::string& detail) {
   if (ok) return;
   fprintf(stderr, "FUZZ CHECK FAILED: %s %s\n", what, detail.substr(0, 2000).c_str());

@@ -26,6 +26,30 @@ const std::vector<Route>& PollRoutes();
 std::string Cookie();
 constexpr int64_t kRoomId = 1;
 
+// Adds `count` messages by the fuzz user, alternating between the fuzz
+// user's room and a second live room (id kOtherRoomId), so the message
+// lists a target reads are long enough to test their caps, order and
+// room filter. Call once, from LLVMFuzzerInitialize.
+constexpr int64_t kOtherRoomId = 2;
+void SeedMessages(int count);
+
+// A property check that counts how often it was reached: at exit the
+// target prints "fuzz property <name>: reached N times", and
+// tests/fuzz/run.sh fails a run in which any property was reached 0 times
+// (a check that never runs cannot fail).
+class Property {
+ public:
+  explicit Property(const char* name);
+  ~Property();
+  void Reached() { ++count_; }
+  Property(const Property&) = delete;
+  Property& operator=(const Property&) = delete;
+
+ private:
+  const char* name_;
+  long count_ = 0;
+};
+
 struct Reply {
   int status = 0;
   std::string head;

@@ -1,5 +1,7 @@
 // A small API client for tests: one cookie jar per user, JSON in and out,
-// same-origin writes as a browser sends them.
+// same-origin writes as a browser sends them. A header the caller passes
+// wins over the jar and the default content type, whatever its case (a test
+// that sends an odd Cookie must really send it, not the jar's).
 export class Client {
   constructor(base) {
     this.base = base;
@@ -9,10 +11,11 @@ export class Client {
   // Sends a request; returns {status, headers, body (parsed JSON or null), text}.
   async request(method, path, body, headers = {}) {
     const h = { ...headers };
-    if (this.cookie) h.cookie = this.cookie;
+    const given = new Set(Object.keys(h).map((k) => k.toLowerCase()));
+    if (this.cookie && !given.has('cookie')) h.cookie = this.cookie;
     let payload;
     if (method !== 'GET' && method !== 'HEAD') {
-      h['content-type'] ??= 'application/json';
+      if (!given.has('content-type')) h['content-type'] = 'application/json';
       payload = body === undefined ? '{}' : typeof body === 'string' ? body : JSON.stringify(body);
     }
     const res = await fetch(this.base + path, { method, headers: h, body: payload, redirect: 'manual' });

@@ -49,8 +49,14 @@ export async function openEvents(base, cookie, path, fetchOptions = {}) {
     next(ms = 2000) {
       if (queue.length) return Promise.resolve(queue.shift());
       return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`no event within ${ms} ms`)), ms);
-        waiting.push((e) => { clearTimeout(timer); resolve(e); });
+        const waiter = (e) => { clearTimeout(timer); resolve(e); };
+        // A next() that timed out stops waiting, so a later event goes to a
+        // later next() instead of to this rejected one.
+        const timer = setTimeout(() => {
+          waiting.splice(waiting.indexOf(waiter), 1);
+          reject(new Error(`no event within ${ms} ms`));
+        }, ms);
+        waiting.push(waiter);
       });
     },
     async flush(ms) {

@@ -139,8 +139,19 @@ TEST_F(SessionTest, KeyFileFollowsARotatedFile) {
   std::string path = std::string(dir) + "/chat.db.secret";
   Result<KeyFile> file = KeyFile::Open(path);
   ASSERT_TRUE(file.ok());
+  // The key in use is the one written to the file, a random one, and a
+  // second Open (another worker) loads it rather than making its own.
   SessionKey before = file.value().Current();
-  EXPECT_EQ(file.value().Current(), before);
+  SessionKey on_disk{};
+  FILE* in = fopen(path.c_str(), "rb");
+  ASSERT_NE(in, nullptr);
+  ASSERT_EQ(fread(on_disk.data(), 1, on_disk.size(), in), on_disk.size());
+  fclose(in);
+  EXPECT_EQ(before, on_disk);
+  EXPECT_NE(before, SessionKey{});
+  Result<KeyFile> second = KeyFile::Open(path);
+  ASSERT_TRUE(second.ok());
+  EXPECT_EQ(second.value().Current(), before);
 
   SessionKey rotated{};
   rotated.fill(0x5a);
