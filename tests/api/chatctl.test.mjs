@@ -274,7 +274,7 @@ test('a backup gets the database\'s own mode, never readable by others', () => {
   }
 });
 
-test('after a restore no message or room id handed out before is handed out again: a page polling across the restore gets the new messages', async () => {
+test('after a restore no message, room or user id handed out before is handed out again: a page polling across the restore gets the new messages', async () => {
   const [ann, bob] = await users(stack.base, ['seq_ann', 'seq_bob']);
   const room = await createRoom(ann);
   await joinRoom(ann, room.id);
@@ -286,6 +286,8 @@ test('after a restore no message or room id handed out before is handed out agai
   const lost = [];
   for (let i = 0; i < 3; i += 1) lost.push(await say(ann, room.id, `after the backup ${i}`));
   const lostRoom = await createRoom(ann);
+  const [lostUser] = await users(stack.base, ['seq_lost']);
+  const lostUserId = (await lostUser.get('/api/me')).body.user.id;
   const seen = await drain(bob, room.id, cursor); // bob's page saw them: its cursor is past them
   assert.deepEqual(seen.messages.map((m) => m.id), lost.map((m) => m.id));
   cursor = seen.cursor;
@@ -298,6 +300,9 @@ test('after a restore no message or room id handed out before is handed out agai
   assert.deepEqual(after.messages.map((m) => m.text), ['after the restore']);
   const newRoom = await createRoom(ann);
   assert.ok(newRoom.id > lostRoom.id, `room id ${newRoom.id} never reuses ${lostRoom.id}`);
+  const [newUser] = await users(stack.base, ['seq_new']);
+  const newUserId = (await newUser.get('/api/me')).body.user.id;
+  assert.ok(newUserId > lostUserId, `user id ${newUserId} never reuses ${lostUserId}`);
   assert.match(r.out, new RegExp(`next messages id: ${lost[2].id + 1} `));
 });
 
