@@ -381,6 +381,34 @@ test('a second chatroom-spawn for the same run folder refuses to start and leave
   assert.equal(curl('GET', `${nginxBase}/api/health`).status, 200);
 });
 
+test('a spawner killed outright (SIGKILL) leaves its workers serving: a new copy still refuses until they are gone, then starts', async () => {
+  const runDir = join(t, 'run-killed');
+  const config = join(t, 'killed.env');
+  writeFileSync(config, readFileSync(settingsFile, 'utf8').replace(/^CHAT_RUN_DIR=.*$/m, `CHAT_RUN_DIR=${runDir}`));
+  const spawnPath = `${dest}${PREFIX}/lib/chatroom/chatroom-spawn`;
+  const first = startDetached(spawnPath, ['--config', config], {}, { clean: true });
+  await waitFor(() => ['auth', 'rooms', 'post', 'poll'].every((p) => existsSync(join(runDir, `${p}.sock`))), 10000, 'sockets');
+  const sockets = ['auth', 'rooms', 'post', 'poll'].map((p) => statSync(join(runDir, `${p}.sock`)).ino);
+  const inodes = () => ['auth', 'rooms', 'post', 'poll'].map((p) => statSync(join(runDir, `${p}.sock`)).ino);
+  process.kill(first.child.pid, 'SIGKILL'); // only the shell: its multiwatch and workers go on
+  await waitFor(() => first.child.exitCode !== null || first.child.signalCode !== null, 5000, 'the spawner gone');
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('CHAT_')));
+  let refused;
+  try {
+    // A copy that wrongly starts is stopped by the timeout's SIGTERM.
+    refused = run(spawnPath, ['--config', config], { env, timeout: 10000 });
+    assert.deepEqual(inodes(), sockets, 'the orphans\' sockets untouched');
+  } finally {
+    try { process.kill(-first.child.pid, 'SIGKILL'); } catch { /* gone */ } // the orphans (one process group)
+  }
+  assert.equal(refused.code, 1, `${refused.out}${refused.err}`);
+  assert.match(refused.err, new RegExp(`an earlier copy \\(pid ${first.child.pid}\\) is gone but workers it started still serve`));
+  await waitFor(() => run('sh', ['-c', `ps -eo pgid= | grep -qx ' *${first.child.pid}' && exit 1 || exit 0`]).code === 0, 10000, 'orphans gone');
+  const second = startDetached(spawnPath, ['--config', config], {}, { clean: true });
+  await waitFor(() => existsSync(join(runDir, 'chatroom-spawn.pid')) && readFileSync(join(runDir, 'chatroom-spawn.pid'), 'utf8').trim() === String(second.child.pid), 10000, 'the new copy holds the lock');
+  await waitFor(() => ['auth', 'rooms', 'post', 'poll'].every((p) => existsSync(join(runDir, `${p}.sock`))), 10000, 'new sockets');
+});
+
 // Reads a room's event stream over HTTPS with curl (the certificate is
 // self-signed); resolves {out(), close()} once curl has the reply's head.
 async function openStream(url, jar) {
