@@ -302,6 +302,8 @@ install: all
 	$(INSTALL_SED) conf/deploy/chatroom-spawn.in > $(DESTDIR)$(CHAT_LIBDIR)/chatroom-spawn
 	chmod 0755 $(DESTDIR)$(CHAT_LIBDIR)/chatroom-spawn
 	install -m 0755 build/bin/chatctl $(DESTDIR)$(PREFIX)/sbin/chatctl
+	install -d $(DESTDIR)$(PREFIX)/share/man/man8
+	install -m 0644 conf/deploy/man/chatctl.8 conf/deploy/man/chatroom-site.8 $(DESTDIR)$(PREFIX)/share/man/man8/
 	rm -rf $(DESTDIR)$(CHAT_SHAREDIR)/htdocs
 	cp -R htdocs $(DESTDIR)$(CHAT_SHAREDIR)/htdocs
 	find $(DESTDIR)$(CHAT_SHAREDIR)/htdocs -name '.*' -prune -exec rm -rf {} +

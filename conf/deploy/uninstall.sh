@@ -38,6 +38,7 @@ if [ -z "$D" ]; then
 fi
 
 gone "$CHAT_LIBDIR" "$PREFIX/sbin/chatctl" "$PREFIX/sbin/chatroom-site" "$CHAT_SHAREDIR" \
+  "$PREFIX/share/man/man8/chatctl.8" "$PREFIX/share/man/man8/chatroom-site.8" \
   "$SYSTEMD_UNITDIR/chatroom@.socket" "$SYSTEMD_UNITDIR/chatroom@.service" \
   /etc/init.d/chatroom /etc/logrotate.d/chatroom
 for level in 0 1 2 3 4 5 6 S; do

@@ -573,7 +573,7 @@ test('the installed systemd units pass systemd-analyze verify', (ctx) => {
 });
 
 // Folders of the file system itself, which make uninstall leaves.
-const SKELETON = ['/usr', '/usr/local', '/usr/local/lib', '/usr/local/sbin', '/usr/local/share', '/etc', '/etc/systemd', '/etc/systemd/system', '/var', '/var/lib'];
+const SKELETON = ['/usr', '/usr/local', '/usr/local/lib', '/usr/local/sbin', '/usr/local/share', '/usr/local/share/man', '/usr/local/share/man/man8', '/etc', '/etc/systemd', '/etc/systemd/system', '/var', '/var/lib'];
 
 // Every file and folder under `root`, relative, sorted.
 function tree(root) {
