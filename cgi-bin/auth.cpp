@@ -7,6 +7,7 @@
 #include "core/json.h"
 #include "core/migrate.h"
 #include "core/password.h"
+#include "core/streams.h"
 #include "core/test_gate.h"
 #include "core/throttle.h"
 #include "core/users.h"
@@ -140,12 +141,16 @@ Response HandleLogin(Context& ctx) {
 }
 
 // POST /api/logout
-// A logged-in user. Revokes this session: its cookie is refused from now on.
+// A logged-in user. Revokes this session: its cookie is refused from now on,
+// and its open event stream is closed (core/streams.h).
 // 204, cookie cleared. 401 not_logged_in.
 Response HandleLogout(Context& ctx) {
   Transaction tx(ctx.db);
+  std::vector<StreamId> streams =
+      StreamsToRevoke(ctx.db, SessionStreams(ctx.user().id, ctx.user().token_hash));
   RevokeSession(ctx.db, ctx.user());
   tx.Commit();
+  RevokeStreams(ctx.config, "auth", streams);
   Response r = Response::NoContent();
   r.headers.emplace_back("Set-Cookie", ClearCookieHeader(ctx.req.https));
   return r;
@@ -153,7 +158,8 @@ Response HandleLogout(Context& ctx) {
 
 // POST /api/password {"old", "new"}
 // A logged-in user. Changes the password and ends every other session of the
-// user (this one stays logged in): a stolen cookie dies with the old password.
+// user (this one stays logged in), and their event streams: a stolen cookie
+// dies with the old password.
 // 204. 400 invalid_json (fields not strings), invalid_password (new: 8-1024
 // bytes, no NUL); 401 not_logged_in; 403 wrong_password (old does not match);
 // 429 rate_limited: guesses at "old" are throttled like logins (throttle.h).
@@ -190,9 +196,12 @@ Response HandleChangePassword(Context& ctx) {
       .Bind(3, stored)
       .Run();
   if (ctx.db.Changes() != 1) return Response::Error(wrong);
+  std::vector<StreamId> streams =
+      StreamsToRevoke(ctx.db, OtherSessionsStreams(ctx.user().id, ctx.user().token_hash));
   RevokeOtherSessions(ctx.db, ctx.user());
   RefundLoginAttempt(ctx.db, ctx.config, attempt, NowMs());
   tx.Commit();
+  RevokeStreams(ctx.config, "auth", streams);
   return Response::NoContent();
 }
 

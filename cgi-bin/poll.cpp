@@ -2,8 +2,13 @@
 // messages after their cursor; the answer is one indexed range read of
 // (room_id, id) with statements prepared once per process. It also says who
 // may subscribe to a room's push events (the same membership check).
+#include <chrono>
+#include <cstdlib>
+#include <thread>
+
 #include "core/http.h"
 #include "core/messages.h"
+#include "core/streams.h"
 #include "core/validate.h"
 
 namespace chat {
@@ -63,17 +68,79 @@ Response HandleMessages(Context& ctx) {
   return Response::Json(200, body);
 }
 
-// GET /api/rooms/{id}/events (as nginx's nchan_authorize_request for a subscriber)
-// Asked by nginx, with the subscriber's cookie, before it holds an event
-// stream open for the room; the stream itself is nchan's (conf/push.conf.in).
-// A member of the room. Background. 204 lets the subscriber in;
-// 401 not_logged_in; 404 room_not_found; 409 not_in_room; 410 room_deleted
-// are handed to the subscriber as they are.
-Response HandleAuthorizeEvents(Context&) { return Response::NoContent(); }
+// A Last-Event-ID as nchan writes it ("<time>:<tags>", conf/push-events.conf.in):
+// a decimal time, then one tag per channel, each a decimal or "-" (-1),
+// the active one in brackets, separated by commas. nchan reads anything
+// else as "no id" or answers its own text/plain 400, so a client that
+// sends one gets the API's 400 instead.
+bool IsEventId(const std::string& id) {
+  size_t colon = id.find(':');
+  if (colon == std::string::npos || colon == 0 || colon > 10 || id.size() > 100) return false;
+  if (!ParseDecimal(id.substr(0, colon))) return false;
+  size_t i = colon + 1;
+  do {
+    bool bracket = i < id.size() && id[i] == '[';
+    if (bracket) ++i;
+    size_t start = i;
+    if (i < id.size() && id[i] == '-') ++i;
+    while (i < id.size() && id[i] >= '0' && id[i] <= '9' && i - start < 6) ++i;
+    if (i == start) return false;
+    if (bracket && (i >= id.size() || id[i++] != ']')) return false;
+  } while (i < id.size() && id[i++] == ',');
+  return i == id.size() && id.back() != ',';
+}
+
+bool AcceptsEventStream(const std::string& accept) {
+  std::string folded = FoldCase(accept);
+  return folded.find("text/event-stream") != std::string::npos;
+}
+
+// GET /api/rooms/{id}/events (an EventSource)
+// A member of the room, from the site's own origin. The workers only decide;
+// nginx's nchan module holds the stream: the reply is X-Accel-Redirect to
+// the internal subscriber location for this room and this session
+// (core/streams.h), which answers 200 text/event-stream and then one
+// `data: {"type": "message"|"room_deleted"|"members", ...}` per doorbell.
+// The stream is closed when the session or the membership ends.
+// 400 invalid_last_event_id (not of nchan's form); 401 not_logged_in;
+// 403 bad_origin (another origin); 404 room_not_found, or not_found when push
+// is off; 405 method_not_allowed (HEAD: an event stream has no head);
+// 406 not_acceptable without Accept: text/event-stream (the only form this
+// address has, RFC 9110 section 15.5.7); 409 not_in_room; 410 room_deleted.
+Response HandleEvents(Context& ctx) {
+  const Request& req = ctx.req;
+  if (req.head) {
+    Response r = Response::Error(
+        Err(405, "method_not_allowed", "An event stream is read with GET, not HEAD."));
+    r.headers.emplace_back("Allow", "GET");
+    return r;
+  }
+  if (ctx.config.push_socket.empty()) {
+    return Response::Error(Err(404, "not_found", "There is nothing at this address."));
+  }
+  if (!AcceptsEventStream(req.accept)) {
+    return Response::Error(Err(406, "not_acceptable",
+                               "This address is an event stream: send Accept: text/event-stream."));
+  }
+  if (req.last_event_id && !IsEventId(*req.last_event_id)) {
+    return Response::Error(
+        Err(400, "invalid_last_event_id", "Last-Event-ID is not an id this stream sent."));
+  }
+  // Test hook (tests/api/push-revoke.test.mjs): widens the moment between
+  // this check and nginx subscribing the stream, where a revocation can
+  // commit unseen (core/streams.h sends its DELETEs twice for this).
+  static const std::optional<int64_t> delay_ms =
+      ParseDecimal(getenv("CHAT_TEST_EVENTS_DELAY_MS") ? getenv("CHAT_TEST_EVENTS_DELAY_MS") : "");
+  if (delay_ms) std::this_thread::sleep_for(std::chrono::milliseconds(*delay_ms));
+  Response r;
+  r.status = 200;
+  r.headers.emplace_back("X-Accel-Redirect", SubscribePath(req.id, ctx.user().token_hash));
+  return r;
+}
 
 const std::vector<Route> kRoutes = {
-    {"GET", "/api/rooms/{id}/events", kNeedsSession | kNeedsMembership | kBackground,
-     HandleAuthorizeEvents},
+    {"GET", "/api/rooms/{id}/events", kSameOrigin | kNeedsSession | kNeedsMembership | kBackground,
+     HandleEvents},
     {"GET", "/api/rooms/{id}/messages", kNeedsSession | kNeedsMembership | kBackground,
      HandleMessages},
     {"POST", "/api/rooms/{id}/messages", kPublic, nullptr},  // served by post

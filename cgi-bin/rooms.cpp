@@ -1,11 +1,23 @@
 // rooms: the room list, creating and deleting rooms, joining and leaving.
 // Membership lives in users.room_id, so "one room at a time" is a single
 // column update inside the join transaction.
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <memory>
+
 #include "core/clock.h"
+#include "core/coalesce.h"
 #include "core/doorbell.h"
 #include "core/http.h"
 #include "core/json.h"
+#include "core/log.h"
 #include "core/messages.h"
+#include "core/streams.h"
+#include "core/throttle.h"
 #include "core/validate.h"
 
 namespace chat {
@@ -28,10 +40,20 @@ Response HandleListRooms(Context& ctx) {
   return Response::Json(200, body);
 }
 
+// Joins and leaves share one bucket: each moves the user and rings a members
+// event in every page of the room (README "Security": 339 a second once made
+// nginx send 67,840 events a second).
+TokenRate MembershipRate(const Config& c) {
+  return {"membership", c.membership_burst, c.membership_rate};
+}
+
 // POST /api/rooms {"name"}
 // A logged-in user, who becomes the owner. 201 {"room"}.
 // 400 invalid_room_name (1-64 characters after trimming, no control
-// characters); 409 room_name_taken (among live rooms, case-insensitive); 401.
+// characters); 403 room_limit (the user owns CHAT_ROOMS_PER_USER live rooms
+// already); 409 room_name_taken (among live rooms, case-insensitive);
+// 429 rate_limited with Retry-After (CHAT_ROOM_CREATE_BURST at once, then
+// CHAT_ROOM_CREATE_RATE a second; only rooms created count); 401.
 Response HandleCreateRoom(Context& ctx) {
   std::string raw;
   std::optional<std::string> name;
@@ -41,9 +63,21 @@ Response HandleCreateRoom(Context& ctx) {
                                "Room names are 1 to 64 characters, without control characters."));
   }
   Transaction tx(ctx.db);
+  auto owned =
+      ctx.db.Prepare("SELECT count(*) FROM rooms WHERE owner_id = ?1 AND deleted_at IS NULL");
+  if (owned.Bind(1, ctx.user().id).Step() && owned.Int(0) >= ctx.config.rooms_per_user) {
+    return Response::Error(Err(403, "room_limit",
+                               "You own " + std::to_string(ctx.config.rooms_per_user) +
+                                   " rooms, the most allowed; delete one to create another."));
+  }
   auto taken = ctx.db.Prepare("SELECT 1 FROM rooms WHERE name_key = ?1 AND deleted_at IS NULL");
   if (taken.Bind(1, FoldCase(*name)).Step()) {
     return Response::Error(Err(409, "room_name_taken", "A room with that name exists."));
+  }
+  const TokenRate rate{"room_create", ctx.config.room_create_burst, ctx.config.room_create_rate};
+  if (Status s = TakeUserToken(ctx.db, ctx.user().id, rate, NowMs(),
+                               "You are creating rooms too fast; wait a moment.")) {
+    return Response::Error(*s);
   }
   ctx.db.Prepare("INSERT INTO rooms (name, name_key, owner_id, created_at) VALUES (?1, ?2, ?3, ?4)")
       .Bind(1, *name)
@@ -90,26 +124,73 @@ Response HandleDeleteRoom(Context& ctx) {
   return Response::NoContent();
 }
 
-// Tells a room's subscribers how many people are in it now, after a join or
-// leave committed: {"type":"members","count":N}. Unlike a message's doorbell
-// it carries its datum, so a join does not make every page in the room fetch.
-void RingMembers(const Context& ctx, int64_t room_id, int64_t count) {
-  RingDoorbell(ctx.config, "rooms", room_id,
-               "{\"type\":\"members\",\"count\":" + std::to_string(count) + "}");
+// Tells a room's subscribers how many people are in it now:
+// {"type":"members","count":N}. Unlike a message's doorbell it carries its
+// datum, so a join does not make every page in the room fetch. Runs on the
+// request's thread or the members bell's (core/coalesce.h), each with a
+// connection of its own, and reads the count as it rings. The read and the
+// ring happen under one lock file shared by every rooms worker, so rings
+// leave in the order their counts were read: the last one published carries
+// a count read after the last change committed.
+void RingMembersNow(const Config& config, int64_t room_id) {
+  try {
+    thread_local std::unique_ptr<Db> db;
+    if (!db) db = Db::Open(config);
+    int fd = open((config.db_path + "-members.lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0) throw std::runtime_error("members lock: " + std::string(strerror(errno)));
+    struct Unlock {
+      int fd;
+      ~Unlock() { close(fd); }  // closing drops the flock
+    } unlock{fd};
+    flock(fd, LOCK_EX);
+    std::optional<Room> room = FindRoom(*db, room_id);
+    if (!room || room->deleted) return;
+    RingDoorbell(config, "rooms", room_id,
+                 "{\"type\":\"members\",\"count\":" + std::to_string(room->member_count) + "}");
+  } catch (const std::exception& e) {
+    // A lost members event costs a stale header until the next change; it
+    // must never take the worker (or the bell's thread) down.
+    LogLine("rooms",
+            std::string("members event for room ") + std::to_string(room_id) + ": " + e.what());
+  }
+}
+
+// A join or leave changed who is in the room: rings its members event now,
+// or, when the room rang within the last kMembersWindow, once at the end of
+// that window (core/coalesce.h). The bell lives as long as the process.
+constexpr std::chrono::milliseconds kMembersWindow{250};
+void RingMembers(const Context& ctx, int64_t room_id) {
+  if (ctx.config.push_socket.empty()) return;
+  static Coalescer bell(kMembersWindow,
+                        [config = ctx.config](int64_t room) { RingMembersNow(config, room); });
+  bell.Changed(room_id);
 }
 
 // POST /api/rooms/{id}/join
 // A logged-in user. Enters the room, leaving any other (a poll or post there
-// then answers 409 not_in_room). Rings {"type":"members","count"} in the room
+// then answers 409 not_in_room, and the user's event streams there are
+// closed). Rings {"type":"members","count"} in the room
 // entered and in the one left, if any (push on).
 // 200 {"room", "messages": the last 50 ascending, "cursor": the newest id or 0,
 // "events": "/api/rooms/{id}/events" only when push is on (CHAT_PUSH_SOCKET)}.
-// 404 room_not_found; 410 room_deleted; 401.
+// 404 room_not_found; 410 room_deleted; 429 rate_limited with Retry-After
+// (joins and leaves together: CHAT_JOIN_BURST at once, then CHAT_JOIN_RATE a
+// second); 401.
 Response HandleJoinRoom(Context& ctx) {
   Transaction tx(ctx.db);
   Result<Room> room = FindLiveRoom(ctx.db, ctx.req.id);
   if (!room.ok()) return Response::Error(room.error());
+  if (Status s = TakeUserToken(ctx.db, ctx.user().id, MembershipRate(ctx.config), NowMs(),
+                               "You are joining and leaving rooms too fast; wait a moment.")) {
+    return Response::Error(*s);
+  }
   const std::optional<int64_t> was_in = ctx.user().room_id;
+  // Moving out of a room ends the streams opened there (core/streams.h).
+  std::vector<StreamId> streams;
+  if (std::optional<int64_t> now_in = CurrentRoom(ctx.db, ctx.user().id);
+      now_in && *now_in != ctx.req.id) {
+    streams = StreamsToRevoke(ctx.db, AllStreams(ctx.user().id, now_in));
+  }
   ctx.db.Prepare("UPDATE users SET room_id = ?2 WHERE id = ?1")
       .Bind(1, ctx.user().id)
       .Bind(2, ctx.req.id)
@@ -126,20 +207,29 @@ Response HandleJoinRoom(Context& ctx) {
   std::optional<Room> left;
   if (was_in && *was_in != ctx.req.id) left = FindRoom(ctx.db, *was_in);
   tx.Commit();
-  if (was_in != ctx.req.id) RingMembers(ctx, entered.id, entered.member_count);
-  if (left && !left->deleted) RingMembers(ctx, left->id, left->member_count);
+  RevokeStreams(ctx.config, "rooms", streams);
+  if (was_in != ctx.req.id) RingMembers(ctx, entered.id);
+  if (left && !left->deleted) RingMembers(ctx, left->id);
   return Response::Json(200, body);
 }
 
 // POST /api/rooms/{id}/leave
-// A logged-in user. Leaves the room if the user is in it (idempotent), and
-// then rings {"type":"members","count"} there (push on).
-// 204. 404 room_not_found; 401.
+// A logged-in user. Leaves the room if the user is in it (idempotent), closes
+// the user's event streams there, and then rings {"type":"members","count"}
+// there (push on).
+// 204. 404 room_not_found; 429 rate_limited with Retry-After (shared with
+// join); 401.
 Response HandleLeaveRoom(Context& ctx) {
   Transaction tx(ctx.db);
   if (!FindRoom(ctx.db, ctx.req.id)) {
     return Response::Error(Err(404, "room_not_found", "There is no such room."));
   }
+  if (Status s = TakeUserToken(ctx.db, ctx.user().id, MembershipRate(ctx.config), NowMs(),
+                               "You are joining and leaving rooms too fast; wait a moment.")) {
+    return Response::Error(*s);
+  }
+  // The user's streams of this room end with the membership (core/streams.h).
+  std::vector<StreamId> streams = StreamsToRevoke(ctx.db, AllStreams(ctx.user().id, ctx.req.id));
   ctx.db.Prepare("UPDATE users SET room_id = NULL WHERE id = ?1 AND room_id = ?2")
       .Bind(1, ctx.user().id)
       .Bind(2, ctx.req.id)
@@ -147,7 +237,8 @@ Response HandleLeaveRoom(Context& ctx) {
   const bool left = ctx.db.Changes() > 0;
   const Room room = *FindRoom(ctx.db, ctx.req.id);
   tx.Commit();
-  if (left && !room.deleted) RingMembers(ctx, room.id, room.member_count);
+  if (left) RevokeStreams(ctx.config, "rooms", streams);
+  if (left && !room.deleted) RingMembers(ctx, room.id);
   return Response::NoContent();
 }
 

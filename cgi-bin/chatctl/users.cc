@@ -1,7 +1,9 @@
 // chatctl user ...: accounts. Passwords are hashed with the programs' own
 // scrypt parameters and checked against the API's rules; every change that
 // should lock a person out (reset, disable, delete) ends their sessions in
-// the same transaction, so an old cookie stops working at once.
+// the same transaction, so an old cookie stops working at once, and then
+// closes their open event streams (core/streams.h; with CHAT_PUSH_SOCKET set
+// as for the workers, e.g. from /etc/chatroom/chatroom.env).
 #include "core/users.h"
 
 #include <termios.h>
@@ -13,6 +15,7 @@
 #include "chatctl/chatctl.h"
 #include "core/clock.h"
 #include "core/password.h"
+#include "core/streams.h"
 #include "core/validate.h"
 
 namespace chat::ctl {
@@ -108,6 +111,7 @@ int CmdUserResetPassword(Args& a, Db& db) {
   std::optional<std::string> hash = HashPassword(password);
   if (!hash) return Fail("hashing the password failed");
   Transaction tx(db);
+  std::vector<StreamId> streams = StreamsToRevoke(db, AllStreams(id));
   db.Prepare("UPDATE users SET password_hash = ?2 WHERE id = ?1").Bind(1, id).Bind(2, *hash).Run();
   // Deleted while the new password was being hashed: say so, change nothing.
   if (db.Changes() != 1) return Fail("no user \"" + a.rest[0] + "\" any more");
@@ -115,6 +119,7 @@ int CmdUserResetPassword(Args& a, Db& db) {
   // finds a new hash and fails (core/users.h AccountUnchanged).
   int ended = EndSessions(db, id);
   tx.Commit();
+  RevokeStreams(a.config, "chatctl", streams);
   printf("new password for %s; %d session(s) ended\n", a.rest[0].c_str(), ended);
   return 0;
 }
@@ -125,12 +130,14 @@ int CmdUserDisable(Args& a, Db& db) {
   Transaction tx(db);
   int64_t id = FindUser(db, a.rest[0]);
   if (id == 0) return 1;
+  std::vector<StreamId> streams = StreamsToRevoke(db, AllStreams(id));
   db.Prepare("UPDATE users SET disabled_at = coalesce(disabled_at, ?2) WHERE id = ?1")
       .Bind(1, id)
       .Bind(2, NowMs())
       .Run();
   int ended = EndSessions(db, id);
   tx.Commit();
+  RevokeStreams(a.config, "chatctl", streams);
   printf("disabled %s; %d session(s) ended\n", a.rest[0].c_str(), ended);
   return 0;
 }
@@ -153,6 +160,7 @@ int CmdUserDelete(Args& a, Db& db) {
   Transaction tx(db);
   int64_t id = FindUser(db, a.rest[0]);
   if (id == 0) return 1;
+  std::vector<StreamId> streams = StreamsToRevoke(db, AllStreams(id));
   db.Prepare("DELETE FROM messages WHERE user_id = ?1").Bind(1, id).Run();
   int messages = db.Changes();
   // Rooms go whole (their messages by ON DELETE CASCADE, members' room_id
@@ -161,6 +169,7 @@ int CmdUserDelete(Args& a, Db& db) {
   int rooms = db.Changes();
   db.Prepare("DELETE FROM users WHERE id = ?1").Bind(1, id).Run();
   tx.Commit();
+  RevokeStreams(a.config, "chatctl", streams);
   printf("deleted user %s with %d message(s) and %d room(s)\n", a.rest[0].c_str(), messages, rooms);
   return 0;
 }

@@ -41,6 +41,12 @@ Config LoadConfig() {
       static_cast<int64_t>(EnvNumber("CHAT_LOGIN_WINDOW_MINUTES", 15, 0.001, 1440) * 60 * 1000);
   c.session_idle_ms =
       static_cast<int64_t>(EnvNumber("CHAT_SESSION_IDLE_HOURS", 168, 0.0001, 87600) * 3600 * 1000);
+  c.room_create_burst = EnvNumber("CHAT_ROOM_CREATE_BURST", c.room_create_burst, 1, 1e9);
+  c.room_create_rate = EnvNumber("CHAT_ROOM_CREATE_RATE", c.room_create_rate, 0.0001, 1e9);
+  c.rooms_per_user = static_cast<int64_t>(
+      EnvNumber("CHAT_ROOMS_PER_USER", static_cast<double>(c.rooms_per_user), 1, 1e9));
+  c.membership_burst = EnvNumber("CHAT_JOIN_BURST", c.membership_burst, 1, 1e9);
+  c.membership_rate = EnvNumber("CHAT_JOIN_RATE", c.membership_rate, 0.0001, 1e9);
   if (const char* push = getenv("CHAT_PUSH_SOCKET"); push != nullptr) c.push_socket = push;
   return c;
 }

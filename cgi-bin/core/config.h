@@ -23,7 +23,13 @@ struct Config {
   double login_address_burst = 50;           // CHAT_LOGIN_ADDRESS_BURST: one address, any account
   double login_account_burst = 100;          // CHAT_LOGIN_ACCOUNT_BURST: one account, any address
   int64_t login_window_ms = 15 * 60 * 1000;  // CHAT_LOGIN_WINDOW_MINUTES: a full bucket drains
-  std::string push_socket;  // CHAT_PUSH_SOCKET: nchan publisher's unix socket; "" = no push
+  // Abuse limits per user (throttle.h TakeUserToken): a burst, then a rate per second.
+  double room_create_burst = 10;  // CHAT_ROOM_CREATE_BURST: rooms a user may create at once
+  double room_create_rate = 0.1;  // CHAT_ROOM_CREATE_RATE: rooms per second after the burst
+  int64_t rooms_per_user = 50;    // CHAT_ROOMS_PER_USER: live rooms one user may own
+  double membership_burst = 30;   // CHAT_JOIN_BURST: joins and leaves a user may send at once
+  double membership_rate = 1;     // CHAT_JOIN_RATE: joins and leaves per second after the burst
+  std::string push_socket;        // CHAT_PUSH_SOCKET: nchan publisher's unix socket; "" = no push
 };
 
 // Reads CHAT_* variables; unknown or malformed values fall back to defaults.

@@ -1,8 +1,11 @@
 // Route matching and the precondition checks of http.h, in the order a
 // request meets them: path, method, origin, media type, session, body,
-// membership. Writes (every method but GET) need a same-origin request with
+// membership. Writes (every method but GET) need a same-origin request (the
+// Origin and Sec-Fetch-Site checks), and one that carries a body needs
 // Content-Type: application/json; with SameSite=Lax cookies this is the CSRF
-// defence, since a cross-site form can send neither.
+// defence, since a cross-site form can send neither a same-origin Origin nor
+// a JSON body. A write without a body (DELETE, join, leave, logout) has no
+// media type to check.
 #include <cstring>
 #include <string_view>
 
@@ -53,9 +56,12 @@ Status CheckOrigin(const Request& req) {
   return std::nullopt;
 }
 
+// Content-Type describes the content (RFC 9110 8.3): with none (no bytes
+// after nginx read the whole body, whatever framing it came in) there is
+// nothing to check. Any byte at all, whitespace included, must be JSON.
 Status CheckWrite(const Request& req) {
   if (Status s = CheckOrigin(req)) return s;
-  if (!IsJsonType(req.content_type)) {
+  if (!req.body.empty() && !IsJsonType(req.content_type)) {
     return Err(415, "unsupported_media_type",
                "Send the request as Content-Type: application/json.");
   }
@@ -102,6 +108,8 @@ Status CheckPreconditions(const Route& route, Context& ctx) {
   Request& req = ctx.req;
   if (req.method != "GET") {
     if (Status s = CheckWrite(req)) return s;
+  } else if (route.flags & kSameOrigin) {
+    if (Status s = CheckOrigin(req)) return s;
   }
   if (route.flags & (kNeedsSession | kNeedsMembership)) {
     if (Status s = CheckSession(ctx)) return s;

@@ -13,6 +13,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <initializer_list>
 
 #include "log.h"
 
@@ -81,18 +82,41 @@ std::string DoorbellRequest(int64_t room_id, const std::string& event) {
          std::to_string(event.size()) + "\r\n\r\n" + event;
 }
 
-void RingDoorbell(const Config& config, const char* program, int64_t room_id,
-                  const std::string& event) {
+std::string DeleteRequest(const std::string& path) {
+  return "DELETE " + path + " HTTP/1.0\r\nHost: chat-push\r\nContent-Length: 0\r\n\r\n";
+}
+
+namespace {
+
+// Sends `request` and logs what went wrong under `what`. A reply whose
+// status starts with one of `ok` (e.g. "2", "404") is success.
+void Exchange(const Config& config, const char* program, const std::string& what,
+              const std::string& request, std::initializer_list<const char*> ok) {
   if (config.push_socket.empty()) return;
   std::string reply;
-  std::string error = Send(config.push_socket, DoorbellRequest(room_id, event), &reply);
-  // nchan answers 201 (first message on the channel) or 202 (queued).
-  if (error.empty() && !reply.empty() && reply.compare(0, 10, "HTTP/1.1 2") != 0 &&
-      reply.compare(0, 10, "HTTP/1.0 2") != 0) {
-    error = "refused: " + reply.substr(0, reply.find('\r'));
+  std::string error = Send(config.push_socket, request, &reply);
+  if (error.empty() && reply.size() >= 12) {
+    std::string status = reply.substr(9, 3);  // "HTTP/1.x NNN"
+    bool fine = false;
+    for (const char* prefix : ok) fine = fine || status.compare(0, strlen(prefix), prefix) == 0;
+    if (!fine) error = "refused: " + reply.substr(0, reply.find('\r'));
   }
-  if (!error.empty())
-    LogLine(program, "doorbell for room " + std::to_string(room_id) + ": " + error);
+  if (!error.empty()) LogLine(program, what + ": " + error);
+}
+
+}  // namespace
+
+void RingDoorbell(const Config& config, const char* program, int64_t room_id,
+                  const std::string& event) {
+  // nchan answers 201 (first message on the channel) or 202 (queued).
+  Exchange(config, program, "doorbell for room " + std::to_string(room_id),
+           DoorbellRequest(room_id, event), {"2"});
+}
+
+void DeleteChannel(const Config& config, const char* program, const std::string& path) {
+  // nchan answers 200 (deleted, its subscribers closed) or 404 (nobody had
+  // subscribed to it, or it was deleted already).
+  Exchange(config, program, "closing " + path, DeleteRequest(path), {"2", "404"});
 }
 
 }  // namespace chat

@@ -21,7 +21,14 @@ namespace chat {
 void RingDoorbell(const Config& config, const char* program, int64_t room_id,
                   const std::string& event);
 
-// The raw HTTP/1.0 request RingDoorbell sends (for the unit test).
+// Deletes the publisher channel at `path` ("/streams/{room}/{stream}",
+// conf/push-publisher.conf.in): nchan closes every stream subscribed to it.
+// Does nothing when push is not configured; bounded and never throws, like
+// RingDoorbell (a "404 no such channel" is no failure: nobody was listening).
+void DeleteChannel(const Config& config, const char* program, const std::string& path);
+
+// The raw HTTP/1.0 requests RingDoorbell and DeleteChannel send (for the unit test).
 std::string DoorbellRequest(int64_t room_id, const std::string& event);
+std::string DeleteRequest(const std::string& path);
 
 }  // namespace chat

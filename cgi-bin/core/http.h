@@ -37,6 +37,8 @@ struct Request {
   std::string host;            // Host header
   std::string sec_fetch_site;  // Sec-Fetch-Site header, if sent
   std::string remote_addr;     // the client's address (REMOTE_ADDR), for login throttling
+  std::string accept;          // Accept header, if sent (the event stream needs it)
+  std::optional<std::string> last_event_id;  // Last-Event-ID header, when sent
   bool https = false;
   std::string body;
   std::string session_cookie;  // value of the chat_session cookie, if sent
@@ -77,6 +79,7 @@ enum RouteFlags : unsigned {
   kNeedsMembership = 1 << 2,  // 404/410 for the room in the path, 409 unless the user is in it
   kBackground = 1 << 3,       // sent by a timer, not a person: not activity for the idle limit
   kOwnTransactions = 1 << 4,  // a GET run outside the read snapshot (health probes the write lock)
+  kSameOrigin = 1 << 5,       // a GET refused like a write (403 bad_origin) from another origin
 };
 
 using Handler = Response (*)(Context&);

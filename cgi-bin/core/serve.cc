@@ -99,17 +99,25 @@ Status ReadRequest(cgicc::CgiInput& in, Request& req) {
   std::string https = in.getenv("HTTPS");
   req.https = !https.empty() && https != "off";
   std::string length = in.getenv("CONTENT_LENGTH");
+  int64_t body_length = 0;
   if (!length.empty()) {
     std::optional<int64_t> n = ParseDecimal(length);
     if (!n) return Err(400, "invalid_request", "Content-Length is not a number.");
     if (*n > static_cast<int64_t>(kMaxBody)) {
       return Err(413, "body_too_large", "The request body is over 64 KiB.");
     }
+    body_length = *n;
   }
   try {
     cgicc::Cgicc cgi(&in);
     const cgicc::CgiEnvironment& env = cgi.getEnvironment();
     req.body = env.getPostData();
+    // cgicc reads the body of a POST only; any other write's body (DELETE,
+    // PATCH, PUT) is read here, so it is checked like a POST's (dispatch.cc).
+    if (req.method != "GET" && req.body.empty() && body_length > 0) {
+      req.body.resize(static_cast<size_t>(body_length));
+      req.body.resize(in.read(req.body.data(), req.body.size()));
+    }
     req.content_type = env.getContentType();
     for (const cgicc::HTTPCookie& c : env.getCookieList()) {
       if (c.getName() == SessionCookieName(req.https) && req.session_cookie.empty()) {
@@ -129,6 +137,10 @@ Status ReadRequest(cgicc::CgiInput& in, Request& req) {
   req.host = in.getenv("HTTP_HOST");
   req.sec_fetch_site = in.getenv("HTTP_SEC_FETCH_SITE");
   req.remote_addr = in.getenv("REMOTE_ADDR");
+  req.accept = in.getenv("HTTP_ACCEPT");
+  // getenv answers "" for an absent variable too; nginx passes the header
+  // only when sent (fastcgi-params.conf: HTTP_LAST_EVENT_ID if_not_empty).
+  if (std::string id = in.getenv("HTTP_LAST_EVENT_ID"); !id.empty()) req.last_event_id = id;
   return std::nullopt;
 }
 

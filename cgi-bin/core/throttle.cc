@@ -69,7 +69,8 @@ Status ChargeLoginAttempt(Db& db, const Config& config, LoginAttempt& attempt, i
   std::vector<Bucket> buckets = BucketsOf(config, attempt);
   // A device cookie that failed too often is locked out: the client is
   // then an untrusted one like any other (OWASP's device cookie lockout).
-  if (!attempt.device.empty() && LevelOf(db, config, buckets[0], now) + 1 > buckets[0].capacity) {
+  bool trusted = !attempt.device.empty() && !attempt.username_key.empty();
+  if (trusted && LevelOf(db, config, buckets[0], now) + 1 > buckets[0].capacity) {
     attempt.device.clear();
     buckets = BucketsOf(config, attempt);
   }
@@ -96,6 +97,31 @@ void RefundLoginAttempt(Db& db, const Config& config, const LoginAttempt& attemp
     double level = own ? 0 : std::max(0.0, LevelOf(db, config, b, now) - 1);
     Store(db, b.key, level, now);
   }
+}
+
+Status TakeUserToken(Db& db, int64_t user_id, const TokenRate& rate, int64_t now,
+                     const char* message) {
+  double tokens = rate.burst;
+  auto q =
+      db.Prepare("SELECT tokens, updated_at FROM user_buckets WHERE user_id = ?1 AND action = ?2");
+  if (q.Bind(1, user_id).Bind(2, rate.action).Step() && q.Int(1) <= now) {
+    tokens = std::min(rate.burst, q.Real(0) + (now - q.Int(1)) / 1000.0 * rate.rate);
+  }
+  if (tokens < 1) {
+    ApiError e = Err(429, "rate_limited", message);
+    e.retry_after = static_cast<int>(std::ceil((1 - tokens) / rate.rate));
+    return e;
+  }
+  db.Prepare(
+        "INSERT INTO user_buckets (user_id, action, tokens, updated_at) VALUES (?1, ?2, ?3, ?4) "
+        "ON CONFLICT (user_id, action) DO UPDATE SET tokens = excluded.tokens, "
+        "updated_at = excluded.updated_at")
+      .Bind(1, user_id)
+      .Bind(2, rate.action)
+      .Bind(3, tokens - 1)
+      .Bind(4, now)
+      .Run();
+  return std::nullopt;
 }
 
 }  // namespace chat

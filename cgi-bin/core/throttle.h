@@ -1,4 +1,5 @@
-// Login throttling, shared by every worker through SQLite (login_failures).
+// Throttling, shared by every worker through SQLite: login attempts
+// (login_failures) and the per-user abuse limits at the end (user_buckets).
 //
 // Each login attempt is charged, before any scrypt work, to three leaky
 // buckets: the (account, address) pair, the address, and the account. A
@@ -52,5 +53,25 @@ Status ChargeLoginAttempt(Db& db, const Config& config, LoginAttempt& attempt, i
 // After the password matched: empties this client's own bucket (pair or
 // device) and refunds the others. Runs inside the caller's write transaction.
 void RefundLoginAttempt(Db& db, const Config& config, const LoginAttempt& attempt, int64_t now);
+
+// Abuse limits per user (README "Security"): a token bucket per (user,
+// action) in user_buckets, the same shape as the post limit (post.cpp): a
+// user may act `burst` times at once, then `rate` times a second. Creating
+// rooms ("room_create") and joining or leaving them ("membership") each have
+// one, so one account cannot flood the room list or the members events.
+struct TokenRate {
+  const char* action;  // the bucket's name in user_buckets.action
+  double burst;        // tokens when full
+  double rate;         // tokens refilled per second
+};
+
+// Spends one token of the user's `rate.action` bucket, or answers 429
+// rate_limited with `message` and the seconds until a token is there
+// (Retry-After). Runs inside the caller's write transaction, so the check
+// and the action it allows commit together. A bucket last written in the
+// future (the clock stepped back) counts as full: how long ago that was is
+// unknown, and waiting for the clock to catch up could take hours.
+Status TakeUserToken(Db& db, int64_t user_id, const TokenRate& rate, int64_t now,
+                     const char* message);
 
 }  // namespace chat

@@ -23,7 +23,11 @@ let roomers;
 
 before(async () => {
   stack = await startStack({
-    env: { CHAT_POST_BURST: '1000000', CHAT_POST_RATE: '1000000', CHAT_AUTH_RATE: '1000r/s', CHAT_AUTH_BURST: '1000' },
+    // Contention is under test, not the per-user limits (room-limits.test.mjs).
+    env: {
+      CHAT_POST_BURST: '1000000', CHAT_POST_RATE: '1000000', CHAT_AUTH_RATE: '1000r/s', CHAT_AUTH_BURST: '1000',
+      CHAT_ROOM_CREATE_BURST: '1000000', CHAT_JOIN_BURST: '1000000',
+    },
   });
   [posters, pollers, roomers] = await Promise.all(['poster', 'poller', 'roomer'].map((role) =>
     users(stack.base, Array.from({ length: PER_ROLE }, (_, i) => `${role}${i}`))));

@@ -5,6 +5,7 @@
 // browser runs (after=cursor until nothing is left).
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
+import { connect } from 'node:net';
 import { Client } from '../lib/client.mjs';
 
 export const PASSWORD = 'correct horse battery';
@@ -125,5 +126,38 @@ export function collectReply(res, resolve, joinWith = ', ') {
       return v === undefined ? null : Array.isArray(v) ? v.join(joinWith) : v;
     };
     resolve({ status: res.statusCode, headers: { get }, body: json, text });
+  });
+}
+
+// Sends `text` to 127.0.0.1:`port` as raw bytes (odd request lines, framing
+// and headers go out exactly as written; node:http and fetch would refuse or
+// rewrite them) and reads until the server closes the connection, so the
+// request should say Connection: close. hangUp: end the sending side after
+// the request, as a client that will send nothing more does. Resolves
+// {status (0 when nothing came back), headers (lower-case names), body, raw}.
+export function rawHttp(port, text, { timeoutMs = 15000, hangUp = false } = {}) {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1');
+    const chunks = [];
+    socket.on('data', (d) => chunks.push(d));
+    socket.on('error', () => {}); // a reset after the reply: the reply is what counts
+    socket.setTimeout(timeoutMs, () => {
+      socket.destroy();
+      reject(new Error(`no reply within ${timeoutMs} ms to ${JSON.stringify(text.slice(0, 80))}`));
+    });
+    socket.on('close', () => {
+      const raw = Buffer.concat(chunks).toString('latin1');
+      const end = raw.indexOf('\r\n\r\n');
+      const m = /^HTTP\/1\.1 (\d{3})/.exec(raw);
+      if (!m || end < 0) return resolve({ status: 0, headers: {}, body: '', raw });
+      const headers = {};
+      for (const line of raw.slice(0, end).split('\r\n').slice(1)) {
+        const i = line.indexOf(':');
+        headers[line.slice(0, i).trim().toLowerCase()] = line.slice(i + 1).trim();
+      }
+      return resolve({ status: Number(m[1]), headers, body: raw.slice(end + 4), raw });
+    });
+    if (hangUp) socket.end(text, 'latin1');
+    else socket.write(text, 'latin1');
   });
 }

@@ -17,6 +17,7 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
 import { ROOT, waitFor } from '../lib/stack.mjs';
 import { PASSWORD } from './helpers.mjs';
 
@@ -273,7 +274,10 @@ test('the installed nginx site keeps the locations and headers of the developmen
     `include ${PREFIX}/share/chatroom/conf/nginx/push-events.conf;  # push`]);
   const publisher = readFileSync(join(dest, `${PREFIX}/share/chatroom/conf/nginx/push-publisher.conf`), 'utf8');
   assert.match(publisher, /listen unix:\/run\/chatroom-push\.sock;/);
-  assert.match(publisher, /fastcgi_pass chatroom_poll;/);
+  assert.match(publisher, /nchan_publisher http;/);
+  const events = readFileSync(join(dest, `${PREFIX}/share/chatroom/conf/nginx/push-events.conf`), 'utf8');
+  assert.match(events, /fastcgi_pass chatroom_poll;/);
+  assert.match(events, /nchan_access_control_allow_origin \$scheme:\/\/\$http_host;/);
   assert.doesNotMatch(publisher.replace(/#.*$/gm, ''), /nchan_redis|\bchat_/);
   assert.match(readFileSync(join(dest, `${PREFIX}/share/chatroom/conf/chatroom.env`), 'utf8'),
     /^#CHAT_PUSH_SOCKET=\/run\/chatroom-push\.sock$/m);
@@ -490,6 +494,28 @@ Include ${t}/apache-site.conf
   assert.equal(redirect.status, 301);
   assert.equal(redirect.headers.location, `https://127.0.0.1:${ports.https}/rooms`);
   chatRound(base, 'via_apache');
+  // What Apache refuses itself under /api/ is the API's JSON too (raw bytes
+  // over TLS, so the odd request lines go out as written); the pages keep
+  // Apache's own 404. Apache's statuses are its own: 400 for an unknown
+  // Transfer-Encoding (nginx: 501), and it passes a request line ending
+  // HTTP/2.0 on to the program as HTTP/1 (nginx: 505).
+  const H = 'Host: 127.0.0.1\r\nConnection: close\r\n';
+  for (const [what, bytes, status, code] of [
+    ['Transfer-Encoding: gzip', `POST /api/rooms HTTP/1.1\r\n${H}Transfer-Encoding: gzip\r\n\r\n`, 400, 'bad_request'],
+    ['a request line ending HTTP/2.0', `GET /api/me HTTP/2.0\r\n${H}\r\n`, 401, 'not_logged_in'],
+    ['/api/.env', `GET /api/.env HTTP/1.1\r\n${H}\r\n`, 404, 'not_found'],
+    ['/api/nothing', `GET /api/nothing HTTP/1.1\r\n${H}\r\n`, 404, 'not_found'],
+    ['a body over 64 KiB', `POST /api/rooms HTTP/1.1\r\n${H}Content-Type: application/json\r\nContent-Length: 70000\r\n\r\n${'x'.repeat(70000)}`, 413, 'body_too_large'],
+    ['a header line without a colon', `GET /api/me HTTP/1.1\r\n${H}Not a header\r\n\r\n`, 400, 'bad_request'],
+  ]) {
+    const r = await rawTls(ports.https, bytes);
+    assert.equal(r.status, status, `${what}: ${r.raw.slice(0, 300)}`);
+    assert.match(r.headers['content-type'] ?? '', /^application\/json/, `${what}: ${r.raw.slice(0, 300)}`);
+    assert.equal(JSON.parse(r.body).error.code, code, what);
+  }
+  const page404 = await rawTls(ports.https, `GET /nothing.html HTTP/1.1\r\n${H}\r\n`);
+  assert.equal(page404.status, 404);
+  assert.doesNotMatch(page404.headers['content-type'] ?? '', /json/);
 });
 
 test('SIGHUP makes chatroom-spawn read the settings file again and restart the workers with it', async () => {
@@ -548,6 +574,33 @@ test('without systemd: the installed init script starts, reports, reloads and st
     service('stop');
   }
 });
+
+// Sends raw bytes over TLS (the certificate is self-signed) and reads until
+// the server closes. {status, headers (lower-case), body, raw}.
+function rawTls(port, text) {
+  return new Promise((resolve, reject) => {
+    const socket = tlsConnect({ host: '127.0.0.1', port, rejectUnauthorized: false });
+    const chunks = [];
+    socket.setTimeout(15000, () => { socket.destroy(); reject(new Error(`no reply to ${text.slice(0, 60)}`)); });
+    socket.on('data', (d) => chunks.push(d));
+    socket.on('error', () => {});
+    socket.on('close', () => {
+      const raw = Buffer.concat(chunks).toString('latin1');
+      const end = raw.indexOf('\r\n\r\n');
+      const headers = {};
+      for (const line of raw.slice(0, end).split('\r\n').slice(1)) {
+        const i = line.indexOf(':');
+        headers[line.slice(0, i).trim().toLowerCase()] = line.slice(i + 1).trim();
+      }
+      let body = raw.slice(end + 4);
+      if (/chunked/i.test(headers['transfer-encoding'] ?? '')) { // one chunk is all these replies need
+        body = body.slice(body.indexOf('\r\n') + 2, body.indexOf('\r\n') + 2 + parseInt(body, 16));
+      }
+      resolve({ status: Number(/^HTTP\/1\.1 (\d{3})/.exec(raw)?.[1] ?? 0), headers, body, raw });
+    });
+    socket.on('secureConnect', () => socket.write(text, 'latin1'));
+  });
+}
 
 test('the installed systemd units pass systemd-analyze verify', (ctx) => {
   if (run('systemd-analyze', ['--version']).code !== 0) {

@@ -20,7 +20,15 @@ let owners;
 let joiners;
 
 before(async () => {
-  stack = await startStack({ env: { CHAT_POST_BURST: '1000000', CHAT_POST_RATE: '1000000' } });
+  // The races are under test, not the per-user limits (room-limits.test.mjs):
+  // each owner creates ROUNDS rooms and each joiner joins ROUNDS times at once.
+  stack = await startStack({
+    env: {
+      CHAT_POST_BURST: '1000000', CHAT_POST_RATE: '1000000',
+      CHAT_ROOM_CREATE_BURST: '1000000', CHAT_ROOM_CREATE_RATE: '1000000', CHAT_ROOMS_PER_USER: '1000000',
+      CHAT_JOIN_BURST: '1000000', CHAT_JOIN_RATE: '1000000',
+    },
+  });
   owners = await users(stack.base, Array.from({ length: PAIRS }, (_, i) => `owner${i}`));
   joiners = await users(stack.base, Array.from({ length: PAIRS }, (_, i) => `joiner${i}`));
 });

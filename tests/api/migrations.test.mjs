@@ -177,3 +177,45 @@ test('chatctl migrate refuses a database newer than it, with exit 1, and changes
   assert.match(r.stderr, /newer Chatroom release/);
   assert.equal(Number(sql(db, 'PRAGMA user_version')), NEWEST + 5);
 });
+
+// The migration to per-user buckets (user_buckets, rooms_owner) from the
+// schema just before it: release 1 brought there by its own migration files,
+// with data in every table of that version, then started by today's program.
+test('the user_buckets migration upgrades the previous version, keeping every row, and the new limits work on it', () => {
+  const MIGRATIONS = join(ROOT, 'sql', 'migrations');
+  const ours = readdirSync(MIGRATIONS).find((f) => /^\d{4}_user_buckets\.sql$/.test(f)).replace('.sql', '');
+  const version = Number(ours.slice(0, 4));
+  const db = makeV1('previous.db');
+  for (const f of readdirSync(MIGRATIONS).sort()) {
+    const n = Number(f.slice(0, 4));
+    if (!/^\d{4}_.*\.sql$/.test(f) || n <= 1 || n >= version) continue;
+    execFileSync('sqlite3', [db], { input: `BEGIN;\n${readFileSync(join(MIGRATIONS, f), 'utf8')}\nPRAGMA user_version = ${n};\nCOMMIT;\n` });
+  }
+  assert.equal(Number(sql(db, 'PRAGMA user_version')), version - 1);
+  sql(db, "UPDATE users SET disabled_at = 1700000009000 WHERE id = 2; INSERT INTO login_failures (key, level, updated_at) VALUES ('a:127.0.0.1', 2.5, 1700000009000);");
+  const tables = [...V1_TABLES, 'login_failures'];
+  const before = Object.fromEntries(tables.map((t) => [t, rows(db, t)]));
+  const r = cgi('rooms', db, { uri: '/api/rooms' }); // 401 (no session), but it starts and migrates
+  assert.equal(r.status, 401, r.raw + r.stderr);
+  assert.match(r.stderr, new RegExp(`applied migration ${ours}`));
+  assert.equal(r.stderr.match(/applied migration/g).length, NEWEST - version + 1, 'only the migrations from ours on ran');
+  assert.equal(Number(sql(db, 'PRAGMA user_version')), NEWEST);
+  for (const t of tables) assert.deepEqual(rows(db, t), before[t], t);
+  assert.equal(sql(db, 'SELECT count(*) FROM user_buckets'), '0');
+  assert.equal(sql(db, "SELECT sql IS NOT NULL FROM sqlite_master WHERE name = 'rooms_owner'"), '1');
+  const fresh = join(dir, 'fresh-newest.db');
+  execFileSync('sqlite3', [fresh], { input: readFileSync(join(ROOT, 'sql', 'schema.sql')) });
+  assert.deepEqual(shape(db), shape(fresh));
+  // The old account creates a room on the migrated file: the bucket is written.
+  const login = cgi('auth', db, { method: 'POST', uri: '/api/login', body: { username: 'alice', password: PASSWORD } });
+  assert.equal(login.status, 200, login.raw);
+  const cookie = /Set-Cookie: (chat_session=[^;\r\n]+)/i.exec(login.raw)[1];
+  const body = '{"name":"After it"}';
+  const create = spawnSync(join(ROOT, 'build', 'bin', 'rooms'), {
+    input: body,
+    env: { PATH: process.env.PATH, CHAT_DB: db, REQUEST_METHOD: 'POST', REQUEST_URI: '/api/rooms', HTTP_HOST: 'chat.example', CONTENT_TYPE: 'application/json', CONTENT_LENGTH: String(Buffer.byteLength(body)), HTTP_COOKIE: cookie },
+    timeout: 20000,
+  });
+  assert.match(create.stdout.toString(), /Status: 201/, create.stdout.toString() + create.stderr.toString());
+  assert.equal(sql(db, "SELECT action FROM user_buckets WHERE user_id = 1"), 'room_create');
+});

@@ -49,8 +49,8 @@ test('an over-long URI is a JSON 414', async () => {
   assertJsonError(await raw('GET', `/api/rooms?x=${'a'.repeat(9000)}`), 414, 'uri_too_long');
 });
 
-test('oversized request headers are a JSON 400', async () => {
-  assertJsonError(await raw('GET', '/api/me', { 'x-big': 'b'.repeat(20000) }), 400, 'bad_request');
+test('oversized request headers are a JSON 431 (RFC 6585)', async () => {
+  assertJsonError(await raw('GET', '/api/me', { 'x-big': 'b'.repeat(20000) }), 431, 'headers_too_large');
 });
 
 test('TRACE is a JSON 405', async () => {

@@ -158,6 +158,24 @@ test('a room deleted through nginx A rings room_deleted for a subscriber of ngin
   }
 });
 
+test('leaving the room through nginx B closes the member\'s stream held by nginx A (the DELETE crosses Redis)', { skip }, async () => {
+  const [dee] = await users(a.base, ['dee']);
+  await join(dee, room.id);
+  const sub = await openEvents(a.base, dee.cookie, eventsPath(room.id));
+  assert.equal(sub.status, 200, sub.text);
+  try {
+    await live(sub, room.id);
+    const t0 = performance.now();
+    const r = await via(b, dee).post(`/api/rooms/${room.id}/leave`);
+    assert.equal(r.status, 204, r.text);
+    const done = await Promise.race([sub.ended, new Promise((res) => { setTimeout(() => res(null), 2000); })]);
+    assert.ok(done !== null, 'the stream through A is still open 2 s after leaving through B');
+    console.log(`push through Redis: leave via B closed the stream via A after ${Math.round(done - t0)} ms`);
+  } finally {
+    sub.close();
+  }
+});
+
 // C's stream must be able to hear at all, or "it did not hear B's post"
 // proves nothing: a post made through C itself (C's worker rings C's own
 // publisher) is heard on it both before and after the second in which B's

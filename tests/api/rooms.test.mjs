@@ -15,7 +15,8 @@ let bob;
 let carol;
 
 before(async () => {
-  stack = await startStack({ env: { CHAT_POST_BURST: '1000' } });
+  // Limits are tested in post-rate-limit and room-limits; here they stay out of the way.
+  stack = await startStack({ env: { CHAT_POST_BURST: '1000', CHAT_ROOM_CREATE_BURST: '1000', CHAT_JOIN_BURST: '1000' } });
   [olive, bob, carol] = await users(stack.base, ['olive', 'bob', 'carol']);
 });
 after(() => stack?.stop());

@@ -6,13 +6,16 @@
 // {status, text, body (parsed JSON or null), headers}; else {status: 200,
 // next(ms), flush(ms), close()}, where next() resolves with the next event
 // ({data: parsed JSON, at: performance.now()}) or rejects after ms, and
-// flush() waits ms and drops whatever events came meanwhile.
-// `fetchOptions` is passed on to fetch (e.g. a dispatcher for TLS).
+// flush() waits ms and drops whatever events came meanwhile; `ended` is a
+// promise of performance.now() when the server closed the stream, and
+// `headers` the response's headers. Each event also carries its `id` line.
+// `fetchOptions` is passed on to fetch (e.g. a dispatcher for TLS);
+// `extraHeaders` are added to the request (Origin, Last-Event-ID).
 import assert from 'node:assert/strict';
 
-export async function openEvents(base, cookie, path, fetchOptions = {}) {
+export async function openEvents(base, cookie, path, fetchOptions = {}, extraHeaders = {}) {
   const ctl = new AbortController();
-  const headers = { accept: 'text/event-stream' };
+  const headers = { accept: 'text/event-stream', ...extraHeaders };
   if (cookie) headers.cookie = cookie;
   const res = await fetch(base + path, { ...fetchOptions, headers, signal: ctl.signal });
   if (res.status !== 200) {
@@ -25,6 +28,9 @@ export async function openEvents(base, cookie, path, fetchOptions = {}) {
   const queue = [];
   const waiting = [];
   let buffer = '';
+  let aborted = false;
+  let markEnded;
+  const ended = new Promise((resolve) => { markEnded = resolve; });
   (async () => {
     const decoder = new TextDecoder();
     try {
@@ -37,15 +43,19 @@ export async function openEvents(base, cookie, path, fetchOptions = {}) {
           const data = block.split('\n').filter((l) => l.startsWith('data:'))
             .map((l) => l.slice(5).trimStart()).join('\n');
           if (!data) continue; // a comment (": hi") or keep-alive
-          const event = { data: JSON.parse(data), at: performance.now() };
+          const id = block.split('\n').find((l) => l.startsWith('id:'))?.slice(3).trimStart();
+          const event = { data: JSON.parse(data), id, at: performance.now() };
           if (waiting.length) waiting.shift()(event);
           else queue.push(event);
         }
       }
-    } catch { /* aborted */ }
+    } catch { /* aborted, or cut */ }
+    if (!aborted) markEnded(performance.now());
   })();
   return {
     status: 200,
+    headers: res.headers,
+    ended,
     next(ms = 2000) {
       if (queue.length) return Promise.resolve(queue.shift());
       return new Promise((resolve, reject) => {
@@ -63,6 +73,6 @@ export async function openEvents(base, cookie, path, fetchOptions = {}) {
       await new Promise((r) => { setTimeout(r, ms); });
       queue.length = 0;
     },
-    close() { ctl.abort(); },
+    close() { aborted = true; ctl.abort(); },
   };
 }

@@ -5,7 +5,9 @@
 // anywhere), which holds on a loaded machine and under the sanitizers where
 // a millisecond bound did not. A publisher that accepts but never answers
 // makes the same count rise (it waits kWaitMs for the status line), so the
-// count can tell the two apart.
+// count can tell the two apart. The members events' Coalescer: the first
+// change rings at once, a burst rings once more at the window's end, and
+// nothing waiting is lost when it goes.
 #include "core/doorbell.h"
 
 #include <gtest/gtest.h>
@@ -14,8 +16,13 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <chrono>
 #include <cstdlib>
 #include <cstring>
+#include <thread>
+
+#include "core/coalesce.h"
 
 namespace chat {
 namespace {
@@ -59,6 +66,11 @@ long FewestSleeps(const std::string& path) {
   return fewest;
 }
 
+TEST(Doorbell, DeleteIsHttp10WithoutBody) {
+  EXPECT_EQ(DeleteRequest("/streams/7/00ff"),
+            "DELETE /streams/7/00ff HTTP/1.0\r\nHost: chat-push\r\nContent-Length: 0\r\n\r\n");
+}
+
 TEST(Doorbell, NobodyListeningReturnsAtOnce) {
   const char* sockets[] = {"", "/nonexistent/push.sock",
                            "/a/path/far/too/long/for/a/unix/socket/address/which/holds/only/"
@@ -83,6 +95,49 @@ TEST(Doorbell, ASilentPublisherIsWaitedForBriefly) {
   close(fd);
   unlink(path.c_str());
   rmdir(dir);
+}
+
+using std::chrono::milliseconds;
+using Clock = std::chrono::steady_clock;
+
+// Counts the rings of each key.
+struct Rings {
+  std::atomic<int> of[3] = {};
+  Coalescer::Ring Fn() {
+    return [this](int64_t key) { of[key]++; };
+  }
+};
+
+TEST(Coalescer, FirstChangeRingsAtOnceABurstOnceMoreAtTheWindowsEnd) {
+  Rings rings;
+  Coalescer bell(milliseconds(200), rings.Fn());
+  auto t0 = Clock::now();
+  bell.Changed(1);
+  EXPECT_EQ(rings.of[1], 1) << "the first change rang before Changed returned";
+  for (int i = 0; i < 100; ++i) bell.Changed(1);
+  bell.Changed(2);  // another key has its own window
+  EXPECT_EQ(rings.of[2], 1);
+  double burst_ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+  std::this_thread::sleep_for(milliseconds(600));
+  // However slow the machine, 101 changes in burst_ms ring at most once per
+  // window after the first; on any machine fewer than 101 times.
+  int most = 2 + static_cast<int>(burst_ms / 200);
+  EXPECT_GE(rings.of[1], 2) << "the burst's last change rang at the window's end";
+  EXPECT_LE(rings.of[1], most);
+  EXPECT_LT(rings.of[1], 101);
+  EXPECT_EQ(rings.of[2], 1);
+}
+
+TEST(Coalescer, WhatIsWaitingRingsWhenItGoes) {
+  Rings rings;
+  {
+    Coalescer bell(std::chrono::hours(1), rings.Fn());
+    bell.Changed(1);
+    bell.Changed(1);  // waits for a window of an hour
+    bell.Changed(1);
+    EXPECT_EQ(rings.of[1], 1);
+  }
+  EXPECT_EQ(rings.of[1], 2) << "the destructor rang the waiting change";
 }
 
 }  // namespace
