@@ -63,6 +63,10 @@ std::string Describe(const Config& c) {
       << " CHAT_LOGIN_ADDRESS_BURST=" << c.login_address_burst
       << " CHAT_LOGIN_ACCOUNT_BURST=" << c.login_account_burst
       << " CHAT_LOGIN_WINDOW_MINUTES=" << static_cast<double>(c.login_window_ms) / (60 * 1000)
+      << " CHAT_ROOM_CREATE_BURST=" << c.room_create_burst
+      << " CHAT_ROOM_CREATE_RATE=" << c.room_create_rate
+      << " CHAT_ROOMS_PER_USER=" << c.rooms_per_user << " CHAT_JOIN_BURST=" << c.membership_burst
+      << " CHAT_JOIN_RATE=" << c.membership_rate
       << " CHAT_PUSH_SOCKET=" << (c.push_socket.empty() ? "(off)" : c.push_socket);
   return out.str();
 }

@@ -342,7 +342,12 @@ test('chatroom-spawn exports the settings file to the workers, and every program
   const log = readFileSync(spawner.log, 'utf8');
   assert.match(log, new RegExp(`chatroom-spawn: settings file ${settingsFile}; .*CHAT_POST_BURST=${POST_BURST}`));
   await waitFor(() => ['auth', 'rooms', 'post', 'poll'].every((p) => settingsLines().some((l) => l.includes(p))), 10000, 'a settings line from every program');
+  // Every setting the programs read (the CHAT_ names config.h documents) is in the line.
+  const header = readFileSync(join(ROOT, 'cgi-bin', 'core', 'config.h'), 'utf8');
+  const names = [...new Set(header.slice(header.indexOf('struct Config'), header.indexOf('};')).match(/CHAT_[A-Z_]+/g))];
+  assert.ok(names.length >= 15, names.join(' '));
   for (const line of settingsLines()) {
+    for (const name of names) assert.ok(line.includes(` ${name}=`) || line.includes(`settings: ${name}=`), `${name} in: ${line}`);
     assert.match(line, /CHAT_SYNCHRONOUS=NORMAL/, line);
     assert.match(line, new RegExp(`CHAT_POST_BURST=${POST_BURST} `), line);
     assert.match(line, new RegExp(`CHAT_DB=${join(t, 'data', 'chat.db')} `), line);
