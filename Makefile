@@ -14,7 +14,7 @@
 CXX ?= g++
 CXXFLAGS ?= -O2 -g
 CXXFLAGS += -std=c++17 -Wall -Wextra -Werror -I/usr/include/jsoncpp -MMD -MP
-LDLIBS := -lfcgi -lcgicc -lsqlite3 -ljsoncpp -lscrypt -lsodium
+LDLIBS := -lfcgi -lcgicc -lsqlite3 -ljsoncpp -lscrypt -lsodium -licuuc -licudata
 
 # SAN=1: everything built with AddressSanitizer + UndefinedBehaviorSanitizer
 # into build/san/; any report (written to build/san/log/) fails `make test`.
@@ -41,6 +41,9 @@ UNIT_OBJ := $(patsubst tests/unit/%.cpp,$(B)/obj/unit/%.o,$(wildcard tests/unit/
 DEB_PACKAGES := g++ make libfcgi-dev libcgicc-dev libsqlite3-dev sqlite3 libjsoncpp-dev \
   libscrypt-dev libsodium-dev nginx-light spawn-fcgi multiwatch libgtest-dev nodejs npm \
   chromium curl clang libclang-rt-14-dev clang-format
+# Unicode rules (cgi-bin/core/text.h): what is blank, grapheme clusters,
+# NFKC_Casefold for room-name keys. ICU's C++ API; -licuuc -licudata above.
+DEB_PACKAGES += libicu-dev
 # Push (README "Instant delivery"): nginx's nchan module; without it the pages poll.
 DEB_PACKAGES += libnginx-mod-nchan
 # Push shared by several nginx through Redis (tests/api/push-redis.test.mjs

@@ -46,7 +46,8 @@ Status TakePostToken(Context& ctx, int64_t now) {
 // A member of the room. Stores the message exactly as sent.
 // 201 {"message"}; 200 {"message"} when this user already sent this
 // client_id (a retry), with the message stored the first time.
-// 400 invalid_text (valid UTF-8, no NUL, 1-4000 characters after trimming),
+// 400 invalid_text (valid UTF-8, no NUL, 1-4000 characters after trimming
+// white space and invisible characters: validate.h Trim),
 // invalid_client_id (1-64 of A-Z a-z 0-9 -); 401 not_logged_in;
 // 404 room_not_found; 409 not_in_room; 410 room_deleted;
 // 429 rate_limited with Retry-After. After the commit, rings the room's

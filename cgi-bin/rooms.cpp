@@ -49,9 +49,10 @@ TokenRate MembershipRate(const Config& c) {
 
 // POST /api/rooms {"name"}
 // A logged-in user, who becomes the owner. 201 {"room"}.
-// 400 invalid_room_name (1-64 characters after trimming, no control
-// characters); 403 room_limit (the user owns CHAT_ROOMS_PER_USER live rooms
-// already); 409 room_name_taken (among live rooms, case-insensitive);
+// 400 invalid_room_name (1-64 characters after trimming blank characters, no
+// control characters); 403 room_limit (the user owns CHAT_ROOMS_PER_USER live
+// rooms already); 409 room_name_taken (a live room has the same RoomNameKey:
+// same name after NFKC, case folding and removing invisible characters);
 // 429 rate_limited with Retry-After (CHAT_ROOM_CREATE_BURST at once, then
 // CHAT_ROOM_CREATE_RATE a second; only rooms created count); 401.
 Response HandleCreateRoom(Context& ctx) {
@@ -59,8 +60,9 @@ Response HandleCreateRoom(Context& ctx) {
   std::optional<std::string> name;
   if (GetString(ctx.req.json, "name", &raw)) name = NormalizeRoomName(raw);
   if (!name) {
-    return Response::Error(Err(400, "invalid_room_name",
-                               "Room names are 1 to 64 characters, without control characters."));
+    return Response::Error(
+        Err(400, "invalid_room_name",
+            "Room names are 1 to 64 visible characters, without control characters."));
   }
   Transaction tx(ctx.db);
   auto owned =
@@ -71,7 +73,7 @@ Response HandleCreateRoom(Context& ctx) {
                                    " rooms, the most allowed; delete one to create another."));
   }
   auto taken = ctx.db.Prepare("SELECT 1 FROM rooms WHERE name_key = ?1 AND deleted_at IS NULL");
-  if (taken.Bind(1, FoldCase(*name)).Step()) {
+  if (taken.Bind(1, RoomNameKey(*name)).Step()) {
     return Response::Error(Err(409, "room_name_taken", "A room with that name exists."));
   }
   const TokenRate rate{"room_create", ctx.config.room_create_burst, ctx.config.room_create_rate};
@@ -81,7 +83,7 @@ Response HandleCreateRoom(Context& ctx) {
   }
   ctx.db.Prepare("INSERT INTO rooms (name, name_key, owner_id, created_at) VALUES (?1, ?2, ?3, ?4)")
       .Bind(1, *name)
-      .Bind(2, FoldCase(*name))
+      .Bind(2, RoomNameKey(*name))
       .Bind(3, ctx.user().id)
       .Bind(4, NowMs())
       .Run();

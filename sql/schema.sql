@@ -1,4 +1,4 @@
--- Chatroom database schema, version 5 (the newest: see PRAGMA user_version at
+-- Chatroom database schema, version 6 (the newest: see PRAGMA user_version at
 -- the end). A database made by an older version is brought here by the
 -- numbered files in sql/migrations/, applied in order by `chatctl migrate` and
 -- by the programs at start; a change to this file needs such a migration too.
@@ -34,8 +34,8 @@ CREATE INDEX sessions_user ON sessions(user_id);  -- revoke all of a user's sess
 
 CREATE TABLE rooms (
   id          INTEGER PRIMARY KEY AUTOINCREMENT,  -- never reused, so an old link never opens a new room
-  name        TEXT NOT NULL,               -- trimmed, 1-64 characters, no control characters
-  name_key    TEXT NOT NULL,               -- lower-cased name: uniqueness among live rooms regardless of case
+  name        TEXT NOT NULL,               -- trimmed of blank characters, 1-64 characters, no control characters
+  name_key    TEXT NOT NULL,               -- NFKC_Casefold of the name (core/text.h NameKey): one key for names that look the same
   owner_id    INTEGER NOT NULL REFERENCES users(id),  -- who may delete it
   created_at  INTEGER NOT NULL,            -- ms since epoch
   deleted_at  INTEGER                      -- ms since epoch when the owner deleted it; NULL while live.
@@ -76,6 +76,6 @@ CREATE TABLE user_buckets (
   PRIMARY KEY (user_id, action)
 ) WITHOUT ROWID;
 
-PRAGMA user_version = 5;
+PRAGMA user_version = 6;
 
 COMMIT;

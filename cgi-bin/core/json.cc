@@ -1,6 +1,7 @@
 // See json.h.
 #include "json.h"
 
+#include <cstdint>
 #include <cstring>
 #include <memory>
 #include <sstream>
@@ -18,22 +19,58 @@ const Json::CharReaderBuilder& ReaderBuilder() {
   return builder;
 }
 
-// jsoncpp skips comments inside objects even in strict mode; JSON has no
-// '/' outside strings, so one pass finds them.
-bool HasComment(const std::string& body) {
+int HexValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// The four hex digits of a \u escape at body[i] ('\\' at i), or -1.
+int32_t EscapeAt(const std::string& body, size_t i) {
+  if (i + 6 > body.size() || body[i] != '\\' || body[i + 1] != 'u') return -1;
+  int32_t v = 0;
+  for (size_t k = i + 2; k < i + 6; ++k) {
+    int h = HexValue(body[k]);
+    if (h < 0) return -1;
+    v = v * 16 + h;
+  }
+  return v;
+}
+
+// What jsoncpp lets through although RFC 8259 forbids it, found in one pass
+// before it parses:
+// - comments (it skips them inside objects even in strict mode; JSON has no
+//   '/' outside strings);
+// - a raw NUL anywhere (jsoncpp stops reading there, so "{...}\0junk" would
+//   pass; inside strings it is \u0000);
+// - raw control characters U+0000-U+001F inside strings (RFC 8259 section 7:
+//   they "MUST be escaped");
+// - a \u escape of a surrogate that is not a high one followed at once by a
+//   low one: jsoncpp reads "\ud800\u0041" as U+10041 and "\ud83d\ud83d" as
+//   U+1F43D, and a lone low surrogate as bytes that are not UTF-8. Section 8.2
+//   leaves such strings to the implementation; ours refuses them.
+bool LexicallyInvalid(const std::string& body) {
   bool in_string = false;
   for (size_t i = 0; i < body.size(); ++i) {
-    char c = body[i];
-    if (in_string) {
-      if (c == '\\') {
-        ++i;
-      } else if (c == '"') {
-        in_string = false;
-      }
-    } else if (c == '"') {
-      in_string = true;
-    } else if (c == '/') {
+    unsigned char c = static_cast<unsigned char>(body[i]);
+    if (c == 0) return true;
+    if (!in_string) {
+      if (c == '/') return true;
+      in_string = c == '"';
+    } else if (c < 0x20) {
       return true;
+    } else if (c == '"') {
+      in_string = false;
+    } else if (c == '\\') {
+      int32_t u = EscapeAt(body, i);
+      if (u >= 0xDC00 && u <= 0xDFFF) return true;  // a low surrogate first
+      if (u >= 0xD800 && u <= 0xDBFF) {
+        int32_t low = EscapeAt(body, i + 6);
+        if (low < 0xDC00 || low > 0xDFFF) return true;
+        i += 6;  // on to the low half's backslash
+      }
+      ++i;  // past the escaped character ('"', '\\', 'u' ...); hex digits are plain bytes
     }
   }
   return false;
@@ -46,9 +83,7 @@ Result<Json::Value> ParseObject(const std::string& body) {
   Json::Value root;
   std::string errors;
   bool ok = false;
-  // jsoncpp also stops reading at a NUL byte, so "{...}\0trailing junk" would
-  // pass; JSON text never holds a raw NUL (inside strings it is \u0000).
-  if (HasComment(body) || body.find('\0') != std::string::npos) {
+  if (LexicallyInvalid(body)) {
     return Err(400, "invalid_json", "The request body must be a JSON object.");
   }
   try {

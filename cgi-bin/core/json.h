@@ -1,6 +1,7 @@
 // Every JSON byte in or out goes through jsoncpp, configured once: strict
 // parsing (no comments, no trailing garbage, no duplicate keys, bounded
-// nesting) and compact UTF-8 output.
+// nesting; raw control characters in strings and \u escapes that are not a
+// proper surrogate pair refused, as RFC 8259 says) and compact UTF-8 output.
 #pragma once
 
 #include <json/json.h>

@@ -1,10 +1,34 @@
 // See migrate.h.
 #include "migrate.h"
 
+#include <cstring>
 #include <string>
+
+#include "rooms.h"
 
 namespace chat {
 namespace {
+
+using Note = std::function<void(const std::string&)>;
+
+// Work a migration needs that SQL cannot do (SQLite cannot call ICU), run
+// right after the migration's file in its transaction. Found by the name
+// after the number, so a migration renumbered at a merge keeps its step.
+struct CodeStep {
+  const char* name;  // the file name after "NNNN_"
+  void (*run)(Db& db, const Note& note);
+};
+const CodeStep kCodeSteps[] = {
+    {"room_name_keys", RekeyRoomNames},
+};
+
+void RunCodeSteps(Db& db, const Migration& m, const Note& note) {
+  const char* tail = strchr(m.name, '_');
+  if (tail == nullptr) return;
+  for (const CodeStep& step : kCodeSteps) {
+    if (strcmp(tail + 1, step.name) == 0) step.run(db, note);
+  }
+}
 
 ApiError Failed(const std::string& message) { return Err(500, "migration_failed", message); }
 
@@ -52,19 +76,20 @@ class ForeignKeysOff {
 // rebuilding a table (with them on, DROP TABLE deletes every row first and
 // cascades into the tables that refer to it); foreign_key_check then proves
 // nothing was left dangling before the commit.
-Status Apply(Db& db, const Migration& m) {
+Status Apply(Db& db, const Migration& m, const Note& note) {
   try {
     ForeignKeysOff off(db);
     Transaction tx(db);
     if (SchemaVersion(db) >= m.version) return std::nullopt;
     db.Exec(m.sql);
+    RunCodeSteps(db, m, note);
     auto fk = db.Prepare("PRAGMA foreign_key_check");
     if (fk.Step())
       return Failed(std::string(m.name) + " leaves a foreign key broken in " + fk.Text(0));
     std::string set = "PRAGMA user_version = " + std::to_string(m.version);
     db.Exec(set.c_str());
     tx.Commit();
-  } catch (const DbError& e) {
+  } catch (const std::exception& e) {  // DbError, or ICU failing in a code step
     return Failed(std::string(m.name) + ": " + e.what());
   }
   return std::nullopt;
@@ -97,7 +122,7 @@ Result<int> Upgrade(Db& db, const std::function<void(const std::string&)>& note)
   for (size_t i = 0; i < kMigrationCount; ++i) {
     const Migration& m = kMigrations[i];
     if (m.version <= version) continue;
-    if (Status s = Apply(db, m)) return *s;
+    if (Status s = Apply(db, m, note)) return *s;
     note("applied migration " + std::string(m.name));
   }
   return SchemaVersion(db);

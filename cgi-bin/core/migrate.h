@@ -17,7 +17,9 @@
 // user_version) and runs with foreign_keys=OFF, so it can rebuild a table
 // that others refer to (SQLite's documented procedure; no ON DELETE action
 // fires meanwhile); it must keep every row (INSERT ... SELECT) and pass
-// PRAGMA foreign_key_check, which Upgrade runs before it commits.
+// PRAGMA foreign_key_check, which Upgrade runs before it commits. Work SQL
+// cannot do (SQLite has no ICU) is a C++ step that migrate.cc's kCodeSteps
+// names after the file and runs right after it, in the same transaction.
 #pragma once
 
 #include <cstddef>

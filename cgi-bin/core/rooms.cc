@@ -1,7 +1,10 @@
 // See rooms.h.
 #include "rooms.h"
 
+#include <set>
+
 #include "clock.h"
+#include "validate.h"
 
 namespace chat {
 namespace {
@@ -24,7 +27,63 @@ Room ReadRoom(const Query& q) {
   return r;
 }
 
+constexpr size_t kMaxRoomNameChars = 64;
+
+// `name` + " (n)", the name cut (at a character) so the whole is at most 64.
+std::string WithSuffix(const std::string& name, int n) {
+  std::string suffix = " (" + std::to_string(n) + ")";
+  size_t keep = kMaxRoomNameChars - suffix.size(), end = 0, chars = 0;
+  while (end < name.size() && chars < keep) {
+    ++end;
+    while (end < name.size() && (static_cast<unsigned char>(name[end]) & 0xC0) == 0x80) ++end;
+    ++chars;
+  }
+  return Trim(name.substr(0, end)) + suffix;
+}
+
 }  // namespace
+
+void RekeyRoomNames(Db& db, const std::function<void(const std::string&)>& note) {
+  struct Row {
+    int64_t id;
+    std::string old_name, name, key;
+    bool live;
+  };
+  std::vector<Row> rows;
+  auto q = db.Prepare("SELECT id, name, deleted_at IS NULL FROM rooms ORDER BY id");
+  while (q.Step()) {
+    Row r{q.Int(0), q.Text(1), "", "", q.Int(2) != 0};
+    r.name = Trim(r.old_name);
+    if (r.name.empty() || RoomNameKey(r.name).empty()) r.name = "Room " + std::to_string(r.id);
+    r.key = RoomNameKey(r.name);
+    rows.push_back(r);
+  }
+  // The keys every live room would like: a renamed room must not take one.
+  std::set<std::string> wanted, taken;
+  for (const Row& r : rows) {
+    if (r.live) wanted.insert(r.key);
+  }
+  // Placeholders first (a control character never is in a key), so that no
+  // row's new key meets another row's old one in the unique index midway.
+  db.Exec("UPDATE rooms SET name_key = char(1) || id");
+  for (Row& r : rows) {
+    if (r.live && taken.count(r.key)) {
+      std::string base = r.name;
+      for (int n = 2; taken.count(r.key) || wanted.count(r.key); ++n) {
+        r.name = WithSuffix(base, n);
+        r.key = RoomNameKey(r.name);
+      }
+      note("room " + std::to_string(r.id) + " \"" + r.old_name +
+           "\" looks the same as an older room's name: renamed \"" + r.name + "\"");
+    }
+    if (r.live) taken.insert(r.key);
+    db.Prepare("UPDATE rooms SET name = ?2, name_key = ?3 WHERE id = ?1")
+        .Bind(1, r.id)
+        .Bind(2, r.name)
+        .Bind(3, r.key)
+        .Run();
+  }
+}
 
 std::optional<Room> FindRoom(Db& db, int64_t id) {
   auto q = db.Prepare("SELECT " ROOM_COLUMNS "WHERE r.id = ?1");

@@ -7,6 +7,7 @@
 #include <json/json.h>
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -40,5 +41,14 @@ Result<Room> FindLiveRoom(Db& db, int64_t id);
 Result<Room> CheckMembership(Db& db, int64_t user_id, int64_t room_id);
 // True when the room exists and is not deleted: one primary-key read.
 bool IsLiveRoom(Db& db, int64_t id);
+
+// Migration 0006 (sql/migrations/*_room_name_keys.sql), run inside its
+// transaction: recomputes every room's name_key with RoomNameKey, keeping
+// every row. Names are trimmed as the input rules trim them; a name of
+// invisible characters only becomes "Room <id>"; when live rooms now share a
+// key, the oldest (lowest id) keeps its name and each later one is renamed
+// "<name> (2)", "(3)" ... (cut to 64 characters) to the first free key.
+// `note` hears one line per room renamed.
+void RekeyRoomNames(Db& db, const std::function<void(const std::string&)>& note);
 
 }  // namespace chat

@@ -4,6 +4,8 @@
 #include <cstdint>
 #include <limits>
 
+#include "text.h"
+
 namespace chat {
 namespace {
 
@@ -41,15 +43,13 @@ int32_t Decode(const std::string& s, size_t& i) {
   return cp;
 }
 
-bool IsSpace(int32_t cp) {
-  return cp == ' ' || (cp >= 0x09 && cp <= 0x0D) || cp == 0x85 || cp == 0xA0 || cp == 0x1680 ||
-         (cp >= 0x2000 && cp <= 0x200A) || cp == 0x2028 || cp == 0x2029 || cp == 0x202F ||
-         cp == 0x205F || cp == 0x3000 || cp == 0xFEFF;
-}
-
-bool IsControlOrOverride(int32_t cp) {
-  return cp < 0x20 || (cp >= 0x7F && cp <= 0x9F) || (cp >= 0x202A && cp <= 0x202E) ||
-         (cp >= 0x2066 && cp <= 0x2069);
+// C0 and C1 controls, the line and paragraph separators (a name is one
+// line), and the bidi embeddings, overrides and isolates that reorder the
+// text around them (Trojan Source, CVE-2021-42574). The marks LRM, RLM and
+// ALM stay allowed inside a name: they change no order but their own.
+bool IsRefusedInName(int32_t cp) {
+  return cp < 0x20 || (cp >= 0x7F && cp <= 0x9F) || cp == 0x2028 || cp == 0x2029 ||
+         (cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069);
 }
 
 }  // namespace
@@ -68,22 +68,7 @@ size_t CountCodePoints(const std::string& s) {
   return n;
 }
 
-std::string Trim(const std::string& s) {
-  size_t i = 0, begin = s.size(), end = 0;
-  while (i < s.size()) {
-    size_t start = i;
-    int32_t cp = Decode(s, i);
-    if (cp < 0) {  // not UTF-8: trim ASCII only from here on, byte by byte
-      i = start + 1;
-      cp = 0;
-    }
-    if (!IsSpace(cp)) {
-      if (begin == s.size()) begin = start;
-      end = i;
-    }
-  }
-  return begin >= end ? std::string() : s.substr(begin, end - begin);
-}
+std::string Trim(const std::string& s) { return TrimBlank(s); }
 
 std::string FoldCase(const std::string& s) {
   std::string out = s;
@@ -109,15 +94,23 @@ bool IsValidPassword(const std::string& s) {
 
 std::optional<std::string> NormalizeRoomName(const std::string& s) {
   if (!IsValidUtf8(s)) return std::nullopt;
+  // Refused characters are refused anywhere, even where trimming would take
+  // them away, except white space at the ends ("General\n" is "General").
+  for (size_t i = 0; i < s.size();) {
+    int32_t cp = Decode(s, i);
+    if (IsRefusedInName(cp) && !IsSpace(cp)) return std::nullopt;
+  }
   std::string name = Trim(s);
   size_t n = CountCodePoints(name);
   if (n < 1 || n > kMaxRoomNameChars) return std::nullopt;
-  size_t i = 0;
-  while (i < name.size()) {
-    if (IsControlOrOverride(Decode(name, i))) return std::nullopt;
+  for (size_t i = 0; i < name.size();) {
+    if (IsRefusedInName(Decode(name, i))) return std::nullopt;
   }
+  if (RoomNameKey(name).empty()) return std::nullopt;  // defence in depth: blanks are trimmed
   return name;
 }
+
+std::string RoomNameKey(const std::string& name) { return NameKey(name); }
 
 bool IsValidMessageText(const std::string& s) {
   if (s.find('\0') != std::string::npos || !IsValidUtf8(s)) return false;

@@ -13,9 +13,12 @@ namespace chat {
 bool IsValidUtf8(const std::string& s);
 // Number of code points in valid UTF-8.
 size_t CountCodePoints(const std::string& s);
-// Removes leading and trailing white space (ASCII and Unicode spaces).
+// Removes leading and trailing blank characters: white space, zero-width and
+// other default-ignorable characters, fillers (text.h TrimBlank). "Is it
+// empty" is "is Trim empty", for room names and message texts alike.
 std::string Trim(const std::string& s);
-// ASCII lower case: the uniqueness key of usernames and room names.
+// ASCII lower case: the uniqueness key of usernames (ASCII only, so this is
+// also their NFKC_Casefold).
 std::string FoldCase(const std::string& s);
 
 // 3-32 of A-Z a-z 0-9 _ . -
@@ -23,9 +26,13 @@ bool IsValidUsername(const std::string& s);
 // 8-1024 bytes, no NUL (scrypt takes a C string).
 bool IsValidPassword(const std::string& s);
 // The trimmed room name when it is 1-64 characters of valid UTF-8 with no
-// control or bidirectional-override characters; nullopt otherwise.
+// control, line-separator or bidirectional-override characters; nullopt
+// otherwise. A name of blank characters only is empty after trimming.
 std::optional<std::string> NormalizeRoomName(const std::string& s);
-// Valid UTF-8, no NUL, 1-4000 characters after trimming.
+// The uniqueness key of a room name (rooms.name_key): text.h NameKey, so
+// names that look the same have the same key.
+std::string RoomNameKey(const std::string& name);
+// Valid UTF-8, no NUL, 1-4000 characters after trimming blank characters.
 bool IsValidMessageText(const std::string& s);
 // Optional client-made message id: 1-64 of A-Z a-z 0-9 and '-'.
 bool IsValidClientId(const std::string& s);

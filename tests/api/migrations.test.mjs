@@ -178,6 +178,73 @@ test('chatctl migrate refuses a database newer than it, with exit 1, and changes
   assert.equal(Number(sql(db, 'PRAGMA user_version')), NEWEST + 5);
 });
 
+// The room-name-key migration (issue 11), from the schema just before it:
+// release 1's schema with every earlier migration file applied by sqlite3.
+const REKEY = readdirSync(join(ROOT, 'sql', 'migrations')).find((f) => /^\d{4}_room_name_keys\.sql$/.test(f));
+function makeBefore(name, version) {
+  const db = join(dir, name);
+  execFileSync('sqlite3', [db], { input: readFileSync(join(ROOT, 'tests', 'fixtures', 'schema-v1.sql')) });
+  for (const f of readdirSync(join(ROOT, 'sql', 'migrations')).sort()) {
+    const n = Number(f.slice(0, 4));
+    if (n >= version) continue;
+    const body = readFileSync(join(ROOT, 'sql', 'migrations', f), 'utf8');
+    execFileSync('sqlite3', [db], { input: `BEGIN;\n${body}\nPRAGMA user_version = ${n};\nCOMMIT;\n` });
+  }
+  assert.equal(Number(sql(db, 'PRAGMA user_version')), version - 1);
+  return db;
+}
+
+test('the room-name-key migration gives look-alike names one key, keeping every room: later look-alikes get a suffix, blank names a visible one', () => {
+  const version = Number(REKEY.slice(0, 4));
+  const db = makeBefore('rekey.db', version);
+  // Old keys as release 1-3 made them: ASCII lower case of the name as given.
+  const rooms = [
+    [1, 'General', null], [2, 'GENERAL', 1700000009000], [3, 'General\u200b', null], [4, 'Gen\u200ceral', null],
+    [5, 'Caf\u00e9', null], [6, 'Cafe\u0301', null], [7, '\u200b', null], [8, 'General (2)', null],
+    [9, '\u3164', null], [10, '\uff27\uff45\uff4e\uff45\uff52\uff41\uff4c', 1700000009000], [11, 'x'.repeat(64), null],
+    [12, '\uff58'.repeat(64), null], [13, '\u2764\ufe0f Love', null],
+  ];
+  const lit = (s) => `'${s.replace(/'/g, "''")}'`;
+  sql(db, `
+    INSERT INTO users (id, username, username_key, password_hash, created_at) VALUES (1, 'alice', 'alice', 'x', 1700000000000);
+    INSERT INTO rooms (id, name, name_key, owner_id, created_at, deleted_at) VALUES ${rooms.map(([id, name, del]) =>
+      `(${id}, ${lit(name)}, ${lit(name.replace(/[A-Z]/g, (c) => c.toLowerCase()))}, 1, ${1700000000000 + id}, ${del ?? 'NULL'})`).join(', ')};
+    UPDATE users SET room_id = 4 WHERE id = 1;
+    INSERT INTO messages (room_id, user_id, text, created_at) VALUES (3, 1, 'in three', 1700000010000), (6, 1, 'in six', 1700000011000);`);
+  const before = { users: rows(db, 'users'), messages: rows(db, 'messages') };
+  const r = cgi('auth', db, { uri: '/api/health' });
+  assert.equal(r.status, 200, r.raw + r.stderr);
+  assert.match(r.stderr, new RegExp(`applied migration ${REKEY.slice(0, -4)}`));
+  assert.match(r.stderr, /room 3 "General\\xe2\\x80\\x8b" looks the same as an older room's name: renamed "General \(3\)"/);
+  assert.equal(Number(sql(db, 'PRAGMA user_version')), NEWEST);
+  const after = rows(db, 'rooms');
+  assert.deepEqual(after.map((x) => [x.id, x.name, x.name_key, x.deleted_at]), [
+    [1, 'General', 'general', null],
+    [2, 'GENERAL', 'general', 1700000009000],
+    [3, 'General (3)', 'general (3)', null], // " (2)" is room 8's own name
+    [4, 'Gen\u200ceral (4)', 'general (4)', null],
+    [5, 'Caf\u00e9', 'caf\u00e9', null],
+    [6, 'Cafe\u0301 (2)', 'caf\u00e9 (2)', null],
+    [7, 'Room 7', 'room 7', null],
+    [8, 'General (2)', 'general (2)', null],
+    [9, 'Room 9', 'room 9', null],
+    [10, '\uff27\uff45\uff4e\uff45\uff52\uff41\uff4c', 'general', 1700000009000], // deleted: no uniqueness
+    [11, 'x'.repeat(64), 'x'.repeat(64), null],
+    [12, '\uff58'.repeat(60) + ' (2)', 'x'.repeat(60) + ' (2)', null], // fullwidth x, cut to stay within 64
+    [13, '\u2764\ufe0f Love', '\u2764 love', null],
+  ]);
+  // Every other column of every room, and every user and message, as before.
+  for (const x of after) assert.equal(x.owner_id, 1);
+  assert.deepEqual(after.map((x) => x.created_at), rooms.map(([id]) => 1700000000000 + id));
+  assert.deepEqual(rows(db, 'users'), before.users);
+  assert.deepEqual(rows(db, 'messages'), before.messages);
+  assert.equal(sql(db, 'SELECT count(*) FROM (SELECT name_key FROM rooms WHERE deleted_at IS NULL GROUP BY 1 HAVING count(*) > 1)'), '0');
+  assert.equal(sql(db, 'PRAGMA integrity_check'), 'ok');
+  // A second start changes nothing.
+  assert.equal(cgi('auth', db, { uri: '/api/health' }).status, 200);
+  assert.deepEqual(rows(db, 'rooms'), after);
+});
+
 // The migration to per-user buckets (user_buckets, rooms_owner) from the
 // schema just before it: release 1 brought there by its own migration files,
 // with data in every table of that version, then started by today's program.

@@ -1,6 +1,8 @@
 // Fuzz target: UTF-8 validation and the text rules built on it
 // (core/validate.h), against a reference written from the Unicode standard's
-// table of well-formed byte sequences (Table 3-7), not from validate.cc.
+// table of well-formed byte sequences (Table 3-7), not from validate.cc; and
+// the properties of trimming and room-name keys (core/text.h: idempotent,
+// blind to invisible characters at the ends).
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -65,6 +67,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     Require(chat::CountCodePoints(s) == static_cast<size_t>(ref), "CountCodePoints", s);
     std::string t = chat::Trim(s);
     Require(s.find(t) != std::string::npos && chat::IsValidUtf8(t), "Trim cut a character", s);
+    Require(chat::Trim(t) == t, "Trim: not idempotent", s);
+    // Invisible characters at the ends change neither the trimmed text nor the
+    // key. ZWSP is a grapheme Control (UAX #29 GB4/GB5), so it never joins
+    // the cluster next to it.
+    Require(chat::Trim("\xE2\x80\x8B" + s + "\xE2\x80\x8B") == t, "Trim: ZWSP kept", s);
+    std::string key = chat::RoomNameKey(s);
+    Require(chat::IsValidUtf8(key), "RoomNameKey: not UTF-8", s);
+    Require(chat::RoomNameKey(key) == key, "RoomNameKey: not idempotent", s);
+    Require(chat::RoomNameKey(s + "\xE2\x80\x8B") == key, "RoomNameKey: ZWSP counted", s);
   }
   Require(chat::FoldCase(s).size() == s.size(), "FoldCase changed the length", s);
   if (chat::IsValidMessageText(s)) {
@@ -76,6 +87,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     size_t n = chat::CountCodePoints(*name);
     Require(chat::IsValidUtf8(*name) && n >= 1 && n <= 64, "room name: rules", s);
     Require(chat::NormalizeRoomName(*name) == name, "room name: not idempotent", s);
+    Require(!chat::RoomNameKey(*name).empty(), "room name: empty key", s);
     for (unsigned char c : *name) Require(c >= 0x20 && c != 0x7F, "room name: control byte", s);
   }
   if (chat::IsValidUsername(s)) {

@@ -140,6 +140,82 @@ TEST(Validate, ClientIdsAreShortTokens) {
   EXPECT_FALSE(IsValidClientId("'; DROP TABLE messages; --"));
 }
 
+// Issue 11: names and texts made only of characters that draw nothing are
+// empty; invisible characters at the ends are trimmed like spaces, by whole
+// grapheme clusters; a joiner or a variation selector inside a character
+// (emoji sequences, Persian ZWNJ) stays.
+TEST(Validate, InvisibleCharactersAreBlankForEmptinessAndTrimming) {
+  struct TrimCase {
+    std::string in;
+    std::string out;
+  };
+  std::vector<TrimCase> cases = {
+      {"\u200B", ""},                      // ZERO WIDTH SPACE
+      {"\u200C\u200D", ""},                // ZWNJ, ZWJ alone
+      {"\u200E", ""},                      // LEFT-TO-RIGHT MARK
+      {"\u3164", ""},                      // HANGUL FILLER
+      {"\u115F\u1160", ""},                // HANGUL CHOSEONG + JUNGSEONG FILLER
+      {"\uFFA0", ""},                      // HALFWIDTH HANGUL FILLER
+      {"\u2800", ""},                      // BRAILLE PATTERN BLANK
+      {"\u00AD\u034F\u061C\u180E", ""},    // soft hyphen, CGJ, ALM, Mongolian VS
+      {"\uFEFF\u2060\u2061\u2064", ""},    // BOM, word joiner, invisible operators
+      {"\uFE0F\U000E0041\U0001D159", ""},  // VS16, TAG A, NULL NOTEHEAD
+      {"\x01\x1B\u0085\u3000 \t\n", ""},   // controls and spaces
+      {"\u200Bhi\u3164", "hi"},
+      {" \u200E\u05E9\u05DC\u05D5\u05DD\u200F ", "\u05E9\u05DC\u05D5\u05DD"},
+      {"\u2764\uFE0F", "\u2764\uFE0F"},                  // ❤️ keeps its VS16
+      {"\U0001F44D\U0001F3FD", "\U0001F44D\U0001F3FD"},  // 👍🏽
+      {"\U0001F468\u200D\U0001F469\u200D\U0001F467",     // 👨‍👩‍👧
+       "\U0001F468\u200D\U0001F469\u200D\U0001F467"},
+      {"\u0645\u06CC\u200C\u062E\u0648\u0627\u0647\u0645",  // Persian می‌خواهم
+       "\u0645\u06CC\u200C\u062E\u0648\u0627\u0647\u0645"},
+      {"a\u200Bb", "a\u200Bb"},  // inside: kept, the text is stored as sent
+  };
+  for (const TrimCase& c : cases) {
+    EXPECT_EQ(Trim(c.in), c.out) << c.in;
+    EXPECT_EQ(IsValidMessageText(c.in), !c.out.empty()) << c.in;
+    EXPECT_EQ(NormalizeRoomName(c.in).has_value(), !c.out.empty()) << c.in;
+  }
+  EXPECT_EQ(NormalizeRoomName("\u200BGeneral\u2060").value_or("?"), "General");
+  EXPECT_FALSE(NormalizeRoomName("General\x1B"));    // controls refused even at the ends
+  EXPECT_FALSE(NormalizeRoomName("Gen\u2028eral"));  // a name is one line
+  EXPECT_TRUE(IsValidMessageText("line\u2028two"));
+}
+
+// Issue 11: names that look the same are the same name (NFKC_Casefold,
+// default-ignorables removed, runs of white space as one space).
+TEST(Validate, RoomNamesThatLookTheSameHaveOneKey) {
+  struct KeyCase {
+    std::string a, b;
+    bool same;
+  };
+  std::vector<KeyCase> cases = {
+      {"General", "GENERAL", true},
+      {"General", "General\u200B", true},
+      {"General", "Gen\u200Ceral", true},
+      {"General", "Gen\u00ADeral", true},
+      {"General", "Gen\u3164eral", true},
+      {"General", "\uFF27\uFF45\uFF4E\uFF45\uFF52\uFF41\uFF4C", true},  // fullwidth
+      {"Caf\u00E9", "Cafe\u0301", true},                                // NFC vs NFD
+      {"Caf\u00E9", "CAF\u00C9", true},
+      {"Stra\u00DFe", "STRASSE", true},  // full case folding
+      {"\u01C4", "D\u017D", true},       // Ǆ compatibility
+      {"Team Chat", "team\u00A0chat", true},
+      {"Team Chat", "Team   Chat", true},  // drawn alike by a browser
+      {"Team Chat", "Team\u3000Chat", true},
+      {"General", "Genera1", false},
+      {"Cafe", "Caf\u00E9", false},
+      {"Team Chat", "TeamChat", false},
+      {"General", "Gen\u2800eral", false},  // a blank glyph inside draws a gap
+      {"\u0430", "a", false},               // Cyrillic а vs Latin a: confusables are not merged
+  };
+  for (const KeyCase& c : cases) {
+    EXPECT_EQ(RoomNameKey(c.a) == RoomNameKey(c.b), c.same) << c.a << " vs " << c.b;
+  }
+  EXPECT_EQ(RoomNameKey("GENERAL"), "general");
+  EXPECT_EQ(RoomNameKey("Room 5"), "room 5");  // tests/bench/seed.cc writes keys so
+}
+
 TEST(Validate, FoldCaseLowersAsciiOnly) {
   EXPECT_EQ(FoldCase("AliCE_9"), "alice_9");
   EXPECT_EQ(FoldCase("\xC3\x89T\xC3\x89"), "\xC3\x89t\xC3\x89");

@@ -1,0 +1,17 @@
+-- Version 6: room names that look the same are the same name (issue 11).
+-- rooms.name_key was the ASCII lower-cased name; it is now the name's
+-- NFKC_Casefold with white space runs as one space (cgi-bin/core/text.h
+-- NameKey), so "GENERAL", "General\u200B", "Gen\u200Ceral" and "General"
+-- share a key, and "Cafe\u0301" is "Café".
+--
+-- SQLite cannot call ICU, so the keys are recomputed in C++ right after this
+-- file, in the same transaction: RekeyRoomNames (cgi-bin/core/rooms.h), which
+-- cgi-bin/core/migrate.cc runs for the migration named *_room_name_keys.
+-- Every row is kept. Leading and trailing invisible characters are trimmed
+-- from names as the new input rules do; a room whose name was nothing but
+-- invisible characters is named "Room <id>"; when two live rooms now share a
+-- key, the older keeps its name and each later one gets " (2)", " (3)" ...
+-- appended (cut to 64 characters), and the program's log says so.
+--
+-- Migrations are applied by the programs and `chatctl migrate`, never by
+-- the sqlite3 shell: this one does its work in code.
