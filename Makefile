@@ -348,7 +348,9 @@ deb:
 	rm -rf build/deb/src/debian && cp -R conf/debian build/deb/src/debian
 	sed -e 's|@VERSION@|$(DEB_VERSION)|' -e "s|@DATE@|$$(date -R)|" conf/debian/changelog.in \
 	  > build/deb/src/debian/changelog && rm build/deb/src/debian/changelog.in
-	cd build/deb/src && dpkg-buildpackage -b -us -uc --no-pre-clean > ../build.log 2>&1 || \
+	@# Without this make's settings (make test's SAN=1 would reach the package's build).
+	cd build/deb/src && env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u CHAT_BIN -u ASAN_OPTIONS -u UBSAN_OPTIONS \
+	  dpkg-buildpackage -b -us -uc --no-pre-clean > ../build.log 2>&1 || \
 	  { tail -40 ../build.log; exit 1; }
 	cp build/deb/chatroom_$(DEB_VERSION)_$(DEB_ARCH).deb build/
 	lintian --fail-on error --tag-display-limit 0 build/chatroom_$(DEB_VERSION)_$(DEB_ARCH).deb
