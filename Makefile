@@ -56,10 +56,39 @@ DEB_PACKAGES += redis-server
 DEB_PACKAGES += apache2 openssl systemd
 # make deb and its test (tests/api/deb.test.mjs): Debian's packaging tools.
 DEB_PACKAGES += debhelper lintian
+# Colour emoji for the browser tests' screenshots of reactions (people's own
+# browsers bring their own emoji font).
+DEB_PACKAGES += fonts-noto-color-emoji
 
-.PHONY: format-check all run test test-san test-unit test-api test-browser bench deps npm-deps clean format chaos fuzz fuzz-build test-fuzz
+.PHONY: vendor format-check all run test test-san test-unit test-api test-browser bench deps npm-deps clean format chaos fuzz fuzz-build test-fuzz
 
-all: $(BINS)
+# The pages' third-party files (README "The pages", vendored libraries):
+# copied byte for byte from the npm packages pinned in package-lock.json
+# (npm ci) into htdocs/vendor/ with their licences; no CDN, so the CSP
+# stays 'self'. Named .js (they are ES modules) so that any web server's
+# stock MIME table serves them as JavaScript, which module scripts require.
+# htdocs/vendor/ is build output (.gitignore); `all`, `run` and `install` make it.
+VENDOR := htdocs/vendor/markdown-it.esm.min.js htdocs/vendor/markdown-it.LICENSE.txt \
+  htdocs/vendor/purify.es.js htdocs/vendor/dompurify.LICENSE.txt htdocs/vendor/dompurify.LICENSE-MPL.txt
+all: $(BINS) $(VENDOR)
+
+vendor: $(VENDOR)
+
+htdocs/vendor/markdown-it.esm.min.js: node_modules/.package-lock.json
+	@mkdir -p $(@D)
+	cp node_modules/markdown-it/dist/browser/markdown-it.esm.min.mjs $@
+htdocs/vendor/markdown-it.LICENSE.txt: node_modules/.package-lock.json
+	@mkdir -p $(@D)
+	cp node_modules/markdown-it/LICENSE $@
+htdocs/vendor/purify.es.js: node_modules/.package-lock.json
+	@mkdir -p $(@D)
+	cp node_modules/dompurify/dist/purify.es.mjs $@
+htdocs/vendor/dompurify.LICENSE.txt: node_modules/.package-lock.json
+	@mkdir -p $(@D)
+	cp node_modules/dompurify/LICENSE $@
+htdocs/vendor/dompurify.LICENSE-MPL.txt: node_modules/.package-lock.json
+	@mkdir -p $(@D)
+	cp node_modules/dompurify/LICENSE-MPL $@
 
 $(B)/obj/core/%.o: cgi-bin/core/%.cc
 	@mkdir -p $(@D)

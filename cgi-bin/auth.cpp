@@ -3,10 +3,12 @@
 // transaction, so a login never holds the database's write lock while it hashes.
 #include "core/clock.h"
 #include "core/device.h"
+#include "core/feed.h"
 #include "core/http.h"
 #include "core/json.h"
 #include "core/migrate.h"
 #include "core/password.h"
+#include "core/storage.h"
 #include "core/streams.h"
 #include "core/test_gate.h"
 #include "core/throttle.h"
@@ -206,11 +208,13 @@ Response HandleChangePassword(Context& ctx) {
 }
 
 // GET /api/me
-// A logged-in user. 200 {"user", "room": the room the user is in, or null}.
-// 401 not_logged_in.
+// A logged-in user. 200 {"user": user plus "admin": true for an admin (who
+// may delete any message in a room they are in), "room": the room the user
+// is in, or null}. 401 not_logged_in.
 Response HandleMe(Context& ctx) {
   Json::Value body(Json::objectValue);
   body["user"] = UserJson(ctx.user().id, ctx.user().username);
+  if (IsAdmin(ctx.db, ctx.user().id)) body["user"]["admin"] = true;
   body["room"] = Json::Value();
   if (ctx.user().room_id) {
     std::optional<Room> room = FindRoom(ctx.db, *ctx.user().room_id);
@@ -220,28 +224,41 @@ Response HandleMe(Context& ctx) {
 }
 
 // GET /api/health
-// Anyone, no session: for load balancers and monitoring. Reads the database
-// and takes and drops the write lock (WAL readers are never blocked, so only
-// the lock shows whether a post could be stored right now).
-// 200 {"ok": true} when both answer at the schema version this program
-// speaks; 503 {"ok": false, "error": {"code": "unavailable"}} + Retry-After
-// otherwise (write lock held past the busy timeout, I/O error, or the
-// database migrated by a newer release).
+// Anyone, no session: for load balancers and monitoring. Looks at the free
+// space beside the database, reads it and takes and drops the write lock
+// (WAL readers are never blocked, so only the lock shows whether a post
+// could be stored right now).
+// 200 {"ok": true} when all answer at the schema version this program
+// speaks; otherwise 503 {"ok": false, "error": {"code"}} + Retry-After, the
+// code saying why: storage_read_only (the database or its folder cannot be
+// written, even if this worker's open file still can), storage_full (under
+// 1 MiB left for the database's files or a write failed for want of space),
+// unavailable (write lock held past the busy timeout,
+// I/O error, or the database migrated by a newer release). A worker that
+// could not start at all answers the same shape itself (core/serve.cc), with
+// secret_invalid for an unusable session key file.
 Response HandleHealth(Context& ctx) {
   Json::Value body(Json::objectValue);
-  try {
-    ctx.db.Prepare("SELECT 1 FROM users LIMIT 1").Step();
-    Transaction probe(ctx.db);  // rolled back at once: nothing is written
-    if (SchemaVersion(ctx.db) == kSchemaVersion) {
-      body["ok"] = true;
-      return Response::Json(200, body);
-    }
-  } catch (const DbError&) {
-    // answered below
-  }
   ApiError e = Err(503, "unavailable", "The database is not answering.");
-  e.extra["ok"] = false;
   e.retry_after = 5;
+  try {
+    if (!StorageWritable(ctx.config.db_path)) {
+      e = FaultError(StorageFault::kReadOnly);
+    } else if (StorageNearlyFull(ctx.config.db_path)) {
+      e = FaultError(StorageFault::kFull);
+    } else {
+      ctx.db.Prepare("SELECT 1 FROM users LIMIT 1").Step();
+      Transaction probe(ctx.db);  // rolled back at once: nothing is written
+      if (SchemaVersion(ctx.db) == kSchemaVersion) {
+        body["ok"] = true;
+        return Response::Json(200, body);
+      }
+    }
+  } catch (const DbError& error) {
+    StorageFault fault = FaultOf(error);
+    if (fault == StorageFault::kFull || fault == StorageFault::kReadOnly) e = FaultError(fault);
+  }
+  e.extra["ok"] = false;
   return Response::Error(e);
 }
 

@@ -1,6 +1,7 @@
-// poll: the hot path. Every user in a room asks every 2 seconds for the
-// messages after their cursor; the answer is one indexed range read of
-// (room_id, id) with statements prepared once per process. It also says who
+// poll: the hot path. Every user in a room asks every 2 seconds for what was
+// created or changed after their cursor (the change feed, core/messages.h);
+// the answer is one indexed range read of (room_id, seq) with statements
+// prepared once per process. It also says who
 // may subscribe to a room's push events (the same membership check).
 #include <chrono>
 #include <cstdlib>
@@ -26,10 +27,14 @@ Status ParseCursor(const std::optional<std::string>& text, int64_t* out) {
 // GET /api/rooms/{id}/messages?before=N&limit=L
 // A member of the room. Background: a poll is not activity for the
 // session's idle limit (an open tab alone does not keep a session alive).
-// after=N: 200 {"messages": ids > N ascending, at most 200, "cursor": the last
-// id sent or N when nothing is new, "more": true when another page is waiting}.
-// before=N: 200 {"messages": the L (1-100, default 50) just before N,
-// ascending, "more": whether older ones exist}.
+// after=N: 200 {"messages": every message created or changed after change
+// number N, once, in its current state (deleted ones as {"id","room_id",
+// "deleted":true}), ascending by change number, at most 200, "cursor": the
+// last change number sent or N when nothing is new, "more": true when
+// another page is waiting}. A message id is its creation number, so
+// after=<a message's id> means "everything since that message".
+// before=N: 200 {"messages": the L (1-100, default 50) live messages just
+// before message N, ascending, "more": whether older ones exist}.
 // Neither: the latest 50 and their cursor, like join.
 // 400 invalid_cursor (not a decimal number, both given, bad limit);
 // 401 not_logged_in; 404 room_not_found; 409 not_in_room;
@@ -55,12 +60,9 @@ Response HandleMessages(Context& ctx) {
     return Response::Json(200, body);
   }
   if (after >= 0) {
-    body["messages"] = MessagesAfter(ctx.db, req.id, after, kMaxPollBatch + 1, &cursor);
-    body["more"] = body["messages"].size() > static_cast<unsigned>(kMaxPollBatch);
-    if (body["more"].asBool()) {
-      body["messages"].resize(kMaxPollBatch);
-      cursor = body["messages"][kMaxPollBatch - 1]["id"].asInt64();
-    }
+    bool more = false;
+    body["messages"] = MessagesAfter(ctx.db, req.id, after, kMaxPollBatch, &cursor, &more);
+    body["more"] = more;
   } else {
     body["messages"] = LatestMessages(ctx.db, req.id, kJoinHistory, &cursor);
   }

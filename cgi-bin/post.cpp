@@ -1,54 +1,90 @@
-// post: new messages. Everything that decides whether a message may be
-// stored (the room is live, the poster is in it, the rate limit, a repeated
-// client_id) is checked inside the same BEGIN IMMEDIATE transaction as the
-// insert, so a message can never land in a room deleted a moment before.
-// The 201 is sent only after COMMIT returned, and the room's doorbell (push,
-// core/doorbell.h) rings only then too.
+// post: every write to messages: new messages, edits, deletions and
+// reactions. Everything that decides whether a write may happen (the room is
+// live, the writer is in it, the rate limit, a repeated client_id, who may
+// act on the message) is checked inside the same BEGIN IMMEDIATE transaction
+// as the write, so nothing can land in a room deleted a moment before. The
+// reply is sent only after COMMIT returned, and the room's doorbell (push,
+// core/doorbell.h) rings only then too. A change goes through the change
+// feed's one step (core/feed.h), so polls carry it like a new message.
 #include <cmath>
 
 #include "core/clock.h"
 #include "core/doorbell.h"
+#include "core/emoji.h"
+#include "core/feed.h"
 #include "core/http.h"
 #include "core/json.h"
 #include "core/messages.h"
+#include "core/throttle.h"
 #include "core/validate.h"
 
 namespace chat {
 namespace {
 
-// Token bucket per user in post_buckets: post_burst posts at once, then
-// post_rate per second. Spends one token or says how long to wait.
-Status TakePostToken(Context& ctx, int64_t now) {
-  double tokens = ctx.config.post_burst;
-  auto q = ctx.db.Prepare("SELECT tokens, updated_at FROM post_buckets WHERE user_id = ?1");
-  if (q.Bind(1, ctx.user().id).Step()) {
-    double elapsed = std::max<int64_t>(0, now - q.Int(1)) / 1000.0;
-    tokens = std::min(ctx.config.post_burst, q.Real(0) + elapsed * ctx.config.post_rate);
-  }
-  if (tokens < 1) {
-    ApiError e = Err(429, "rate_limited", "You are sending messages too fast; wait a moment.");
-    e.retry_after = static_cast<int>(std::ceil((1 - tokens) / ctx.config.post_rate));
-    return e;
-  }
+void StorePostTokens(Context& ctx, double tokens, int64_t now) {
   ctx.db
       .Prepare(
           "INSERT INTO post_buckets (user_id, tokens, updated_at) VALUES (?1, ?2, ?3) "
           "ON CONFLICT (user_id) DO UPDATE SET tokens = excluded.tokens, "
           "updated_at = excluded.updated_at")
       .Bind(1, ctx.user().id)
-      .Bind(2, tokens - 1)
+      .Bind(2, tokens)
       .Bind(3, now)
       .Run();
+}
+
+// Token bucket per user in post_buckets: post_burst posts at once, then
+// post_rate per second (throttle.h's arithmetic). Spends one token or says
+// how long to wait; *redated when the bucket was stored after `now` (the
+// clock stepped back) and was stored again as of now: the caller commits
+// that even when it refuses.
+Status TakePostToken(Context& ctx, int64_t now, bool* redated) {
+  double tokens = ctx.config.post_burst;
+  double per_ms = ctx.config.post_rate / 1000;
+  auto q = ctx.db.Prepare("SELECT tokens, updated_at FROM post_buckets WHERE user_id = ?1");
+  if (q.Bind(1, ctx.user().id).Step()) {
+    tokens = RefilledTokens(q.Real(0), q.Int(1), now, per_ms, ctx.config.post_burst);
+    *redated = BucketElapsed(q.Int(1), now).redated;
+  }
+  if (tokens < 1) {
+    if (*redated) StorePostTokens(ctx, tokens, now);
+    ApiError e = Err(429, "rate_limited", "You are sending messages too fast; wait a moment.");
+    e.retry_after = RetryAfterSeconds(1 - tokens, per_ms);
+    return e;
+  }
+  StorePostTokens(ctx, tokens - 1, now);
   return std::nullopt;
 }
 
-// POST /api/rooms/{id}/messages {"text", "client_id"?}
-// A member of the room. Stores the message exactly as sent.
+// TakePostToken inside the write transaction `tx`: on a refusal, commits
+// the bucket's new date when the clock stepped back (nothing else was
+// written yet), so every write that spends a post token keeps that rule.
+Status SpendPostToken(Context& ctx, Transaction& tx, int64_t now) {
+  bool redated = false;
+  Status s = TakePostToken(ctx, now, &redated);
+  if (s && redated) tx.Commit();
+  return s;
+}
+
+ApiError InvalidReplyTo() {
+  return Err(400, "invalid_reply_to", "reply_to must be the id of a message in this room.");
+}
+
+bool IsLiveMessageOf(Db& db, int64_t id, int64_t room_id) {
+  auto q =
+      db.Prepare("SELECT 1 FROM messages WHERE id = ?1 AND room_id = ?2 AND deleted_at IS NULL");
+  return q.Bind(1, id).Bind(2, room_id).Step();
+}
+
+// POST /api/rooms/{id}/messages {"text", "client_id"?, "reply_to"?}
+// A member of the room. Stores the message exactly as sent; reply_to names
+// a live message of the same room that this one answers.
 // 201 {"message"}; 200 {"message"} when this user already sent this
 // client_id (a retry), with the message stored the first time.
 // 400 invalid_text (valid UTF-8, no NUL, 1-4000 characters after trimming
 // white space and invisible characters: validate.h Trim),
-// invalid_client_id (1-64 of A-Z a-z 0-9 -); 401 not_logged_in;
+// invalid_client_id (1-64 of A-Z a-z 0-9 -), invalid_reply_to (not the id
+// of a live message of this room); 401 not_logged_in;
 // 404 room_not_found; 409 not_in_room; 410 room_deleted;
 // 429 rate_limited with Retry-After. After the commit, rings the room's
 // doorbell with {"type":"message","id"} (never fails or holds the reply).
@@ -63,9 +99,18 @@ Response HandlePostMessage(Context& ctx) {
     return Response::Error(
         Err(400, "invalid_client_id", "client_id is 1 to 64 letters, digits or '-' (a UUID)."));
   }
+  int64_t reply_to = 0;
+  if (ctx.req.json.isMember("reply_to") && !ctx.req.json["reply_to"].isNull()) {
+    const Json::Value& v = ctx.req.json["reply_to"];
+    if (!v.isInt64() || v.asInt64() <= 0) return Response::Error(InvalidReplyTo());
+    reply_to = v.asInt64();
+  }
   Transaction tx(ctx.db);
   Result<Room> room = CheckMembership(ctx.db, ctx.user().id, ctx.req.id);
   if (!room.ok()) return Response::Error(room.error());
+  if (reply_to != 0 && !IsLiveMessageOf(ctx.db, reply_to, ctx.req.id)) {
+    return Response::Error(InvalidReplyTo());
+  }
   Json::Value body(Json::objectValue);
   if (has_client_id) {
     auto q = ctx.db.Prepare("SELECT id FROM messages WHERE user_id = ?1 AND client_id = ?2");
@@ -75,24 +120,157 @@ Response HandlePostMessage(Context& ctx) {
     }
   }
   int64_t now = NowMs();
-  if (Status s = TakePostToken(ctx, now)) return Response::Error(*s);
+  if (Status s = SpendPostToken(ctx, tx, now)) return Response::Error(*s);
   auto insert = ctx.db.Prepare(
-      "INSERT INTO messages (room_id, user_id, text, client_id, created_at) "
-      "VALUES (?1, ?2, ?3, ?4, ?5)");
+      "INSERT INTO messages (room_id, user_id, text, client_id, created_at, reply_to) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
   insert.Bind(1, ctx.req.id).Bind(2, ctx.user().id).Bind(3, text).Bind(5, now);
   if (has_client_id) insert.Bind(4, client_id);
+  if (reply_to != 0) insert.Bind(6, reply_to);
   insert.Run();
   int64_t id = ctx.db.LastInsertId();
   body["message"] = MessageById(ctx.db, id);
   tx.Commit();
-  RingDoorbell(ctx.config, "post", ctx.req.id,
-               "{\"type\":\"message\",\"id\":" + std::to_string(id) + "}");
+  RingChange(ctx.config, "post", ctx.req.id, id);
   return Response::Json(201, body);
+}
+
+// The message after a change, as every change route answers it; rings the
+// room's doorbell once the transaction committed.
+Response ChangedReply(Context& ctx, Transaction& tx, const MessageRef& ref, int64_t number) {
+  Json::Value body(Json::objectValue);
+  body["message"] = MessageById(ctx.db, ref.id);
+  tx.Commit();
+  RingChange(ctx.config, "post", ref.room_id, number);
+  return Response::Json(200, body);
+}
+
+// PATCH /api/messages/{id} {"text"}
+// The message's author, inside its room. Replaces the text (same rules as a
+// post) and sets edited_at; the change reaches every reader's next poll.
+// Spends a token of the poster's rate limit (an edit fans out like a post).
+// 200 {"message"}. 400 invalid_text; 401; 403 not_author; 404
+// message_not_found (none, deleted, or its room deleted), room_not_found;
+// 409 not_in_room; 410 room_deleted; 429 rate_limited with Retry-After.
+Response HandleEditMessage(Context& ctx) {
+  std::string text;
+  if (!GetString(ctx.req.json, "text", &text) || !IsValidMessageText(text)) {
+    return Response::Error(Err(400, "invalid_text", "Messages are 1 to 4000 characters of text."));
+  }
+  Transaction tx(ctx.db);
+  Result<MessageRef> ref = FindMessageToActOn(ctx.db, ctx.user().id, ctx.req.id);
+  if (!ref.ok()) return Response::Error(ref.error());
+  if (ref.value().author_id != ctx.user().id) {
+    return Response::Error(Err(403, "not_author", "Only its author can edit a message."));
+  }
+  int64_t now = NowMs();
+  if (Status s = SpendPostToken(ctx, tx, now)) return Response::Error(*s);
+  ctx.db.Prepare("UPDATE messages SET text = ?1, edited_at = ?2 WHERE id = ?3")
+      .Bind(1, text)
+      .Bind(2, now)
+      .Bind(3, ctx.req.id)
+      .Run();
+  return ChangedReply(ctx, tx, ref.value(), MarkChanged(ctx.db, ctx.req.id));
+}
+
+// DELETE /api/messages/{id}
+// Its author, the room's owner, or an admin, inside the message's room. The
+// text and the reactions are removed from the database (the row stays as
+// {"id","room_id","deleted":true} for the change feed); replies to it say
+// it was deleted. Spends a token of the rate limit. 204. 401; 403
+// not_allowed; 404 message_not_found, room_not_found; 409 not_in_room;
+// 410 room_deleted; 429 rate_limited with Retry-After.
+Response HandleDeleteMessage(Context& ctx) {
+  Transaction tx(ctx.db);
+  Result<MessageRef> ref = FindMessageToActOn(ctx.db, ctx.user().id, ctx.req.id);
+  if (!ref.ok()) return Response::Error(ref.error());
+  int64_t me = ctx.user().id;
+  if (ref.value().author_id != me && ref.value().room_owner_id != me && !IsAdmin(ctx.db, me)) {
+    return Response::Error(
+        Err(403, "not_allowed", "Only its author, the room's owner or an admin can delete it."));
+  }
+  int64_t now = NowMs();
+  if (Status s = SpendPostToken(ctx, tx, now)) return Response::Error(*s);
+  ctx.db.Prepare("UPDATE messages SET text = '', deleted_at = ?1 WHERE id = ?2")
+      .Bind(1, now)
+      .Bind(2, ctx.req.id)
+      .Run();
+  ctx.db.Prepare("DELETE FROM reactions WHERE message_id = ?1").Bind(1, ctx.req.id).Run();
+  int64_t number = MarkChanged(ctx.db, ctx.req.id);
+  tx.Commit();
+  RingChange(ctx.config, "post", ref.value().room_id, number);
+  return Response::NoContent();
+}
+
+// PUT /api/messages/{id}/reactions {"emoji"}
+// Anyone in the message's room. Adds the caller's reaction; adding it again
+// changes nothing (no change number, no token). Spends a token of the rate
+// limit. 200 {"message"}. 400 invalid_emoji (one emoji, at most 8 code
+// points: core/emoji.h); 401; 404 message_not_found, room_not_found; 409
+// not_in_room; 410 room_deleted; 429 rate_limited with Retry-After.
+Response HandleAddReaction(Context& ctx) {
+  std::string emoji;
+  if (!GetString(ctx.req.json, "emoji", &emoji) || !IsOneEmoji(emoji)) {
+    return Response::Error(
+        Err(400, "invalid_emoji", "A reaction is one emoji (at most 8 code points)."));
+  }
+  Transaction tx(ctx.db);
+  Result<MessageRef> ref = FindMessageToActOn(ctx.db, ctx.user().id, ctx.req.id);
+  if (!ref.ok()) return Response::Error(ref.error());
+  auto has = ctx.db.Prepare(
+      "SELECT 1 FROM reactions WHERE message_id = ?1 AND emoji = ?2 AND user_id = ?3");
+  if (has.Bind(1, ctx.req.id).Bind(2, emoji).Bind(3, ctx.user().id).Step()) {
+    Json::Value body(Json::objectValue);
+    body["message"] = MessageById(ctx.db, ctx.req.id);
+    return Response::Json(200, body);
+  }
+  int64_t now = NowMs();
+  if (Status s = SpendPostToken(ctx, tx, now)) return Response::Error(*s);
+  ctx.db
+      .Prepare(
+          "INSERT INTO reactions (message_id, user_id, emoji, created_at) VALUES (?1, ?2, ?3, ?4)")
+      .Bind(1, ctx.req.id)
+      .Bind(2, ctx.user().id)
+      .Bind(3, emoji)
+      .Bind(4, now)
+      .Run();
+  return ChangedReply(ctx, tx, ref.value(), MarkChanged(ctx.db, ctx.req.id));
+}
+
+// DELETE /api/messages/{id}/reactions?emoji=...
+// Anyone in the message's room. Removes the caller's own reaction with that
+// emoji; removing one that is not there changes nothing. 200 {"message"}.
+// 400 invalid_emoji; 401; 404 message_not_found, room_not_found; 409
+// not_in_room; 410 room_deleted.
+Response HandleRemoveReaction(Context& ctx) {
+  std::optional<std::string> emoji = ctx.req.Param("emoji");
+  if (!emoji || !IsOneEmoji(*emoji)) {
+    return Response::Error(
+        Err(400, "invalid_emoji", "A reaction is one emoji (at most 8 code points)."));
+  }
+  Transaction tx(ctx.db);
+  Result<MessageRef> ref = FindMessageToActOn(ctx.db, ctx.user().id, ctx.req.id);
+  if (!ref.ok()) return Response::Error(ref.error());
+  ctx.db.Prepare("DELETE FROM reactions WHERE message_id = ?1 AND emoji = ?2 AND user_id = ?3")
+      .Bind(1, ctx.req.id)
+      .Bind(2, *emoji)
+      .Bind(3, ctx.user().id)
+      .Run();
+  if (ctx.db.Changes() == 0) {
+    Json::Value body(Json::objectValue);
+    body["message"] = MessageById(ctx.db, ctx.req.id);
+    return Response::Json(200, body);
+  }
+  return ChangedReply(ctx, tx, ref.value(), MarkChanged(ctx.db, ctx.req.id));
 }
 
 const std::vector<Route> kRoutes = {
     {"POST", "/api/rooms/{id}/messages", kNeedsSession | kNeedsJsonBody, HandlePostMessage},
     {"GET", "/api/rooms/{id}/messages", kPublic, nullptr},  // served by poll
+    {"PATCH", "/api/messages/{id}", kNeedsSession | kNeedsJsonBody, HandleEditMessage},
+    {"DELETE", "/api/messages/{id}", kNeedsSession, HandleDeleteMessage},
+    {"PUT", "/api/messages/{id}/reactions", kNeedsSession | kNeedsJsonBody, HandleAddReaction},
+    {"DELETE", "/api/messages/{id}/reactions", kNeedsSession, HandleRemoveReaction},
 };
 
 }  // namespace

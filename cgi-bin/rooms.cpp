@@ -173,7 +173,8 @@ void RingMembers(const Context& ctx, int64_t room_id) {
 // then answers 409 not_in_room, and the user's event streams there are
 // closed). Rings {"type":"members","count"} in the room
 // entered and in the one left, if any (push on).
-// 200 {"room", "messages": the last 50 ascending, "cursor": the newest id or 0,
+// 200 {"room", "messages": the last 50 live ones ascending, "cursor": the
+// room's newest change number or 0 (core/messages.h),
 // "events": "/api/rooms/{id}/events" only when push is on (CHAT_PUSH_SOCKET)}.
 // 404 room_not_found; 410 room_deleted; 429 rate_limited with Retry-After
 // (joins and leaves together: CHAT_JOIN_BURST at once, then CHAT_JOIN_RATE a

@@ -19,7 +19,9 @@
 # live in that Redis, shared by every nginx pointed at it), CHAT_PUSH_SOCKET
 # (set here for the workers),
 # and the CHAT_* settings the programs read (README).
-# SIGINT/SIGTERM stop every process this script started.
+# SIGINT/SIGTERM stop every process this script started, and so does the end
+# of any one of them (nginx's master killed, say): nothing is left holding
+# the port or the database.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -71,7 +73,28 @@ stop_all() {
     # respawning them; TERM to nginx's master stops its workers.
     kill -TERM "${children[@]}" 2>/dev/null || true
     wait "${children[@]}" 2>/dev/null || true
+    stop_groups
   fi
+}
+
+# Whatever is left in the children's process groups outlived its parent:
+# nginx workers whose master was killed (they keep the listening port and
+# answer 502 for ever, and the next start cannot bind), workers whose
+# multiwatch was killed. Each child leads a group of its own (setsid, above),
+# which the kernel keeps, and never reuses the number of, while a member
+# lives. TERM, up to 3 s to go, then KILL.
+stop_groups() {
+  local pid tries left=("${children[@]}")
+  for pid in "${left[@]}"; do kill -TERM -- "-$pid" 2>/dev/null || true; done
+  for ((tries = 0; tries < 30; tries++)); do
+    # Only groups still there: an empty group's number may be reused.
+    local alive=()
+    for pid in "${left[@]}"; do kill -0 -- "-$pid" 2>/dev/null && alive+=("$pid"); done
+    ((${#alive[@]})) || return 0
+    left=("${alive[@]}")
+    sleep 0.1
+  done
+  for pid in "${left[@]}"; do kill -KILL -- "-$pid" 2>/dev/null || true; done
 }
 trap 'stop_all; exit 0' INT TERM
 trap stop_all EXIT
@@ -84,7 +107,25 @@ init_db() {
   fi
 }
 
+# The set-up every worker needs (the session key file, a database it can
+# write at a schema version it speaks), checked once before any supervisor
+# starts: a program run as plain CGI answers one /api/health and exits 1,
+# saying what is wrong, when it could not start. Without this a broken
+# set-up starts a stack that answers 503 until someone reads its log.
+check_setup() {
+  local out
+  if ! out=$(REQUEST_METHOD=GET REQUEST_URI=/api/health DOCUMENT_URI=/api/health \
+    "$BIN/auth" </dev/null 2>&1 >/dev/null); then
+    printf '%s\n' "$out" >&2
+    echo "run: the workers cannot start (the line above says why); not starting" >&2
+    exit 1
+  fi
+  # It migrated the database if a new release needs it: keep those lines.
+  printf '%s\n' "$out" | grep -i 'migrat' >&2 || true
+}
+
 start_workers() {
+  check_setup
   for program in auth rooms post poll; do
     rm -f "$RUN_DIR/$program.sock"
     # spawn-fcgi binds the socket and becomes multiwatch, which keeps

@@ -1,4 +1,4 @@
--- Chatroom database schema, version 6 (the newest: see PRAGMA user_version at
+-- Chatroom database schema, version 7 (the newest: see PRAGMA user_version at
 -- the end). A database made by an older version is brought here by the
 -- numbered files in sql/migrations/, applied in order by `chatctl migrate` and
 -- by the programs at start; a change to this file needs such a migration too.
@@ -20,7 +20,8 @@ CREATE TABLE users (
   password_hash TEXT NOT NULL,             -- libscrypt MCF string ($s1$...), never the password
   room_id       INTEGER REFERENCES rooms(id) ON DELETE SET NULL,  -- the one room the user is in, or NULL
   created_at    INTEGER NOT NULL,          -- ms since epoch
-  disabled_at   INTEGER                    -- ms since epoch when an admin disabled the account, NULL while active
+  disabled_at   INTEGER,                   -- ms since epoch when an admin disabled the account, NULL while active
+  admin         INTEGER NOT NULL DEFAULT 0 -- 1: may delete any message in a room they are in (chatctl user admin NAME on)
 );
 CREATE INDEX users_room ON users(room_id);  -- member counts and "who is inside"
 
@@ -45,15 +46,41 @@ CREATE UNIQUE INDEX rooms_live_name ON rooms(name_key) WHERE deleted_at IS NULL;
 CREATE INDEX rooms_owner ON rooms(owner_id) WHERE deleted_at IS NULL;  -- live rooms per owner (CHAT_ROOMS_PER_USER)
 
 CREATE TABLE messages (
-  id          INTEGER PRIMARY KEY AUTOINCREMENT,  -- assigned in the write transaction: id order is commit order; never reused
+  id          INTEGER PRIMARY KEY AUTOINCREMENT,  -- assigned in the write transaction: id order is commit order; never reused.
+                                           -- Also the change feed's sequence: see seq.
   room_id     INTEGER NOT NULL REFERENCES rooms(id) ON DELETE CASCADE,  -- where it was posted
   user_id     INTEGER NOT NULL REFERENCES users(id),  -- author
-  text        TEXT NOT NULL,               -- exactly as sent: valid UTF-8, no NUL, 1-4000 characters after trimming
+  text        TEXT NOT NULL,               -- exactly as sent: valid UTF-8, no NUL, 1-4000 characters after trimming;
+                                           -- '' once deleted (the text is gone, not hidden)
   client_id   TEXT,                        -- optional id the client made for the message, so a retried send is stored once
+  created_at  INTEGER NOT NULL,            -- ms since epoch
+  seq         INTEGER,                     -- change feed: the number of the message's last creation or change. One
+                                           -- database-wide sequence numbers both, sqlite_sequence's row for 'messages':
+                                           -- a new message's id is its creation number (messages_seq sets seq = id), a
+                                           -- change takes the next number (core/feed.h). Polls read (room_id, seq).
+  edited_at   INTEGER,                     -- ms since epoch of the last edit, NULL if never edited
+  deleted_at  INTEGER,                     -- ms since epoch when deleted (text emptied, reactions removed), NULL while live
+  reply_to    INTEGER                      -- id of the message this one answers (same room), or NULL. No foreign key:
+                                           -- the original may be deleted or gone, and then the reply says so.
+);
+CREATE INDEX messages_room ON messages(room_id, id);  -- history pages (before=N) and the latest page
+CREATE INDEX messages_feed ON messages(room_id, seq);  -- polls (after=N): one range read of changes
+CREATE UNIQUE INDEX messages_client ON messages(user_id, client_id) WHERE client_id IS NOT NULL;
+-- A row inserted without seq (every post; also sqlite3 by hand, the bench's
+-- seed loader) gets its creation number, its id.
+CREATE TRIGGER messages_seq AFTER INSERT ON messages WHEN NEW.seq IS NULL
+BEGIN
+  UPDATE messages SET seq = NEW.id WHERE id = NEW.id;
+END;
+
+CREATE TABLE reactions (
+  id          INTEGER PRIMARY KEY,         -- order of use: a message lists its emoji in order of first use
+  message_id  INTEGER NOT NULL REFERENCES messages(id) ON DELETE CASCADE,  -- the message reacted to
+  user_id     INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,     -- who reacted
+  emoji       TEXT NOT NULL,               -- one emoji: one grapheme cluster, at most 8 code points
   created_at  INTEGER NOT NULL             -- ms since epoch
 );
-CREATE INDEX messages_room ON messages(room_id, id);  -- polls (after=N) and history pages (before=N)
-CREATE UNIQUE INDEX messages_client ON messages(user_id, client_id) WHERE client_id IS NOT NULL;
+CREATE UNIQUE INDEX reactions_once ON reactions(message_id, emoji, user_id);  -- adding twice changes nothing
 
 CREATE TABLE post_buckets (
   user_id     INTEGER PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,  -- one token bucket per poster
@@ -76,6 +103,6 @@ CREATE TABLE user_buckets (
   PRIMARY KEY (user_id, action)
 ) WITHOUT ROWID;
 
-PRAGMA user_version = 6;
+PRAGMA user_version = 7;
 
 COMMIT;

@@ -43,6 +43,7 @@ int CmdUserList(Args& a, Db& db);
 int CmdUserResetPassword(Args& a, Db& db);
 int CmdUserDisable(Args& a, Db& db);
 int CmdUserEnable(Args& a, Db& db);
+int CmdUserAdmin(Args& a, Db& db);
 int CmdUserDelete(Args& a, Db& db);
 int CmdRoomList(Args& a, Db& db);
 int CmdRoomDelete(Args& a, Db& db);

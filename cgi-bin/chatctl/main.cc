@@ -47,6 +47,10 @@ const Command kCommands[] = {
      nullptr, CmdUserDisable},
     {"user enable", "chatctl user enable USERNAME", "Lets a disabled account log in again.",
      nullptr, CmdUserEnable},
+    {"user admin", "chatctl user admin USERNAME on|off",
+     "Makes an account an admin, or no longer one. An admin may delete any\n"
+     "message in a room they are in.",
+     nullptr, CmdUserAdmin},
     {"user delete", "chatctl user delete USERNAME",
      "Deletes an account with its sessions, its messages and the rooms it owns\n"
      "(with their messages). Cannot be undone except from a backup.",

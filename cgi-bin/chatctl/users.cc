@@ -154,6 +154,23 @@ int CmdUserEnable(Args& a, Db& db) {
   return 0;
 }
 
+// chatctl user admin USERNAME on|off
+// An admin may delete any message in a room they are in (issue 12); nothing else.
+int CmdUserAdmin(Args& a, Db& db) {
+  const char* usage = "chatctl user admin USERNAME on|off";
+  if (a.rest.size() != 2 || (a.rest[1] != "on" && a.rest[1] != "off")) return Usage(usage);
+  Transaction tx(db);
+  int64_t id = FindUser(db, a.rest[0]);
+  if (id == 0) return 1;
+  db.Prepare("UPDATE users SET admin = ?2 WHERE id = ?1")
+      .Bind(1, id)
+      .Bind(2, static_cast<int64_t>(a.rest[1] == "on"))
+      .Run();
+  tx.Commit();
+  printf("%s is %s\n", a.rest[0].c_str(), a.rest[1] == "on" ? "an admin" : "no longer an admin");
+  return 0;
+}
+
 // chatctl user delete USERNAME
 int CmdUserDelete(Args& a, Db& db) {
   if (a.rest.size() != 1) return Usage("chatctl user delete USERNAME");

@@ -3,13 +3,27 @@
 
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <ctime>
 
 namespace chat {
+namespace {
+
+// CHAT_TEST_CLOCK_OFFSET_MS, or 0 when unset or not a whole number.
+int64_t TestOffsetMs() {
+  const char* v = getenv("CHAT_TEST_CLOCK_OFFSET_MS");
+  if (v == nullptr || *v == '\0') return 0;
+  char* end = nullptr;
+  long long n = strtoll(v, &end, 10);
+  return *end == '\0' ? n : 0;
+}
+
+}  // namespace
 
 int64_t NowMs() {
   using namespace std::chrono;
-  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+  static const int64_t offset = TestOffsetMs();
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count() + offset;
 }
 
 std::string FormatTime(int64_t ms) {

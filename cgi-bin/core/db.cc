@@ -1,13 +1,16 @@
 // See db.h.
 #include "db.h"
 
+#include <unistd.h>
+
 #include "config.h"
 
 namespace chat {
 namespace {
 
 [[noreturn]] void Fail(sqlite3* db, int rc, const char* what) {
-  throw DbError(rc, std::string(what) + ": " + (db ? sqlite3_errmsg(db) : sqlite3_errstr(rc)));
+  throw DbError(rc, std::string(what) + ": " + (db ? sqlite3_errmsg(db) : sqlite3_errstr(rc)),
+                db ? sqlite3_system_errno(db) : 0);
 }
 
 void Check(sqlite3* db, int rc, const char* what) {
@@ -81,14 +84,39 @@ std::unique_ptr<Db> Db::Open(const Config& config) {
                            SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr);
   if (rc != SQLITE_OK) {
     std::string msg = raw ? sqlite3_errmsg(raw) : sqlite3_errstr(rc);
+    int sys = raw ? sqlite3_system_errno(raw) : 0;
     sqlite3_close(raw);
-    throw DbError(rc, "open " + config.db_path + ": " + msg);
+    throw DbError(rc, "open " + config.db_path + ": " + msg, sys);
   }
   std::unique_ptr<Db> db(new Db(raw));
+  // SQLITE_OPEN_READWRITE falls back to read-only when the OS refuses write
+  // access (https://sqlite.org/c3ref/open.html); sqlite3_db_readonly tells.
+  if (sqlite3_db_readonly(raw, "main") == 1) {
+    throw DbError(SQLITE_READONLY, "open " + config.db_path +
+                                       ": the database can only be read by this process (uid " +
+                                       std::to_string(geteuid()) +
+                                       "); the file and its folder must be writable");
+  }
   sqlite3_busy_timeout(raw, config.busy_timeout_ms);
   sqlite3_extended_result_codes(raw, 1);
-  db->Exec("PRAGMA journal_mode=WAL");
+  try {
+    db->Exec("PRAGMA journal_mode=WAL");
+  } catch (const DbError& e) {
+    // The file is writable but the -wal and -shm files beside it cannot be
+    // made: the folder is not writable (https://sqlite.org/wal.html#readonly).
+    int primary = e.code() & 0xff;
+    if (primary != SQLITE_READONLY && primary != SQLITE_CANTOPEN) throw;
+    throw DbError(e.code(),
+                  "open " + config.db_path + ": " + e.what() +
+                      "; its folder must be writable by this process (uid " +
+                      std::to_string(geteuid()) + ") for the -wal and -shm files",
+                  e.sys_errno());
+  }
   db->Exec("PRAGMA foreign_keys=ON");
+  // A deleted message's text must leave the file, not only the queries
+  // (issue 12): SQLite then zeroes the bytes it frees instead of leaving
+  // them in free space (https://sqlite.org/pragma.html#pragma_secure_delete).
+  db->Exec("PRAGMA secure_delete=ON");
   db->Exec(config.synchronous == "NORMAL" ? "PRAGMA synchronous=NORMAL"
                                           : "PRAGMA synchronous=FULL");
   // When the WAL starts over, the file is cut back to what one checkpoint
@@ -123,7 +151,7 @@ void Db::Exec(const char* sql) {
   if (rc != SQLITE_OK) {
     std::string msg = std::string(sql) + ": " + (err ? err : sqlite3_errstr(rc));
     sqlite3_free(err);
-    throw DbError(rc, msg);
+    throw DbError(rc, msg, sqlite3_system_errno(db_));
   }
 }
 

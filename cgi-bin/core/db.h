@@ -27,11 +27,16 @@ struct Config;
 
 class DbError : public std::runtime_error {
  public:
-  DbError(int code, const std::string& what) : std::runtime_error(what), code_(code) {}
-  int code() const { return code_; }
+  DbError(int code, const std::string& what, int sys_errno = 0)
+      : std::runtime_error(what), code_(code), sys_errno_(sys_errno) {}
+  int code() const { return code_; }  // SQLite's extended result code
+  // The OS error behind it (sqlite3_system_errno), e.g. ENOSPC behind an
+  // SQLITE_IOERR; 0 when none is known.
+  int sys_errno() const { return sys_errno_; }
 
  private:
   int code_;
+  int sys_errno_;
 };
 
 // Owns one prepared statement; finalizes it. Move-only.
@@ -84,6 +89,9 @@ class Db {
  public:
   // Opens the database and sets WAL, foreign keys, busy timeout, synchronous,
   // and the one-at-a-time checkpointer (checkpoint.h) in place of SQLite's.
+  // Throws DbError SQLITE_READONLY when the file can only be read: SQLite
+  // would otherwise open it read-only without a word, and every write would
+  // fail until the process ends, whatever became of the permission.
   static std::unique_ptr<Db> Open(const Config& config);
   ~Db();
   Db(const Db&) = delete;

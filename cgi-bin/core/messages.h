@@ -1,7 +1,12 @@
-// Messages as the programs share them: the JSON shape and the three reads,
-// all by cursor over the (room_id, id) index, never OFFSET. Ids are
-// assigned inside SQLite's single write transaction, so id order is commit
-// order and a reader never sees a gap fill in later.
+// Messages as the programs share them: the JSON shape and the reads.
+//
+// Two orders, two indexes, never OFFSET. History (join, before=) walks
+// (room_id, id), the order people wrote in, and shows live messages only.
+// The change feed (after=) walks (room_id, seq): seq is the number of a
+// message's last creation or change, taken from one database-wide sequence
+// inside SQLite's single write transaction (core/feed.h), so every reader
+// sees every creation and change once, in one order, and a poll stays one
+// range read however long the history or the list of edits.
 #pragma once
 
 #include <json/json.h>
@@ -15,16 +20,25 @@ namespace chat {
 constexpr int kJoinHistory = 50;
 constexpr int kMaxPollBatch = 200;
 constexpr int kMaxPageSize = 100;
+constexpr int kReplyQuoteChars = 200;  // DESIGN.md: a reply quotes the first 200 characters
 
-// Messages with id > after, ascending, at most `limit`; *cursor becomes the
-// last id returned, or stays `after` when nothing is new.
-Json::Value MessagesAfter(Db& db, int64_t room_id, int64_t after, int limit, int64_t* cursor);
-// The `limit` messages just before `before`, ascending.
+// The change feed: messages of the room created or changed after change
+// number `after`, each once in its current state (a deleted one as
+// {"id","room_id","deleted":true}), ascending by change number, at most
+// `limit`. *cursor becomes the change number of the last one returned, or
+// stays `after` when nothing is new; *more says whether more are waiting.
+Json::Value MessagesAfter(Db& db, int64_t room_id, int64_t after, int limit, int64_t* cursor,
+                          bool* more);
+// History: the `limit` live messages just before message id `before`,
+// ascending by id.
 Json::Value MessagesBefore(Db& db, int64_t room_id, int64_t before, int limit);
-// The latest `limit` messages, ascending; *cursor is the newest id or 0.
+// The latest `limit` live messages, ascending; *cursor is the room's newest
+// change number (0 for a room that never had a message), so the next poll
+// sends only what changes after this reading.
 Json::Value LatestMessages(Db& db, int64_t room_id, int limit, int64_t* cursor);
 
-// The stored message with this id, as JSON (null if none).
+// The stored message with this id in its current state (the deleted form
+// once deleted), or null if there is none.
 Json::Value MessageById(Db& db, int64_t id);
 
 }  // namespace chat

@@ -2,7 +2,17 @@
 // libfcgi's streams under a FastCGI server or from the environment and stdin
 // as plain CGI, dispatches it, writes the reply and logs one line. This is
 // the only place that catches exceptions: a failure of the machine becomes a
-// logged 500 (503 when the database stayed locked), never a dead worker.
+// logged 503 with a code (storage.h: busy, storage_full, storage_read_only)
+// or 500, never a dead worker.
+//
+// A worker that cannot start (session key file unusable, database not
+// writable or too new) does not exit under FastCGI: a supervisor such as
+// multiwatch would restart it at once, thousands of times a minute, with
+// requests hanging meanwhile. It logs why, answers every request 503 with
+// the reason's code (health included), and tries again at most once a
+// second, so it serves as soon as the fault is mended. As plain CGI it
+// exits 1 with the reason, which is how conf/run.sh and chatroom-spawn check
+// the set-up once before they start the supervisors.
 #include <cgicc/CgiEnvironment.h>
 #include <cgicc/CgiInput.h>
 #include <cgicc/Cgicc.h>
@@ -20,6 +30,7 @@
 #include "json.h"
 #include "log.h"
 #include "migrate.h"
+#include "storage.h"
 #include "validate.h"
 
 namespace chat {
@@ -72,6 +83,8 @@ const char* Reason(int status) {
       return "Unsupported Media Type";
     case 429:
       return "Too Many Requests";
+    case 500:
+      return "Internal Server Error";
     case 503:
       return "Service Unavailable";
     default:
@@ -127,7 +140,10 @@ Status ReadRequest(cgicc::CgiInput& in, Request& req) {
         req.device_cookie = c.getValue();
       }
     }
-    if (req.method == "GET") {
+    // cgicc decodes QUERY_STRING for every method but POST and PUT (whose
+    // bodies it would read as a form): GET's parameters, and DELETE's
+    // (DELETE /api/messages/{id}/reactions?emoji=...).
+    if (req.method == "GET" || req.method == "DELETE") {
       for (const cgicc::FormEntry& e : *cgi) req.query.emplace(e.getName(), e.getValue());
     }
   } catch (const std::exception&) {
@@ -144,14 +160,14 @@ Status ReadRequest(cgicc::CgiInput& in, Request& req) {
   return std::nullopt;
 }
 
-Response Failure(const char* program, const std::exception& e) {
+// The reply to an exception; *reopen when the database must be opened
+// again (it turned read-only under this process, e.g. replaced by a copy).
+Response Failure(const char* program, const std::exception& e, bool* reopen) {
   LogLine(program, std::string("error: ") + e.what());
-  if (auto* db = dynamic_cast<const DbError*>(&e); db && (db->code() & 0xff) == SQLITE_BUSY) {
-    ApiError busy = Err(503, "busy", "The server is busy; try again in a moment.");
-    busy.retry_after = 1;
-    return Response::Error(busy);
-  }
-  return Response::Error(Err(500, "internal_error", "Something went wrong on the server."));
+  StorageFault fault = StorageFault::kOther;
+  if (auto* db = dynamic_cast<const DbError*>(&e)) fault = FaultOf(*db);
+  if (fault == StorageFault::kReadOnly) *reopen = true;
+  return Response::Error(FaultError(fault));
 }
 
 void Write(const Response& r, bool head_only, const Writer& out) {
@@ -169,12 +185,19 @@ void Write(const Response& r, bool head_only, const Writer& out) {
   if (!r.body.empty() && !head_only) out(r.body);
 }
 
-// One request, start to finish; never throws.
-void Handle(const char* program, const std::vector<Route>& routes, const Config& config,
+double MsSince(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
+      .count();
+}
+
+// One request, start to finish; never throws. True when the database must
+// be opened again before the next one.
+bool Handle(const char* program, const std::vector<Route>& routes, const Config& config,
             const SessionKey& key, Db& db, cgicc::CgiInput& in, const Writer& out) {
   auto start = std::chrono::steady_clock::now();
   Request req;
   Response res;
+  bool reopen = false;
   try {
     if (Status s = ReadRequest(in, req)) {
       res = Response::Error(*s);
@@ -183,13 +206,74 @@ void Handle(const char* program, const std::vector<Route>& routes, const Config&
       res = Dispatch(routes, ctx);
     }
   } catch (const std::exception& e) {
-    res = Failure(program, e);
+    res = Failure(program, e, &reopen);
   }
   Write(res, req.head, out);
-  double ms =
-      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
-  LogRequest(program, req.head ? "HEAD" : req.method, req.path, res.status, ms,
+  LogRequest(program, req.head ? "HEAD" : req.method, req.path, res.status, MsSince(start),
              req.user ? req.user->id : 0);
+  return reopen;
+}
+
+// A request while the worker cannot serve: the reason's 503, read from
+// nothing but the method and path (the body is left to libfcgi to discard).
+void Refuse(const char* program, const ApiError& why, cgicc::CgiInput& in, const Writer& out) {
+  auto start = std::chrono::steady_clock::now();
+  std::string method = in.getenv("REQUEST_METHOD");
+  std::string path = PathOf(in);
+  ApiError e = why;
+  if (path == "/api/health") e.extra["ok"] = false;  // health's own shape (auth.cpp)
+  Write(Response::Error(e), method == "HEAD", out);
+  LogRequest(program, method, path, e.status, MsSince(start), 0);
+}
+
+// What a worker needs before it can answer: the session key file and a
+// writable database at the schema version it speaks.
+struct Backend {
+  std::optional<KeyFile> key;
+  std::unique_ptr<Db> db;
+};
+
+// Why a worker cannot serve: the reply for clients and the line for the log.
+struct StartFailure {
+  ApiError reply;
+  std::string log;
+};
+
+// Opens what `b` lacks; nullopt when it is complete.
+std::optional<StartFailure> Start(const char* program, const Config& config, Backend& b) {
+  if (!b.key) {
+    Result<KeyFile> key = KeyFile::Open(config.secret_path);
+    if (!key.ok()) {
+      ApiError e = Err(503, "secret_invalid",
+                       "The server's session key file is unusable; its log says why.");
+      e.retry_after = 30;
+      return StartFailure{e, key.error().message};
+    }
+    b.key = std::move(key.value());
+  }
+  if (!b.db) {
+    std::unique_ptr<Db> db;
+    try {
+      db = Db::Open(config);
+    } catch (const DbError& e) {
+      ApiError reply = FaultError(FaultOf(e));
+      if (reply.status != 503) {
+        reply = Err(503, "unavailable", "The database cannot be opened; the server log says why.");
+        reply.retry_after = 30;
+      }
+      return StartFailure{reply, e.what()};
+    }
+    // A new release migrates the database at its first start; an old binary
+    // refuses a database it does not know (migrate.h).
+    Result<int> schema = Upgrade(*db, [program](const std::string& s) { LogLine(program, s); });
+    if (!schema.ok()) {
+      ApiError e = Err(503, "unavailable", "The database is not usable; the server log says why.");
+      e.retry_after = 30;
+      return StartFailure{e, schema.error().message};
+    }
+    b.db = std::move(db);
+  }
+  return std::nullopt;
 }
 
 }  // namespace
@@ -225,28 +309,15 @@ int Serve(const char* program, const std::vector<Route>& routes) {
     return 1;
   }
   Config config = LoadConfig();
-  Result<KeyFile> key = KeyFile::Open(config.secret_path);
-  if (!key.ok()) {
-    LogLine(program, key.error().message);
-    return 1;
-  }
-  std::unique_ptr<Db> db;
-  try {
-    db = Db::Open(config);
-  } catch (const std::exception& e) {
-    LogLine(program, e.what());
-    return 1;
-  }
-  // A new release migrates the database at its first start; an old binary
-  // refuses a database it does not know (migrate.h).
-  Result<int> schema = Upgrade(*db, [program](const std::string& s) { LogLine(program, s); });
-  if (!schema.ok()) {
-    LogLine(program, schema.error().message);
-    return 1;
-  }
+  Backend backend;
+  std::optional<StartFailure> failure = Start(program, config, backend);
   if (FCGX_IsCGI()) {
+    if (failure) {
+      LogLine(program, failure->log);
+      return 1;
+    }
     cgicc::CgiInput in;
-    Handle(program, routes, config, key.value().Current(), *db, in,
+    Handle(program, routes, config, backend.key->Current(), *backend.db, in,
            [](const std::string& s) { fwrite(s.data(), 1, s.size(), stdout); });
     fflush(stdout);
     return 0;
@@ -254,16 +325,38 @@ int Serve(const char* program, const std::vector<Route>& routes) {
   LogLine(program, std::string("serving FastCGI, SQLite ") + sqlite3_libversion() + ", db " +
                        config.db_path);
   LogLine(program, "settings: " + Describe(config));
+  using Clock = std::chrono::steady_clock;
+  Clock::time_point last_try = Clock::now(), last_log = last_try;
+  if (failure) LogLine(program, "cannot serve, answering 503 until mended: " + failure->log);
   FCGX_Init();
   FCGX_Request fcgi;
   FCGX_InitRequest(&fcgi, 0, 0);
   while (FCGX_Accept_r(&fcgi) >= 0) {
     FcgiInput in(fcgi);
-    // The key file is looked at for every request: `chatctl secret rotate`
-    // takes effect at once, without restarting the workers.
-    Handle(program, routes, config, key.value().Current(), *db, in, [&fcgi](const std::string& s) {
+    Writer out = [&fcgi](const std::string& s) {
       FCGX_PutStr(s.data(), static_cast<int>(s.size()), fcgi.out);
-    });
+    };
+    if (failure && Clock::now() - last_try >= std::chrono::seconds(1)) {
+      std::string before = failure->log;
+      failure = Start(program, config, backend);
+      last_try = Clock::now();
+      if (!failure) {
+        LogLine(program, "mended, serving again (was: " + before + ")");
+      } else if (failure->log != before || last_try - last_log >= std::chrono::minutes(1)) {
+        LogLine(program, "still cannot serve: " + failure->log);
+        last_log = last_try;
+      }
+    }
+    if (failure) {
+      Refuse(program, failure->reply, in, out);
+    } else if (Handle(program, routes, config, backend.key->Current(), *backend.db, in, out)) {
+      // The key file is looked at for every request (Current()): `chatctl
+      // secret rotate` takes effect at once, without restarting the workers.
+      backend.db.reset();  // read-only under us: open it afresh, now
+      failure = Start(program, config, backend);
+      last_try = last_log = Clock::now();
+      if (failure) LogLine(program, "cannot serve, answering 503 until mended: " + failure->log);
+    }
     FCGX_Finish_r(&fcgi);
   }
   return 0;

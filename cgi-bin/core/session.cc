@@ -38,12 +38,28 @@ std::array<unsigned char, 32> HashToken(const Token& token) {
   return h;
 }
 
-bool ReadKey(const std::string& path, SessionKey* key) {
+// Reads exactly kKeyBytes from the file: nullopt when done, else what is
+// wrong with it ("missing" only when it does not exist). One byte more is
+// asked for, so a file that is too long is told apart from a good one.
+std::optional<std::string> ReadKey(const std::string& path, SessionKey* key) {
   int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return false;
-  ssize_t n = read(fd, key->data(), key->size());
+  if (fd < 0)
+    return errno == ENOENT ? "missing" : std::string("cannot be read: ") + strerror(errno);
+  unsigned char buf[kKeyBytes + 1];
+  size_t got = 0;
+  ssize_t n = 0;
+  while (got < sizeof buf && (n = read(fd, buf + got, sizeof buf - got)) > 0) got += n;
+  int read_errno = errno;
   close(fd);
-  return n == static_cast<ssize_t>(key->size());
+  if (n < 0) return std::string("cannot be read: ") + strerror(read_errno);
+  if (got != kKeyBytes) {
+    return "holds " +
+           std::string(got > kKeyBytes ? "more than " + std::to_string(kKeyBytes)
+                                       : std::to_string(got)) +
+           " bytes, not the " + std::to_string(kKeyBytes) + " random bytes of a session key";
+  }
+  std::copy(buf, buf + kKeyBytes, key->begin());
+  return std::nullopt;
 }
 
 // A new random key in a fresh 0600 file beside `path` (`path`.TAG.pid),
@@ -67,17 +83,27 @@ std::string NewKeyFile(const std::string& path, const char* tag) {
 
 Result<SessionKey> LoadOrCreateKey(const std::string& path) {
   SessionKey key{};
-  if (ReadKey(path, &key)) return key;
-  std::string tmp = NewKeyFile(path, "tmp");
-  if (!tmp.empty()) {
-    // link() fails if another process made the file first; then theirs wins
-    // (read below), so its result needs no other handling.
-    if (link(tmp.c_str(), path.c_str()) != 0) {
+  std::optional<std::string> wrong = ReadKey(path, &key);
+  if (!wrong) return key;
+  // Only a missing file is made: one that is there but broken is never
+  // replaced behind the admin's back, which would sign everyone out.
+  if (*wrong == "missing") {
+    std::string tmp = NewKeyFile(path, "tmp");
+    if (!tmp.empty()) {
+      // link() fails if another process made the file first; then theirs wins
+      // (read below), so its result needs no other handling.
+      if (link(tmp.c_str(), path.c_str()) != 0) {
+      }
+      unlink(tmp.c_str());
     }
-    unlink(tmp.c_str());
+    wrong = ReadKey(path, &key);
+    if (!wrong) return key;
+    if (*wrong == "missing") wrong = "missing, and it could not be created there";
   }
-  if (ReadKey(path, &key)) return key;
-  return Err(500, "no_secret", "Cannot read or create the session key file " + path + ".");
+  return Err(500, "no_secret",
+             "session key file " + path + " " + *wrong +
+                 "; restore it from a backup, or run `chatctl secret rotate` to make a new one "
+                 "(which signs everyone out)");
 }
 
 bool ReplaceKey(const std::string& path) {
@@ -110,7 +136,7 @@ const SessionKey& KeyFile::Current() {
   std::optional<Stamp> now = StampOf(path_);
   if (!now || *now == stamp_) return key_;
   SessionKey fresh{};
-  if (ReadKey(path_, &fresh)) {
+  if (!ReadKey(path_, &fresh)) {
     key_ = fresh;
     stamp_ = *now;
   }

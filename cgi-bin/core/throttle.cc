@@ -31,12 +31,13 @@ std::vector<Bucket> BucketsOf(const Config& c, const LoginAttempt& a) {
   return b;
 }
 
-// The bucket's level now, after draining since its last update.
-double LevelOf(Db& db, const Config& c, const Bucket& b, int64_t now) {
+// The bucket's level now, after draining since its last update; sets
+// *redated when it was stored after `now` (see BucketElapsed).
+double LevelOf(Db& db, const Config& c, const Bucket& b, int64_t now, bool* redated = nullptr) {
   auto q = db.Prepare("SELECT level, updated_at FROM login_failures WHERE key = ?1");
   if (!q.Bind(1, b.key).Step()) return 0;
-  double drained = std::max<int64_t>(0, now - q.Int(1)) * b.capacity / c.login_window_ms;
-  return std::max(0.0, q.Real(0) - drained);
+  if (redated != nullptr && BucketElapsed(q.Int(1), now).redated) *redated = true;
+  return DrainedLevel(q.Real(0), q.Int(1), now, b.capacity / c.login_window_ms);
 }
 
 void Store(Db& db, const std::string& key, double level, int64_t now) {
@@ -50,6 +51,39 @@ void Store(Db& db, const std::string& key, double level, int64_t now) {
 }
 
 }  // namespace
+
+BucketTime BucketElapsed(int64_t stored_at, int64_t now) {
+  if (stored_at > now) return {0, true};
+  return {now - stored_at, false};
+}
+
+namespace {
+
+// Bucket contents kept to a billionth of a unit, so that the binary
+// rounding of rate times time cannot leave a bucket a hair short of the
+// unit its Retry-After promised (2000 ms at 0.0005 a ms is not exactly 1).
+double Tidy(double units) { return std::round(units * 1e9) / 1e9; }
+
+}  // namespace
+
+double RefilledTokens(double tokens, int64_t stored_at, int64_t now, double per_ms,
+                      double capacity) {
+  double elapsed = static_cast<double>(BucketElapsed(stored_at, now).elapsed_ms);
+  return std::min(capacity, Tidy(tokens + elapsed * per_ms));
+}
+
+double DrainedLevel(double level, int64_t stored_at, int64_t now, double per_ms) {
+  double elapsed = static_cast<double>(BucketElapsed(stored_at, now).elapsed_ms);
+  return std::max(0.0, Tidy(level - elapsed * per_ms));
+}
+
+int RetryAfterSeconds(double missing, double per_ms) {
+  if (!(missing > 0)) return 1;
+  // Times are whole milliseconds and a client waits whole seconds, so a
+  // wait of ceil(ms / 1000) s is measured as at least that many ms.
+  double seconds = std::ceil(Tidy(missing / per_ms) / 1000);
+  return seconds < 1 ? 1 : seconds > 1e9 ? 1000000000 : static_cast<int>(seconds);
+}
 
 std::string ThrottleAddress(const std::string& remote_addr) {
   if (remote_addr.empty()) return "local";
@@ -75,15 +109,25 @@ Status ChargeLoginAttempt(Db& db, const Config& config, LoginAttempt& attempt, i
     buckets = BucketsOf(config, attempt);
   }
   std::vector<double> levels;
-  double wait_ms = 0;
+  int retry_after = 0;
+  bool redated = false;
   for (const Bucket& b : buckets) {
-    levels.push_back(LevelOf(db, config, b, now));
+    levels.push_back(LevelOf(db, config, b, now, &redated));
     double over = levels.back() + 1 - b.capacity;
-    if (over > 0) wait_ms = std::max(wait_ms, over * config.login_window_ms / b.capacity);
+    if (over > 0) {
+      retry_after =
+          std::max(retry_after, RetryAfterSeconds(over, b.capacity / config.login_window_ms));
+    }
   }
-  if (wait_ms > 0) {
+  if (retry_after > 0) {
+    if (redated) {
+      // The clock stepped back: keep the levels as of now, so the buckets
+      // drain from now on and the Retry-After below holds.
+      for (size_t i = 0; i < buckets.size(); ++i) Store(db, buckets[i].key, levels[i], now);
+      tx.Commit();
+    }
     ApiError e = Err(429, "rate_limited", "Too many failed attempts; wait a while and try again.");
-    e.retry_after = static_cast<int>(std::ceil(wait_ms / 1000));
+    e.retry_after = retry_after;
     return e;
   }
   for (size_t i = 0; i < buckets.size(); ++i) Store(db, buckets[i].key, levels[i] + 1, now);
@@ -102,14 +146,17 @@ void RefundLoginAttempt(Db& db, const Config& config, const LoginAttempt& attemp
 Status TakeUserToken(Db& db, int64_t user_id, const TokenRate& rate, int64_t now,
                      const char* message) {
   double tokens = rate.burst;
+  double per_ms = rate.rate / 1000;
   auto q =
       db.Prepare("SELECT tokens, updated_at FROM user_buckets WHERE user_id = ?1 AND action = ?2");
-  if (q.Bind(1, user_id).Bind(2, rate.action).Step() && q.Int(1) <= now) {
-    tokens = std::min(rate.burst, q.Real(0) + (now - q.Int(1)) / 1000.0 * rate.rate);
+  // A bucket stored after `now` (BucketElapsed's redated) stays full: see
+  // throttle.h for why this one is not re-dated like the others.
+  if (q.Bind(1, user_id).Bind(2, rate.action).Step() && !BucketElapsed(q.Int(1), now).redated) {
+    tokens = RefilledTokens(q.Real(0), q.Int(1), now, per_ms, rate.burst);
   }
   if (tokens < 1) {
     ApiError e = Err(429, "rate_limited", message);
-    e.retry_after = static_cast<int>(std::ceil((1 - tokens) / rate.rate));
+    e.retry_after = RetryAfterSeconds(1 - tokens, per_ms);
     return e;
   }
   db.Prepare(

@@ -23,6 +23,16 @@
 // it goes to its own device bucket (the pair limit, 5) and to the account
 // bucket, which still applies. A device bucket that fills locks that cookie
 // out: its attempts are then counted as an untrusted client's.
+//
+// Every bucket of the project (these, the post bucket, and any new one) goes
+// through the same arithmetic below, because the wall clock can step back (an
+// NTP correction, a restored VM): a bucket stored "in the future" must count
+// as no time passed and be re-dated to now, or it freezes until the clock
+// catches up (an empty post bucket answered 429 for a whole hour after a
+// one-hour step back, and a full login bucket stayed shut for the hour plus
+// its window). Retry-After is rounded up to whole seconds, and the contents
+// are kept free of binary rounding errors, so a client that waits that long
+// is let through.
 #pragma once
 
 #include <cstdint>
@@ -33,6 +43,27 @@
 #include "result.h"
 
 namespace chat {
+
+// How a bucket stored at `stored_at` has moved by `now`.
+struct BucketTime {
+  int64_t elapsed_ms;  // never negative
+  // The stored time is after now: the clock stepped back. The caller must
+  // store the bucket again as of now, even when it refuses the request, so
+  // that it refills (or drains) from now on; elapsed_ms is 0.
+  bool redated;
+};
+BucketTime BucketElapsed(int64_t stored_at, int64_t now);
+
+// A token bucket: `tokens` stored at `stored_at`, refilled at `per_ms`
+// tokens a millisecond up to `capacity`.
+double RefilledTokens(double tokens, int64_t stored_at, int64_t now, double per_ms,
+                      double capacity);
+// A leaky bucket: `level` stored at `stored_at`, drained at `per_ms` a
+// millisecond down to 0.
+double DrainedLevel(double level, int64_t stored_at, int64_t now, double per_ms);
+// Whole seconds (at least 1) after which `missing` units have come back at
+// `per_ms` a millisecond: the Retry-After to send.
+int RetryAfterSeconds(double missing, double per_ms);
 
 // The address a bucket is kept for: IPv4 as is, IPv6 by its /64 (one
 // machine or home usually holds a whole /64), "local" when there is none.
@@ -68,9 +99,11 @@ struct TokenRate {
 // Spends one token of the user's `rate.action` bucket, or answers 429
 // rate_limited with `message` and the seconds until a token is there
 // (Retry-After). Runs inside the caller's write transaction, so the check
-// and the action it allows commit together. A bucket last written in the
-// future (the clock stepped back) counts as full: how long ago that was is
-// unknown, and waiting for the clock to catch up could take hours.
+// and the action it allows commit together. The arithmetic is the shared
+// one above, but a bucket last written in the future (the clock stepped
+// back) counts as full instead of being re-dated: its callers roll their
+// transaction back on 429, so a re-date would be lost and the bucket frozen
+// until the clock caught up. One extra burst after a step back is the price.
 Status TakeUserToken(Db& db, int64_t user_id, const TokenRate& rate, int64_t now,
                      const char* message);
 

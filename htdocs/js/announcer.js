@@ -9,7 +9,10 @@
    and the history is read at the reader's own pace in browse mode. A poll
    that brings many at once (after a lost connection) is said as a count
    rather than a monologue. Only the last few lines are kept; removals are
-   not announced (aria-relevant="additions"). */
+   not announced (aria-relevant="additions"). Text is said as it reads on
+   screen, without Markdown's marks (markdown.js). */
+
+import { plainText } from './markdown.js';
 
 const KEEP = 20;
 const ONE_BY_ONE = 5;
@@ -28,7 +31,7 @@ export class Announcer {
     } else {
       for (const message of messages) {
         const name = message.user ? message.user.username : 'Someone';
-        this.say(`${name}: ${String(message.text ?? '')}`);
+        this.say(`${name}: ${plainText(message.text)}`);
       }
     }
     while (this.region.childElementCount > KEEP) this.region.firstElementChild.remove();

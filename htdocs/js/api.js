@@ -96,6 +96,7 @@ export async function request(method, path, body, { signal } = {}) {
 }
 
 const roomPath = (id) => `/api/rooms/${encodeURIComponent(id)}`;
+const messagePath = (id) => `/api/messages/${encodeURIComponent(id)}`;
 
 export const api = {
   register: (username, password) => request('POST', '/api/register', { username, password }),
@@ -113,5 +114,11 @@ export const api = {
     request('GET', `${roomPath(id)}/messages?after=${cursor}`, undefined, { signal }),
   messagesBefore: (id, before, limit) =>
     request('GET', `${roomPath(id)}/messages?before=${before}&limit=${limit}`),
-  post: (id, text, clientId) => request('POST', `${roomPath(id)}/messages`, { text, client_id: clientId }),
+  post: (id, text, clientId, replyTo = null) => request('POST', `${roomPath(id)}/messages`,
+    replyTo ? { text, client_id: clientId, reply_to: replyTo } : { text, client_id: clientId }),
+  editMessage: (id, text) => request('PATCH', messagePath(id), { text }),
+  deleteMessage: (id) => request('DELETE', messagePath(id), {}),
+  react: (id, emoji) => request('PUT', `${messagePath(id)}/reactions`, { emoji }),
+  unreact: (id, emoji) =>
+    request('DELETE', `${messagePath(id)}/reactions?emoji=${encodeURIComponent(emoji)}`, {}),
 };

@@ -9,7 +9,13 @@
    one), never the box's newer contents under a new id. When the server
    cannot be reached the send is retried with backoff and jitter, and at
    once when the page learns it is back. Enter while a message is on its
-   way (or waiting to be retried) queues what is in the box behind it. */
+   way (or waiting to be retried) queues what is in the box behind it.
+   Two modes change what Enter does (shown above the box, composer-bar.js):
+   replying (the post carries reply_to, kept with the pending message so a
+   retry answers the same message) and editing (↑ in an empty box, or Edit
+   on a message: the box holds that message's text and Enter saves it with
+   PATCH; whatever was being typed is put back afterwards). Escape cancels
+   either mode. */
 
 import { Backoff } from './backoff.js';
 import { plainWords } from './errors.js';
@@ -34,14 +40,20 @@ export class Composer {
   /**
    * @param {object} options
    *   form, textarea, button, status, hint, count   the elements
-   *   send(text, clientId) → Promise<message>       posts one message
+   *   send(text, clientId, replyTo) → Promise<message>  posts one message
    *   onSent(message)                                the server's copy
+   *   edit(id, text) → Promise<message>              saves an edit
+   *   onEdited(message)                              the server's copy of an edit
+   *   lastOwn() → message|null                       what ↑ edits
+   *   bar                                            the ComposerBar
    *   onHealth(ok)                                   false when unreachable, true when back
    *   onFatal(error)                                 401 / 409 / 410: the room handles it
    */
   constructor(options) {
     Object.assign(this, options);
-    this.pending = null; // {text, raw, clientId}: sent (Enter), not yet confirmed
+    this.pending = null; // {text, raw, clientId, replyTo}: sent (Enter), not yet confirmed
+    this.mode = null; // null, {kind: 'reply', message} or {kind: 'edit', message, draft}
+    this.saving = false; // an edit is on its way
     this.sending = false;
     this.queued = false; // Enter was pressed while `pending` was on its way
     this.unreachable = false; // the pending send failed for want of a server
@@ -72,10 +84,72 @@ export class Composer {
   }
 
   onKey(event) {
-    if (event.key !== 'Enter' || event.shiftKey || event.isComposing || event.keyCode === 229) return;
+    if (event.isComposing || event.keyCode === 229) return;
     if (event.ctrlKey || event.altKey || event.metaKey) return;
-    event.preventDefault();
-    this.submit();
+    if (event.key === 'Escape' && this.mode) {
+      event.preventDefault();
+      this.cancelMode();
+    } else if (event.key === 'ArrowUp' && !event.shiftKey && !this.mode && this.textarea.value === '') {
+      const message = this.lastOwn();
+      if (!message) return;
+      event.preventDefault();
+      this.startEdit(message);
+    } else if (event.key === 'Enter' && !event.shiftKey) {
+      event.preventDefault();
+      this.submit();
+    }
+  }
+
+  /** Enter will answer `message` (until sent or cancelled). */
+  replyTo(message) {
+    if (this.textarea.disabled) return;
+    if (this.mode && this.mode.kind === 'edit') this.cancelMode();
+    this.mode = { kind: 'reply', message };
+    this.bar.replying(message);
+    this.setHint('Enter to send the reply · Esc to cancel');
+    this.focus();
+  }
+
+  /** Puts `message` (the reader's own) in the box; Enter saves it. */
+  startEdit(message) {
+    if (this.textarea.disabled) return;
+    const draft = this.mode && this.mode.kind === 'edit' ? this.mode.draft : this.textarea.value;
+    this.mode = { kind: 'edit', message, draft };
+    this.textarea.value = String(message.text ?? '');
+    this.onInput();
+    this.bar.editing();
+    this.setStatus('');
+    this.setHint('Enter to save · Esc to cancel');
+    this.button.textContent = 'Save';
+    this.focus();
+    const end = this.textarea.value.length;
+    this.textarea.setSelectionRange(end, end);
+  }
+
+  /** Leaves replying or editing; an edit's draft comes back into the box. */
+  cancelMode() {
+    const { mode } = this;
+    if (!mode) return;
+    this.mode = null;
+    this.bar.hide();
+    this.setHint('');
+    this.button.textContent = 'Send';
+    if (mode.kind === 'edit') {
+      this.textarea.value = mode.draft;
+      this.onInput();
+      this.setStatus('');
+    }
+    this.focus();
+  }
+
+  /** The message being edited or answered, if it is `id`, was deleted. */
+  forget(id) {
+    if (this.mode && this.mode.message.id === id) {
+      const editing = this.mode.kind === 'edit';
+      this.cancelMode();
+      this.setStatus(editing ? 'The message you were editing was deleted.'
+        : 'The message you were replying to was deleted.', true);
+    }
   }
 
   onInput() {
@@ -93,9 +167,19 @@ export class Composer {
     this.hint.hidden = Boolean(text);
   }
 
+  /** The hint under the box; '' restores the usual one. */
+  setHint(text) {
+    if (this.usualHint === undefined) this.usualHint = this.hint.textContent;
+    this.hint.textContent = text || this.usualHint;
+  }
+
   /** Enter or Send: sends what is in the box, after any message still on its way. */
   submit() {
     if (this.textarea.disabled) return;
+    if (this.mode && this.mode.kind === 'edit') {
+      this.saveEdit();
+      return;
+    }
     if (this.pending) {
       // That one goes first, exactly as it was sent (it may be stored
       // already); what is in the box now follows once it is confirmed.
@@ -110,8 +194,52 @@ export class Composer {
       this.setStatus(`That message is too long: at most ${MAX_CHARS} characters.`, true);
       return;
     }
-    this.pending = { text, raw, clientId: newClientId() };
+    const replyTo = this.mode && this.mode.kind === 'reply' ? this.mode.message.id : null;
+    this.pending = { text, raw, clientId: newClientId(), replyTo };
     this.attempt();
+  }
+
+  /** Saves the edit in the box (nothing to do when the text is unchanged). */
+  async saveEdit() {
+    if (this.saving) return;
+    const { mode } = this;
+    const text = this.textarea.value.trim();
+    if (!text) {
+      this.setStatus('A message cannot be empty. To take it back, use Delete.', true);
+      return;
+    }
+    if ([...text].length > MAX_CHARS) {
+      this.setStatus(`That message is too long: at most ${MAX_CHARS} characters.`, true);
+      return;
+    }
+    if (text === String(mode.message.text ?? '').trim()) {
+      this.cancelMode();
+      return;
+    }
+    this.saving = true;
+    this.setStatus('Saving…');
+    try {
+      const message = await this.edit(mode.message.id, text);
+      if (this.mode === mode) this.cancelMode();
+      this.setStatus('');
+      this.onEdited(message);
+    } catch (error) {
+      if (error.status === 401 || error.status === 409 || error.status === 410) {
+        this.onFatal(error);
+      } else if (error.transient) {
+        this.setStatus('Not saved — the server is unreachable. Press Enter to try again.', true);
+      } else if (error.status === 429) {
+        const seconds = Math.max(1, Math.ceil(error.retryAfter ?? 2));
+        this.setStatus(`You are changing messages too fast. Try again in ${seconds} s.`, true);
+      } else if (error.code === 'message_not_found') {
+        // Deleted meanwhile (by its author elsewhere, or the room's owner).
+        this.forget(mode.message.id);
+      } else {
+        this.setStatus(plainWords(error), true);
+      }
+    } finally {
+      this.saving = false;
+    }
   }
 
   /** Sends (or sends again) the pending message, unchanged, under its client_id. */
@@ -122,7 +250,7 @@ export class Composer {
     this.sending = true;
     let message;
     try {
-      message = await this.send(pending.text, pending.clientId);
+      message = await this.send(pending.text, pending.clientId, pending.replyTo);
     } catch (error) {
       this.sending = false;
       this.failed(error);
@@ -142,8 +270,15 @@ export class Composer {
     const now = this.textarea.value;
     // Take what was sent off the front; keep anything typed meanwhile.
     if (now.startsWith(pending.raw)) this.textarea.value = now.slice(pending.raw.length).replace(/^\s+/, '');
+    // An edit started meanwhile keeps the box's text aside: take it off there.
+    if (this.mode && this.mode.kind === 'edit' && this.mode.draft.startsWith(pending.raw)) {
+      this.mode.draft = this.mode.draft.slice(pending.raw.length).replace(/^\s+/, '');
+    }
     this.onInput();
     this.setStatus('');
+    if (pending.replyTo && this.mode && this.mode.kind === 'reply' && this.mode.message.id === pending.replyTo) {
+      this.cancelMode();
+    }
     if (this.backoff.failing) this.onHealth(true);
     this.backoff.reset();
     this.onSent(message);
@@ -169,6 +304,7 @@ export class Composer {
       // text is still in the box to be mended and sent as a new message.
       this.pending = null;
       this.queued = false;
+      if (error.code === 'invalid_reply_to' && this.mode && this.mode.kind === 'reply') this.cancelMode();
       this.setStatus(plainWords(error), true);
     } else {
       this.onFatal(error);

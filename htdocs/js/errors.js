@@ -16,6 +16,11 @@ const WORDS = {
   not_found: 'That room no longer exists.',
   room_deleted: 'That room was deleted by its owner.',
   invalid_text: 'Messages are 1 to 4000 characters.',
+  not_author: 'Only its author can edit a message.',
+  not_allowed: 'Only its author or the owner of the room can delete a message.',
+  message_not_found: 'That message was deleted.',
+  invalid_emoji: 'That is not a single emoji.',
+  invalid_reply_to: 'The message you were replying to was deleted.',
   network_error: 'Cannot reach the server. Check your connection and try again.',
   server_error: 'The server had a problem. Try again in a moment.',
 };

@@ -6,9 +6,16 @@
    is at the bottom, shows a "New messages" button instead of jumping when
    they have scrolled up, and keeps the view still when older messages are
    put above. Consecutive messages by one author within a few minutes are
-   drawn as one group. */
+   drawn as one group.
+   Polls carry changes too (DESIGN "One change feed"): a message already
+   shown is re-filled in place (text, "(edited)", reactions, quote), a
+   deleted one is removed (and quotes of it say "deleted message"), and a
+   change to a message older than anything loaded is ignored: that part of
+   the history is not on screen, and when it is loaded it comes in its
+   current state. `floor` is the oldest id ever loaded, kept even when that
+   message is deleted, so that "older than loaded" does not drift. */
 
-import { renderMessage } from './message-view.js';
+import { fillMessage, fillQuote, renderMessage } from './message-view.js';
 
 const GROUP_GAP_MS = 5 * 60 * 1000;
 const BOTTOM_SLACK_PX = 48;
@@ -24,9 +31,11 @@ export class MessageList {
     this.scroller = scroller;
     this.marker = marker;
     this.empty = empty;
-    this.myId = null;
-    this.byId = new Map();
+    this.viewer = { myId: null, ownerId: null, admin: false };
+    this.byId = new Map(); // id → element
+    this.data = new Map(); // id → the message as last received
     this.ids = [];
+    this.floor = null; // the oldest id ever loaded
     this.stuck = true; // the reader is at the bottom and should stay there
     scroller.addEventListener('scroll', () => {
       this.stuck = this.atBottom();
@@ -43,9 +52,20 @@ export class MessageList {
   }
 
   get size() { return this.ids.length; }
-  get oldestId() { return this.ids.length ? this.ids[0] : null; }
+  get oldestId() { return this.floor; }
   get newestId() { return this.ids.length ? this.ids[this.ids.length - 1] : null; }
   has(id) { return this.byId.has(id); }
+  message(id) { return this.data.get(id) || null; }
+  element(id) { return this.byId.get(id) || null; }
+
+  /** The newest message by the reader that is on screen, or null. */
+  lastOwn() {
+    for (let i = this.ids.length - 1; i >= 0; i -= 1) {
+      const message = this.data.get(this.ids[i]);
+      if (message.user && message.user.id === this.viewer.myId) return message;
+    }
+    return null;
+  }
 
   atBottom() {
     const s = this.scroller;
@@ -61,7 +81,9 @@ export class MessageList {
   /**
    * Adds the messages not shown yet and returns them.
    * how: 'initial' (scroll to the end), 'poll' (follow or mark), 'own'
-   * (our own message: always scroll to it), 'older' (keep the view still).
+   * (our own message: always scroll to it), 'older' (keep the view still),
+   * 'update' (the reply to an edit or a reaction: only changes what is shown).
+   * Messages shown already, and deleted ones, are changes (change()).
    */
   add(messages, how) {
     const wasAtBottom = this.stuck || this.atBottom();
@@ -70,10 +92,20 @@ export class MessageList {
     const newestBefore = this.newestId;
     const added = [];
     for (const message of messages) {
-      if (!message || !Number.isSafeInteger(message.id) || this.byId.has(message.id)) continue;
-      const element = renderMessage(message, this.myId);
+      if (!message || !Number.isSafeInteger(message.id)) continue;
+      if (this.byId.has(message.id) || message.deleted) {
+        this.change(message);
+        continue;
+      }
+      // An action's reply for a message no longer shown: nothing to update.
+      if (how === 'update') continue;
+      // Not shown: new, unless it is older than what is loaded (see above).
+      if (how !== 'older' && how !== 'initial' && this.floor !== null && message.id < this.floor) continue;
+      const element = renderMessage(message, this.viewer);
       if (how === 'poll' || how === 'own') element.classList.add('is-new');
+      this.data.set(message.id, message);
       this.insert(message.id, element);
+      if (this.floor === null || message.id < this.floor) this.floor = message.id;
       added.push(message);
     }
     this.empty.hidden = this.ids.length > 0;
@@ -87,6 +119,45 @@ export class MessageList {
       this.marker.hidden = false;
     }
     return added;
+  }
+
+  /** A message shown already, in its new state (or deleted: removed). */
+  change(message) {
+    if (message.deleted) {
+      this.remove(message.id);
+      this.requote(message.id, { id: message.id, deleted: true });
+      return;
+    }
+    const element = this.byId.get(message.id);
+    if (!element) return;
+    const keep = this.stuck || this.atBottom();
+    this.data.set(message.id, message);
+    fillMessage(element, message, this.viewer);
+    const { user, text } = message;
+    this.requote(message.id, { id: message.id, user, text: [...String(text ?? '')].slice(0, 200).join('') });
+    if (keep) this.scrollToBottom();
+  }
+
+  /** Quotes of message `id` in the replies on screen, brought up to date. */
+  requote(id, reply) {
+    for (const quote of this.container.querySelectorAll(`.message-quote[data-target="${id}"]`)) {
+      fillQuote(quote, reply);
+      const element = quote.closest('.message');
+      const data = element && this.data.get(Number(element.dataset.id));
+      if (data) data.reply_to = reply;
+    }
+  }
+
+  remove(id) {
+    const element = this.byId.get(id);
+    if (!element) return;
+    const next = element.nextElementSibling;
+    element.remove();
+    this.byId.delete(id);
+    this.data.delete(id);
+    this.ids.splice(this.positionFor(id), 1);
+    if (next) this.regroup(next);
+    this.empty.hidden = this.ids.length > 0;
   }
 
   insert(id, element) {

@@ -8,26 +8,32 @@
    coming back and the network coming back also cut short a poll that
    hangs on a dead connection (poller.js). While the server is unreachable
    the page says so, retries by itself and loses nothing: the cursor, the
-   log and the typed text stay. */
+   log and the typed text stay. Messages can be answered, edited, deleted
+   and reacted to (message-actions.js); polls bring those changes like new
+   messages (message-list.js). */
 
 import { Announcer } from './announcer.js';
 import { api } from './api.js';
 import { Backoff } from './backoff.js';
 import { Composer } from './composer.js';
+import { ComposerBar } from './composer-bar.js';
+import { confirmAction } from './confirm.js';
 import { ConnectionBanner } from './connection.js';
 import { byId, go, isolate } from './dom.js';
 import { plainWords } from './errors.js';
 import { setFlash } from './flash.js';
+import { MessageActions } from './message-actions.js';
 import { MessageList } from './message-list.js';
 import { Poller } from './poller.js';
 import { Push } from './push.js';
+import { jumpTo } from './reply-jump.js';
 import { UnreadTitle } from './unread.js';
 
 const PAGE = 50;
 const LEAVE_AFTER_MS = 3000;
 
 const roomId = Number((window.location.pathname.match(/^\/rooms\/(\d+)\/?$/) || [])[1]) || null;
-const state = { room: null, me: null, poller: null, push: null, ended: false };
+const state = { room: null, me: null, poller: null, push: null, ended: false, loadingOlder: null };
 
 const banner = new ConnectionBanner(byId('connection'), byId('connection-text'));
 const unread = new UnreadTitle();
@@ -45,10 +51,64 @@ const composer = new Composer({
   status: byId('composer-status'),
   hint: byId('composer-hint'),
   count: byId('composer-count'),
-  send: async (text, clientId) => (await api.post(roomId, text, clientId)).message,
+  send: async (text, clientId, replyTo) => (await api.post(roomId, text, clientId, replyTo)).message,
   onSent: (message) => list.add([message], 'own'),
+  edit: async (id, text) => (await api.editMessage(id, text)).message,
+  onEdited: (message) => list.add([message], 'update'),
+  lastOwn: () => list.lastOwn(),
+  bar: new ComposerBar({
+    bar: byId('composer-context'),
+    label: byId('composer-context-label'),
+    quote: byId('composer-context-quote'),
+    cancel: byId('composer-cancel'),
+    onCancel: () => composer.cancelMode(),
+  }),
   onHealth: (ok) => banner.report(ok),
   onFatal: (error) => end(error),
+});
+
+// What the buttons on a message do. A refusal is said under the message
+// box; 401, 409 and 410 end the visit as everywhere else.
+function actionFailed(error) {
+  if (error.status === 401 || error.status === 409 || error.status === 410) {
+    end(error);
+    return;
+  }
+  composer.setStatus(plainWords(error), true);
+}
+
+new MessageActions({ // eslint-disable-line no-new
+  list,
+  reply: (message) => composer.replyTo(message),
+  edit: (message) => composer.startEdit(message),
+  remove: async (message) => {
+    const mine = message.user && message.user.id === list.viewer.myId;
+    const whose = mine ? 'your message' : `this message by ${isolate(message.user ? message.user.username : '?')}`;
+    if (!await confirmAction(`Delete ${whose}? It is removed for everyone.`, 'Delete')) return;
+    try {
+      await api.deleteMessage(message.id);
+      const element = list.element(message.id);
+      const hadFocus = Boolean(element && element.contains(document.activeElement));
+      list.add([{ id: message.id, room_id: roomId, deleted: true }], 'update');
+      composer.forget(message.id);
+      if (hadFocus) composer.focus(); // its Delete button is gone with it
+    } catch (error) {
+      actionFailed(error);
+    }
+  },
+  react: async (message, emoji, add) => {
+    try {
+      const reply = add ? await api.react(message.id, emoji) : await api.unreact(message.id, emoji);
+      list.add([reply.message], 'update');
+    } catch (error) {
+      actionFailed(error);
+    }
+  },
+  jump: (id) => jumpTo(id, {
+    list,
+    loadOlder,
+    say: (text) => composer.setStatus(text, true),
+  }),
 });
 
 /** Poll interval: ?poll=<ms> (tests), else <body data-poll-ms>, else 2 s. */
@@ -132,24 +192,31 @@ function showHistoryEdge(more) {
   byId('log-start').hidden = more || list.size === 0;
 }
 
+/** Loads the page of history before the oldest loaded: 'more', 'end' or 'error'. */
 async function loadOlder() {
   const button = byId('load-older');
-  if (list.oldestId === null) return;
+  if (list.oldestId === null || state.loadingOlder) return state.loadingOlder || 'end';
   button.disabled = true;
   button.textContent = 'Loading…';
-  try {
-    const reply = await api.messagesBefore(roomId, list.oldestId, PAGE);
-    const messages = Array.isArray(reply.messages) ? reply.messages : [];
-    list.add(messages, 'older');
-    showHistoryEdge(typeof reply.more === 'boolean' ? reply.more : messages.length >= PAGE);
-    button.textContent = 'Load older';
-  } catch (error) {
-    if (!error.transient && error.status !== 429) return end(error);
-    button.textContent = 'Could not load. Try again';
-  } finally {
-    if (!state.ended) button.disabled = false;
-  }
-  return undefined;
+  state.loadingOlder = (async () => {
+    try {
+      const reply = await api.messagesBefore(roomId, list.oldestId, PAGE);
+      const messages = Array.isArray(reply.messages) ? reply.messages : [];
+      list.add(messages, 'older');
+      const more = typeof reply.more === 'boolean' ? reply.more : messages.length >= PAGE;
+      showHistoryEdge(more);
+      button.textContent = 'Load older';
+      return more ? 'more' : 'end';
+    } catch (error) {
+      if (!error.transient && error.status !== 429) end(error);
+      else button.textContent = 'Could not load. Try again';
+      return 'error';
+    } finally {
+      state.loadingOlder = null;
+      if (!state.ended) button.disabled = false;
+    }
+  })();
+  return state.loadingOlder;
 }
 
 async function leave() {
@@ -191,7 +258,7 @@ async function join() {
 
 async function start() {
   if (!roomId) return go('/rooms');
-  byId('load-older').addEventListener('click', loadOlder);
+  byId('load-older').addEventListener('click', () => { loadOlder(); });
   byId('leave').addEventListener('click', leave);
   let me;
   let joined;
@@ -201,7 +268,11 @@ async function start() {
     return end(error);
   }
   state.me = me.user;
-  list.myId = me.user.id;
+  list.viewer = {
+    myId: me.user.id,
+    ownerId: joined.room && joined.room.owner ? joined.room.owner.id : null,
+    admin: me.user.admin === true,
+  };
   showRoom(joined.room);
   const messages = Array.isArray(joined.messages) ? joined.messages : [];
   list.add(messages, 'initial');
@@ -212,6 +283,7 @@ async function start() {
     interval: pollInterval(),
     fetch: (cursor, signal) => api.messagesAfter(roomId, cursor, signal),
     onMessages: (batch) => {
+      for (const m of batch) if (m && m.deleted) composer.forget(m.id);
       const added = list.add(batch, 'poll');
       const fromOthers = added.filter((m) => !m.user || m.user.id !== state.me.id);
       unread.arrived(fromOthers.length);

@@ -184,7 +184,10 @@ test('make install puts programs, chatctl, pages, sql, sites and units where REA
   for (const f of ['htdocs/index.html', 'htdocs/rooms.html', 'htdocs/room.html', 'sql/schema.sql',
     'sql/migrations/0002_users_disabled.sql', 'conf/nginx/chatroom.conf', 'conf/nginx/security-headers.conf',
     'conf/nginx/api-errors.conf', 'conf/nginx/fastcgi-params.conf', 'conf/nginx/push-publisher.conf',
-    'conf/nginx/push-events.conf', 'conf/apache/chatroom.conf', 'conf/chatroom.env']) {
+    'conf/nginx/push-events.conf', 'conf/apache/chatroom.conf', 'conf/chatroom.env',
+    // The pages' vendored libraries and their licences (README "The pages").
+    'htdocs/vendor/markdown-it.esm.min.js', 'htdocs/vendor/markdown-it.LICENSE.txt',
+    'htdocs/vendor/purify.es.js', 'htdocs/vendor/dompurify.LICENSE.txt']) {
     assert.ok(existsSync(p(`${PREFIX}/share/chatroom/${f}`)), f);
   }
   assert.ok(existsSync(p('/etc/systemd/system/chatroom@.socket')));

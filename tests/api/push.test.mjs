@@ -29,7 +29,9 @@ let room; // ann and ben inside; cat is in another room
 
 before(async () => {
   if (!HAVE_NCHAN) return;
-  stack = await startStack({ env: { CHAT_POST_BURST: '1000', CHAT_WORKERS: '2' } });
+  // The join/leave storm below makes 30 changes a person, right at the
+  // per-user limit's burst (room-limits.test.mjs): the limit stays out of the way.
+  stack = await startStack({ env: { CHAT_POST_BURST: '1000', CHAT_WORKERS: '2', CHAT_JOIN_BURST: '1000' } });
   [ann, ben, cat] = await users(stack.base, ['ann', 'ben', 'cat']);
   room = await createRoom(ann, 'Main');
   await join(ann, room.id);
@@ -96,6 +98,35 @@ test('a member receives {"type":"message","id"} well under 2 s after a post', { 
     }
     console.log(`push: post-to-event delays ${delays.join(', ')} ms`);
     for (const d of delays) assert.ok(d < 1000, `event after ${d} ms`);
+  } finally {
+    sub.close();
+  }
+});
+
+test('an edit, a reaction and a deletion ring the same doorbell as a post, with their change number', { skip }, async () => {
+  const sub = await subscribe(ben, room.id);
+  assert.equal(sub.status, 200, sub.text);
+  try {
+    await live(sub, room.id);
+    const msg = await say(ann, room.id, 'to be changed');
+    assert.deepEqual((await sub.next(1500)).data, { type: 'message', id: msg.id });
+    const changes = [
+      () => ann.request('PATCH', `/api/messages/${msg.id}`, { text: 'changed' }),
+      () => ben.request('PUT', `/api/messages/${msg.id}/reactions`, { emoji: '👍' }),
+      () => ben.del(`/api/messages/${msg.id}/reactions?emoji=${encodeURIComponent('👍')}`),
+      () => ann.del(`/api/messages/${msg.id}`),
+    ];
+    let last = msg.id;
+    for (const change of changes) {
+      const r = await change();
+      assert.ok(r.status === 200 || r.status === 204, r.text);
+      const event = await sub.next(1500);
+      assert.equal(event.data.type, 'message');
+      assert.ok(event.data.id > last, `change number ${event.data.id} after ${last}`);
+      last = event.data.id;
+      const polled = await ben.get(`/api/rooms/${room.id}/messages?after=${event.data.id - 1}`);
+      assert.deepEqual(polled.body.messages.map((m) => m.id), [msg.id], 'the event\'s number fetches the change');
+    }
   } finally {
     sub.close();
   }

@@ -58,8 +58,8 @@ test('messages cross within 3 s both ways, with author and time', async () => {
 
   const fromAlice = bob.page.locator('.message').filter({ hasText: 'Hi Bob!' });
   assert.match(await fromAlice.locator('.message-author').textContent(), /^alice$/);
-  assert.match(await fromAlice.locator('time').getAttribute('datetime'), /^\d{4}-\d\d-\d\dT/);
-  assert.match(await fromAlice.locator('time').textContent(), /\d/);
+  assert.match(await fromAlice.locator('.message-time').getAttribute('datetime'), /^\d{4}-\d\d-\d\dT/);
+  assert.match(await fromAlice.locator('.message-time').textContent(), /\d/);
   assert.equal(await fromAlice.evaluate((el) => el.classList.contains('is-own')), false);
   const own = alice.page.locator('.message').filter({ hasText: 'Hi Bob!' });
   assert.equal(await own.evaluate((el) => el.classList.contains('is-own')), true);

@@ -37,7 +37,8 @@ const direction = (locator) => locator.evaluate((el) => getComputedStyle(el).dir
 // in right-to-left text the last one ("!") is left of the first.
 function ends(locator) {
   return locator.evaluate((el) => {
-    const node = [...el.childNodes].find((n) => n.nodeType === Node.TEXT_NODE);
+    // The first text inside (a message's text sits in a Markdown <p>).
+    const node = document.createTreeWalker(el, NodeFilter.SHOW_TEXT).nextNode();
     const x = (start) => {
       const range = document.createRange();
       range.setStart(node, start);

@@ -136,7 +136,7 @@ function nginxPids(runDir) {
 }
 
 /**
- * startStack({env}) → {base, port, dir, db, log, stop(), stopWorkers(), startWorkers()}
+ * startStack({env}) → {base, port, dir, db, log, stop(), stopWorkers(), startWorkers({env})}
  * env: extra environment for run.sh and the workers (e.g. CHAT_POST_BURST).
  */
 export async function startStack({ env = {} } = {}) {
@@ -158,8 +158,8 @@ export async function startStack({ env = {} } = {}) {
   // Each launch carries a marker in its environment, inherited by everything
   // it starts, so stop() can find every process of this stack and no other.
   const marker = (mode) => `CHAT_TEST_STACK=${dir}/${mode}`;
-  const launch = (mode) => spawn('bash', [RUN, mode], {
-    env: { ...fullEnv, CHAT_TEST_STACK: `${dir}/${mode}` },
+  const launch = (mode, extra = {}) => spawn('bash', [RUN, mode], {
+    env: { ...fullEnv, ...extra, CHAT_TEST_STACK: `${dir}/${mode}` },
     stdio: ['ignore', out, out],
     detached: true,
   });
@@ -206,8 +206,9 @@ export async function startStack({ env = {} } = {}) {
     async stopWorkers() {
       await stopRun(workers, marker('workers'));
     },
-    async startWorkers() {
-      workers = launch('workers');
+    // env: extra environment for these workers only (e.g. a clock offset).
+    async startWorkers({ env: extra = {} } = {}) {
+      workers = launch('workers', extra);
       await waitFor(ready, 10000, 'workers after restart');
     },
     async stop() {

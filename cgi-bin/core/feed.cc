@@ -1,0 +1,44 @@
+// See feed.h.
+#include "feed.h"
+
+#include "config.h"
+#include "doorbell.h"
+#include "rooms.h"
+
+namespace chat {
+
+Result<MessageRef> FindMessageToActOn(Db& db, int64_t user_id, int64_t message_id) {
+  auto q = db.Prepare(
+      "SELECT m.room_id, m.user_id, r.owner_id FROM messages m JOIN rooms r ON r.id = m.room_id "
+      "WHERE m.id = ?1 AND m.deleted_at IS NULL");
+  if (!q.Bind(1, message_id).Step()) {
+    return Err(404, "message_not_found", "There is no such message.");
+  }
+  MessageRef ref{message_id, q.Int(0), q.Int(1), q.Int(2)};
+  Result<Room> room = CheckMembership(db, user_id, ref.room_id);
+  if (!room.ok()) return room.error();
+  return ref;
+}
+
+bool IsAdmin(Db& db, int64_t user_id) {
+  auto q = db.Prepare("SELECT admin FROM users WHERE id = ?1");
+  return q.Bind(1, user_id).Step() && q.Int(0) != 0;
+}
+
+int64_t MarkChanged(Db& db, int64_t id) {
+  auto next =
+      db.Prepare("UPDATE sqlite_sequence SET seq = seq + 1 WHERE name = 'messages' RETURNING seq");
+  if (!next.Step()) throw DbError(SQLITE_CORRUPT, "sqlite_sequence has no row for messages");
+  int64_t number = next.Int(0);
+  while (next.Step()) {
+  }
+  db.Prepare("UPDATE messages SET seq = ?1 WHERE id = ?2").Bind(1, number).Bind(2, id).Run();
+  return number;
+}
+
+void RingChange(const Config& config, const char* program, int64_t room_id, int64_t number) {
+  RingDoorbell(config, program, room_id,
+               "{\"type\":\"message\",\"id\":" + std::to_string(number) + "}");
+}
+
+}  // namespace chat

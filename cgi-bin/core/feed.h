@@ -1,0 +1,52 @@
+// The change feed's one mechanism, shared by every way a message changes
+// (edit, delete, reaction added or removed): take the next number of the
+// database-wide sequence, stamp it on the message, and after the commit ring
+// the room's doorbell exactly as a new message does. Polls (messages.h) then
+// carry the change once, in order, to every reader.
+//
+// The sequence is SQLite's own AUTOINCREMENT counter for messages (the
+// 'messages' row of sqlite_sequence, https://sqlite.org/autoinc.html), so a
+// new message's id and a change's number come from one counter: an id is
+// its creation number, and a cursor stays one integer. Everything here runs
+// inside the caller's BEGIN IMMEDIATE transaction, so numbers are handed out
+// in commit order, and a restore that keeps sqlite_sequence keeps them unique.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "db.h"
+#include "result.h"
+
+namespace chat {
+
+struct Config;
+
+// A live message as the rules about acting on it need it.
+struct MessageRef {
+  int64_t id = 0;
+  int64_t room_id = 0;
+  int64_t author_id = 0;
+  int64_t room_owner_id = 0;
+};
+
+// The rule for acting on a message (edit, delete, react), for every route
+// that does (DESIGN.md "Who may see what": like posting, the caller must be
+// in the message's room). 404 message_not_found for no such message, a
+// deleted one, or one of a deleted room; then CheckMembership's 404/410/409.
+// Call inside the write transaction that acts on it.
+Result<MessageRef> FindMessageToActOn(Db& db, int64_t user_id, int64_t message_id);
+
+// True for an account an admin made an admin (`chatctl user admin NAME on`).
+bool IsAdmin(Db& db, int64_t user_id);
+
+// Stamps the next change number on message `id` and returns it. Inside a
+// write transaction; the message must exist.
+int64_t MarkChanged(Db& db, int64_t id);
+
+// After the commit: rings room `room_id`'s doorbell for change or creation
+// `number`, the same event a new message rings ({"type":"message","id":N}).
+void RingChange(const Config& config, const char* program, int64_t room_id, int64_t number);
+
+}  // namespace chat
