@@ -542,6 +542,26 @@ test('SIGHUP makes chatroom-spawn read the settings file again and restart the w
   assert.equal(spawner.child.exitCode, null, 'the spawner itself kept running');
 });
 
+test('a HUP whose new settings cannot start workers (a broken key file) keeps the running workers and says why', async () => {
+  assert.ok(nginxBase, 'the installed nginx site is serving');
+  const good = readFileSync(settingsFile, 'utf8');
+  const broken = join(t, 'broken.secret');
+  writeFileSync(broken, 'short');
+  writeFileSync(settingsFile, `${good}CHAT_SECRET_FILE=${broken}\n`);
+  const log = () => readFileSync(spawner.log, 'utf8');
+  const before = log().length;
+  try {
+    process.kill(spawner.child.pid, 'SIGHUP');
+    await waitFor(() => /the new settings cannot start workers/.test(log().slice(before)), 15000, 'the refusal in the log');
+    assert.match(log().slice(before), /broken\.secret/, 'the line names the file');
+    assert.equal(curl('GET', `${nginxBase}/api/health`).status, 200, 'the running workers still serve');
+    assert.equal(settingsLines().filter((l) => l.includes('broken.secret')).length, 0, 'no worker started with it');
+    assert.equal(spawner.child.exitCode, null);
+  } finally {
+    writeFileSync(settingsFile, good);
+  }
+});
+
 test('without systemd: the installed init script starts, reports, reloads and stops the spawner, which logs to its file', async () => {
   const init = `${dest}${PREFIX}/share/chatroom/conf/init.d/chatroom`;
   assert.ok(statSync(init).mode & 0o111, 'executable');
