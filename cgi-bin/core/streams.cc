@@ -164,9 +164,7 @@ std::vector<StreamId> StreamsToRevoke(Db& db, const StreamScope& scope) {
   q.Bind(1, scope.user_id);
   if (scope.sessions == StreamScope::kAllBut) {
     q.BindBlob(2, scope.session->data(), static_cast<int>(scope.session->size()));
-  } else {
-    q.BindNull(2);  // statements are cached: clear the last call's binding
-  }
+  }  // else ?2 stays NULL, and "IS NOT NULL" holds for every row
   while (q.Step()) out.push_back({scope.user_id, *room, q.Text(0)});
   return out;
 }

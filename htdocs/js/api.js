@@ -107,6 +107,7 @@ export const api = {
   me: () => request('GET', '/api/me'),
   rooms: () => request('GET', '/api/rooms'),
   createRoom: (name) => request('POST', '/api/rooms', { name }),
+  room: (id) => request('GET', roomPath(id)),
   deleteRoom: (id) => request('DELETE', roomPath(id), {}),
   join: (id) => request('POST', `${roomPath(id)}/join`, {}),
   leave: (id) => request('POST', `${roomPath(id)}/leave`, {}),

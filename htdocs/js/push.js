@@ -16,7 +16,8 @@ export class Push {
    * @param {object} options
    *   url       the events address from the join reply (falsy: push is off)
    *   onRing    called with the event's type ("message", "room_deleted",
-   *             "members" …) and its data (the parsed object, or {})
+   *             "members" …) and its data (the parsed object, or {}); and
+   *             with "open" each time the stream (re)opens
    */
   constructor({ url, onRing }) {
     this.url = typeof url === 'string' && url.startsWith('/api/') ? url : null;
@@ -50,6 +51,10 @@ export class Push {
     source.addEventListener('open', () => {
       this.backoff.reset();
       this.show('open');
+      // nchan finishes subscribing a stream just after it answers, so a ring
+      // in those first milliseconds can be missed (about 1 fresh stream in
+      // 200 here): the page catches up once, as if it had heard one.
+      this.onRing('open', {});
     });
     source.addEventListener('message', (event) => {
       let type = 'message';

@@ -176,7 +176,17 @@ function showMeta() {
 
 // A ring from the room's event stream: a member count is shown as it is;
 // anything else (a message, the room deleted) makes the page poll at once.
+// When the stream (re)opens, what it may have missed is fetched: a poll and
+// the room's member count.
 function onRing(type, data) {
+  if (type === 'open') {
+    api.room(roomId).then((reply) => {
+      if (reply && reply.room && Number.isInteger(reply.room.member_count)) {
+        state.room.member_count = reply.room.member_count;
+        showMeta();
+      }
+    }, () => { /* the poll below reports a lost room or connection */ });
+  }
   if (type === 'members') {
     if (Number.isInteger(data.count) && data.count >= 0) {
       state.room.member_count = data.count;

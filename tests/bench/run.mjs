@@ -5,7 +5,9 @@
 // table and writes it as JSON to tests/bench/results.json (results-quick.json
 // with --quick). Every ratio is taken against baselines measured in the same
 // run on the same nginx: a hello-world FastCGI program with the same worker
-// count, and a small static file. Loopback only; every process it starts is
+// count, and a small static file. Each figure with a target is then marked
+// met or MISSED (targets.mjs), and the count of misses ends the output and
+// goes into the JSON ("targets"). Loopback only; every process it starts is
 // stopped by pid.
 //
 //   node tests/bench/run.mjs [--quick]
@@ -16,6 +18,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { startStack, ROOT, waitFor } from '../lib/stack.mjs';
 import { measurePush, NCHAN_MODULE } from './s7.mjs';
+import { compareTargets, targetLines } from './targets.mjs';
 
 const QUICK = process.argv.includes('--quick');
 const BIN = join(ROOT, 'build', 'bin');
@@ -300,6 +303,7 @@ async function main() {
       s5_cpu_bound_users: Math.round((2 * 1e6 / rows.s1.server_cpu_us) * 2),
       seconds: Math.round((Date.now() - started) / 1000),
     };
+    result.targets = compareTargets(result);
     const out = join(ROOT, 'tests', 'bench', QUICK ? 'results-quick.json' : 'results.json');
     writeFileSync(out, `${JSON.stringify(result, null, 2)}\n`);
     printTable(result);
@@ -345,6 +349,8 @@ function printTable(r) {
     '|---:|---:|---:|---:|---:|---:|---:|---|---|',
     ...r.s7_push.map((x) => `| ${f(x.subscribers)} | ${f(x.events)} of ${f(x.expected)} | ${x.p50_ms} | ${x.p99_ms} | ${x.max_ms} | ${x.post_p50_ms} | ${x.nginx_pss_kb_per_subscriber} (${x.nginx_rss_kb_per_subscriber}) | ${x.nginx_cpu_us_per_event}; ${x.generator_cpu_us_per_event} | ${x.loadavg.before.join(' ')} |`),
     r.s7_push.length ? 'S7 target: p99 < 50 ms at 10,000 subscribers' : 'S7 skipped: no nchan module',
+    '',
+    ...targetLines(r.targets),
   ];
   console.log(lines.join('\n'));
 }
