@@ -21,6 +21,7 @@ import { join } from 'node:path';
 import { createConnection, createServer } from 'node:net';
 import { ROOT, startStack, waitFor } from '../lib/stack.mjs';
 import { assertError, users } from './helpers.mjs';
+import { workerPids } from '../lib/procs.mjs';
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -37,21 +38,6 @@ function marked(marker) {
   });
 }
 
-function workerPids(stack, program) {
-  const marker = `CHAT_TEST_STACK=${stack.dir}/workers`;
-  const pids = [];
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      const cmd = readFileSync(`/proc/${name}/cmdline`, 'latin1').split('\0');
-      const env = readFileSync(`/proc/${name}/environ`, 'latin1').split('\0');
-      if (cmd[0].endsWith(`/bin/${program}`) && env.includes(marker)) pids.push(Number(name));
-    } catch {
-      // gone
-    }
-  }
-  return pids;
-}
 
 test('a broken session key file: restarted workers name the file and the fault, answer 503 secret_invalid without respawning, and serve again once it is mended', async () => {
   const stack = await startStack();

@@ -24,26 +24,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT, startStack, waitFor } from '../lib/stack.mjs';
 import { assertError, createRoom, drain, join as joinRoom, say, sql, users } from './helpers.mjs';
+import { workerPids } from '../lib/procs.mjs';
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const mount = (...args) => spawnSync('mount', args, { encoding: 'utf8' });
 
-// Pids of a stack's running workers of one program.
-function workerPids(stack, program) {
-  const marker = `CHAT_TEST_STACK=${stack.dir}/workers`;
-  const pids = [];
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      const cmd = readFileSync(`/proc/${name}/cmdline`, 'latin1').split('\0');
-      const env = readFileSync(`/proc/${name}/environ`, 'latin1').split('\0');
-      if (cmd[0].endsWith(`/bin/${program}`) && env.includes(marker)) pids.push(Number(name));
-    } catch {
-      // gone
-    }
-  }
-  return pids;
-}
 
 // Kills every worker and waits until multiwatch has started new ones.
 async function respawnWorkers(stack) {

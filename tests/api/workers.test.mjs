@@ -10,6 +10,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { startStack } from '../lib/stack.mjs';
 import { count, createRoom, drain, holdWriteLock, join, say, users } from './helpers.mjs';
+import { workerPids } from '../lib/procs.mjs';
 
 let stack;
 let una;
@@ -71,25 +72,9 @@ test('after the workers restart, the session, the cursor and every acknowledged 
   assert.deepEqual(messages, acked, "vic's poll resumes from his cursor with every message exactly once");
 });
 
-// Pids of this stack's running workers of one program.
-function workerPids(program) {
-  const marker = `CHAT_TEST_STACK=${stack.dir}/workers`;
-  const pids = [];
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      const cmd = readFileSync(`/proc/${name}/cmdline`, 'latin1').split('\0');
-      const env = readFileSync(`/proc/${name}/environ`, 'latin1').split('\0');
-      if (cmd[0].endsWith(`/bin/${program}`) && env.includes(marker)) pids.push(Number(name));
-    } catch {
-      // gone
-    }
-  }
-  return pids;
-}
 
 test('a worker that dies is replaced, and the API keeps answering', async () => {
-  const before = workerPids('post');
+  const before = workerPids(stack, 'post');
   assert.ok(before.length >= 1, 'post workers found');
   for (const pid of before) process.kill(pid, 'SIGKILL');
   // Until multiwatch restarts them (about a second), posts may get 502; a
@@ -106,7 +91,7 @@ test('a worker that dies is replaced, and the API keeps answering', async () => 
     assert.equal(r.status, 201, r.text);
     sent.push(r.body.message);
   }
-  const after = workerPids('post');
+  const after = workerPids(stack, 'post');
   assert.ok(after.length >= 1 && after.every((p) => !before.includes(p)), `new workers ${after} replace ${before}`);
   assert.equal(count(stack.db, 'messages', "client_id LIKE 'crash-%'"), 3);
   const { messages } = await drain(una, room.id, acked.at(-1).id);
