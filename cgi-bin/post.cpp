@@ -210,7 +210,9 @@ Response HandleDeleteMessage(Context& ctx) {
 // changes nothing (no change number, no token). Spends a token of the rate
 // limit. 200 {"message"}. 400 invalid_emoji (one emoji, at most 8 code
 // points: core/emoji.h); 401; 404 message_not_found, room_not_found; 409
-// not_in_room; 410 room_deleted; 429 rate_limited with Retry-After.
+// not_in_room, reaction_limit (a new emoji on a message that already has
+// kMaxDistinctReactions different ones); 410 room_deleted; 429
+// rate_limited with Retry-After.
 Response HandleAddReaction(Context& ctx) {
   std::string emoji;
   if (!GetString(ctx.req.json, "emoji", &emoji) || !IsOneEmoji(emoji)) {
@@ -226,6 +228,14 @@ Response HandleAddReaction(Context& ctx) {
     Json::Value body(Json::objectValue);
     body["message"] = MessageById(ctx.db, ctx.req.id);
     return Response::Json(200, body);
+  }
+  auto kinds = ctx.db.Prepare(
+      "SELECT count(DISTINCT emoji), max(emoji = ?2) FROM reactions WHERE message_id = ?1");
+  kinds.Bind(1, ctx.req.id).Bind(2, emoji).Step();
+  if (kinds.Int(0) >= kMaxDistinctReactions && kinds.Int(1) != 1) {
+    return Response::Error(
+        Err(409, "reaction_limit",
+            "This message has 20 different reactions already: add one of them."));
   }
   int64_t now = NowMs();
   if (Status s = SpendPostToken(ctx, tx, now)) return Response::Error(*s);

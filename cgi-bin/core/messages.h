@@ -21,6 +21,10 @@ constexpr int kJoinHistory = 50;
 constexpr int kMaxPollBatch = 200;
 constexpr int kMaxPageSize = 100;
 constexpr int kReplyQuoteChars = 200;  // DESIGN.md: a reply quotes the first 200 characters
+// Different emoji one message may carry (Discord's limit is 20): without it
+// one person could hang ~1,000 emoji under every message, a wall on every
+// screen and ~40 KB more in every join per message, one token each.
+constexpr int kMaxDistinctReactions = 20;
 
 // The change feed: messages of the room created or changed after change
 // number `after`, each once in its current state (a deleted one as

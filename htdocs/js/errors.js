@@ -20,6 +20,7 @@ const WORDS = {
   not_allowed: 'Only its author or the owner of the room can delete a message.',
   message_not_found: 'That message was deleted.',
   invalid_emoji: 'That is not a single emoji.',
+  reaction_limit: 'This message has 20 different reactions already: add one of them.',
   invalid_reply_to: 'The message you were replying to was deleted.',
   network_error: 'Cannot reach the server. Check your connection and try again.',
   server_error: 'The server had a problem. Try again in a moment.',
