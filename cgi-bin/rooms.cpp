@@ -30,13 +30,16 @@ Response RoomReply(int status, const Room& room) {
 }
 
 // GET /api/rooms
-// A logged-in user. 200 {"rooms": [room...]} by name, [] when none exist.
+// A logged-in user. 200 {"rooms": [room...]} by name, [] when none exist:
+// every open room and the private rooms the user is a member of
+// (CheckRoomAccess, core/rooms.h).
 // 401 not_logged_in. The page refreshes the list on a timer, so this is
 // background (not activity for the session's idle limit).
 Response HandleListRooms(Context& ctx) {
   Json::Value body(Json::objectValue);
   body["rooms"] = Json::Value(Json::arrayValue);
-  for (const Room& room : ListLiveRooms(ctx.db)) body["rooms"].append(RoomJson(room));
+  for (const Room& room : ListVisibleRooms(ctx.db, ctx.user().id))
+    body["rooms"].append(RoomJson(room));
   return Response::Json(200, body);
 }
 
@@ -47,14 +50,16 @@ TokenRate MembershipRate(const Config& c) {
   return {"membership", c.membership_burst, c.membership_rate};
 }
 
-// POST /api/rooms {"name"}
-// A logged-in user, who becomes the owner. 201 {"room"}.
+// POST /api/rooms {"name", "kind"?, "topic"?}
+// A logged-in user, who becomes the owner (and, of a private room, its owner
+// member). 201 {"room"}.
 // 400 invalid_room_name (1-64 characters after trimming blank characters, no
-// control characters); 403 room_limit (the user owns CHAT_ROOMS_PER_USER live
-// rooms already); 409 room_name_taken (a live room has the same RoomNameKey:
-// same name after NFKC, case folding and removing invisible characters);
-// 429 rate_limited with Retry-After (CHAT_ROOM_CREATE_BURST at once, then
-// CHAT_ROOM_CREATE_RATE a second; only rooms created count); 401.
+// control characters); 400 invalid_room_kind ("open", the default, or
+// "private"); 400 invalid_topic (0-250 characters, the name's rules); 403 room_limit (the user owns
+// CHAT_ROOMS_PER_USER live rooms already); 409 room_name_taken (a live room has the same
+// RoomNameKey: same name after NFKC, case folding and removing invisible characters); 429
+// rate_limited with Retry-After (CHAT_ROOM_CREATE_BURST at once, then CHAT_ROOM_CREATE_RATE a
+// second; only rooms created count); 401.
 Response HandleCreateRoom(Context& ctx) {
   std::string raw;
   std::optional<std::string> name;
@@ -63,6 +68,22 @@ Response HandleCreateRoom(Context& ctx) {
     return Response::Error(
         Err(400, "invalid_room_name",
             "Room names are 1 to 64 visible characters, without control characters."));
+  }
+  std::string kind = "open";
+  if (ctx.req.json.isMember("kind") &&
+      (!GetString(ctx.req.json, "kind", &kind) || (kind != "open" && kind != "private"))) {
+    return Response::Error(
+        Err(400, "invalid_room_kind", "A room's kind is \"open\" or \"private\"."));
+  }
+  std::optional<std::string> topic = std::string();
+  if (ctx.req.json.isMember("topic")) {
+    topic.reset();
+    if (GetString(ctx.req.json, "topic", &raw)) topic = NormalizeRoomTopic(raw);
+  }
+  if (!topic) {
+    return Response::Error(
+        Err(400, "invalid_topic",
+            "A topic is at most 250 visible characters, without control characters."));
   }
   Transaction tx(ctx.db);
   auto owned =
@@ -81,21 +102,40 @@ Response HandleCreateRoom(Context& ctx) {
                                "You are creating rooms too fast; wait a moment.")) {
     return Response::Error(*s);
   }
-  ctx.db.Prepare("INSERT INTO rooms (name, name_key, owner_id, created_at) VALUES (?1, ?2, ?3, ?4)")
+  const int64_t now = NowMs();
+  ctx.db
+      .Prepare(
+          "INSERT INTO rooms (name, name_key, owner_id, created_at, kind, topic) "
+          "VALUES (?1, ?2, ?3, ?4, ?5, ?6)")
       .Bind(1, *name)
       .Bind(2, RoomNameKey(*name))
       .Bind(3, ctx.user().id)
-      .Bind(4, NowMs())
+      .Bind(4, now)
+      .Bind(5, kind)
+      .Bind(6, *topic)
       .Run();
-  std::optional<Room> room = FindRoom(ctx.db, ctx.db.LastInsertId());
+  const int64_t id = ctx.db.LastInsertId();
+  // The creator of a private room is its owner member (CheckRoomAccess).
+  if (kind == "private") {
+    ctx.db
+        .Prepare(
+            "INSERT INTO room_members (room_id, user_id, role, added_at) "
+            "VALUES (?1, ?2, 'owner', ?3)")
+        .Bind(1, id)
+        .Bind(2, ctx.user().id)
+        .Bind(3, now)
+        .Run();
+  }
+  std::optional<Room> room = FindRoom(ctx.db, id);
   tx.Commit();
   return RoomReply(201, *room);
 }
 
 // GET /api/rooms/{id}
-// A logged-in user. 200 {"room"}. 404 room_not_found; 410 room_deleted; 401.
+// A logged-in user who may see the room. 200 {"room"}. 404 room_not_found
+// (also a private room the user is not a member of); 410 room_deleted; 401.
 Response HandleGetRoom(Context& ctx) {
-  Result<Room> room = FindLiveRoom(ctx.db, ctx.req.id);
+  Result<Room> room = FindLiveRoom(ctx.db, ctx.user().id, ctx.req.id);
   if (!room.ok()) return Response::Error(room.error());
   return RoomReply(200, room.value());
 }
@@ -104,14 +144,15 @@ Response HandleGetRoom(Context& ctx) {
 // The room's owner. Deletes the room and its messages; members still inside
 // get 410 room_deleted on their next poll or post, which the doorbell
 // ({"type":"room_deleted"}) makes at once when push is on. The name is free
-// again. 204. 403 not_owner; 404 room_not_found (also when already deleted); 401.
+// again. 204. 403 not_owner; 404 room_not_found (also when already deleted,
+// or private and the user is not a member); 401.
 Response HandleDeleteRoom(Context& ctx) {
   Transaction tx(ctx.db);
-  std::optional<Room> room = FindRoom(ctx.db, ctx.req.id);
-  if (!room || room->deleted) {
+  Result<Room> room = FindVisibleRoom(ctx.db, ctx.user().id, ctx.req.id);
+  if (!room.ok() || room.value().deleted) {
     return Response::Error(Err(404, "room_not_found", "There is no such room."));
   }
-  if (room->owner_id != ctx.user().id) {
+  if (room.value().owner_id != ctx.user().id) {
     return Response::Error(Err(403, "not_owner", "Only the room's owner can delete it."));
   }
   int64_t id = ctx.req.id;
@@ -176,12 +217,12 @@ void RingMembers(const Context& ctx, int64_t room_id) {
 // 200 {"room", "messages": the last 50 live ones ascending, "cursor": the
 // room's newest change number or 0 (core/messages.h),
 // "events": "/api/rooms/{id}/events" only when push is on (CHAT_PUSH_SOCKET)}.
-// 404 room_not_found; 410 room_deleted; 429 rate_limited with Retry-After
-// (joins and leaves together: CHAT_JOIN_BURST at once, then CHAT_JOIN_RATE a
-// second); 401.
+// 404 room_not_found (also a private room the user is not a member of);
+// 410 room_deleted; 429 rate_limited with Retry-After (joins and leaves
+// together: CHAT_JOIN_BURST at once, then CHAT_JOIN_RATE a second); 401.
 Response HandleJoinRoom(Context& ctx) {
   Transaction tx(ctx.db);
-  Result<Room> room = FindLiveRoom(ctx.db, ctx.req.id);
+  Result<Room> room = FindLiveRoom(ctx.db, ctx.user().id, ctx.req.id);
   if (!room.ok()) return Response::Error(room.error());
   if (Status s = TakeUserToken(ctx.db, ctx.user().id, MembershipRate(ctx.config), NowMs(),
                                "You are joining and leaving rooms too fast; wait a moment.")) {
@@ -220,12 +261,12 @@ Response HandleJoinRoom(Context& ctx) {
 // A logged-in user. Leaves the room if the user is in it (idempotent), closes
 // the user's event streams there, and then rings {"type":"members","count"}
 // there (push on).
-// 204. 404 room_not_found; 429 rate_limited with Retry-After (shared with
-// join); 401.
+// 204. 404 room_not_found (also a private room the user is not a member
+// of); 429 rate_limited with Retry-After (shared with join); 401.
 Response HandleLeaveRoom(Context& ctx) {
   Transaction tx(ctx.db);
-  if (!FindRoom(ctx.db, ctx.req.id)) {
-    return Response::Error(Err(404, "room_not_found", "There is no such room."));
+  if (Result<Room> room = FindVisibleRoom(ctx.db, ctx.user().id, ctx.req.id); !room.ok()) {
+    return Response::Error(room.error());
   }
   if (Status s = TakeUserToken(ctx.db, ctx.user().id, MembershipRate(ctx.config), NowMs(),
                                "You are joining and leaving rooms too fast; wait a moment.")) {

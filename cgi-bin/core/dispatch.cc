@@ -90,13 +90,15 @@ Status CheckSession(Context& ctx) {
 }
 
 // Every poll passes here. A GET read its session row in this request's
-// snapshot, so the session's room_id is current: a member of a live room
-// costs one primary-key read instead of the whole room (owner join, member
-// count) plus a second users read. Anything else goes the long way, which
-// tells 404, 410 and 409 apart.
+// snapshot, so the session's room_id is current: someone inside a live open
+// room costs one primary-key read instead of the whole room (owner join,
+// member count) plus a second users read; inside a private room, one more
+// (the room_members row: CheckRoomAccess's rule, core/rooms.h). Anything else
+// goes the long way, which tells 404, 410 and 409 apart.
 Status CheckMember(Context& ctx) {
   const Request& req = ctx.req;
-  if (req.method == "GET" && ctx.user().room_id == req.id && IsLiveRoom(ctx.db, req.id)) {
+  if (req.method == "GET" && ctx.user().room_id == req.id &&
+      IsLiveRoomFor(ctx.db, req.id, ctx.user().id)) {
     return std::nullopt;
   }
   Result<Room> room = CheckMembership(ctx.db, ctx.user().id, req.id);

@@ -1,0 +1,152 @@
+// Private rooms and the one access rule (issue 13, DESIGN.md "Who may see
+// what"; core/rooms.h CheckRoomAccess): an open room is for everyone logged
+// in, a private room only for its members (room_members). Every route about
+// a room answers anyone else exactly as if the room did not exist: 404
+// room_not_found (404 message_not_found for the message routes), even once
+// the room is deleted (no 410 with its name); logged out, 401. The list
+// shows a private room to its members only. Creation takes "kind" and
+// "topic", each refused with its own 400 and nothing written.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { Client } from '../lib/client.mjs';
+import { startStack } from '../lib/stack.mjs';
+import { assertError, count, createRoom, join, say, sql, unique, users } from './helpers.mjs';
+
+const HAVE_NCHAN = existsSync('/usr/lib/nginx/modules/ngx_nchan_module.so');
+
+let stack;
+let olive; // owns the private room
+let mia; // a member of it, added beside olive
+let mallory; // logged in, not a member
+let anon; // logged out
+
+before(async () => {
+  stack = await startStack({ env: { CHAT_POST_BURST: '1000', CHAT_ROOM_CREATE_BURST: '1000', CHAT_JOIN_BURST: '1000' } });
+  [olive, mia, mallory] = await users(stack.base, ['olive', 'mia', 'mallory']);
+  anon = new Client(stack.base);
+});
+after(() => stack?.stop());
+
+// Adds `client` as a plain member of the private room (the members routes
+// come later: issue 13 step 2).
+function addMember(roomId, client) {
+  sql(stack.db, `INSERT INTO room_members (room_id, user_id, role, added_at) VALUES (${roomId}, ${client.user.id}, 'member', 1)`);
+}
+
+async function privateRoom(name = unique('secret')) {
+  const r = await olive.post('/api/rooms', { name, kind: 'private', topic: '  plans  ' });
+  assert.equal(r.status, 201, r.text);
+  return r.body.room;
+}
+
+// Every route about a room or its messages, as [label, (client, roomId, messageId) => response].
+const ROUTES = [
+  ['GET room', (c, id) => c.get(`/api/rooms/${id}`)],
+  ['DELETE room', (c, id) => c.del(`/api/rooms/${id}`)],
+  ['join', (c, id) => c.post(`/api/rooms/${id}/join`)],
+  ['leave', (c, id) => c.post(`/api/rooms/${id}/leave`)],
+  ['poll', (c, id) => c.get(`/api/rooms/${id}/messages?after=0`)],
+  ['history', (c, id) => c.get(`/api/rooms/${id}/messages?before=1000000&limit=5`)],
+  ['post', (c, id) => c.post(`/api/rooms/${id}/messages`, { text: 'let me in' })],
+  ['events', (c, id) => c.get(`/api/rooms/${id}/events`, { accept: 'text/event-stream' })],
+  ['edit message', (c, id, m) => c.request('PATCH', `/api/messages/${m}`, { text: 'mine now' })],
+  ['delete message', (c, id, m) => c.del(`/api/messages/${m}`)],
+  ['react', (c, id, m) => c.request('PUT', `/api/messages/${m}/reactions`, { emoji: '👍' })],
+  ['unreact', (c, id, m) => c.del(`/api/messages/${m}/reactions?emoji=${encodeURIComponent('👍')}`)],
+];
+const MESSAGE_ROUTES = new Set(['edit message', 'delete message', 'react', 'unreact']);
+
+test('creating a private room: kind and topic in the room object, the creator its owner member; open is the default', async () => {
+  const room = await privateRoom();
+  assert.equal(room.kind, 'private');
+  assert.equal(room.topic, 'plans', 'trimmed as names are');
+  assert.equal(sql(stack.db, `SELECT user_id || ' ' || role FROM room_members WHERE room_id = ${room.id}`), `${olive.user.id} owner`);
+  const open = await createRoom(olive);
+  assert.equal(open.kind, 'open');
+  assert.equal(open.topic, '');
+  assert.equal(count(stack.db, 'room_members', `room_id = ${open.id}`), 0, 'an open room has no member list to keep');
+  const got = await olive.get(`/api/rooms/${room.id}`);
+  assert.equal(got.status, 200, got.text);
+  assert.deepEqual(got.body.room, room);
+});
+
+test('create refuses a bad kind (400 invalid_room_kind) and a bad topic (400 invalid_topic), writing nothing', async () => {
+  const before = count(stack.db, 'rooms');
+  for (const kind of ['secret', 'Private', '', 1, null, true, ['private'], {}]) {
+    assertError(await olive.post('/api/rooms', { name: unique('k'), kind }), 400, 'invalid_room_kind', JSON.stringify(kind));
+  }
+  for (const topic of ['x'.repeat(251), '😀'.repeat(251), 'a\u0000b', 'line\nbreak', 'bidi\u202e', 5, null, ['t']]) {
+    assertError(await olive.post('/api/rooms', { name: unique('t'), topic }), 400, 'invalid_topic', JSON.stringify(topic));
+  }
+  assert.equal(count(stack.db, 'rooms'), before);
+  const ok = await olive.post('/api/rooms', { name: unique('t'), topic: `${'é'.repeat(250)} \t` });
+  assert.equal(ok.status, 201, ok.text);
+  assert.equal(ok.body.room.topic, 'é'.repeat(250), '250 characters after trimming');
+  const blank = await olive.post('/api/rooms', { name: unique('t'), topic: '   ' });
+  assert.equal(blank.body.room.topic, '', 'a blank topic is no topic');
+});
+
+test('the room list shows a private room to its members only', async () => {
+  const room = await privateRoom();
+  addMember(room.id, mia);
+  const open = await createRoom(olive);
+  for (const [who, sees] of [[olive, true], [mia, true], [mallory, false]]) {
+    const ids = (await who.get('/api/rooms')).body.rooms.map((r) => r.id);
+    assert.equal(ids.includes(room.id), sees, `${who.user.username} sees the private room: ${sees}`);
+    assert.ok(ids.includes(open.id), `${who.user.username} sees the open room`);
+  }
+});
+
+test('every route about a private room answers a non-member as if it did not exist, and a logged-out caller 401; nothing changes', async () => {
+  const room = await privateRoom();
+  addMember(room.id, mia);
+  await join(olive, room.id);
+  await join(mia, room.id);
+  const m = (await say(olive, room.id, 'for members only'));
+  const messageId = m.id ?? m.message?.id;
+  assert.ok(Number.isInteger(messageId), JSON.stringify(m));
+  const snapshot = () => sql(stack.db, `SELECT (SELECT group_concat(id || text || coalesce(edited_at, '') || coalesce(deleted_at, ''), '|') FROM messages WHERE room_id = ${room.id}), (SELECT count(*) FROM reactions), (SELECT group_concat(id || ':' || coalesce(room_id, ''), ',') FROM users), (SELECT deleted_at IS NULL FROM rooms WHERE id = ${room.id})`);
+  const before = snapshot();
+  for (const [label, call] of ROUTES) {
+    const r = await call(mallory, room.id, messageId);
+    if (MESSAGE_ROUTES.has(label)) assertError(r, 404, 'message_not_found', `non-member ${label}`);
+    else if (label === 'events' && !HAVE_NCHAN) assertError(r, 404, 'not_found', `non-member ${label} (push off)`);
+    else assertError(r, 404, 'room_not_found', `non-member ${label}`);
+    assertError(await call(anon, room.id, messageId), 401, 'not_logged_in', `logged-out ${label}`);
+  }
+  assert.equal(snapshot(), before, 'no outsider changed anything');
+  // The same room id answers a member.
+  const member = await mia.get(`/api/rooms/${room.id}/messages?after=0`);
+  assert.equal(member.status, 200, member.text);
+  assert.ok(member.body.messages.some((x) => x.id === messageId));
+  // Its owner deletes it: members still inside hear 410, an outsider still 404.
+  assert.equal((await olive.del(`/api/rooms/${room.id}`)).status, 204);
+  assertError(await mia.get(`/api/rooms/${room.id}/messages?after=0`), 410, 'room_deleted', 'member after deletion');
+  for (const [label, call] of ROUTES.filter(([l]) => !MESSAGE_ROUTES.has(l) && l !== 'events')) {
+    assertError(await call(mallory, room.id, messageId), 404, 'room_not_found', `non-member ${label} of a deleted private room`);
+  }
+});
+
+test('an open room is still everyone\'s: a non-owner joins, polls, posts and reacts as before', async () => {
+  const room = await createRoom(olive);
+  await join(mallory, room.id);
+  const posted = await say(mallory, room.id, 'hello open room');
+  const poll = await mallory.get(`/api/rooms/${room.id}/messages?after=0`);
+  assert.equal(poll.status, 200, poll.text);
+  assert.equal(poll.body.messages.length, 1, JSON.stringify(posted));
+  assert.equal((await mallory.get(`/api/rooms/${room.id}`)).status, 200);
+});
+
+test('the poll\'s fast path applies the rule too: a member row gone while users.room_id still points in answers 404 on the next poll and post', async () => {
+  const room = await privateRoom();
+  addMember(room.id, mia);
+  await join(mia, room.id);
+  assert.equal((await mia.get(`/api/rooms/${room.id}/messages?after=0`)).status, 200);
+  // Only the member row goes (as a removal's would); the "inside now" column stays.
+  sql(stack.db, `DELETE FROM room_members WHERE room_id = ${room.id} AND user_id = ${mia.user.id}`);
+  assert.equal(sql(stack.db, `SELECT room_id FROM users WHERE id = ${mia.user.id}`), String(room.id));
+  assertError(await mia.get(`/api/rooms/${room.id}/messages?after=0`), 404, 'room_not_found', 'poll (fast path)');
+  assertError(await mia.post(`/api/rooms/${room.id}/messages`, { text: 'still here?' }), 404, 'room_not_found', 'post');
+  assertError(await mia.get(`/api/rooms/${room.id}`), 404, 'room_not_found', 'GET room');
+});
