@@ -15,6 +15,7 @@
 #include "core/http.h"
 #include "core/json.h"
 #include "core/log.h"
+#include "core/members.h"
 #include "core/messages.h"
 #include "core/streams.h"
 #include "core/throttle.h"
@@ -286,6 +287,113 @@ Response HandleLeaveRoom(Context& ctx) {
   return Response::NoContent();
 }
 
+// The owner of a private room manages its members; an open room has none to
+// manage (it is everyone's), which is its own 400 so a client can tell.
+Status CheckPrivate(const Room& room) {
+  if (room.kind == "private") return std::nullopt;
+  return Err(400, "room_not_private",
+             "An open room is open to everyone: only a private room has members to add or "
+             "remove.");
+}
+
+// GET /api/rooms/{id}/members
+// A user who may see the room (CheckRoomAccess). 200 {"members": [{"user",
+// "role": "owner"|"member", "here": inside the room now}]}, owner first: a
+// private room's members; an open room's owner and whoever is inside now.
+// 404 room_not_found (also a private room the user is not a member of);
+// 410 room_deleted; 401.
+Response HandleListMembers(Context& ctx) {
+  Result<Room> room = FindLiveRoom(ctx.db, ctx.user().id, ctx.req.id);
+  if (!room.ok()) return Response::Error(room.error());
+  Json::Value body(Json::objectValue);
+  body["members"] = Json::Value(Json::arrayValue);
+  for (const Member& m : ListMembers(ctx.db, room.value())) body["members"].append(MemberJson(m));
+  return Response::Json(200, body);
+}
+
+// POST /api/rooms/{id}/members {"username"}
+// The owner of a private room adds a member, who may then see, join and
+// read it. 201 {"member"}. 400 room_not_private (an open room); 400
+// invalid_json ("username" not a string); 403 not_owner; 404 room_not_found
+// (also a private room the user is not a member of); 404 user_not_found
+// (none, or disabled); 409 already_member; 410 room_deleted; 401.
+Response HandleAddMember(Context& ctx) {
+  std::string username;
+  if (!GetString(ctx.req.json, "username", &username)) {
+    return Response::Error(Err(400, "invalid_json", "Send {\"username\": \"...\"}."));
+  }
+  Transaction tx(ctx.db);
+  Result<Room> room = FindLiveRoom(ctx.db, ctx.user().id, ctx.req.id);
+  if (!room.ok()) return Response::Error(room.error());
+  if (Status s = CheckPrivate(room.value())) return Response::Error(*s);
+  if (room.value().owner_id != ctx.user().id) {
+    return Response::Error(Err(403, "not_owner", "Only the room's owner can add members."));
+  }
+  auto who = ctx.db.Prepare("SELECT id FROM users WHERE username_key = ?1 AND disabled_at IS NULL");
+  if (!IsValidUsername(username) || !who.Bind(1, FoldCase(username)).Step()) {
+    return Response::Error(Err(404, "user_not_found", "There is no such user."));
+  }
+  const int64_t user_id = who.Int(0);
+  if (FindMember(ctx.db, ctx.req.id, user_id)) {
+    return Response::Error(Err(409, "already_member", "That user is a member already."));
+  }
+  ctx.db
+      .Prepare(
+          "INSERT INTO room_members (room_id, user_id, role, added_at) "
+          "VALUES (?1, ?2, 'member', ?3)")
+      .Bind(1, ctx.req.id)
+      .Bind(2, user_id)
+      .Bind(3, NowMs())
+      .Run();
+  Json::Value body(Json::objectValue);
+  body["member"] = MemberJson(*FindMember(ctx.db, ctx.req.id, user_id));
+  tx.Commit();
+  return Response::Json(201, body);
+}
+
+// DELETE /api/rooms/{id}/members/{user}
+// The owner of a private room removes a member, or a member removes
+// themself. Whoever is removed is put out at once, in the same transaction:
+// users.room_id cleared (their next poll or post: 404 room_not_found) and
+// their event streams there closed (core/streams.h); {"type":"members"}
+// rings when they were inside. 204. 400 room_not_private; 403 not_owner
+// (someone else's membership); 404 room_not_found (also for a non-member);
+// 404 member_not_found ({user} is not a member); 409 owner_stays (the owner
+// cannot be removed: delete the room instead); 410 room_deleted; 401.
+Response HandleRemoveMember(Context& ctx) {
+  Transaction tx(ctx.db);
+  Result<Room> room = FindLiveRoom(ctx.db, ctx.user().id, ctx.req.id);
+  if (!room.ok()) return Response::Error(room.error());
+  if (Status s = CheckPrivate(room.value())) return Response::Error(*s);
+  const int64_t target = ctx.req.path_user;
+  if (room.value().owner_id != ctx.user().id && target != ctx.user().id) {
+    return Response::Error(Err(403, "not_owner", "Only the room's owner can remove someone else."));
+  }
+  std::optional<Member> member = FindMember(ctx.db, ctx.req.id, target);
+  if (!member) {
+    return Response::Error(Err(404, "member_not_found", "That user is not a member."));
+  }
+  if (member->role == "owner") {
+    return Response::Error(
+        Err(409, "owner_stays", "The owner cannot be removed; delete the room instead."));
+  }
+  // Before anything changes (core/streams.h): the streams the removal ends.
+  std::vector<StreamId> streams = StreamsToRevoke(ctx.db, AllStreams(target, ctx.req.id));
+  ctx.db.Prepare("DELETE FROM room_members WHERE room_id = ?1 AND user_id = ?2")
+      .Bind(1, ctx.req.id)
+      .Bind(2, target)
+      .Run();
+  ctx.db.Prepare("UPDATE users SET room_id = NULL WHERE id = ?1 AND room_id = ?2")
+      .Bind(1, target)
+      .Bind(2, ctx.req.id)
+      .Run();
+  const bool put_out = ctx.db.Changes() > 0;
+  tx.Commit();
+  RevokeStreams(ctx.config, "rooms", streams);
+  if (put_out) RingMembers(ctx, ctx.req.id);
+  return Response::NoContent();
+}
+
 const std::vector<Route> kRoutes = {
     {"GET", "/api/rooms", kNeedsSession | kBackground, HandleListRooms},
     {"POST", "/api/rooms", kNeedsSession | kNeedsJsonBody, HandleCreateRoom},
@@ -293,6 +401,9 @@ const std::vector<Route> kRoutes = {
     {"DELETE", "/api/rooms/{id}", kNeedsSession, HandleDeleteRoom},
     {"POST", "/api/rooms/{id}/join", kNeedsSession, HandleJoinRoom},
     {"POST", "/api/rooms/{id}/leave", kNeedsSession, HandleLeaveRoom},
+    {"GET", "/api/rooms/{id}/members", kNeedsSession, HandleListMembers},
+    {"POST", "/api/rooms/{id}/members", kNeedsSession | kNeedsJsonBody, HandleAddMember},
+    {"DELETE", "/api/rooms/{id}/members/{user}", kNeedsSession, HandleRemoveMember},
 };
 
 }  // namespace

@@ -17,16 +17,17 @@
 namespace chat {
 namespace {
 
-// Matches `path` against `pattern`; stores the {id} segment in *id.
-bool Match(const char* pattern, const std::string& path, int64_t* id) {
+// Matches `path` against `pattern`; stores the {id} segment in *id and the
+// {user} segment in *user (both decimal, > 0, as ParseDecimal reads them).
+bool Match(const char* pattern, const std::string& path, int64_t* id, int64_t* user) {
   std::string_view p(pattern), s(path);
   while (!p.empty() && !s.empty()) {
     size_t pe = p.find('/', 1), se = s.find('/', 1);
     std::string_view pseg = p.substr(0, pe), sseg = s.substr(0, se);
-    if (pseg == "/{id}") {
+    if (pseg == "/{id}" || pseg == "/{user}") {
       std::optional<int64_t> v = ParseDecimal(std::string(sseg.substr(1)));
       if (!v || *v <= 0) return false;
-      *id = *v;
+      *(pseg == "/{id}" ? id : user) = *v;
     } else if (pseg != sseg) {
       return false;
     }
@@ -130,13 +131,14 @@ Status CheckPreconditions(const Route& route, Context& ctx) {
 Response Dispatch(const std::vector<Route>& routes, Context& ctx) {
   std::string allow;
   for (const Route& route : routes) {
-    int64_t id = 0;
-    if (!Match(route.pattern, ctx.req.path, &id)) continue;
+    int64_t id = 0, user = 0;
+    if (!Match(route.pattern, ctx.req.path, &id, &user)) continue;
     if (ctx.req.method != route.method || route.handler == nullptr) {
       allow += allow.empty() ? route.method : std::string(", ") + route.method;
       continue;
     }
     ctx.req.id = id;
+    ctx.req.path_user = user;
     // GET never writes: its session check, membership check and handler
     // read one snapshot (see ReadSnapshot in db.h).
     Response res;

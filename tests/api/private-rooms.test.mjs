@@ -10,6 +10,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { Client } from '../lib/client.mjs';
+import { openEvents } from '../lib/events.mjs';
 import { startStack } from '../lib/stack.mjs';
 import { assertError, count, createRoom, join, say, sql, unique, users } from './helpers.mjs';
 
@@ -28,10 +29,11 @@ before(async () => {
 });
 after(() => stack?.stop());
 
-// Adds `client` as a plain member of the private room (the members routes
-// come later: issue 13 step 2).
-function addMember(roomId, client) {
-  sql(stack.db, `INSERT INTO room_members (room_id, user_id, role, added_at) VALUES (${roomId}, ${client.user.id}, 'member', 1)`);
+// The owner adds `client` as a member of the private room.
+async function addMember(roomId, client) {
+  const r = await olive.post(`/api/rooms/${roomId}/members`, { username: client.user.username });
+  assert.equal(r.status, 201, r.text);
+  assert.deepEqual(r.body, { member: { user: client.user, role: 'member', here: false } });
 }
 
 async function privateRoom(name = unique('secret')) {
@@ -54,6 +56,9 @@ const ROUTES = [
   ['delete message', (c, id, m) => c.del(`/api/messages/${m}`)],
   ['react', (c, id, m) => c.request('PUT', `/api/messages/${m}/reactions`, { emoji: '👍' })],
   ['unreact', (c, id, m) => c.del(`/api/messages/${m}/reactions?emoji=${encodeURIComponent('👍')}`)],
+  ['list members', (c, id) => c.get(`/api/rooms/${id}/members`)],
+  ['add member', (c, id) => c.post(`/api/rooms/${id}/members`, { username: 'mallory' })],
+  ['remove member', (c, id) => c.del(`/api/rooms/${id}/members/${mia.user.id}`)],
 ];
 const MESSAGE_ROUTES = new Set(['edit message', 'delete message', 'react', 'unreact']);
 
@@ -89,7 +94,7 @@ test('create refuses a bad kind (400 invalid_room_kind) and a bad topic (400 inv
 
 test('the room list shows a private room to its members only', async () => {
   const room = await privateRoom();
-  addMember(room.id, mia);
+  await addMember(room.id, mia);
   const open = await createRoom(olive);
   for (const [who, sees] of [[olive, true], [mia, true], [mallory, false]]) {
     const ids = (await who.get('/api/rooms')).body.rooms.map((r) => r.id);
@@ -100,7 +105,7 @@ test('the room list shows a private room to its members only', async () => {
 
 test('every route about a private room answers a non-member as if it did not exist, and a logged-out caller 401; nothing changes', async () => {
   const room = await privateRoom();
-  addMember(room.id, mia);
+  await addMember(room.id, mia);
   await join(olive, room.id);
   await join(mia, room.id);
   const m = (await say(olive, room.id, 'for members only'));
@@ -140,7 +145,7 @@ test('an open room is still everyone\'s: a non-owner joins, polls, posts and rea
 
 test('the poll\'s fast path applies the rule too: a member row gone while users.room_id still points in answers 404 on the next poll and post', async () => {
   const room = await privateRoom();
-  addMember(room.id, mia);
+  await addMember(room.id, mia);
   await join(mia, room.id);
   assert.equal((await mia.get(`/api/rooms/${room.id}/messages?after=0`)).status, 200);
   // Only the member row goes (as a removal's would); the "inside now" column stays.
@@ -149,4 +154,81 @@ test('the poll\'s fast path applies the rule too: a member row gone while users.
   assertError(await mia.get(`/api/rooms/${room.id}/messages?after=0`), 404, 'room_not_found', 'poll (fast path)');
   assertError(await mia.post(`/api/rooms/${room.id}/messages`, { text: 'still here?' }), 404, 'room_not_found', 'post');
   assertError(await mia.get(`/api/rooms/${room.id}`), 404, 'room_not_found', 'GET room');
+});
+
+test('members: the list of a private room and of an open room (owner plus whoever is inside), with "here"', async () => {
+  const room = await privateRoom();
+  await addMember(room.id, mia);
+  await join(mia, room.id);
+  const r = await mia.get(`/api/rooms/${room.id}/members`);
+  assert.equal(r.status, 200, r.text);
+  assert.deepEqual(r.body, { members: [
+    { user: olive.user, role: 'owner', here: false },
+    { user: mia.user, role: 'member', here: true },
+  ] });
+  const open = await createRoom(olive);
+  await join(mallory, open.id);
+  const o = await mallory.get(`/api/rooms/${open.id}/members`);
+  assert.equal(o.status, 200, o.text);
+  assert.deepEqual(o.body, { members: [
+    { user: olive.user, role: 'owner', here: false },
+    { user: mallory.user, role: 'member', here: true },
+  ] });
+});
+
+test('adding members: owner only, of a private room; each refusal exact and writing nothing', async () => {
+  const room = await privateRoom();
+  await addMember(room.id, mia);
+  const open = await createRoom(olive);
+  const before = count(stack.db, 'room_members');
+  assertError(await olive.post(`/api/rooms/${room.id}/members`, { username: 'mia' }), 409, 'already_member');
+  assertError(await olive.post(`/api/rooms/${room.id}/members`, { username: 'MIA' }), 409, 'already_member', 'usernames fold case');
+  assertError(await olive.post(`/api/rooms/${room.id}/members`, { username: 'nobody_here' }), 404, 'user_not_found');
+  assertError(await olive.post(`/api/rooms/${room.id}/members`, { username: 'bad name!' }), 404, 'user_not_found');
+  assertError(await olive.post(`/api/rooms/${room.id}/members`, { username: 5 }), 400, 'invalid_json');
+  assertError(await mia.post(`/api/rooms/${room.id}/members`, { username: 'mallory' }), 403, 'not_owner');
+  assertError(await olive.post(`/api/rooms/${open.id}/members`, { username: 'mallory' }), 400, 'room_not_private');
+  assertError(await olive.del(`/api/rooms/${open.id}/members/${mallory.user.id}`), 400, 'room_not_private');
+  assertError(await mallory.post(`/api/rooms/${room.id}/members`, { username: 'mallory' }), 404, 'room_not_found');
+  assertError(await olive.del(`/api/rooms/${room.id}/members/${mallory.user.id}`), 404, 'member_not_found');
+  assertError(await olive.del(`/api/rooms/${room.id}/members/${olive.user.id}`), 409, 'owner_stays');
+  assertError(await mia.del(`/api/rooms/${room.id}/members/${olive.user.id}`), 403, 'not_owner');
+  assertError(await olive.del(`/api/rooms/${room.id}/members/abc`), 404, 'not_found');
+  assert.equal(count(stack.db, 'room_members'), before);
+});
+
+test('removal puts a member out at once: room_id cleared, the next poll and post 404, the push stream closed; every route then as for any outsider', async () => {
+  const room = await privateRoom();
+  await addMember(room.id, mia);
+  await join(olive, room.id);
+  await join(mia, room.id);
+  const m = await say(olive, room.id, 'before the removal');
+  let sub = null;
+  if (HAVE_NCHAN) {
+    sub = await openEvents(stack.base, mia.cookie, `/api/rooms/${room.id}/events`);
+    assert.equal(sub.status, 200, sub.text);
+  }
+  try {
+    const r = await olive.del(`/api/rooms/${room.id}/members/${mia.user.id}`);
+    assert.equal(r.status, 204, r.text);
+    assert.equal(sql(stack.db, `SELECT room_id IS NULL FROM users WHERE id = ${mia.user.id}`), '1', 'put out in the same transaction');
+    if (sub) {
+      const done = await Promise.race([sub.ended, new Promise((res) => { setTimeout(() => res(null), 2000); })]);
+      assert.ok(done !== null, 'the removed member\'s stream is still open 2 s after the removal');
+    }
+  } finally {
+    sub?.close();
+  }
+  for (const [label, call] of ROUTES) {
+    const res = await call(mia, room.id, m.id ?? m.message?.id);
+    if (MESSAGE_ROUTES.has(label)) assertError(res, 404, 'message_not_found', `removed ${label}`);
+    else if (label === 'events' && !HAVE_NCHAN) assertError(res, 404, 'not_found', `removed ${label} (push off)`);
+    else assertError(res, 404, 'room_not_found', `removed ${label}`);
+  }
+  assert.ok(!(await mia.get('/api/rooms')).body.rooms.some((x) => x.id === room.id), 'gone from the list');
+  // A member may leave by removing themself; then they are an outsider too.
+  await addMember(room.id, mallory);
+  await join(mallory, room.id);
+  assert.equal((await mallory.del(`/api/rooms/${room.id}/members/${mallory.user.id}`)).status, 204);
+  assertError(await mallory.get(`/api/rooms/${room.id}/messages?after=0`), 404, 'room_not_found', 'after removing themself');
 });
