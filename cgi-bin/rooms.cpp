@@ -141,6 +141,62 @@ Response HandleGetRoom(Context& ctx) {
   return RoomReply(200, room.value());
 }
 
+// PATCH /api/rooms/{id} {"name"?, "topic"?}
+// The room's owner renames it or changes its topic; a field left out stays.
+// 200 {"room"}. 400 invalid_room_name, invalid_topic (the rules of
+// creation); 403 not_owner; 404 room_not_found (also a private room the
+// user is not a member of); 409 room_name_taken (another live room has the
+// same RoomNameKey, as at creation); 410 room_deleted; 401.
+Response HandleUpdateRoom(Context& ctx) {
+  std::string raw;
+  std::optional<std::string> name, topic;
+  if (ctx.req.json.isMember("name")) {
+    if (GetString(ctx.req.json, "name", &raw)) name = NormalizeRoomName(raw);
+    if (!name) {
+      return Response::Error(
+          Err(400, "invalid_room_name",
+              "Room names are 1 to 64 visible characters, without control characters."));
+    }
+  }
+  if (ctx.req.json.isMember("topic")) {
+    if (GetString(ctx.req.json, "topic", &raw)) topic = NormalizeRoomTopic(raw);
+    if (!topic) {
+      return Response::Error(
+          Err(400, "invalid_topic",
+              "A topic is at most 250 visible characters, without control characters."));
+    }
+  }
+  Transaction tx(ctx.db);
+  Result<Room> room = FindLiveRoom(ctx.db, ctx.user().id, ctx.req.id);
+  if (!room.ok()) return Response::Error(room.error());
+  if (room.value().owner_id != ctx.user().id) {
+    return Response::Error(Err(403, "not_owner", "Only the room's owner can change it."));
+  }
+  if (name) {
+    // The unique index rooms_live_name holds the same rule; asking first
+    // gives the clear 409 instead of a constraint error.
+    auto taken = ctx.db.Prepare(
+        "SELECT 1 FROM rooms WHERE name_key = ?1 AND deleted_at IS NULL AND id != ?2");
+    if (taken.Bind(1, RoomNameKey(*name)).Bind(2, ctx.req.id).Step()) {
+      return Response::Error(Err(409, "room_name_taken", "A room with that name exists."));
+    }
+    ctx.db.Prepare("UPDATE rooms SET name = ?2, name_key = ?3 WHERE id = ?1")
+        .Bind(1, ctx.req.id)
+        .Bind(2, *name)
+        .Bind(3, RoomNameKey(*name))
+        .Run();
+  }
+  if (topic) {
+    ctx.db.Prepare("UPDATE rooms SET topic = ?2 WHERE id = ?1")
+        .Bind(1, ctx.req.id)
+        .Bind(2, *topic)
+        .Run();
+  }
+  std::optional<Room> updated = FindRoom(ctx.db, ctx.req.id);
+  tx.Commit();
+  return RoomReply(200, *updated);
+}
+
 // DELETE /api/rooms/{id}
 // The room's owner. Deletes the room and its messages; members still inside
 // get 410 room_deleted on their next poll or post, which the doorbell
@@ -398,6 +454,7 @@ const std::vector<Route> kRoutes = {
     {"GET", "/api/rooms", kNeedsSession | kBackground, HandleListRooms},
     {"POST", "/api/rooms", kNeedsSession | kNeedsJsonBody, HandleCreateRoom},
     {"GET", "/api/rooms/{id}", kNeedsSession, HandleGetRoom},
+    {"PATCH", "/api/rooms/{id}", kNeedsSession | kNeedsJsonBody, HandleUpdateRoom},
     {"DELETE", "/api/rooms/{id}", kNeedsSession, HandleDeleteRoom},
     {"POST", "/api/rooms/{id}/join", kNeedsSession, HandleJoinRoom},
     {"POST", "/api/rooms/{id}/leave", kNeedsSession, HandleLeaveRoom},

@@ -46,6 +46,7 @@ async function privateRoom(name = unique('secret')) {
 const ROUTES = [
   ['GET room', (c, id) => c.get(`/api/rooms/${id}`)],
   ['DELETE room', (c, id) => c.del(`/api/rooms/${id}`)],
+  ['PATCH room', (c, id) => c.request('PATCH', `/api/rooms/${id}`, { name: unique('taken over'), topic: 'mine' })],
   ['join', (c, id) => c.post(`/api/rooms/${id}/join`)],
   ['leave', (c, id) => c.post(`/api/rooms/${id}/leave`)],
   ['poll', (c, id) => c.get(`/api/rooms/${id}/messages?after=0`)],
@@ -111,7 +112,7 @@ test('every route about a private room answers a non-member as if it did not exi
   const m = (await say(olive, room.id, 'for members only'));
   const messageId = m.id ?? m.message?.id;
   assert.ok(Number.isInteger(messageId), JSON.stringify(m));
-  const snapshot = () => sql(stack.db, `SELECT (SELECT group_concat(id || text || coalesce(edited_at, '') || coalesce(deleted_at, ''), '|') FROM messages WHERE room_id = ${room.id}), (SELECT count(*) FROM reactions), (SELECT group_concat(id || ':' || coalesce(room_id, ''), ',') FROM users), (SELECT deleted_at IS NULL FROM rooms WHERE id = ${room.id})`);
+  const snapshot = () => sql(stack.db, `SELECT (SELECT group_concat(id || text || coalesce(edited_at, '') || coalesce(deleted_at, ''), '|') FROM messages WHERE room_id = ${room.id}), (SELECT count(*) FROM reactions), (SELECT group_concat(id || ':' || coalesce(room_id, ''), ',') FROM users), (SELECT (deleted_at IS NULL) || name || topic FROM rooms WHERE id = ${room.id})`);
   const before = snapshot();
   for (const [label, call] of ROUTES) {
     const r = await call(mallory, room.id, messageId);
@@ -231,4 +232,35 @@ test('removal puts a member out at once: room_id cleared, the next poll and post
   await join(mallory, room.id);
   assert.equal((await mallory.del(`/api/rooms/${room.id}/members/${mallory.user.id}`)).status, 204);
   assertError(await mallory.get(`/api/rooms/${room.id}/messages?after=0`), 404, 'room_not_found', 'after removing themself');
+});
+
+test('PATCH /api/rooms/{id}: the owner renames it and changes its topic; the same NFKC key rule as creation; others refused', async () => {
+  const room = await privateRoom();
+  await addMember(room.id, mia);
+  const other = await createRoom(olive, unique('Other'));
+  const patch = (who, body) => who.request('PATCH', `/api/rooms/${room.id}`, body);
+  const renamed = unique('Renamed');
+  const r = await patch(olive, { name: `  ${renamed} `, topic: ' new topic ' });
+  assert.equal(r.status, 200, r.text);
+  assert.equal(r.body.room.name, renamed);
+  assert.equal(r.body.room.topic, 'new topic');
+  assert.equal(r.body.room.kind, 'private');
+  assert.deepEqual((await mia.get(`/api/rooms/${room.id}`)).body.room, r.body.room);
+  const t = await patch(olive, { topic: '' });
+  assert.equal(t.status, 200, t.text);
+  assert.deepEqual([t.body.room.name, t.body.room.topic], [renamed, ''], 'a field left out stays');
+  const self = await patch(olive, { name: renamed.toUpperCase() });
+  assert.equal(self.status, 200, 'its own name in another case is not "taken"');
+  const before = sql(stack.db, `SELECT name || '|' || topic FROM rooms WHERE id = ${room.id}`);
+  // Fullwidth letters have the other room's NFKC key (core/text.h NameKey).
+  const fullwidth = other.name.replace(/[A-Za-z0-9]/g, (c) => String.fromCodePoint(c.codePointAt(0) + 0xFEE0));
+  assertError(await patch(olive, { name: other.name.toLowerCase() }), 409, 'room_name_taken');
+  assertError(await patch(olive, { name: fullwidth }), 409, 'room_name_taken', 'NFKC look-alike');
+  assertError(await patch(olive, { name: '' }), 400, 'invalid_room_name');
+  assertError(await patch(olive, { name: null }), 400, 'invalid_room_name');
+  assertError(await patch(olive, { topic: 'x'.repeat(251) }), 400, 'invalid_topic');
+  assertError(await patch(mia, { topic: 'member tries' }), 403, 'not_owner');
+  assertError(await patch(mallory, { topic: 'outsider tries' }), 404, 'room_not_found');
+  assertError(await mallory.request('PATCH', `/api/rooms/${other.id}`, { name: unique('x') }), 403, 'not_owner', 'open room, not owner');
+  assert.equal(sql(stack.db, `SELECT name || '|' || topic FROM rooms WHERE id = ${room.id}`), before, 'nothing changed');
 });
