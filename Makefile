@@ -8,6 +8,7 @@
 #   make bench    build, start the stack on a scratch database, measure (QUICK=1: about a minute)
 #   make test SAN=1  only the sanitizer part: unit and API tests through build/san/
 #   make clean    remove build output
+#   make install / make uninstall  [PREFIX=/usr/local] [DESTDIR=] (README "Deploying")
 # Debian 12 packages are installed by `make deps` (as root) when missing.
 
 CXX ?= g++
@@ -53,6 +54,8 @@ DEB_PACKAGES += redis-server
 # Installing apache2 starts the system's apache2 on port 80 where services
 # may start (not in containers with policy-rc.d); the tests never use it.
 DEB_PACKAGES += apache2 openssl systemd
+# make deb and its test (tests/api/deb.test.mjs): Debian's packaging tools.
+DEB_PACKAGES += debhelper lintian
 # Colour emoji for the browser tests' screenshots of reactions (people's own
 # browsers bring their own emoji font).
 DEB_PACKAGES += fonts-noto-color-emoji
@@ -89,7 +92,7 @@ htdocs/vendor/dompurify.LICENSE-MPL.txt: node_modules/.package-lock.json
 
 $(B)/obj/core/%.o: cgi-bin/core/%.cc
 	@mkdir -p $(@D)
-	$(CXX) $(CXXFLAGS) -c $< -o $@
+	$(CXX) $(CPPFLAGS) $(CXXFLAGS) -c $< -o $@
 
 build/gen/sql_embed.cc: tools/embed-sql.sh sql/schema.sql $(wildcard sql/migrations/*.sql)
 	@mkdir -p $(@D)
@@ -97,28 +100,28 @@ build/gen/sql_embed.cc: tools/embed-sql.sh sql/schema.sql $(wildcard sql/migrati
 
 $(B)/obj/gen/%.o: build/gen/%.cc
 	@mkdir -p $(@D)
-	$(CXX) $(CXXFLAGS) -Icgi-bin -c $< -o $@
+	$(CXX) $(CPPFLAGS) $(CXXFLAGS) -Icgi-bin -c $< -o $@
 
 $(B)/obj/chatctl/%.o: cgi-bin/chatctl/%.cc
 	@mkdir -p $(@D)
-	$(CXX) $(CXXFLAGS) -Icgi-bin -c $< -o $@
+	$(CXX) $(CPPFLAGS) $(CXXFLAGS) -Icgi-bin -c $< -o $@
 
 # The admin tool: same core, its commands in cgi-bin/chatctl/.
 $(B)/bin/chatctl: $(CHATCTL_OBJ) $(CORE_OBJ)
 	@mkdir -p $(@D)
-	$(CXX) $(CXXFLAGS) $^ -o $@ $(LDLIBS)
+	$(CXX) $(CXXFLAGS) $(LDFLAGS) $^ -o $@ $(LDLIBS)
 
 $(B)/obj/%.o: cgi-bin/%.cpp
 	@mkdir -p $(@D)
-	$(CXX) $(CXXFLAGS) -c $< -o $@
+	$(CXX) $(CPPFLAGS) $(CXXFLAGS) -c $< -o $@
 
 $(B)/bin/%: $(B)/obj/%.o $(CORE_OBJ)
 	@mkdir -p $(@D)
-	$(CXX) $(CXXFLAGS) $^ -o $@ $(LDLIBS)
+	$(CXX) $(CXXFLAGS) $(LDFLAGS) $^ -o $@ $(LDLIBS)
 
 $(B)/obj/unit/%.o: tests/unit/%.cpp
 	@mkdir -p $(@D)
-	$(CXX) $(CXXFLAGS) -Icgi-bin -c $< -o $@
+	$(CXX) $(CPPFLAGS) $(CXXFLAGS) -Icgi-bin -c $< -o $@
 
 $(B)/bin/unit_tests: $(UNIT_OBJ) $(CORE_OBJ)
 	@mkdir -p $(@D)
@@ -297,9 +300,10 @@ CHAT_SHAREDIR = $(PREFIX)/share/chatroom
 CHAT_STATEDIR ?= /var/lib/chatroom
 CHAT_RUNDIR ?= /run/chatroom
 SYSTEMD_UNITDIR ?= /etc/systemd/system
+CHAT_CONFIG ?= /etc/chatroom/chatroom.env
 INSTALL_SED = sed -e 's|@LIB@|$(CHAT_LIBDIR)|g' -e 's|@HTDOCS@|$(CHAT_SHAREDIR)/htdocs|g' \
   -e 's|@NGINX@|$(CHAT_SHAREDIR)/conf/nginx|g' -e 's|@RUN@|$(CHAT_RUNDIR)|g' \
-  -e 's|@STATE@|$(CHAT_STATEDIR)|g'
+  -e 's|@STATE@|$(CHAT_STATEDIR)|g' -e 's|@CONFIG@|$(CHAT_CONFIG)|g' -e 's|@SHARE@|$(CHAT_SHAREDIR)|g'
 
 # The push parts of the nginx site (conf/push-*.conf.in, as in development):
 # the site's upstream names, the publisher socket beside the run folder (it
@@ -307,6 +311,18 @@ INSTALL_SED = sed -e 's|@LIB@|$(CHAT_LIBDIR)|g' -e 's|@HTDOCS@|$(CHAT_SHAREDIR)/
 CHAT_PUSH_SOCKET ?= $(CHAT_RUNDIR)-push.sock
 INSTALL_PUSH_SED = -e 's|@CONF@|$(CHAT_SHAREDIR)/conf/nginx|g' -e 's|@PUSH_SOCKET@|$(CHAT_PUSH_SOCKET)|g' \
   -e '/^ *@PUSH_\(REDIS\|STORE\)@$$/d' -e 's/\bchat_\(push\|poll\)\b/chatroom_\1/g'
+
+# The sites' own settings (chatroom-site --help): host name, ports, listening
+# addresses (all, ipv4, ipv6, loopback or one address), certificate paths
+# (certbot's for SERVER_NAME when empty).
+SERVER_NAME ?= chat.example.org
+HTTP_PORT ?= 80
+HTTPS_PORT ?= 443
+LISTEN ?= all
+TLS_CERT ?=
+TLS_KEY ?=
+SITE_ARGS = --server-name '$(SERVER_NAME)' --http-port '$(HTTP_PORT)' --https-port '$(HTTPS_PORT)' \
+  --listen '$(LISTEN)' $(if $(TLS_CERT),--cert '$(TLS_CERT)') $(if $(TLS_KEY),--key '$(TLS_KEY)')
 
 .PHONY: install
 install: all
@@ -318,6 +334,8 @@ install: all
 	$(INSTALL_SED) conf/deploy/chatroom-spawn.in > $(DESTDIR)$(CHAT_LIBDIR)/chatroom-spawn
 	chmod 0755 $(DESTDIR)$(CHAT_LIBDIR)/chatroom-spawn
 	install -m 0755 build/bin/chatctl $(DESTDIR)$(PREFIX)/sbin/chatctl
+	install -d $(DESTDIR)$(PREFIX)/share/man/man8
+	install -m 0644 conf/deploy/man/chatctl.8 conf/deploy/man/chatroom-site.8 $(DESTDIR)$(PREFIX)/share/man/man8/
 	rm -rf $(DESTDIR)$(CHAT_SHAREDIR)/htdocs
 	cp -R htdocs $(DESTDIR)$(CHAT_SHAREDIR)/htdocs
 	find $(DESTDIR)$(CHAT_SHAREDIR)/htdocs -name '.*' -prune -exec rm -rf {} +
@@ -326,11 +344,53 @@ install: all
 	install -m 0644 sql/migrations/*.sql $(DESTDIR)$(CHAT_SHAREDIR)/sql/migrations/
 	install -m 0644 conf/security-headers.conf conf/api-errors.conf conf/fastcgi-params.conf \
 	  $(DESTDIR)$(CHAT_SHAREDIR)/conf/nginx/
-	$(INSTALL_SED) conf/deploy/nginx-site.conf.in > $(DESTDIR)$(CHAT_SHAREDIR)/conf/nginx/chatroom.conf
+	$(INSTALL_SED) conf/deploy/chatroom-site.in > $(DESTDIR)$(PREFIX)/sbin/chatroom-site
+	chmod 0755 $(DESTDIR)$(PREFIX)/sbin/chatroom-site
+	$(INSTALL_SED) conf/deploy/nginx-site.conf.in > $(DESTDIR)$(CHAT_SHAREDIR)/conf/nginx/chatroom.conf.in
+	$(INSTALL_SED) conf/deploy/apache-site.conf.in > $(DESTDIR)$(CHAT_SHAREDIR)/conf/apache/chatroom.conf.in
+	for kind in nginx apache; do sh $(DESTDIR)$(PREFIX)/sbin/chatroom-site $$kind $(SITE_ARGS) \
+	  --template $(DESTDIR)$(CHAT_SHAREDIR)/conf/$$kind/chatroom.conf.in \
+	  > $(DESTDIR)$(CHAT_SHAREDIR)/conf/$$kind/chatroom.conf || exit 1; done
 	for f in push-publisher push-events; do $(INSTALL_SED) $(INSTALL_PUSH_SED) conf/$$f.conf.in \
 	  > $(DESTDIR)$(CHAT_SHAREDIR)/conf/nginx/$$f.conf; done
-	$(INSTALL_SED) conf/deploy/apache-site.conf.in > $(DESTDIR)$(CHAT_SHAREDIR)/conf/apache/chatroom.conf
 	install -m 0644 conf/deploy/chatroom.env $(DESTDIR)$(CHAT_SHAREDIR)/conf/chatroom.env
+	install -d $(DESTDIR)$(CHAT_SHAREDIR)/conf/init.d $(DESTDIR)$(CHAT_SHAREDIR)/conf/logrotate
+	$(INSTALL_SED) conf/deploy/chatroom.init.in > $(DESTDIR)$(CHAT_SHAREDIR)/conf/init.d/chatroom
+	chmod 0755 $(DESTDIR)$(CHAT_SHAREDIR)/conf/init.d/chatroom
+	$(INSTALL_SED) conf/deploy/chatroom.logrotate.in > $(DESTDIR)$(CHAT_SHAREDIR)/conf/logrotate/chatroom
 	$(INSTALL_SED) 'conf/deploy/chatroom@.socket.in' > '$(DESTDIR)$(SYSTEMD_UNITDIR)/chatroom@.socket'
 	$(INSTALL_SED) 'conf/deploy/chatroom@.service.in' > '$(DESTDIR)$(SYSTEMD_UNITDIR)/chatroom@.service'
 	@echo "installed under $(DESTDIR)$(PREFIX); next: README \"Deploying\""
+
+# make deb [DEB_VERSION=]: build/chatroom_<version>_<arch>.deb with Debian's
+# own tools (dpkg-buildpackage, debhelper; the packaging is conf/debian/),
+# built in a copy of the tracked files (build/deb/src, kept so a second
+# build reuses its objects), then checked by lintian (no error allowed).
+DEB_VERSION ?= 1.0.$(shell git rev-list --count HEAD 2>/dev/null || echo 0)
+DEB_ARCH := $(shell dpkg --print-architecture 2>/dev/null)
+.PHONY: deb
+deb:
+	@command -v dh >/dev/null && command -v lintian >/dev/null || { \
+	  echo "make deb needs debhelper and lintian: apt-get install debhelper lintian (make deps)"; exit 1; }
+	mkdir -p build/deb/src
+	git ls-files -z | grep -zv '^tests/' | xargs -0 cp -p --parents -t build/deb/src
+	rm -rf build/deb/src/debian && cp -R conf/debian build/deb/src/debian
+	sed -e 's|@VERSION@|$(DEB_VERSION)|' -e "s|@DATE@|$$(date -R)|" conf/debian/changelog.in \
+	  > build/deb/src/debian/changelog && rm build/deb/src/debian/changelog.in
+	@# Without this make's settings (make test's SAN=1 would reach the package's build).
+	cd build/deb/src && env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u CHAT_BIN -u ASAN_OPTIONS -u UBSAN_OPTIONS \
+	  dpkg-buildpackage -b -us -uc --no-pre-clean > ../build.log 2>&1 || \
+	  { tail -40 ../build.log; exit 1; }
+	cp build/deb/chatroom_$(DEB_VERSION)_$(DEB_ARCH).deb build/
+	lintian --fail-on error --tag-display-limit 0 build/chatroom_$(DEB_VERSION)_$(DEB_ARCH).deb
+	@echo "built build/chatroom_$(DEB_VERSION)_$(DEB_ARCH).deb (README \"A Debian package\")"
+
+# make uninstall [PREFIX=] [DESTDIR=]: removes what make install put in place
+# (and the init script / logrotate file README "Deploying" copies from it),
+# stopping the workers first when DESTDIR is empty; keeps the database,
+# backups, settings, sites and the account, and says how to remove them.
+.PHONY: uninstall
+uninstall:
+	@DESTDIR='$(DESTDIR)' PREFIX='$(PREFIX)' CHAT_LIBDIR='$(CHAT_LIBDIR)' CHAT_SHAREDIR='$(CHAT_SHAREDIR)' \
+	  SYSTEMD_UNITDIR='$(SYSTEMD_UNITDIR)' CHAT_STATEDIR='$(CHAT_STATEDIR)' CHAT_CONFIG='$(CHAT_CONFIG)' \
+	  sh conf/deploy/uninstall.sh

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <map>
 
 #include "chatctl/chatctl.h"
 #include "core/clock.h"
@@ -60,6 +61,22 @@ sqlite3* OpenFile(const std::string& path, int flags) {
   return db;
 }
 
+// Makes an empty file for a copy of the database with the database's own
+// permissions less any for others (0600 when the database is not there):
+// a copy holds the password hashes and sessions, so it must be no easier to
+// read than chat.db itself (OWASP ASVS 8.3.x, sensitive data at rest).
+// SQLite then opens it as an empty database and gives its journal the same
+// mode (SQLite's unix VFS, findCreateFileMode).
+bool CreatePrivate(const std::string& path, const std::string& like) {
+  struct stat st;
+  mode_t mode = stat(like.c_str(), &st) == 0 ? (st.st_mode & 0660) | 0600 : 0600;
+  int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+  if (fd < 0) return false;
+  bool ok = fchmod(fd, mode) == 0;  // whatever the umask took away
+  close(fd);
+  return ok;
+}
+
 std::string Single(sqlite3* db, const char* sql) {
   sqlite3_stmt* st = nullptr;
   std::string out;
@@ -75,6 +92,50 @@ std::string Single(sqlite3* db, const char* sql) {
 int64_t Count(Db& db, const char* sql) {
   auto q = db.Prepare(sql);
   return q.Step() ? q.Int(0) : 0;
+}
+
+// sqlite_sequence: the highest id each AUTOINCREMENT table (rooms, messages)
+// ever handed out, kept even when the rows are gone (sqlite.org/autoinc.html).
+std::map<std::string, int64_t> Sequences(sqlite3* db) {
+  std::map<std::string, int64_t> out;
+  sqlite3_stmt* st = nullptr;
+  if (sqlite3_prepare_v2(db, "SELECT name, seq FROM sqlite_sequence", -1, &st, nullptr) ==
+      SQLITE_OK) {
+    while (sqlite3_step(st) == SQLITE_ROW) {
+      const unsigned char* name = sqlite3_column_text(st, 0);
+      if (name != nullptr) out[reinterpret_cast<const char*>(name)] = sqlite3_column_int64(st, 1);
+    }
+  }
+  sqlite3_finalize(st);
+  return out;
+}
+
+// Raises each sequence in `db` to at least `floor`'s value, so the next
+// room or message id is above every one handed out before. Only tables
+// that exist in `db` (an older backup may lack some).
+bool RaiseSequences(sqlite3* db, const std::map<std::string, int64_t>& floor, std::string* error) {
+  const char* sql =
+      "INSERT INTO sqlite_sequence(name, seq) SELECT ?1, ?2 WHERE EXISTS "
+      "(SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1) AND NOT EXISTS "
+      "(SELECT 1 FROM sqlite_sequence WHERE name = ?1)";
+  const char* raise = "UPDATE sqlite_sequence SET seq = ?2 WHERE name = ?1 AND seq < ?2";
+  for (const char* q : {sql, raise}) {
+    for (const auto& [name, seq] : floor) {
+      sqlite3_stmt* st = nullptr;
+      int rc = sqlite3_prepare_v2(db, q, -1, &st, nullptr);
+      if (rc == SQLITE_OK) {
+        sqlite3_bind_text(st, 1, name.c_str(), -1, SQLITE_TRANSIENT);
+        sqlite3_bind_int64(st, 2, seq);
+        rc = sqlite3_step(st);
+      }
+      sqlite3_finalize(st);
+      if (rc != SQLITE_DONE) {
+        *error = sqlite3_errmsg(db);
+        return false;
+      }
+    }
+  }
+  return true;
 }
 
 }  // namespace
@@ -141,7 +202,8 @@ int CmdMigrate(Args& a) {
   if (from > 0 && from < kSchemaVersion) {
     std::string copy = c.db_path + ".before-v" + std::to_string(kSchemaVersion);
     if (Exists(copy)) return Fail(copy + " exists; move it away first");
-    sqlite3* out = OpenFile(copy, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+    if (!CreatePrivate(copy, c.db_path)) return Fail("cannot create " + copy);
+    sqlite3* out = OpenFile(copy, SQLITE_OPEN_READWRITE);
     std::string error;
     bool ok = out != nullptr && CopyDb(db->raw(), out, &error);
     sqlite3_close(out);
@@ -161,8 +223,9 @@ int CmdBackup(Args& a, Db& db) {
   if (Exists(file)) return Fail(file + " exists; choose a new name");
   std::string tmp = file + ".partial";
   unlink(tmp.c_str());
-  sqlite3* out = OpenFile(tmp, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
-  if (out == nullptr) return Fail("cannot create " + tmp);
+  if (!CreatePrivate(tmp, a.config.db_path)) return Fail("cannot create " + tmp);
+  sqlite3* out = OpenFile(tmp, SQLITE_OPEN_READWRITE);
+  if (out == nullptr) return Fail("cannot open " + tmp);
   std::string error;
   bool ok = CopyDb(db.raw(), out, &error);
   std::string check = ok ? Single(out, "PRAGMA integrity_check") : "";
@@ -199,6 +262,7 @@ int CmdRestore(Args& a) {
   if (!Exists(a.config.db_path)) {
     sqlite3* raw = OpenFile(a.config.db_path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
     sqlite3_close(raw);
+    chmod(a.config.db_path.c_str(), 0640);  // as chatctl init makes it
   }
   std::unique_ptr<Db> db;
   try {
@@ -207,14 +271,28 @@ int CmdRestore(Args& a) {
     sqlite3_close(in);
     return Fail(e.what());
   }
+  // Ids handed out since the backup (to open pages: message ids are their
+  // poll cursors; room ids are their links) must not be handed out again,
+  // or a page polling after=N silently misses the new messages numbered
+  // below N. So the backup is copied into memory, its sequences are raised
+  // to the live database's, and that goes into the live file in one step.
+  std::map<std::string, int64_t> issued = Sequences(db->raw());
+  sqlite3* staged = OpenFile(":memory:", SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
   std::string error;
-  bool ok = CopyDb(in, db->raw(), &error);
+  bool ok = staged != nullptr && CopyDb(in, staged, &error) &&
+            RaiseSequences(staged, issued, &error) && CopyDb(staged, db->raw(), &error);
   sqlite3_close(in);
+  sqlite3_close(staged);
   if (!ok) return Fail("restore failed: " + error);
   Result<int> v = Upgrade(*db, [](const std::string& s) { printf("%s\n", s.c_str()); });
   if (!v.ok()) return Fail(v.error().message);
   printf("restored %s from %s (schema version %d)\n", a.config.db_path.c_str(), file.c_str(),
          v.value());
+  std::map<std::string, int64_t> next = Sequences(db->raw());
+  for (const auto& [name, seq] : next) {
+    printf("next %s id: %lld (above every one issued before)\n", name.c_str(),
+           static_cast<long long>(seq + 1));
+  }
   return 0;
 }
 

@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <cstdlib>
+#include <sstream>
 
 namespace chat {
 namespace {
@@ -48,6 +49,26 @@ Config LoadConfig() {
   c.membership_rate = EnvNumber("CHAT_JOIN_RATE", c.membership_rate, 0.0001, 1e9);
   if (const char* push = getenv("CHAT_PUSH_SOCKET"); push != nullptr) c.push_socket = push;
   return c;
+}
+
+std::string Describe(const Config& c) {
+  std::ostringstream out;
+  out << "CHAT_DB=" << c.db_path << " CHAT_SECRET_FILE=" << c.secret_path
+      << " CHAT_SYNCHRONOUS=" << c.synchronous << " CHAT_BUSY_TIMEOUT_MS=" << c.busy_timeout_ms
+      << " CHAT_CHECKPOINT_PAGES=" << c.checkpoint_pages << " CHAT_POST_BURST=" << c.post_burst
+      << " CHAT_POST_RATE=" << c.post_rate
+      << " CHAT_SESSION_DAYS=" << static_cast<double>(c.session_ttl_ms) / (24 * 3600 * 1000)
+      << " CHAT_SESSION_IDLE_HOURS=" << static_cast<double>(c.session_idle_ms) / (3600 * 1000)
+      << " CHAT_LOGIN_PAIR_BURST=" << c.login_pair_burst
+      << " CHAT_LOGIN_ADDRESS_BURST=" << c.login_address_burst
+      << " CHAT_LOGIN_ACCOUNT_BURST=" << c.login_account_burst
+      << " CHAT_LOGIN_WINDOW_MINUTES=" << static_cast<double>(c.login_window_ms) / (60 * 1000)
+      << " CHAT_ROOM_CREATE_BURST=" << c.room_create_burst
+      << " CHAT_ROOM_CREATE_RATE=" << c.room_create_rate
+      << " CHAT_ROOMS_PER_USER=" << c.rooms_per_user << " CHAT_JOIN_BURST=" << c.membership_burst
+      << " CHAT_JOIN_RATE=" << c.membership_rate
+      << " CHAT_PUSH_SOCKET=" << (c.push_socket.empty() ? "(off)" : c.push_socket);
+  return out.str();
 }
 
 }  // namespace chat

@@ -35,4 +35,11 @@ struct Config {
 // Reads CHAT_* variables; unknown or malformed values fall back to defaults.
 Config LoadConfig();
 
+// The settings in force, one "CHAT_NAME=value" after another, for the start
+// line each program logs (so an admin sees what a settings file changed).
+// Paths and numbers only: the session secret lives in its file, never here.
+// Every CHAT_ name in a comment of Config above must be in it: the install
+// test (tests/api/install.test.mjs) reads this file and checks the log.
+std::string Describe(const Config& c);
+
 }  // namespace chat

@@ -157,12 +157,19 @@ Result<Room> FindLiveRoom(Db& db, int64_t user_id, int64_t id) {
 Result<Room> CheckMembership(Db& db, int64_t user_id, int64_t room_id) {
   Result<Room> room = FindLiveRoom(db, user_id, room_id);
   if (!room.ok()) return room;
-  auto q = db.Prepare("SELECT 1 FROM users WHERE id = ?1 AND room_id = ?2");
-  q.Bind(1, user_id).Bind(2, room_id);
-  if (!q.Step()) {
-    return Err(409, "not_in_room", "You are not in this room (you joined another one).");
-  }
-  return room;
+  auto q = db.Prepare("SELECT room_id FROM users WHERE id = ?1");
+  q.Bind(1, user_id);
+  bool in_a_room = q.Step() && !q.IsNull(0);
+  if (in_a_room && q.Int(0) == room_id) return room;
+  // Say only what is true: the caller may never have joined this room, or
+  // have left it, or have moved to another one (another tab). "in_room"
+  // names where they are (null: nowhere) so a page can word its notice.
+  ApiError e = in_a_room ? Err(409, "not_in_room",
+                               "You are in another room now; join this one to read or post here.")
+                         : Err(409, "not_in_room",
+                               "You are not in this room; join it to read or post here.");
+  e.extra["in_room"] = in_a_room ? Json::Value(static_cast<Json::Int64>(q.Int(0))) : Json::Value();
+  return e;
 }
 
 bool IsLiveRoomFor(Db& db, int64_t id, int64_t user_id) {

@@ -324,6 +324,7 @@ int Serve(const char* program, const std::vector<Route>& routes) {
   }
   LogLine(program, std::string("serving FastCGI, SQLite ") + sqlite3_libversion() + ", db " +
                        config.db_path);
+  LogLine(program, "settings: " + Describe(config));
   using Clock = std::chrono::steady_clock;
   Clock::time_point last_try = Clock::now(), last_log = last_try;
   if (failure) LogLine(program, "cannot serve, answering 503 until mended: " + failure->log);

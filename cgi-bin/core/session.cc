@@ -90,8 +90,10 @@ Result<SessionKey> LoadOrCreateKey(const std::string& path) {
   if (*wrong == "missing") {
     std::string tmp = NewKeyFile(path, "tmp");
     if (!tmp.empty()) {
-      // link() fails if another process made the file first; then theirs wins.
-      link(tmp.c_str(), path.c_str());
+      // link() fails if another process made the file first; then theirs wins
+      // (read below), so its result needs no other handling.
+      if (link(tmp.c_str(), path.c_str()) != 0) {
+      }
       unlink(tmp.c_str());
     }
     wrong = ReadKey(path, &key);

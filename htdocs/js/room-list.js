@@ -71,6 +71,8 @@ export class RoomList {
     part(row, '.delete').hidden = !own;
     const here = room.id === currentRoomId;
     part(row, '.room-badge').hidden = !here;
+    // The room you are in is opened, not joined (you are already inside).
+    part(row, '.join-label').textContent = here ? 'Open' : 'Join';
     row.classList.toggle('is-current', here);
     if (!own) this.closeConfirm(row, false);
   }

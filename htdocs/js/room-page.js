@@ -138,9 +138,13 @@ function end(error) {
   if (error.code === 'room_deleted') {
     text = `${name} was deleted by its owner. Taking you back to your rooms…`;
     setFlash(`${name} was deleted by its owner.`);
-  } else if (error.code === 'not_in_room') {
+  } else if (error.code === 'not_in_room' && error.body && typeof error.body.in_room === 'number') {
     text = 'You moved to another room in another tab, so you left this one. Taking you back to your rooms…';
     setFlash('You moved to another room in another tab.');
+  } else if (error.code === 'not_in_room') {
+    // in_room null: left in another tab, or the owner removed you.
+    text = 'You are no longer in this room. Taking you back to your rooms…';
+    setFlash('You are no longer in this room.');
   } else if (error.status === 404) {
     text = 'This room does not exist. Taking you back to your rooms…';
   } else {

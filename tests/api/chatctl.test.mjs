@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startStack, ROOT, waitFor } from '../lib/stack.mjs';
 import { Client } from '../lib/client.mjs';
-import { PASSWORD, assertError, createRoom, join as joinRoom, say, sql, users } from './helpers.mjs';
+import { PASSWORD, assertError, createRoom, drain, join as joinRoom, say, sql, users } from './helpers.mjs';
 
 const CHATCTL = join(ROOT, 'build', 'bin', 'chatctl');
 let stack;
@@ -257,6 +257,53 @@ test('backup while four people post: the copy passes integrity_check and holds e
   }
   assert.equal(ctl(['backup', copy]).code, 1, 'an existing file is never overwritten');
   assert.ok(!existsSync(`${copy}-wal`), 'the copy is one self-contained file');
+});
+
+test('a backup gets the database\'s own mode, never readable by others', () => {
+  const mode = statSync(stack.db).mode & 0o777;
+  try {
+    for (const [dbMode, want] of [[0o640, 0o640], [0o600, 0o600], [0o644, 0o640], [0o666, 0o660]]) {
+      chmodSync(stack.db, dbMode);
+      const copy = join(scratch, `mode-${dbMode.toString(8)}.db`);
+      const r = ctl(['backup', copy]);
+      assert.equal(r.code, 0, r.err);
+      assert.equal(statSync(copy).mode & 0o777, want, `database ${dbMode.toString(8)}: backup ${want.toString(8)}`);
+    }
+  } finally {
+    chmodSync(stack.db, mode);
+  }
+});
+
+test('after a restore no message, room or user id handed out before is handed out again: a page polling across the restore gets the new messages', async () => {
+  const [ann, bob] = await users(stack.base, ['seq_ann', 'seq_bob']);
+  const room = await createRoom(ann);
+  await joinRoom(ann, room.id);
+  let { cursor } = await joinRoom(bob, room.id); // bob's page: open, polling
+  await say(ann, room.id, 'in the backup');
+  cursor = (await drain(bob, room.id, cursor)).cursor;
+  const copy = join(scratch, 'sequence.db');
+  assert.equal(ctl(['backup', copy]).code, 0);
+  const lost = [];
+  for (let i = 0; i < 3; i += 1) lost.push(await say(ann, room.id, `after the backup ${i}`));
+  const lostRoom = await createRoom(ann);
+  const [lostUser] = await users(stack.base, ['seq_lost']);
+  const lostUserId = (await lostUser.get('/api/me')).body.user.id;
+  const seen = await drain(bob, room.id, cursor); // bob's page saw them: its cursor is past them
+  assert.deepEqual(seen.messages.map((m) => m.id), lost.map((m) => m.id));
+  cursor = seen.cursor;
+  const r = ctl(['restore', copy]);
+  assert.equal(r.code, 0, r.err);
+  // The same page, the same session, the same cursor: the next message reaches it.
+  const fresh = await say(ann, room.id, 'after the restore');
+  assert.ok(fresh.id > lost[2].id, `new id ${fresh.id} above every id handed out before (${lost[2].id})`);
+  const after = await drain(bob, room.id, cursor);
+  assert.deepEqual(after.messages.map((m) => m.text), ['after the restore']);
+  const newRoom = await createRoom(ann);
+  assert.ok(newRoom.id > lostRoom.id, `room id ${newRoom.id} never reuses ${lostRoom.id}`);
+  const [newUser] = await users(stack.base, ['seq_new']);
+  const newUserId = (await newUser.get('/api/me')).body.user.id;
+  assert.ok(newUserId > lostUserId, `user id ${newUserId} never reuses ${lostUserId}`);
+  assert.match(r.out, new RegExp(`next messages id: ${lost[2].id + 1} `));
 });
 
 test('restore puts a backup back under the running workers: what came after it is gone, what was in it is served', async () => {

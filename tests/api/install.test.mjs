@@ -28,6 +28,9 @@ if (!HAVE_NCHAN) console.error(`!!! SKIPPED push through the installed nginx sit
 let nginxBase = null; // the installed nginx site, once it serves
 let t; // temp folder (0755 so Apache's www-data can reach sockets and pages)
 let dest; // DESTDIR
+let settingsFile; // the spawner's /etc/chatroom/chatroom.env
+let spawner; // {child, log} of the installed chatroom-spawn
+const POST_BURST = 6; // set in the settings file only
 const started = []; // child processes to stop, by pid
 
 const freePort = () => new Promise((resolve, reject) => {
@@ -41,20 +44,25 @@ function run(cmd, args, opts = {}) {
   return { code: r.status, out: r.stdout ?? '', err: r.stderr ?? '' };
 }
 
-// The installed site with the admin's edits (and DESTDIR) applied.
-function adapt(text, ports) {
+// The installed site as the admin makes it with the installed
+// chatroom-site (server name, loopback address, ports, certificate), then
+// the test's own paths: DESTDIR, sockets, logs, and (without the nchan
+// module) the "# push" lines deleted.
+function makeSite(kind, ports) {
+  const r = run(`${dest}${PREFIX}/sbin/chatroom-site`, [kind, '--server-name', 'chat.test', '--listen', '127.0.0.1',
+    '--http-port', String(ports.http), '--https-port', String(ports.https),
+    '--cert', `${t}/cert.pem`, '--key', `${t}/key.pem`,
+    '--template', `${dest}${PREFIX}/share/chatroom/conf/${kind}/chatroom.conf.in`]);
+  assert.equal(r.code, 0, r.err);
+  return adapt(r.out);
+}
+
+function adapt(text) {
   return (HAVE_NCHAN ? text : text.replace(/^.*# push$/gm, ''))
     .replaceAll(`${PREFIX}/`, `${dest}${PREFIX}/`)
     .replaceAll('/run/chatroom-push.sock', `${t}/push.sock`)
     .replaceAll('/run/chatroom/', `${t}/run/`)
-    .replaceAll('/etc/letsencrypt/live/chat.example.org/fullchain.pem', `${t}/cert.pem`)
-    .replaceAll('/etc/letsencrypt/live/chat.example.org/privkey.pem', `${t}/key.pem`)
-    .replaceAll('/var/log/nginx/', `${t}/`)
-    .replace(/^\s*listen \[::\].*$/gm, '')
-    .replace(/listen 80;/, `listen 127.0.0.1:${ports.http};`)
-    .replace(/listen 443 ssl http2;/, `listen 127.0.0.1:${ports.https} ssl http2;`)
-    .replace('<VirtualHost *:80>', `<VirtualHost 127.0.0.1:${ports.http}>`)
-    .replace('<VirtualHost *:443>', `<VirtualHost 127.0.0.1:${ports.https}>`);
+    .replaceAll('/var/log/nginx/', `${t}/`);
 }
 
 // One HTTPS request with curl (the certificate is self-signed); keeps
@@ -111,10 +119,12 @@ function chatRound(base, who) {
   assert.equal(nothing.body?.error?.code, 'not_found');
 }
 
-function startDetached(cmd, args, env = {}) {
+// Without CHAT_* from the test's own environment when `clean`.
+function startDetached(cmd, args, env = {}, { clean = false } = {}) {
   const log = join(t, `${cmd.split('/').pop()}-${started.length}.log`);
   const out = openSync(log, 'a');
-  const child = spawn(cmd, args, { env: { ...process.env, ...env }, stdio: ['ignore', out, out], detached: true });
+  const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !clean || !k.startsWith('CHAT_')));
+  const child = spawn(cmd, args, { env: { ...base, ...env }, stdio: ['ignore', out, out], detached: true });
   started.push(child);
   return { child, log };
 }
@@ -132,12 +142,23 @@ before(async () => {
   mkdirSync(join(t, 'data'));
   const init = run(`${dest}${PREFIX}/sbin/chatctl`, ['--db', join(t, 'data', 'chat.db'), 'init']);
   assert.equal(init.code, 0, init.err);
-  startDetached(`${dest}${PREFIX}/lib/chatroom/chatroom-spawn`, [], {
-    CHAT_DB: join(t, 'data', 'chat.db'), CHAT_RUN_DIR: join(t, 'run'), CHAT_USER: '', CHAT_WORKERS: '1',
-    CHAT_LIB_DIR: `${dest}${PREFIX}/lib/chatroom`,
-    // As /etc/chatroom/chatroom.env would set it with the site's push on.
-    ...(HAVE_NCHAN ? { CHAT_PUSH_SOCKET: `${t}/push.sock` } : {}),
-  });
+  // The settings go through the file, as an admin writes them: the
+  // installed example with lines uncommented (README "Deploying"), and the
+  // spawner started with no CHAT_* in its environment at all.
+  const example = readFileSync(`${dest}${PREFIX}/share/chatroom/conf/chatroom.env`, 'utf8');
+  settingsFile = join(t, 'chatroom.env');
+  writeFileSync(settingsFile, `${example
+    .replace(/^#CHAT_DB=.*$/m, `CHAT_DB=${join(t, 'data', 'chat.db')}`)
+    .replace(/^#CHAT_WORKERS=.*$/m, 'CHAT_WORKERS=1')
+    .replace(/^#CHAT_SYNCHRONOUS=.*$/m, 'CHAT_SYNCHRONOUS=NORMAL')
+    .replace(/^#CHAT_POST_BURST=.*$/m, `CHAT_POST_BURST=${POST_BURST}`)
+    .replace(/^#CHAT_POST_RATE=.*$/m, 'CHAT_POST_RATE=0.01')
+    .replace(/^#CHAT_PUSH_SOCKET=.*$/m, HAVE_NCHAN ? `CHAT_PUSH_SOCKET=${t}/push.sock` : '$&')}
+CHAT_RUN_DIR=${join(t, 'run')}
+CHAT_USER=
+CHAT_LIB_DIR=${dest}${PREFIX}/lib/chatroom
+`);
+  spawner = startDetached(`${dest}${PREFIX}/lib/chatroom/chatroom-spawn`, ['--config', settingsFile], {}, { clean: true });
   await waitFor(() => ['auth', 'rooms', 'post', 'poll'].every((p) => existsSync(join(t, 'run', `${p}.sock`))), 10000, 'worker sockets');
 });
 
@@ -159,6 +180,7 @@ test('make install puts programs, chatctl, pages, sql, sites and units where REA
     assert.ok(statSync(p(`${PREFIX}/lib/chatroom/${prog}`)).mode & 0o111, `${prog} executable`);
   }
   assert.ok(statSync(p(`${PREFIX}/sbin/chatctl`)).mode & 0o111);
+  assert.ok(statSync(p(`${PREFIX}/sbin/chatroom-site`)).mode & 0o111);
   for (const f of ['htdocs/index.html', 'htdocs/rooms.html', 'htdocs/room.html', 'sql/schema.sql',
     'sql/migrations/0002_users_disabled.sql', 'conf/nginx/chatroom.conf', 'conf/nginx/security-headers.conf',
     'conf/nginx/api-errors.conf', 'conf/nginx/fastcgi-params.conf', 'conf/nginx/push-publisher.conf',
@@ -173,9 +195,69 @@ test('make install puts programs, chatctl, pages, sql, sites and units where REA
   assert.equal(statSync(p('/var/lib/chatroom')).mode & 0o777, 0o750);
   const texts = [`${PREFIX}/share/chatroom/conf/nginx/chatroom.conf`, `${PREFIX}/share/chatroom/conf/apache/chatroom.conf`,
     `${PREFIX}/share/chatroom/conf/nginx/push-publisher.conf`, `${PREFIX}/share/chatroom/conf/nginx/push-events.conf`,
-    `${PREFIX}/lib/chatroom/chatroom-spawn`, '/etc/systemd/system/chatroom@.socket', '/etc/systemd/system/chatroom@.service'];
-  for (const f of texts) assert.doesNotMatch(readFileSync(p(f), 'utf8'), /@[A-Z]+@/, `${f}: placeholders filled`);
+    `${PREFIX}/lib/chatroom/chatroom-spawn`, `${PREFIX}/sbin/chatroom-site`, `${PREFIX}/share/chatroom/conf/init.d/chatroom`,
+    '/etc/systemd/system/chatroom@.socket', '/etc/systemd/system/chatroom@.service'];
+  // make install's own placeholders (chatroom-site fills the sites' own: test below).
+  for (const f of texts) assert.doesNotMatch(readFileSync(p(f), 'utf8'), /@(LIB|HTDOCS|NGINX|RUN|STATE|CONFIG|SHARE|CONF|PUSH_[A-Z]+)@/, `${f}: placeholders filled`);
+  for (const kind of ['nginx', 'apache']) {
+    assert.doesNotMatch(readFileSync(p(`${PREFIX}/share/chatroom/conf/${kind}/chatroom.conf`), 'utf8'), /@[A-Z_]+@/, `${kind} site filled`);
+  }
   assert.match(readFileSync(p('/etc/systemd/system/chatroom@.service'), 'utf8'), /ExecStart=.* \/usr\/local\/lib\/chatroom\/%i/);
+});
+
+test('the sites take server name, ports, addresses and certificate paths as settings (chatroom-site, or make install) and refuse bad ones', () => {
+  const site = `${dest}${PREFIX}/sbin/chatroom-site`;
+  const template = (kind) => `${dest}${PREFIX}/share/chatroom/conf/${kind}/chatroom.conf.in`;
+  const gen = (kind, ...args) => run(site, [kind, '--template', template(kind), ...args]);
+  // The defaults are what make install wrote: every family, 80/443, certbot's paths.
+  for (const kind of ['nginx', 'apache']) {
+    const d = gen(kind);
+    assert.equal(d.code, 0, d.err);
+    assert.equal(d.out, readFileSync(`${dest}${PREFIX}/share/chatroom/conf/${kind}/chatroom.conf`, 'utf8'), `${kind}: make install's defaults`);
+    assert.doesNotMatch(d.out, /@[A-Z_]+@/);
+  }
+  const nginxDefault = gen('nginx').out;
+  assert.deepEqual(nginxDefault.match(/^ *listen .*$/gm).map((l) => l.trim()),
+    ['listen 80;', 'listen [::]:80;', 'listen 443 ssl http2;', 'listen [::]:443 ssl http2;']);
+  assert.match(nginxDefault, /return 301 https:\/\/\$host\$request_uri;/);
+  assert.match(nginxDefault, /ssl_certificate \/etc\/letsencrypt\/live\/chat\.example\.org\/fullchain\.pem;/);
+  const own = gen('nginx', '--server-name', 'talk.example.net', '--listen', 'loopback', '--http-port', '8080',
+    '--https-port', '8443', '--cert', '/etc/ssl/talk.pem', '--key', '/etc/ssl/private/talk.key').out;
+  assert.deepEqual(own.match(/^ *listen .*$/gm).map((l) => l.trim()),
+    ['listen 127.0.0.1:8080;', 'listen [::1]:8080;', 'listen 127.0.0.1:8443 ssl http2;', 'listen [::1]:8443 ssl http2;']);
+  assert.deepEqual(own.match(/server_name .*;/g), ['server_name talk.example.net;', 'server_name talk.example.net;']);
+  assert.match(own, /return 301 https:\/\/\$host:8443\$request_uri;/);
+  assert.match(own, /ssl_certificate \/etc\/ssl\/talk\.pem;\n *ssl_certificate_key \/etc\/ssl\/private\/talk\.key;/);
+  assert.deepEqual(gen('nginx', '--listen', 'ipv6').out.match(/^ *listen .*$/gm).map((l) => l.trim()),
+    ['listen [::]:80;', 'listen [::]:443 ssl http2;']);
+  assert.deepEqual(gen('nginx', '--listen', '192.0.2.7').out.match(/^ *listen .*$/gm).map((l) => l.trim()),
+    ['listen 192.0.2.7:80;', 'listen 192.0.2.7:443 ssl http2;']);
+  const apache = gen('apache', '--server-name', 'talk.example.net', '--listen', 'all', '--https-port', '8443').out;
+  assert.match(apache, /^Listen 8443$/m, 'a port Debian\'s ports.conf does not open is opened');
+  assert.doesNotMatch(apache, /^Listen 80$/m);
+  assert.match(apache, /<VirtualHost \*:80>[^]*"https:\/\/%\{SERVER_NAME\}:8443\/\$1"[^]*<VirtualHost \*:8443>/);
+  assert.match(apache, /SSLCertificateFile \/etc\/letsencrypt\/live\/talk\.example\.net\/fullchain\.pem/);
+  // make install takes the same settings.
+  const other = join(t, 'root-site');
+  const made = run('make', ['-s', '-C', ROOT, 'install', `DESTDIR=${other}`, `PREFIX=${PREFIX}`, 'SERVER_NAME=talk.example.net',
+    'LISTEN=loopback', 'HTTP_PORT=8080', 'HTTPS_PORT=8443', 'TLS_CERT=/etc/ssl/talk.pem', 'TLS_KEY=/etc/ssl/private/talk.key']);
+  assert.equal(made.code, 0, made.err);
+  assert.equal(readFileSync(`${other}${PREFIX}/share/chatroom/conf/nginx/chatroom.conf`, 'utf8'), own);
+  rmSync(other, { recursive: true, force: true });
+  // Wrong usage: exit 2, one sentence, nothing written.
+  for (const [args, why] of [[['--server-name', 'a b;'], /not a host name/], [['--server-name', 'x.org;include /etc/passwd'], /not a host name/],
+    [['--https-port', '0'], /not 1-65535/], [['--http-port', '70000'], /not 1-65535/], [['--https-port', '80'], /must differ/],
+    [['--listen', 'everywhere'], /not all, ipv4, ipv6, loopback or an address/], [['--cert', '/x y.pem'], /characters/],
+    [['--frob'], /unknown option/]]) {
+    const r = gen('nginx', ...args);
+    assert.equal(r.code, 2, `${args.join(' ')}: ${r.out}`);
+    assert.match(r.err, why);
+    assert.equal(r.out, '');
+  }
+  assert.equal(run(site, ['caddy']).code, 2);
+  const help = run(site, ['--help']);
+  assert.equal(help.code, 0);
+  assert.match(help.out, /^usage: chatroom-site nginx\|apache/);
 });
 
 test('the installed nginx site keeps the locations and headers of the development configuration', () => {
@@ -206,12 +288,12 @@ test('the installed nginx site keeps the locations and headers of the developmen
 
 test('the installed nginx site passes nginx -t and serves the chat over HTTPS (register, post, poll) against the installed programs', async () => {
   const ports = { http: await freePort(), https: await freePort() };
-  const site = adapt(readFileSync(join(dest, `${PREFIX}/share/chatroom/conf/nginx/chatroom.conf`), 'utf8'), ports);
+  const site = makeSite('nginx', ports);
   writeFileSync(join(t, 'nginx-site.conf'), site);
   // The push parts it includes, with the same DESTDIR and socket path.
   for (const part of ['push-publisher.conf', 'push-events.conf']) {
     const file = join(dest, `${PREFIX}/share/chatroom/conf/nginx/${part}`);
-    writeFileSync(file, adapt(readFileSync(file, 'utf8'), ports));
+    writeFileSync(file, adapt(readFileSync(file, 'utf8')));
   }
   mkdirSync(join(t, 'nginx-tmp'), { recursive: true });
   // The http {} that Debian's /etc/nginx/nginx.conf gives a site, in
@@ -237,11 +319,106 @@ http {
   startDetached('nginx', ['-p', t, '-c', join(t, 'nginx.conf'), '-e', join(t, 'nginx-error.log')]);
   const base = `https://127.0.0.1:${ports.https}`;
   await waitFor(() => run('curl', ['-sk', '-o', '/dev/null', `${base}/`]).code === 0, 10000, 'nginx');
+  // The redirect goes to the real HTTPS port (not to 443, where nothing listens).
   const redirect = curl('GET', `http://127.0.0.1:${ports.http}/rooms`);
   assert.equal(redirect.status, 301);
-  assert.match(redirect.headers.location, /^https:\/\/127\.0\.0\.1(:\d+)?\/rooms$/);
+  assert.equal(redirect.headers.location, `https://127.0.0.1:${ports.https}/rooms`);
   chatRound(base, 'via_nginx');
   nginxBase = base;
+});
+
+const settingsLines = () => readFileSync(spawner.log, 'utf8').split('\n').filter((l) => /\bsettings: /.test(l));
+
+test('chatroom-spawn exports the settings file to the workers, and every program logs at start the settings it runs with (never the secret)', async () => {
+  assert.ok(nginxBase, 'the installed nginx site is serving (test above)');
+  // Through the API: the file's CHAT_POST_BURST is the one the post workers enforce.
+  const jar = join(t, 'burst.jar');
+  assert.equal(curl('POST', `${nginxBase}/api/register`, { body: { username: 'bursty', password: PASSWORD }, jar }).status, 201);
+  const room = curl('POST', `${nginxBase}/api/rooms`, { body: { name: 'Burst' }, jar }).body.room;
+  assert.equal(curl('POST', `${nginxBase}/api/rooms/${room.id}/join`, { body: {}, jar }).status, 200);
+  const statuses = [];
+  for (let i = 0; i <= POST_BURST; i += 1) {
+    statuses.push(curl('POST', `${nginxBase}/api/rooms/${room.id}/messages`, { body: { text: `n${i}` }, jar }).status);
+  }
+  assert.deepEqual(statuses, [...Array(POST_BURST).fill(201), 429], 'CHAT_POST_BURST from the settings file');
+  // In the log: the spawner's line, and one line per program with what it runs with.
+  const log = readFileSync(spawner.log, 'utf8');
+  assert.match(log, new RegExp(`chatroom-spawn: settings file ${settingsFile}; .*CHAT_POST_BURST=${POST_BURST}`));
+  await waitFor(() => ['auth', 'rooms', 'post', 'poll'].every((p) => settingsLines().some((l) => l.includes(p))), 10000, 'a settings line from every program');
+  // Every setting the programs read (the CHAT_ names config.h documents) is in the line.
+  const header = readFileSync(join(ROOT, 'cgi-bin', 'core', 'config.h'), 'utf8');
+  const names = [...new Set(header.slice(header.indexOf('struct Config'), header.indexOf('};')).match(/CHAT_[A-Z_]+/g))];
+  assert.ok(names.length >= 15, names.join(' '));
+  for (const line of settingsLines()) {
+    for (const name of names) assert.ok(line.includes(` ${name}=`) || line.includes(`settings: ${name}=`), `${name} in: ${line}`);
+    assert.match(line, /CHAT_SYNCHRONOUS=NORMAL/, line);
+    assert.match(line, new RegExp(`CHAT_POST_BURST=${POST_BURST} `), line);
+    assert.match(line, new RegExp(`CHAT_DB=${join(t, 'data', 'chat.db')} `), line);
+    if (HAVE_NCHAN) assert.match(line, new RegExp(`CHAT_PUSH_SOCKET=${t}/push\\.sock`), line);
+  }
+  const secret = readFileSync(join(t, 'data', 'chat.db.secret'));
+  for (const form of [secret.toString('utf8').trim(), secret.toString('hex'), secret.toString('base64'), secret.toString('base64url')]) {
+    assert.ok(form.length >= 16 && !log.includes(form), 'the secret is never logged');
+  }
+});
+
+test('chatroom-spawn --help prints its usage and starts nothing; an unknown argument is wrong usage (2)', () => {
+  const runDir = join(t, 'help-run');
+  const env = { ...process.env, CHAT_RUN_DIR: runDir, CHAT_USER: '', CHAT_LIB_DIR: `${dest}${PREFIX}/lib/chatroom` };
+  const spawnPath = `${dest}${PREFIX}/lib/chatroom/chatroom-spawn`;
+  const help = run(spawnPath, ['--help'], { env, timeout: 10000 });
+  assert.equal(help.code, 0, help.err);
+  assert.match(help.out, /^usage: chatroom-spawn \[--config FILE\]/);
+  assert.match(help.out, /HUP/);
+  assert.ok(!existsSync(runDir), 'no run folder, no socket, no worker');
+  const bad = run(spawnPath, ['--frobnicate'], { env, timeout: 10000 });
+  assert.equal(bad.code, 2);
+  assert.match(bad.err, /unknown argument "--frobnicate"/);
+  assert.ok(!existsSync(runDir));
+  const missing = run(spawnPath, ['--config', join(t, 'no-such.env')], { env, timeout: 10000 });
+  assert.equal(missing.code, 1);
+  assert.match(missing.err, /cannot read the settings file/);
+  assert.ok(!existsSync(runDir));
+});
+
+test('a second chatroom-spawn for the same run folder refuses to start and leaves the first one\'s sockets alone', () => {
+  assert.ok(nginxBase, 'the installed nginx site is serving');
+  const sockets = ['auth', 'rooms', 'post', 'poll'].map((p) => statSync(join(t, 'run', `${p}.sock`)).ino);
+  assert.equal(readFileSync(join(t, 'run', 'chatroom-spawn.pid'), 'utf8').trim(), String(spawner.child.pid));
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('CHAT_')));
+  const second = run(`${dest}${PREFIX}/lib/chatroom/chatroom-spawn`, ['--config', settingsFile], { env, timeout: 10000 });
+  assert.equal(second.code, 1, `${second.out}${second.err}`);
+  assert.match(second.err, new RegExp(`already running \\(pid ${spawner.child.pid}, lock `));
+  assert.deepEqual(['auth', 'rooms', 'post', 'poll'].map((p) => statSync(join(t, 'run', `${p}.sock`)).ino), sockets, 'same sockets');
+  assert.equal(curl('GET', `${nginxBase}/api/health`).status, 200);
+});
+
+test('a spawner killed outright (SIGKILL) leaves its workers serving: a new copy still refuses until they are gone, then starts', async () => {
+  const runDir = join(t, 'run-killed');
+  const config = join(t, 'killed.env');
+  writeFileSync(config, readFileSync(settingsFile, 'utf8').replace(/^CHAT_RUN_DIR=.*$/m, `CHAT_RUN_DIR=${runDir}`));
+  const spawnPath = `${dest}${PREFIX}/lib/chatroom/chatroom-spawn`;
+  const first = startDetached(spawnPath, ['--config', config], {}, { clean: true });
+  await waitFor(() => ['auth', 'rooms', 'post', 'poll'].every((p) => existsSync(join(runDir, `${p}.sock`))), 10000, 'sockets');
+  const sockets = ['auth', 'rooms', 'post', 'poll'].map((p) => statSync(join(runDir, `${p}.sock`)).ino);
+  const inodes = () => ['auth', 'rooms', 'post', 'poll'].map((p) => statSync(join(runDir, `${p}.sock`)).ino);
+  process.kill(first.child.pid, 'SIGKILL'); // only the shell: its multiwatch and workers go on
+  await waitFor(() => first.child.exitCode !== null || first.child.signalCode !== null, 5000, 'the spawner gone');
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('CHAT_')));
+  let refused;
+  try {
+    // A copy that wrongly starts is stopped by the timeout's SIGTERM.
+    refused = run(spawnPath, ['--config', config], { env, timeout: 10000 });
+    assert.deepEqual(inodes(), sockets, 'the orphans\' sockets untouched');
+  } finally {
+    try { process.kill(-first.child.pid, 'SIGKILL'); } catch { /* gone */ } // the orphans (one process group)
+  }
+  assert.equal(refused.code, 1, `${refused.out}${refused.err}`);
+  assert.match(refused.err, new RegExp(`an earlier copy \\(pid ${first.child.pid}\\) is gone but workers it started still serve`));
+  await waitFor(() => run('sh', ['-c', `ps -eo pgid= | grep -qx ' *${first.child.pid}' && exit 1 || exit 0`]).code === 0, 10000, 'orphans gone');
+  const second = startDetached(spawnPath, ['--config', config], {}, { clean: true });
+  await waitFor(() => existsSync(join(runDir, 'chatroom-spawn.pid')) && readFileSync(join(runDir, 'chatroom-spawn.pid'), 'utf8').trim() === String(second.child.pid), 10000, 'the new copy holds the lock');
+  await waitFor(() => ['auth', 'rooms', 'post', 'poll'].every((p) => existsSync(join(runDir, `${p}.sock`))), 10000, 'new sockets');
 });
 
 // Reads a room's event stream over HTTPS with curl (the certificate is
@@ -297,7 +474,7 @@ test('the installed Apache site passes apache2 -t and serves the chat over HTTPS
     return;
   }
   const ports = { http: await freePort(), https: await freePort() };
-  const site = adapt(readFileSync(join(dest, `${PREFIX}/share/chatroom/conf/apache/chatroom.conf`), 'utf8'), ports);
+  const site = makeSite('apache', ports);
   writeFileSync(join(t, 'apache-site.conf'), site);
   mkdirSync(join(t, 'apache-run'), { recursive: true });
   const mods = ['mpm_event', 'authz_core', 'mime', 'alias', 'headers', 'rewrite', 'proxy', 'proxy_fcgi', 'ssl', 'socache_shmcb'];
@@ -305,8 +482,6 @@ test('the installed Apache site passes apache2 -t and serves the chat over HTTPS
   writeFileSync(join(t, 'apache.conf'), `${mods.map((m) => `LoadModule ${m}_module /usr/lib/apache2/modules/mod_${m}.so`).join('\n')}
 ServerRoot ${t}
 ServerName 127.0.0.1
-Listen 127.0.0.1:${ports.http}
-Listen 127.0.0.1:${ports.https}
 PidFile ${t}/apache.pid
 DefaultRuntimeDir ${t}/apache-run
 Mutex file:${t}/apache-run default
@@ -325,6 +500,7 @@ Include ${t}/apache-site.conf
   await waitFor(() => run('curl', ['-sk', '-o', '/dev/null', `${base}/`]).code === 0, 10000, 'apache2');
   const redirect = curl('GET', `http://127.0.0.1:${ports.http}/rooms`);
   assert.equal(redirect.status, 301);
+  assert.equal(redirect.headers.location, `https://127.0.0.1:${ports.https}/rooms`);
   chatRound(base, 'via_apache');
   // What Apache refuses itself under /api/ is the API's JSON too (raw bytes
   // over TLS, so the odd request lines go out as written); the pages keep
@@ -348,6 +524,83 @@ Include ${t}/apache-site.conf
   const page404 = await rawTls(ports.https, `GET /nothing.html HTTP/1.1\r\n${H}\r\n`);
   assert.equal(page404.status, 404);
   assert.doesNotMatch(page404.headers['content-type'] ?? '', /json/);
+});
+
+test('SIGHUP makes chatroom-spawn read the settings file again and restart the workers with it', async () => {
+  assert.ok(nginxBase, 'the installed nginx site is serving');
+  writeFileSync(settingsFile, readFileSync(settingsFile, 'utf8').replace(/^CHAT_POST_BURST=.*$/m, 'CHAT_POST_BURST=2'));
+  const before = settingsLines().length;
+  process.kill(spawner.child.pid, 'SIGHUP');
+  await waitFor(() => settingsLines().slice(before).filter((l) => l.includes('CHAT_POST_BURST=2 ')).length >= 4, 15000, 'the workers restarted with the new settings');
+  await waitFor(() => curl('GET', `${nginxBase}/api/health`).status === 200, 10000, 'health after the reload');
+  const jar = join(t, 'reload.jar');
+  assert.equal(curl('POST', `${nginxBase}/api/register`, { body: { username: 'reloaded', password: PASSWORD }, jar }).status, 201);
+  const room = curl('POST', `${nginxBase}/api/rooms`, { body: { name: 'Reloaded' }, jar }).body.room;
+  assert.equal(curl('POST', `${nginxBase}/api/rooms/${room.id}/join`, { body: {}, jar }).status, 200);
+  const statuses = [0, 1, 2].map((i) => curl('POST', `${nginxBase}/api/rooms/${room.id}/messages`, { body: { text: `r${i}` }, jar }).status);
+  assert.deepEqual(statuses, [201, 201, 429]);
+  assert.equal(spawner.child.exitCode, null, 'the spawner itself kept running');
+});
+
+test('a HUP whose new settings cannot start workers (a broken key file) keeps the running workers and says why', async () => {
+  assert.ok(nginxBase, 'the installed nginx site is serving');
+  const good = readFileSync(settingsFile, 'utf8');
+  const broken = join(t, 'broken.secret');
+  writeFileSync(broken, 'short');
+  writeFileSync(settingsFile, `${good}CHAT_SECRET_FILE=${broken}\n`);
+  const log = () => readFileSync(spawner.log, 'utf8');
+  const before = log().length;
+  try {
+    process.kill(spawner.child.pid, 'SIGHUP');
+    await waitFor(() => /the new settings cannot start workers/.test(log().slice(before)), 15000, 'the refusal in the log');
+    assert.match(log().slice(before), /broken\.secret/, 'the line names the file');
+    assert.equal(curl('GET', `${nginxBase}/api/health`).status, 200, 'the running workers still serve');
+    assert.equal(settingsLines().filter((l) => l.includes('broken.secret')).length, 0, 'no worker started with it');
+    assert.equal(spawner.child.exitCode, null);
+  } finally {
+    writeFileSync(settingsFile, good);
+  }
+});
+
+test('without systemd: the installed init script starts, reports, reloads and stops the spawner, which logs to its file', async () => {
+  const init = `${dest}${PREFIX}/share/chatroom/conf/init.d/chatroom`;
+  assert.ok(statSync(init).mode & 0o111, 'executable');
+  assert.match(readFileSync(init, 'utf8'), /^### BEGIN INIT INFO$[^]*^# Default-Start: +2 3 4 5$[^]*^### END INIT INFO$/m, 'LSB header for update-rc.d');
+  assert.match(readFileSync(`${dest}${PREFIX}/share/chatroom/conf/logrotate/chatroom`, 'utf8'), /^\/var\/log\/chatroom\/chatroom\.log \{[^}]*copytruncate/m);
+  // Its own run folder and settings file, the same database.
+  const runDir = join(t, 'run-init');
+  const config = join(t, 'init.env');
+  writeFileSync(config, readFileSync(settingsFile, 'utf8').replace(/^CHAT_RUN_DIR=.*$/m, `CHAT_RUN_DIR=${runDir}`));
+  const log = join(t, 'log', 'chatroom.log');
+  const env = { ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('CHAT_'))),
+    CHAT_SPAWN: `${dest}${PREFIX}/lib/chatroom/chatroom-spawn`, CHAT_CONFIG: config, CHAT_LOG: log };
+  const service = (cmd) => run(init, [cmd], { env, timeout: 60000 });
+  assert.equal(service('status').code, 3, 'not running yet');
+  try {
+    const start = service('start');
+    assert.equal(start.code, 0, `${start.out}${start.err}`);
+    await waitFor(() => ['auth', 'rooms', 'post', 'poll'].every((p) => existsSync(join(runDir, `${p}.sock`))), 10000, 'sockets');
+    const pid = Number(readFileSync(join(runDir, 'chatroom-spawn.pid'), 'utf8'));
+    const status = service('status');
+    assert.equal(status.code, 0, `${status.out}${status.err}`);
+    assert.match(status.out, /is running/);
+    assert.equal(service('start').code, 0, 'start while running changes nothing');
+    assert.equal(Number(readFileSync(join(runDir, 'chatroom-spawn.pid'), 'utf8')), pid);
+    const lines = () => readFileSync(log, 'utf8').split('\n').filter((l) => /\bsettings: /.test(l));
+    await waitFor(() => lines().length >= 4, 10000, 'the workers\' settings lines in the log file');
+    writeFileSync(config, readFileSync(config, 'utf8').replace(/^CHAT_POST_BURST=.*$/m, 'CHAT_POST_BURST=3'));
+    assert.equal(service('reload').code, 0);
+    await waitFor(() => lines().filter((l) => l.includes('CHAT_POST_BURST=3 ')).length >= 4, 15000, 'workers with the new settings');
+    assert.equal(Number(readFileSync(join(runDir, 'chatroom-spawn.pid'), 'utf8')), pid, 'reload keeps the spawner');
+    const stop = service('stop');
+    assert.equal(stop.code, 0, `${stop.out}${stop.err}`);
+    assert.throws(() => process.kill(pid, 0), 'the spawner is gone');
+    assert.ok(!existsSync(join(runDir, 'chatroom-spawn.pid')), 'its pid file too');
+    assert.equal(service('status').code, 3);
+    assert.match(readFileSync(log, 'utf8'), /chatroom-spawn: stopped/);
+  } finally {
+    service('stop');
+  }
 });
 
 // Sends raw bytes over TLS (the certificate is self-signed) and reads until
@@ -398,4 +651,69 @@ test('the installed systemd units pass systemd-analyze verify', (ctx) => {
   for (const line of ['StandardInput=socket', 'Restart=always', 'User=chatroom', 'ProtectSystem=strict', 'ReadWritePaths=/var/lib/chatroom', 'NoNewPrivileges=yes']) {
     assert.ok(service.includes(line), line);
   }
+});
+
+// Folders of the file system itself, which make uninstall leaves.
+const SKELETON = ['/usr', '/usr/local', '/usr/local/lib', '/usr/local/sbin', '/usr/local/share', '/usr/local/share/man', '/usr/local/share/man/man8', '/etc', '/etc/systemd', '/etc/systemd/system', '/var', '/var/lib'];
+
+// Every file and folder under `root`, relative, sorted.
+function tree(root) {
+  const r = run('find', [root, '-mindepth', '1']);
+  return r.out.split('\n').filter(Boolean).map((p) => p.slice(root.length)).sort();
+}
+
+test('make uninstall removes everything make install put in place, keeps the data, settings, sites and account, and says how to remove them', () => {
+  const root = join(t, 'root-uninstall');
+  const made = run('make', ['-s', '-C', ROOT, 'install', `DESTDIR=${root}`, `PREFIX=${PREFIX}`]);
+  assert.equal(made.code, 0, made.err);
+  const installed = tree(root);
+  // An empty install: nothing of anyone's, so nothing is kept (the empty data folder goes too).
+  const bare = run('make', ['-s', '-C', ROOT, 'uninstall', `DESTDIR=${root}`, `PREFIX=${PREFIX}`]);
+  assert.equal(bare.code, 0, bare.err);
+  assert.deepEqual(tree(root).filter((p) => !SKELETON.includes(p)), [],
+    'every file make install put there is gone');
+  assert.match(bare.out, /nothing of Chatroom's data or settings was found/);
+  // Now as README "Deploying" leaves a host: data, settings, backups, sites,
+  // the init script (2b) and its boot links, the account.
+  assert.equal(run('make', ['-s', '-C', ROOT, 'install', `DESTDIR=${root}`, `PREFIX=${PREFIX}`]).code, 0);
+  const put = (rel, text = 'x') => { mkdirSync(join(root, rel, '..'), { recursive: true }); writeFileSync(join(root, rel), text); };
+  put('/var/lib/chatroom/chat.db');
+  put('/var/lib/chatroom/chat.db.secret');
+  put('/etc/chatroom/chatroom.env');
+  put('/var/backups/chatroom/chat-2026-11-29.db');
+  put('/etc/nginx/sites-available/chatroom');
+  mkdirSync(join(root, '/etc/nginx/sites-enabled'), { recursive: true });
+  spawnSync('ln', ['-s', '../sites-available/chatroom', join(root, '/etc/nginx/sites-enabled/chatroom')]);
+  put('/etc/init.d/chatroom', readFileSync(join(root, `${PREFIX}/share/chatroom/conf/init.d/chatroom`), 'utf8'));
+  put('/etc/logrotate.d/chatroom');
+  mkdirSync(join(root, '/etc/rc2.d'), { recursive: true });
+  spawnSync('ln', ['-s', '../init.d/chatroom', join(root, '/etc/rc2.d/S01chatroom')]);
+  put('/etc/passwd', 'root:x:0:0:root:/root:/bin/bash\nchatroom:x:999:999::/var/lib/chatroom:/usr/sbin/nologin\n');
+  const r = run('make', ['-s', '-C', ROOT, 'uninstall', `DESTDIR=${root}`, `PREFIX=${PREFIX}`]);
+  assert.equal(r.code, 0, r.err);
+  for (const p of installed.filter((p) => !p.startsWith('/var/lib/chatroom'))) {
+    if (SKELETON.includes(p)) continue;
+    assert.ok(!existsSync(join(root, p)), `${p} removed`);
+  }
+  for (const p of ['/etc/init.d/chatroom', '/etc/logrotate.d/chatroom', '/etc/rc2.d/S01chatroom']) {
+    assert.ok(!existsSync(join(root, p)) && run('test', ['-L', join(root, p)]).code !== 0, `${p} removed`);
+  }
+  for (const p of ['/var/lib/chatroom/chat.db', '/var/lib/chatroom/chat.db.secret', '/etc/chatroom/chatroom.env',
+    '/var/backups/chatroom/chat-2026-11-29.db', '/etc/nginx/sites-available/chatroom', '/etc/passwd']) {
+    assert.ok(existsSync(join(root, p)), `${p} kept`);
+  }
+  assert.match(r.out, /kept these/);
+  for (const [what, how] of [[/the database.*: .*\/var\/lib\/chatroom$/m, /remove: rm -r \/var\/lib\/chatroom /],
+    [/backups .*: .*\/var\/backups\/chatroom$/m, /remove: rm -r \/var\/backups\/chatroom$/m],
+    [/the settings: .*\/etc\/chatroom$/m, /remove: rm -r \/etc\/chatroom$/m],
+    [/the enabled nginx site .*: .*\/etc\/nginx\/sites-enabled\/chatroom$/m, /remove: rm \/etc\/nginx\/sites-enabled\/chatroom && service nginx reload$/m],
+    [/the account: chatroom/, /remove: deluser --system chatroom/]]) {
+    assert.match(r.out, what);
+    assert.match(r.out, how);
+  }
+  // A second run removes nothing more and still says what is kept.
+  const again = run('make', ['-s', '-C', ROOT, 'uninstall', `DESTDIR=${root}`, `PREFIX=${PREFIX}`]);
+  assert.equal(again.code, 0, again.err);
+  assert.match(again.out, /removed 0 item\(s\)/);
+  assert.match(again.out, /kept these/);
 });

@@ -6,7 +6,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startStack } from '../lib/stack.mjs';
 import {
-  RFC3339_MS, assertAscending, assertError, count, createRoom, drain, join, say, sql, users,
+  RFC3339_MS, assertAscending, assertError, count, createRoom, drain, join, say, sql, unique, users,
 } from './helpers.mjs';
 
 let stack;
@@ -180,6 +180,25 @@ test('post and poll answer 404 room_not_found for an unknown room, 409 not_in_ro
   assertError(await ann.get(`${path(other.id)}?after=0`), 409, 'not_in_room');
   assertError(await ann.get(`${path(other.id)}?before=10&limit=5`), 409, 'not_in_room');
   assert.equal(count(stack.db, 'messages', `room_id = ${other.id}`), 0);
+});
+
+test('409 not_in_room says only what is true: never joined (no room) is not "you joined another one"; moved away names the room now in', async () => {
+  const [cal] = await users(stack.base, [unique('cal')]);
+  const room = await createRoom(ben);
+  for (const r of [await cal.post(path(room.id), { text: 'hi' }), await cal.get(`${path(room.id)}?after=0`)]) {
+    assertError(r, 409, 'not_in_room');
+    assert.equal(r.body.error.message, 'You are not in this room; join it to read or post here.');
+    assert.doesNotMatch(r.body.error.message, /another/);
+    assert.equal(r.body.in_room, null);
+  }
+  const elsewhere = await createRoom(ben);
+  await join(cal, elsewhere.id);
+  for (const r of [await cal.post(path(room.id), { text: 'hi' }), await cal.get(`${path(room.id)}?after=0`)]) {
+    assertError(r, 409, 'not_in_room');
+    assert.equal(r.body.error.message, 'You are in another room now; join this one to read or post here.');
+    assert.equal(r.body.in_room, elsewhere.id);
+  }
+  assert.equal(count(stack.db, 'messages', `room_id = ${room.id}`), 0);
 });
 
 test('poll after=N answers only newer messages, ascending, with the cursor of the last one', async () => {

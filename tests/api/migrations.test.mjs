@@ -7,7 +7,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync, execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, readdirSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, readdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT } from '../lib/stack.mjs';
@@ -147,9 +147,11 @@ test('chatctl migrate upgrades a release-1 database, keeping every row, after sa
   const db = makeV1('ctl.db');
   const before = Object.fromEntries(V1_TABLES.map((t) => [t, rows(db, t)]));
   const chatctl = (...args) => spawnSync(join(ROOT, 'build', 'bin', 'chatctl'), ['--db', db, ...args], { encoding: 'utf8' });
+  chmodSync(db, 0o640);
   const r = chatctl('migrate');
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stdout, /applied migration 0002_users_disabled/);
+  assert.equal(statSync(`${db}.before-v${NEWEST}`).mode & 0o777, 0o640, 'the copy is no easier to read than the database');
   assert.match(r.stdout, new RegExp(`schema version ${NEWEST} \\(was 1\\)`));
   assert.equal(Number(sql(db, 'PRAGMA user_version')), NEWEST);
   assertRowsKept(db, before);

@@ -109,8 +109,9 @@ test('one room at a time: joining another room in a second tab sends the first t
 
 test('deleting the room tells the one still inside and returns them to the profile', async () => {
   await dave.page.goto('/rooms');
+  // Dave is still in Side room (his second tab joined it): the list offers Open.
   await dave.page.locator('.room-row').filter({ hasText: 'Side room' })
-    .getByRole('link', { name: 'Join Side room' }).click();
+    .getByRole('link', { name: 'Open Side room' }).click();
   await dave.page.locator('#room-name').filter({ hasText: 'Side room' }).waitFor();
 
   await carol.page.goto('/rooms');
