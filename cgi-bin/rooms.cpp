@@ -15,6 +15,7 @@
 #include "core/http.h"
 #include "core/json.h"
 #include "core/log.h"
+#include "core/members.h"
 #include "core/messages.h"
 #include "core/streams.h"
 #include "core/throttle.h"
@@ -30,13 +31,16 @@ Response RoomReply(int status, const Room& room) {
 }
 
 // GET /api/rooms
-// A logged-in user. 200 {"rooms": [room...]} by name, [] when none exist.
+// A logged-in user. 200 {"rooms": [room...]} by name, [] when none exist:
+// every open room and the private rooms the user is a member of
+// (CheckRoomAccess, core/rooms.h).
 // 401 not_logged_in. The page refreshes the list on a timer, so this is
 // background (not activity for the session's idle limit).
 Response HandleListRooms(Context& ctx) {
   Json::Value body(Json::objectValue);
   body["rooms"] = Json::Value(Json::arrayValue);
-  for (const Room& room : ListLiveRooms(ctx.db)) body["rooms"].append(RoomJson(room));
+  for (const Room& room : ListVisibleRooms(ctx.db, ctx.user().id))
+    body["rooms"].append(RoomJson(room));
   return Response::Json(200, body);
 }
 
@@ -47,14 +51,16 @@ TokenRate MembershipRate(const Config& c) {
   return {"membership", c.membership_burst, c.membership_rate};
 }
 
-// POST /api/rooms {"name"}
-// A logged-in user, who becomes the owner. 201 {"room"}.
+// POST /api/rooms {"name", "kind"?, "topic"?}
+// A logged-in user, who becomes the owner (and, of a private room, its owner
+// member). 201 {"room"}.
 // 400 invalid_room_name (1-64 characters after trimming blank characters, no
-// control characters); 403 room_limit (the user owns CHAT_ROOMS_PER_USER live
-// rooms already); 409 room_name_taken (a live room has the same RoomNameKey:
-// same name after NFKC, case folding and removing invisible characters);
-// 429 rate_limited with Retry-After (CHAT_ROOM_CREATE_BURST at once, then
-// CHAT_ROOM_CREATE_RATE a second; only rooms created count); 401.
+// control characters); 400 invalid_room_kind ("open", the default, or
+// "private"); 400 invalid_topic (0-250 characters, the name's rules); 403 room_limit (the user owns
+// CHAT_ROOMS_PER_USER live rooms already); 409 room_name_taken (a live room has the same
+// RoomNameKey: same name after NFKC, case folding and removing invisible characters); 429
+// rate_limited with Retry-After (CHAT_ROOM_CREATE_BURST at once, then CHAT_ROOM_CREATE_RATE a
+// second; only rooms created count); 401.
 Response HandleCreateRoom(Context& ctx) {
   std::string raw;
   std::optional<std::string> name;
@@ -63,6 +69,22 @@ Response HandleCreateRoom(Context& ctx) {
     return Response::Error(
         Err(400, "invalid_room_name",
             "Room names are 1 to 64 visible characters, without control characters."));
+  }
+  std::string kind = "open";
+  if (ctx.req.json.isMember("kind") &&
+      (!GetString(ctx.req.json, "kind", &kind) || (kind != "open" && kind != "private"))) {
+    return Response::Error(
+        Err(400, "invalid_room_kind", "A room's kind is \"open\" or \"private\"."));
+  }
+  std::optional<std::string> topic = std::string();
+  if (ctx.req.json.isMember("topic")) {
+    topic.reset();
+    if (GetString(ctx.req.json, "topic", &raw)) topic = NormalizeRoomTopic(raw);
+  }
+  if (!topic) {
+    return Response::Error(
+        Err(400, "invalid_topic",
+            "A topic is at most 250 visible characters, without control characters."));
   }
   Transaction tx(ctx.db);
   auto owned =
@@ -81,37 +103,113 @@ Response HandleCreateRoom(Context& ctx) {
                                "You are creating rooms too fast; wait a moment.")) {
     return Response::Error(*s);
   }
-  ctx.db.Prepare("INSERT INTO rooms (name, name_key, owner_id, created_at) VALUES (?1, ?2, ?3, ?4)")
+  const int64_t now = NowMs();
+  ctx.db
+      .Prepare(
+          "INSERT INTO rooms (name, name_key, owner_id, created_at, kind, topic) "
+          "VALUES (?1, ?2, ?3, ?4, ?5, ?6)")
       .Bind(1, *name)
       .Bind(2, RoomNameKey(*name))
       .Bind(3, ctx.user().id)
-      .Bind(4, NowMs())
+      .Bind(4, now)
+      .Bind(5, kind)
+      .Bind(6, *topic)
       .Run();
-  std::optional<Room> room = FindRoom(ctx.db, ctx.db.LastInsertId());
+  const int64_t id = ctx.db.LastInsertId();
+  // The creator of a private room is its owner member (CheckRoomAccess).
+  if (kind == "private") {
+    ctx.db
+        .Prepare(
+            "INSERT INTO room_members (room_id, user_id, role, added_at) "
+            "VALUES (?1, ?2, 'owner', ?3)")
+        .Bind(1, id)
+        .Bind(2, ctx.user().id)
+        .Bind(3, now)
+        .Run();
+  }
+  std::optional<Room> room = FindRoom(ctx.db, id);
   tx.Commit();
   return RoomReply(201, *room);
 }
 
 // GET /api/rooms/{id}
-// A logged-in user. 200 {"room"}. 404 room_not_found; 410 room_deleted; 401.
+// A logged-in user who may see the room. 200 {"room"}. 404 room_not_found
+// (also a private room the user is not a member of); 410 room_deleted; 401.
 Response HandleGetRoom(Context& ctx) {
-  Result<Room> room = FindLiveRoom(ctx.db, ctx.req.id);
+  Result<Room> room = FindLiveRoom(ctx.db, ctx.user().id, ctx.req.id);
   if (!room.ok()) return Response::Error(room.error());
   return RoomReply(200, room.value());
+}
+
+// PATCH /api/rooms/{id} {"name"?, "topic"?}
+// The room's owner renames it or changes its topic; a field left out stays.
+// 200 {"room"}. 400 invalid_room_name, invalid_topic (the rules of
+// creation); 403 not_owner; 404 room_not_found (also a private room the
+// user is not a member of); 409 room_name_taken (another live room has the
+// same RoomNameKey, as at creation); 410 room_deleted; 401.
+Response HandleUpdateRoom(Context& ctx) {
+  std::string raw;
+  std::optional<std::string> name, topic;
+  if (ctx.req.json.isMember("name")) {
+    if (GetString(ctx.req.json, "name", &raw)) name = NormalizeRoomName(raw);
+    if (!name) {
+      return Response::Error(
+          Err(400, "invalid_room_name",
+              "Room names are 1 to 64 visible characters, without control characters."));
+    }
+  }
+  if (ctx.req.json.isMember("topic")) {
+    if (GetString(ctx.req.json, "topic", &raw)) topic = NormalizeRoomTopic(raw);
+    if (!topic) {
+      return Response::Error(
+          Err(400, "invalid_topic",
+              "A topic is at most 250 visible characters, without control characters."));
+    }
+  }
+  Transaction tx(ctx.db);
+  Result<Room> room = FindLiveRoom(ctx.db, ctx.user().id, ctx.req.id);
+  if (!room.ok()) return Response::Error(room.error());
+  if (room.value().owner_id != ctx.user().id) {
+    return Response::Error(Err(403, "not_owner", "Only the room's owner can change it."));
+  }
+  if (name) {
+    // The unique index rooms_live_name holds the same rule; asking first
+    // gives the clear 409 instead of a constraint error.
+    auto taken = ctx.db.Prepare(
+        "SELECT 1 FROM rooms WHERE name_key = ?1 AND deleted_at IS NULL AND id != ?2");
+    if (taken.Bind(1, RoomNameKey(*name)).Bind(2, ctx.req.id).Step()) {
+      return Response::Error(Err(409, "room_name_taken", "A room with that name exists."));
+    }
+    ctx.db.Prepare("UPDATE rooms SET name = ?2, name_key = ?3 WHERE id = ?1")
+        .Bind(1, ctx.req.id)
+        .Bind(2, *name)
+        .Bind(3, RoomNameKey(*name))
+        .Run();
+  }
+  if (topic) {
+    ctx.db.Prepare("UPDATE rooms SET topic = ?2 WHERE id = ?1")
+        .Bind(1, ctx.req.id)
+        .Bind(2, *topic)
+        .Run();
+  }
+  std::optional<Room> updated = FindRoom(ctx.db, ctx.req.id);
+  tx.Commit();
+  return RoomReply(200, *updated);
 }
 
 // DELETE /api/rooms/{id}
 // The room's owner. Deletes the room and its messages; members still inside
 // get 410 room_deleted on their next poll or post, which the doorbell
 // ({"type":"room_deleted"}) makes at once when push is on. The name is free
-// again. 204. 403 not_owner; 404 room_not_found (also when already deleted); 401.
+// again. 204. 403 not_owner; 404 room_not_found (also when already deleted,
+// or private and the user is not a member); 401.
 Response HandleDeleteRoom(Context& ctx) {
   Transaction tx(ctx.db);
-  std::optional<Room> room = FindRoom(ctx.db, ctx.req.id);
-  if (!room || room->deleted) {
+  Result<Room> room = FindVisibleRoom(ctx.db, ctx.user().id, ctx.req.id);
+  if (!room.ok() || room.value().deleted) {
     return Response::Error(Err(404, "room_not_found", "There is no such room."));
   }
-  if (room->owner_id != ctx.user().id) {
+  if (room.value().owner_id != ctx.user().id) {
     return Response::Error(Err(403, "not_owner", "Only the room's owner can delete it."));
   }
   int64_t id = ctx.req.id;
@@ -176,12 +274,12 @@ void RingMembers(const Context& ctx, int64_t room_id) {
 // 200 {"room", "messages": the last 50 live ones ascending, "cursor": the
 // room's newest change number or 0 (core/messages.h),
 // "events": "/api/rooms/{id}/events" only when push is on (CHAT_PUSH_SOCKET)}.
-// 404 room_not_found; 410 room_deleted; 429 rate_limited with Retry-After
-// (joins and leaves together: CHAT_JOIN_BURST at once, then CHAT_JOIN_RATE a
-// second); 401.
+// 404 room_not_found (also a private room the user is not a member of);
+// 410 room_deleted; 429 rate_limited with Retry-After (joins and leaves
+// together: CHAT_JOIN_BURST at once, then CHAT_JOIN_RATE a second); 401.
 Response HandleJoinRoom(Context& ctx) {
   Transaction tx(ctx.db);
-  Result<Room> room = FindLiveRoom(ctx.db, ctx.req.id);
+  Result<Room> room = FindLiveRoom(ctx.db, ctx.user().id, ctx.req.id);
   if (!room.ok()) return Response::Error(room.error());
   if (Status s = TakeUserToken(ctx.db, ctx.user().id, MembershipRate(ctx.config), NowMs(),
                                "You are joining and leaving rooms too fast; wait a moment.")) {
@@ -220,12 +318,12 @@ Response HandleJoinRoom(Context& ctx) {
 // A logged-in user. Leaves the room if the user is in it (idempotent), closes
 // the user's event streams there, and then rings {"type":"members","count"}
 // there (push on).
-// 204. 404 room_not_found; 429 rate_limited with Retry-After (shared with
-// join); 401.
+// 204. 404 room_not_found (also a private room the user is not a member
+// of); 429 rate_limited with Retry-After (shared with join); 401.
 Response HandleLeaveRoom(Context& ctx) {
   Transaction tx(ctx.db);
-  if (!FindRoom(ctx.db, ctx.req.id)) {
-    return Response::Error(Err(404, "room_not_found", "There is no such room."));
+  if (Result<Room> room = FindVisibleRoom(ctx.db, ctx.user().id, ctx.req.id); !room.ok()) {
+    return Response::Error(room.error());
   }
   if (Status s = TakeUserToken(ctx.db, ctx.user().id, MembershipRate(ctx.config), NowMs(),
                                "You are joining and leaving rooms too fast; wait a moment.")) {
@@ -245,13 +343,124 @@ Response HandleLeaveRoom(Context& ctx) {
   return Response::NoContent();
 }
 
+// The owner of a private room manages its members; an open room has none to
+// manage (it is everyone's), which is its own 400 so a client can tell.
+Status CheckPrivate(const Room& room) {
+  if (room.kind == "private") return std::nullopt;
+  return Err(400, "room_not_private",
+             "An open room is open to everyone: only a private room has members to add or "
+             "remove.");
+}
+
+// GET /api/rooms/{id}/members
+// A user who may see the room (CheckRoomAccess). 200 {"members": [{"user",
+// "role": "owner"|"member", "here": inside the room now}]}, owner first: a
+// private room's members; an open room's owner and whoever is inside now.
+// 404 room_not_found (also a private room the user is not a member of);
+// 410 room_deleted; 401.
+Response HandleListMembers(Context& ctx) {
+  Result<Room> room = FindLiveRoom(ctx.db, ctx.user().id, ctx.req.id);
+  if (!room.ok()) return Response::Error(room.error());
+  Json::Value body(Json::objectValue);
+  body["members"] = Json::Value(Json::arrayValue);
+  for (const Member& m : ListMembers(ctx.db, room.value())) body["members"].append(MemberJson(m));
+  return Response::Json(200, body);
+}
+
+// POST /api/rooms/{id}/members {"username"}
+// The owner of a private room adds a member, who may then see, join and
+// read it. 201 {"member"}. 400 room_not_private (an open room); 400
+// invalid_json ("username" not a string); 403 not_owner; 404 room_not_found
+// (also a private room the user is not a member of); 404 user_not_found
+// (none, or disabled); 409 already_member; 410 room_deleted; 401.
+Response HandleAddMember(Context& ctx) {
+  std::string username;
+  if (!GetString(ctx.req.json, "username", &username)) {
+    return Response::Error(Err(400, "invalid_json", "Send {\"username\": \"...\"}."));
+  }
+  Transaction tx(ctx.db);
+  Result<Room> room = FindLiveRoom(ctx.db, ctx.user().id, ctx.req.id);
+  if (!room.ok()) return Response::Error(room.error());
+  if (Status s = CheckPrivate(room.value())) return Response::Error(*s);
+  if (room.value().owner_id != ctx.user().id) {
+    return Response::Error(Err(403, "not_owner", "Only the room's owner can add members."));
+  }
+  auto who = ctx.db.Prepare("SELECT id FROM users WHERE username_key = ?1 AND disabled_at IS NULL");
+  if (!IsValidUsername(username) || !who.Bind(1, FoldCase(username)).Step()) {
+    return Response::Error(Err(404, "user_not_found", "There is no such user."));
+  }
+  const int64_t user_id = who.Int(0);
+  if (FindMember(ctx.db, ctx.req.id, user_id)) {
+    return Response::Error(Err(409, "already_member", "That user is a member already."));
+  }
+  ctx.db
+      .Prepare(
+          "INSERT INTO room_members (room_id, user_id, role, added_at) "
+          "VALUES (?1, ?2, 'member', ?3)")
+      .Bind(1, ctx.req.id)
+      .Bind(2, user_id)
+      .Bind(3, NowMs())
+      .Run();
+  Json::Value body(Json::objectValue);
+  body["member"] = MemberJson(*FindMember(ctx.db, ctx.req.id, user_id));
+  tx.Commit();
+  return Response::Json(201, body);
+}
+
+// DELETE /api/rooms/{id}/members/{user}
+// The owner of a private room removes a member, or a member removes
+// themself. Whoever is removed is put out at once, in the same transaction:
+// users.room_id cleared (their next poll or post: 404 room_not_found) and
+// their event streams there closed (core/streams.h); {"type":"members"}
+// rings when they were inside. 204. 400 room_not_private; 403 not_owner
+// (someone else's membership); 404 room_not_found (also for a non-member);
+// 404 member_not_found ({user} is not a member); 409 owner_stays (the owner
+// cannot be removed: delete the room instead); 410 room_deleted; 401.
+Response HandleRemoveMember(Context& ctx) {
+  Transaction tx(ctx.db);
+  Result<Room> room = FindLiveRoom(ctx.db, ctx.user().id, ctx.req.id);
+  if (!room.ok()) return Response::Error(room.error());
+  if (Status s = CheckPrivate(room.value())) return Response::Error(*s);
+  const int64_t target = ctx.req.path_user;
+  if (room.value().owner_id != ctx.user().id && target != ctx.user().id) {
+    return Response::Error(Err(403, "not_owner", "Only the room's owner can remove someone else."));
+  }
+  std::optional<Member> member = FindMember(ctx.db, ctx.req.id, target);
+  if (!member) {
+    return Response::Error(Err(404, "member_not_found", "That user is not a member."));
+  }
+  if (member->role == "owner") {
+    return Response::Error(
+        Err(409, "owner_stays", "The owner cannot be removed; delete the room instead."));
+  }
+  // Before anything changes (core/streams.h): the streams the removal ends.
+  std::vector<StreamId> streams = StreamsToRevoke(ctx.db, AllStreams(target, ctx.req.id));
+  ctx.db.Prepare("DELETE FROM room_members WHERE room_id = ?1 AND user_id = ?2")
+      .Bind(1, ctx.req.id)
+      .Bind(2, target)
+      .Run();
+  ctx.db.Prepare("UPDATE users SET room_id = NULL WHERE id = ?1 AND room_id = ?2")
+      .Bind(1, target)
+      .Bind(2, ctx.req.id)
+      .Run();
+  const bool put_out = ctx.db.Changes() > 0;
+  tx.Commit();
+  RevokeStreams(ctx.config, "rooms", streams);
+  if (put_out) RingMembers(ctx, ctx.req.id);
+  return Response::NoContent();
+}
+
 const std::vector<Route> kRoutes = {
     {"GET", "/api/rooms", kNeedsSession | kBackground, HandleListRooms},
     {"POST", "/api/rooms", kNeedsSession | kNeedsJsonBody, HandleCreateRoom},
     {"GET", "/api/rooms/{id}", kNeedsSession, HandleGetRoom},
+    {"PATCH", "/api/rooms/{id}", kNeedsSession | kNeedsJsonBody, HandleUpdateRoom},
     {"DELETE", "/api/rooms/{id}", kNeedsSession, HandleDeleteRoom},
     {"POST", "/api/rooms/{id}/join", kNeedsSession, HandleJoinRoom},
     {"POST", "/api/rooms/{id}/leave", kNeedsSession, HandleLeaveRoom},
+    {"GET", "/api/rooms/{id}/members", kNeedsSession, HandleListMembers},
+    {"POST", "/api/rooms/{id}/members", kNeedsSession | kNeedsJsonBody, HandleAddMember},
+    {"DELETE", "/api/rooms/{id}/members/{user}", kNeedsSession, HandleRemoveMember},
 };
 
 }  // namespace

@@ -1,4 +1,4 @@
--- Chatroom database schema, version 7 (the newest: see PRAGMA user_version at
+-- Chatroom database schema, version 8 (the newest: see PRAGMA user_version at
 -- the end). A database made by an older version is brought here by the
 -- numbered files in sql/migrations/, applied in order by `chatctl migrate` and
 -- by the programs at start; a change to this file needs such a migration too.
@@ -39,11 +39,24 @@ CREATE TABLE rooms (
   name_key    TEXT NOT NULL,               -- NFKC_Casefold of the name (core/text.h NameKey): one key for names that look the same
   owner_id    INTEGER NOT NULL REFERENCES users(id),  -- who may delete it
   created_at  INTEGER NOT NULL,            -- ms since epoch
-  deleted_at  INTEGER                      -- ms since epoch when the owner deleted it; NULL while live.
+  deleted_at  INTEGER,                     -- ms since epoch when the owner deleted it; NULL while live.
                                            -- Kept so members still inside get 410 with the name.
+  kind        TEXT NOT NULL DEFAULT 'open' CHECK (kind IN ('open', 'private')),  -- private: only room_members see it
+  topic       TEXT NOT NULL DEFAULT ''     -- 0-250 characters, the name's text rules (core/validate.h)
 );
 CREATE UNIQUE INDEX rooms_live_name ON rooms(name_key) WHERE deleted_at IS NULL;
 CREATE INDEX rooms_owner ON rooms(owner_id) WHERE deleted_at IS NULL;  -- live rooms per owner (CHAT_ROOMS_PER_USER)
+
+-- Who may see a private room (core/rooms.h CheckRoomAccess), apart from who
+-- is inside it now (users.room_id). The creator is its owner member.
+CREATE TABLE room_members (
+  room_id     INTEGER NOT NULL REFERENCES rooms(id) ON DELETE CASCADE,
+  user_id     INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  role        TEXT NOT NULL CHECK (role IN ('owner', 'member')),
+  added_at    INTEGER NOT NULL,            -- ms since epoch
+  PRIMARY KEY (room_id, user_id)           -- the access check: one primary-key read
+) WITHOUT ROWID;
+CREATE INDEX room_members_user ON room_members(user_id);  -- the private rooms a user may see
 
 CREATE TABLE messages (
   id          INTEGER PRIMARY KEY AUTOINCREMENT,  -- assigned in the write transaction: id order is commit order; never reused.
@@ -103,6 +116,6 @@ CREATE TABLE user_buckets (
   PRIMARY KEY (user_id, action)
 ) WITHOUT ROWID;
 
-PRAGMA user_version = 7;
+PRAGMA user_version = 8;
 
 COMMIT;

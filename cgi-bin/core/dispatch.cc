@@ -17,16 +17,17 @@
 namespace chat {
 namespace {
 
-// Matches `path` against `pattern`; stores the {id} segment in *id.
-bool Match(const char* pattern, const std::string& path, int64_t* id) {
+// Matches `path` against `pattern`; stores the {id} segment in *id and the
+// {user} segment in *user (both decimal, > 0, as ParseDecimal reads them).
+bool Match(const char* pattern, const std::string& path, int64_t* id, int64_t* user) {
   std::string_view p(pattern), s(path);
   while (!p.empty() && !s.empty()) {
     size_t pe = p.find('/', 1), se = s.find('/', 1);
     std::string_view pseg = p.substr(0, pe), sseg = s.substr(0, se);
-    if (pseg == "/{id}") {
+    if (pseg == "/{id}" || pseg == "/{user}") {
       std::optional<int64_t> v = ParseDecimal(std::string(sseg.substr(1)));
       if (!v || *v <= 0) return false;
-      *id = *v;
+      *(pseg == "/{id}" ? id : user) = *v;
     } else if (pseg != sseg) {
       return false;
     }
@@ -90,13 +91,15 @@ Status CheckSession(Context& ctx) {
 }
 
 // Every poll passes here. A GET read its session row in this request's
-// snapshot, so the session's room_id is current: a member of a live room
-// costs one primary-key read instead of the whole room (owner join, member
-// count) plus a second users read. Anything else goes the long way, which
-// tells 404, 410 and 409 apart.
+// snapshot, so the session's room_id is current: someone inside a live open
+// room costs one primary-key read instead of the whole room (owner join,
+// member count) plus a second users read; inside a private room, one more
+// (the room_members row: CheckRoomAccess's rule, core/rooms.h). Anything else
+// goes the long way, which tells 404, 410 and 409 apart.
 Status CheckMember(Context& ctx) {
   const Request& req = ctx.req;
-  if (req.method == "GET" && ctx.user().room_id == req.id && IsLiveRoom(ctx.db, req.id)) {
+  if (req.method == "GET" && ctx.user().room_id == req.id &&
+      IsLiveRoomFor(ctx.db, req.id, ctx.user().id)) {
     return std::nullopt;
   }
   Result<Room> room = CheckMembership(ctx.db, ctx.user().id, req.id);
@@ -128,13 +131,14 @@ Status CheckPreconditions(const Route& route, Context& ctx) {
 Response Dispatch(const std::vector<Route>& routes, Context& ctx) {
   std::string allow;
   for (const Route& route : routes) {
-    int64_t id = 0;
-    if (!Match(route.pattern, ctx.req.path, &id)) continue;
+    int64_t id = 0, user = 0;
+    if (!Match(route.pattern, ctx.req.path, &id, &user)) continue;
     if (ctx.req.method != route.method || route.handler == nullptr) {
       allow += allow.empty() ? route.method : std::string(", ") + route.method;
       continue;
     }
     ctx.req.id = id;
+    ctx.req.path_user = user;
     // GET never writes: its session check, membership check and handler
     // read one snapshot (see ReadSnapshot in db.h).
     Response res;

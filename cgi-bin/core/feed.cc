@@ -15,6 +15,11 @@ Result<MessageRef> FindMessageToActOn(Db& db, int64_t user_id, int64_t message_i
     return Err(404, "message_not_found", "There is no such message.");
   }
   MessageRef ref{message_id, q.Int(0), q.Int(1), q.Int(2)};
+  // A message of a room the user may not see does not exist for them
+  // (CheckRoomAccess, core/rooms.h): not even its id is confirmed.
+  if (!FindVisibleRoom(db, user_id, ref.room_id).ok()) {
+    return Err(404, "message_not_found", "There is no such message.");
+  }
   Result<Room> room = CheckMembership(db, user_id, ref.room_id);
   if (!room.ok()) return room.error();
   return ref;

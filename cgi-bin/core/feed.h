@@ -34,7 +34,8 @@ struct MessageRef {
 // The rule for acting on a message (edit, delete, react), for every route
 // that does (DESIGN.md "Who may see what": like posting, the caller must be
 // in the message's room). 404 message_not_found for no such message, a
-// deleted one, or one of a deleted room; then CheckMembership's 404/410/409.
+// deleted one, one of a deleted room, or one of a private room the user is
+// not a member of (CheckRoomAccess); then CheckMembership's 404/410/409.
 // Call inside the write transaction that acts on it.
 Result<MessageRef> FindMessageToActOn(Db& db, int64_t user_id, int64_t message_id);
 

@@ -47,6 +47,7 @@ struct Request {
   // Filled in by the dispatcher before the handler runs.
   Json::Value json{Json::objectValue};  // the body object ({} when no body)
   int64_t id = 0;                       // the {id} of the route's pattern
+  int64_t path_user = 0;                // the {user} (a user id) of the route's pattern, if any
   std::optional<SessionUser> user;      // set for kNeedsSession routes
 
   // The query parameter, or nullopt when absent.
@@ -86,7 +87,7 @@ using Handler = Response (*)(Context&);
 
 struct Route {
   const char* method;
-  const char* pattern;  // literal segments and at most one "{id}" (decimal, > 0)
+  const char* pattern;  // literal segments, at most one "{id}" and one "{user}" (decimal, > 0)
   unsigned flags;
   Handler handler;  // nullptr: another program serves this method (listed for Allow)
 };

@@ -10,10 +10,10 @@ namespace chat {
 namespace {
 
 // Columns read by ReadRoom, in order.
-#define ROOM_COLUMNS                                                                           \
-  "r.id, r.name, r.owner_id, o.username, r.created_at, r.deleted_at IS NOT NULL, "             \
-  "(SELECT count(*) FROM users m WHERE m.room_id = r.id) FROM rooms r JOIN users o ON o.id = " \
-  "r.owner_id "
+#define ROOM_COLUMNS                                                                          \
+  "r.id, r.name, r.owner_id, o.username, r.created_at, r.deleted_at IS NOT NULL, "            \
+  "(SELECT count(*) FROM users m WHERE m.room_id = r.id), r.kind, r.topic FROM rooms r JOIN " \
+  "users o ON o.id = r.owner_id "
 
 Room ReadRoom(const Query& q) {
   Room r;
@@ -24,6 +24,8 @@ Room ReadRoom(const Query& q) {
   r.created_at = q.Int(4);
   r.deleted = q.Int(5) != 0;
   r.member_count = q.Int(6);
+  r.kind = q.Text(7);
+  r.topic = q.Text(8);
   return r;
 }
 
@@ -92,9 +94,13 @@ std::optional<Room> FindRoom(Db& db, int64_t id) {
   return ReadRoom(q);
 }
 
-std::vector<Room> ListLiveRooms(Db& db) {
-  auto q =
-      db.Prepare("SELECT " ROOM_COLUMNS "WHERE r.deleted_at IS NULL ORDER BY r.name_key, r.id");
+std::vector<Room> ListVisibleRooms(Db& db, int64_t user_id) {
+  // CheckRoomAccess's rule as SQL, so the list is one query.
+  auto q = db.Prepare("SELECT " ROOM_COLUMNS
+                      "WHERE r.deleted_at IS NULL AND (r.kind = 'open' OR EXISTS (SELECT 1 FROM "
+                      "room_members rm WHERE rm.room_id = r.id AND rm.user_id = ?1)) "
+                      "ORDER BY r.name_key, r.id");
+  q.Bind(1, user_id);
   std::vector<Room> rooms;
   while (q.Step()) rooms.push_back(ReadRoom(q));
   return rooms;
@@ -114,23 +120,42 @@ Json::Value RoomJson(const Room& room) {
   j["owner"] = UserJson(room.owner_id, room.owner_name);
   j["created_at"] = FormatTime(room.created_at);
   j["member_count"] = static_cast<Json::Int64>(room.member_count);
+  j["kind"] = room.kind;
+  j["topic"] = room.topic;
   return j;
 }
 
-Result<Room> FindLiveRoom(Db& db, int64_t id) {
+bool IsRoomMember(Db& db, int64_t room_id, int64_t user_id) {
+  auto q = db.Prepare("SELECT 1 FROM room_members WHERE room_id = ?1 AND user_id = ?2");
+  return q.Bind(1, room_id).Bind(2, user_id).Step();
+}
+
+Status CheckRoomAccess(Db& db, const Room& room, int64_t user_id) {
+  if (room.kind == "open" || IsRoomMember(db, room.id, user_id)) return std::nullopt;
+  return Err(404, "room_not_found", "There is no such room.");
+}
+
+Result<Room> FindVisibleRoom(Db& db, int64_t user_id, int64_t id) {
   std::optional<Room> room = FindRoom(db, id);
   if (!room) return Err(404, "room_not_found", "There is no such room.");
-  if (room->deleted) {
-    ApiError e = Err(410, "room_deleted", "The room was deleted by its owner.");
-    e.extra["room"]["id"] = static_cast<Json::Int64>(room->id);
-    e.extra["room"]["name"] = room->name;
-    return e;
-  }
+  if (Status s = CheckRoomAccess(db, *room, user_id)) return *s;
   return *room;
 }
 
+Result<Room> FindLiveRoom(Db& db, int64_t user_id, int64_t id) {
+  Result<Room> room = FindVisibleRoom(db, user_id, id);
+  if (!room.ok()) return room;
+  if (room.value().deleted) {
+    ApiError e = Err(410, "room_deleted", "The room was deleted by its owner.");
+    e.extra["room"]["id"] = static_cast<Json::Int64>(room.value().id);
+    e.extra["room"]["name"] = room.value().name;
+    return e;
+  }
+  return room;
+}
+
 Result<Room> CheckMembership(Db& db, int64_t user_id, int64_t room_id) {
-  Result<Room> room = FindLiveRoom(db, room_id);
+  Result<Room> room = FindLiveRoom(db, user_id, room_id);
   if (!room.ok()) return room;
   auto q = db.Prepare("SELECT room_id FROM users WHERE id = ?1");
   q.Bind(1, user_id);
@@ -147,9 +172,11 @@ Result<Room> CheckMembership(Db& db, int64_t user_id, int64_t room_id) {
   return e;
 }
 
-bool IsLiveRoom(Db& db, int64_t id) {
-  auto q = db.Prepare("SELECT 1 FROM rooms WHERE id = ?1 AND deleted_at IS NULL");
-  return q.Bind(1, id).Step();
+bool IsLiveRoomFor(Db& db, int64_t id, int64_t user_id) {
+  auto q = db.Prepare("SELECT kind = 'open' FROM rooms WHERE id = ?1 AND deleted_at IS NULL");
+  if (!q.Bind(1, id).Step()) return false;
+  // The same rule as CheckRoomAccess, without reading the whole room.
+  return q.Int(0) != 0 || IsRoomMember(db, id, user_id);
 }
 
 }  // namespace chat

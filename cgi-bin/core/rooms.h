@@ -26,21 +26,40 @@ struct Room {
   int64_t created_at = 0;
   bool deleted = false;
   int64_t member_count = 0;
+  std::string kind = "open";  // "open" or "private" (rooms.kind)
+  std::string topic;
 };
 
+// The room whatever the reader: for code that is not answering a person
+// (members events, migrations) or has already passed CheckRoomAccess.
 std::optional<Room> FindRoom(Db& db, int64_t id);
-std::vector<Room> ListLiveRooms(Db& db);
+// The live rooms `user_id` may see (CheckRoomAccess): every open room and the
+// private rooms the user is a member of, by name.
+std::vector<Room> ListVisibleRooms(Db& db, int64_t user_id);
 Json::Value RoomJson(const Room& room);
 Json::Value UserJson(int64_t id, const std::string& username);
 
-// 404 room_not_found for no such room, 410 room_deleted (with the room's id
-// and name) for a deleted one.
-Result<Room> FindLiveRoom(Db& db, int64_t id);
+// THE access rule (DESIGN.md "Who may see what", issue 13), the one place
+// that decides who may see a room: an open room everyone logged in, a
+// private room only its members (room_members). Anyone else gets 404
+// room_not_found, the answer for a room that does not exist, so an outsider
+// cannot tell a private room from none (OWASP ASVS V4.2: no existence
+// oracle). Every route about a room calls it, through the functions below.
+Status CheckRoomAccess(Db& db, const Room& room, int64_t user_id);
+// True when the user has a room_members row: one primary-key read.
+bool IsRoomMember(Db& db, int64_t room_id, int64_t user_id);
+// The room if `user_id` may see it (deleted or not), else 404 room_not_found.
+Result<Room> FindVisibleRoom(Db& db, int64_t user_id, int64_t id);
+// FindVisibleRoom, then 410 room_deleted (with the room's id and name) for a
+// deleted one.
+Result<Room> FindLiveRoom(Db& db, int64_t user_id, int64_t id);
 // FindLiveRoom, then 409 not_in_room unless the user is in it. Reads
 // users.room_id afresh, so call it inside the write transaction that depends on it.
 Result<Room> CheckMembership(Db& db, int64_t user_id, int64_t room_id);
-// True when the room exists and is not deleted: one primary-key read.
-bool IsLiveRoom(Db& db, int64_t id);
+// The poll's fast path: true when the room exists, is not deleted and the
+// user may see it. For an open room one primary-key read; a private room adds
+// the room_members primary-key read (CheckRoomAccess's rule).
+bool IsLiveRoomFor(Db& db, int64_t id, int64_t user_id);
 
 // Migration 0006 (sql/migrations/*_room_name_keys.sql), run inside its
 // transaction: recomputes every room's name_key with RoomNameKey, keeping

@@ -11,6 +11,7 @@ namespace {
 
 constexpr size_t kMaxMessageChars = 4000;
 constexpr size_t kMaxRoomNameChars = 64;
+constexpr size_t kMaxRoomTopicChars = 250;
 
 // Decodes the code point at s[i], advancing i; returns -1 for invalid UTF-8.
 int32_t Decode(const std::string& s, size_t& i) {
@@ -92,7 +93,12 @@ bool IsValidPassword(const std::string& s) {
   return s.size() >= 8 && s.size() <= 1024 && s.find('\0') == std::string::npos;
 }
 
-std::optional<std::string> NormalizeRoomName(const std::string& s) {
+namespace {
+// The text rules of room names and topics: valid UTF-8, trimmed of blank
+// characters at the ends, no refused character (control, format) anywhere,
+// min_chars to max_chars code points after trimming.
+std::optional<std::string> NormalizeNameText(const std::string& s, size_t min_chars,
+                                             size_t max_chars) {
   if (!IsValidUtf8(s)) return std::nullopt;
   // Refused characters are refused anywhere, even where trimming would take
   // them away, except white space at the ends ("General\n" is "General").
@@ -100,14 +106,25 @@ std::optional<std::string> NormalizeRoomName(const std::string& s) {
     int32_t cp = Decode(s, i);
     if (IsRefusedInName(cp) && !IsSpace(cp)) return std::nullopt;
   }
-  std::string name = Trim(s);
-  size_t n = CountCodePoints(name);
-  if (n < 1 || n > kMaxRoomNameChars) return std::nullopt;
-  for (size_t i = 0; i < name.size();) {
-    if (IsRefusedInName(Decode(name, i))) return std::nullopt;
+  std::string text = Trim(s);
+  size_t n = CountCodePoints(text);
+  if (n < min_chars || n > max_chars) return std::nullopt;
+  for (size_t i = 0; i < text.size();) {
+    if (IsRefusedInName(Decode(text, i))) return std::nullopt;
   }
-  if (RoomNameKey(name).empty()) return std::nullopt;  // defence in depth: blanks are trimmed
+  return text;
+}
+}  // namespace
+
+std::optional<std::string> NormalizeRoomName(const std::string& s) {
+  std::optional<std::string> name = NormalizeNameText(s, 1, kMaxRoomNameChars);
+  if (!name) return std::nullopt;
+  if (RoomNameKey(*name).empty()) return std::nullopt;  // defence in depth: blanks are trimmed
   return name;
+}
+
+std::optional<std::string> NormalizeRoomTopic(const std::string& s) {
+  return NormalizeNameText(s, 0, kMaxRoomTopicChars);
 }
 
 std::string RoomNameKey(const std::string& name) { return NameKey(name); }

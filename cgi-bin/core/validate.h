@@ -29,6 +29,9 @@ bool IsValidPassword(const std::string& s);
 // control, line-separator or bidirectional-override characters; nullopt
 // otherwise. A name of blank characters only is empty after trimming.
 std::optional<std::string> NormalizeRoomName(const std::string& s);
+// A room's topic (issue 13): the name's rules, but 0-250 characters (empty
+// is no topic). The trimmed topic, or nullopt when refused.
+std::optional<std::string> NormalizeRoomTopic(const std::string& s);
 // The uniqueness key of a room name (rooms.name_key): text.h NameKey, so
 // names that look the same have the same key.
 std::string RoomNameKey(const std::string& name);

@@ -109,6 +109,17 @@ function chatRound(base, who) {
   assert.deepEqual(poll.body.messages.map((m) => m.text), [`hello from ${who}`]);
   assert.equal(poll.headers['cache-control'], 'no-store');
   assert.match(poll.headers['content-security-policy'] ?? '', /default-src 'self'/);
+  // The members routes reach the rooms program through the installed site
+  // (issue 13): the list, and both shapes of path, each with its own answer.
+  const priv = curl('POST', `${base}/api/rooms`, { body: { name: `Private of ${who}`, kind: 'private' }, jar });
+  assert.equal(priv.status, 201, priv.text);
+  const members = curl('GET', `${base}/api/rooms/${priv.body.room.id}/members`, { jar });
+  assert.equal(members.status, 200, members.text);
+  assert.deepEqual(members.body.members.map((m) => [m.user.username, m.role]), [[who, 'owner']]);
+  const again = curl('POST', `${base}/api/rooms/${priv.body.room.id}/members`, { body: { username: who }, jar });
+  assert.equal(again.body?.error?.code, 'already_member', again.text);
+  const out = curl('DELETE', `${base}/api/rooms/${priv.body.room.id}/members/${reg.body.user.id}`, { jar });
+  assert.equal(out.body?.error?.code, 'owner_stays', out.text);
   const page = curl('GET', `${base}/rooms/${id}`);
   assert.equal(page.status, 200);
   assert.match(page.headers['content-type'], /^text\/html/);

@@ -289,3 +289,42 @@ test('the user_buckets migration upgrades the previous version, keeping every ro
   assert.match(create.stdout.toString(), /Status: 201/, create.stdout.toString() + create.stderr.toString());
   assert.equal(sql(db, "SELECT action FROM user_buckets WHERE user_id = 1"), 'room_create');
 });
+
+test('the private-rooms migration upgrades the previous version, keeping every row: every room open with no topic, no members listed', () => {
+  const MIGRATIONS = join(ROOT, 'sql', 'migrations');
+  const ours = readdirSync(MIGRATIONS).find((f) => /^\d{4}_private_rooms\.sql$/.test(f)).replace('.sql', '');
+  const version = Number(ours.slice(0, 4));
+  const db = makeV1('previous-private.db');
+  for (const f of readdirSync(MIGRATIONS).sort()) {
+    const n = Number(f.slice(0, 4));
+    if (!/^\d{4}_.*\.sql$/.test(f) || n <= 1 || n >= version) continue;
+    execFileSync('sqlite3', [db], { input: `BEGIN;\n${readFileSync(join(MIGRATIONS, f), 'utf8')}\nPRAGMA user_version = ${n};\nCOMMIT;\n` });
+  }
+  assert.equal(Number(sql(db, 'PRAGMA user_version')), version - 1);
+  // A message of the previous version's own (an edit and a reaction) too.
+  sql(db, "UPDATE messages SET edited_at = 1700000009000 WHERE id = 1; INSERT INTO reactions (message_id, user_id, emoji, created_at) VALUES (1, 2, '👍', 1700000009000);");
+  const tables = [...V1_TABLES, 'login_failures', 'user_buckets', 'reactions'];
+  const before = Object.fromEntries(tables.map((t) => [t, rows(db, t)]));
+  const r = cgi('rooms', db, { uri: '/api/rooms' }); // 401 (no session), but it starts and migrates
+  assert.equal(r.status, 401, r.raw + r.stderr);
+  assert.match(r.stderr, new RegExp(`applied migration ${ours}`));
+  assert.equal(r.stderr.match(/applied migration/g).length, NEWEST - version + 1, 'only the migrations from ours on ran');
+  assertRowsKept(db, before, tables);
+  assert.equal(sql(db, "SELECT group_concat(id || ':' || kind || ':' || topic, ',') FROM rooms"), '1:open:,2:open:');
+  assert.equal(sql(db, 'SELECT count(*) FROM room_members'), '0');
+  const fresh = join(dir, 'fresh-private.db');
+  execFileSync('sqlite3', [fresh], { input: readFileSync(join(ROOT, 'sql', 'schema.sql')) });
+  assert.deepEqual(shape(db), shape(fresh));
+  // The old account sees the old open room and creates a private one on the migrated file.
+  const login = cgi('auth', db, { method: 'POST', uri: '/api/login', body: { username: 'alice', password: PASSWORD } });
+  assert.equal(login.status, 200, login.raw);
+  const cookie = /Set-Cookie: (chat_session=[^;\r\n]+)/i.exec(login.raw)[1];
+  const body = '{"name":"Hidden","kind":"private"}';
+  const create = spawnSync(join(ROOT, 'build', 'bin', 'rooms'), {
+    input: body,
+    env: { PATH: process.env.PATH, CHAT_DB: db, REQUEST_METHOD: 'POST', REQUEST_URI: '/api/rooms', HTTP_HOST: 'chat.example', CONTENT_TYPE: 'application/json', CONTENT_LENGTH: String(Buffer.byteLength(body)), HTTP_COOKIE: cookie },
+    timeout: 20000,
+  });
+  assert.match(create.stdout.toString(), /Status: 201/, create.stdout.toString() + create.stderr.toString());
+  assert.equal(sql(db, "SELECT r.kind || ' ' || m.role FROM rooms r JOIN room_members m ON m.room_id = r.id WHERE r.name = 'Hidden' AND m.user_id = 1"), 'private owner');
+});

@@ -89,7 +89,8 @@ test('a method a route does not take answers 405 method_not_allowed with Allow',
   const cases = [
     ['PUT', '/api/me', 'GET'], ['DELETE', '/api/me', 'GET'], ['GET', '/api/login', 'POST'],
     ['GET', '/api/register', 'POST'], ['GET', '/api/logout', 'POST'], ['PATCH', '/api/rooms', 'GET, POST'],
-    ['PUT', `/api/rooms/${room.id}`, 'GET, DELETE'], ['GET', `/api/rooms/${room.id}/join`, 'POST'],
+    ['PUT', `/api/rooms/${room.id}`, 'GET, PATCH, DELETE'], ['PUT', `/api/rooms/${room.id}/members`, 'GET, POST'],
+    ['GET', `/api/rooms/${room.id}/members/1`, 'DELETE'], ['GET', `/api/rooms/${room.id}/join`, 'POST'],
     ['DELETE', `/api/rooms/${room.id}/leave`, 'POST'], ['PUT', `/api/rooms/${room.id}/messages`, null],
   ];
   const before = snapshot();
