@@ -106,8 +106,14 @@ export const api = {
     request('POST', '/api/password', { old: oldPassword, new: newPassword }),
   me: () => request('GET', '/api/me'),
   rooms: () => request('GET', '/api/rooms'),
-  createRoom: (name) => request('POST', '/api/rooms', { name }),
+  createRoom: (name, kind = 'open', topic = '') =>
+    request('POST', '/api/rooms', topic ? { name, kind, topic } : { name, kind }),
   room: (id) => request('GET', roomPath(id)),
+  updateRoom: (id, changes) => request('PATCH', roomPath(id), changes),
+  members: (id) => request('GET', `${roomPath(id)}/members`),
+  addMember: (id, username) => request('POST', `${roomPath(id)}/members`, { username }),
+  removeMember: (id, userId) =>
+    request('DELETE', `${roomPath(id)}/members/${encodeURIComponent(userId)}`, {}),
   deleteRoom: (id) => request('DELETE', roomPath(id), {}),
   join: (id) => request('POST', `${roomPath(id)}/join`, {}),
   leave: (id) => request('POST', `${roomPath(id)}/leave`, {}),

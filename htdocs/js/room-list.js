@@ -2,11 +2,22 @@
    and updated in place on every refresh, so a refresh every few seconds
    never steals keyboard focus or closes a delete confirmation that is open.
    Delete asks inside the row (Cancel / Delete room; Escape cancels) instead
-   of window.confirm, which a strict page never uses. All room and user
-   names go in through textContent. */
+   of window.confirm, which a strict page never uses. A row shows the room's
+   kind at a glance: "#" for an open room, a lock for a private one and an
+   "@" for a direct conversation (which is named after the other person),
+   each with words for screen readers; the topic sits under the name. All
+   room and user names go in through textContent. */
 
 import { fromTemplate, part } from './dom.js';
 import { plainWords } from './errors.js';
+import { roomTitle } from './room-title.js';
+
+// The icon a row shows, and what a screen reader hears instead of it.
+const KINDS = {
+  open: { icon: '#', words: 'Open room: ' },
+  private: { icon: '🔒', words: 'Private room: ' },
+  direct: { icon: '@', words: 'Direct conversation with ' },
+};
 
 const people = (n) => (n === 1 ? '1 person here' : `${n} people here`);
 
@@ -60,8 +71,15 @@ export class RoomList {
 
   fill(row, room, me, currentRoomId) {
     row.room = room;
-    const name = String(room.name);
-    part(row, '.room-name').textContent = name;
+    const name = roomTitle(room, me);
+    const kind = KINDS[room.kind] || KINDS.open;
+    part(row, '.room-icon').textContent = kind.icon;
+    part(row, '.room-kind-label').textContent = kind.words;
+    row.dataset.kind = room.kind || 'open';
+    part(row, '.room-name-text').textContent = name;
+    const topic = typeof room.topic === 'string' ? room.topic : '';
+    part(row, '.room-topic').textContent = topic;
+    part(row, '.room-topic').hidden = !topic;
     part(row, '.join-name').textContent = ` ${name}`;
     part(row, '.delete-name').textContent = ` ${name}`;
     part(row, '.confirm-name').textContent = name;

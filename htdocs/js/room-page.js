@@ -10,7 +10,11 @@
    the page says so, retries by itself and loses nothing: the cursor, the
    log and the typed text stay. Messages can be answered, edited, deleted
    and reacted to (message-actions.js); polls bring those changes like new
-   messages (message-list.js). */
+   messages (message-list.js). The header shows the topic; Members opens
+   members-panel.js and, for the owner, room-settings.js. A person removed
+   from a private room (or banned from an open one) while inside is told
+   so in words when their next poll or post is refused (404 or 403), and
+   sent back to the room list. */
 
 import { Announcer } from './announcer.js';
 import { api } from './api.js';
@@ -23,10 +27,13 @@ import { byId, go, isolate } from './dom.js';
 import { plainWords } from './errors.js';
 import { setFlash } from './flash.js';
 import { MessageActions } from './message-actions.js';
+import { MembersPanel } from './members-panel.js';
 import { MessageList } from './message-list.js';
 import { Poller } from './poller.js';
 import { Push } from './push.js';
 import { jumpTo } from './reply-jump.js';
+import { RoomSettings } from './room-settings.js';
+import { roomTitle } from './room-title.js';
 import { UnreadTitle } from './unread.js';
 
 const PAGE = 50;
@@ -67,10 +74,38 @@ const composer = new Composer({
   onFatal: (error) => end(error),
 });
 
+const current = () => ({ room: state.room, me: state.me });
+const settings = new RoomSettings({
+  roomId,
+  current,
+  onChanged: (room) => showRoom(room),
+  onLost: (error) => {
+    if (error.status === 401 || error.status === 404 || error.status === 410 || error.code === 'banned') {
+      end(error);
+      return true;
+    }
+    return false;
+  },
+});
+const members = new MembersPanel({
+  roomId,
+  current,
+  onOpen: () => settings.prepare(),
+  onLost: (error) => end(error),
+  onLeftForGood: () => {
+    state.ended = true;
+    if (state.poller) state.poller.stop();
+    if (state.push) state.push.stop();
+    setFlash(`You left “${isolate(state.room ? roomTitle(state.room, state.me) : 'the room')}” for good.`);
+    go('/rooms');
+  },
+});
+
 // What the buttons on a message do. A refusal is said under the message
 // box; 401, 409 and 410 end the visit as everywhere else.
 function actionFailed(error) {
-  if (error.status === 401 || error.status === 409 || error.status === 410) {
+  if (error.status === 401 || error.status === 404 || error.status === 409 || error.status === 410
+      || error.code === 'banned') {
     end(error);
     return;
   }
@@ -129,11 +164,12 @@ function end(error) {
   banner.hide();
   byId('load-older').disabled = true;
   byId('leave').disabled = true;
+  members.close();
   if (error.status === 401) {
     go(`/?next=${encodeURIComponent(window.location.pathname)}`);
     return;
   }
-  const name = state.room ? `“${isolate(state.room.name)}”` : 'This room';
+  const name = state.room ? `“${isolate(roomTitle(state.room, state.me))}”` : 'This room';
   let text;
   if (error.code === 'room_deleted') {
     text = `${name} was deleted by its owner. Taking you back to your rooms…`;
@@ -145,8 +181,16 @@ function end(error) {
     // in_room null: left in another tab, or the owner removed you.
     text = 'You are no longer in this room. Taking you back to your rooms…';
     setFlash('You are no longer in this room.');
+  } else if (error.code === 'banned') {
+    text = `The owner of ${name} put you out of it, and you may not come back. Taking you back to your rooms…`;
+    setFlash(`The owner of ${name} put you out of it.`);
+  } else if (error.status === 404 && state.room) {
+    // A room we were inside answers 404 only when we lost the right to see
+    // it: the owner removed us from their private room (README, "Security").
+    text = `You are no longer a member of ${name}: its owner removed you. Taking you back to your rooms…`;
+    setFlash(`You are no longer a member of ${name}.`);
   } else if (error.status === 404) {
-    text = 'This room does not exist. Taking you back to your rooms…';
+    text = 'This room does not exist, or it is private and you are not one of its members. Taking you back to your rooms…';
   } else {
     text = `${plainWords(error)} Taking you back to your rooms…`;
   }
@@ -157,9 +201,13 @@ function end(error) {
 
 function showRoom(room) {
   state.room = room;
-  byId('room-name').textContent = room.name;
+  byId('room-name').textContent = roomTitle(room, state.me);
+  const topic = typeof room.topic === 'string' ? room.topic : '';
+  byId('room-topic').textContent = topic;
+  byId('room-topic').hidden = !topic;
+  byId('room-topic').title = topic;
   showMeta();
-  unread.setBase(`${isolate(room.name)} · Chatroom`);
+  unread.setBase(`${isolate(roomTitle(room, state.me))} · Chatroom`);
 }
 
 // "3 people here · Created by alice" (the count first, so a narrow header
@@ -170,6 +218,7 @@ function showMeta() {
   const parts = [];
   const n = Number(room.member_count);
   if (Number.isInteger(n) && n > 0) parts.push(n === 1 ? '1 person here' : `${n} people here`);
+  if (room.kind === 'private') parts.push('Private');
   if (room.owner) parts.push(`Created by ${room.owner.username}`);
   byId('room-meta').textContent = parts.join(' · ');
 }
@@ -181,10 +230,7 @@ function showMeta() {
 function onRing(type, data) {
   if (type === 'open') {
     api.room(roomId).then((reply) => {
-      if (reply && reply.room && Number.isInteger(reply.room.member_count)) {
-        state.room.member_count = reply.room.member_count;
-        showMeta();
-      }
+      if (reply && reply.room && !state.ended) showRoom(reply.room);
     }, () => { /* the poll below reports a lost room or connection */ });
   }
   if (type === 'members') {
@@ -321,6 +367,7 @@ async function start() {
     state.poller.now({ patience: 0 });
     composer.retryNow();
   });
+  members.enable();
   composer.enable();
   composer.focus();
   return undefined;

@@ -1,7 +1,7 @@
 /* rooms-page.js — behaviour of `/rooms`, the profile. Loads who is signed
    in and the rooms, then refreshes the list every few seconds while the tab
    is visible (and at once when it becomes visible again). Creating a room
-   takes the user straight into it; deleting asks first (see room-list.js).
+   (open or private, with an optional topic) takes the user straight into it; deleting asks first (see room-list.js).
    A 401 anywhere means the session is gone: back to `/`. */
 
 import { api } from './api.js';
@@ -10,6 +10,7 @@ import { plainWords } from './errors.js';
 import { takeFlash } from './flash.js';
 import { wirePasswordForm } from './password-form.js';
 import { RoomList } from './room-list.js';
+import { roomTitle } from './room-title.js';
 
 const REFRESH_MS = 4000;
 
@@ -35,7 +36,7 @@ function showMe(user, room) {
   avatar.className = `avatar ${avatarHueClass(user)}`;
   byId('current-room').hidden = !room;
   if (room) {
-    byId('current-room-name').textContent = room.name;
+    byId('current-room-name').textContent = roomTitle(room, user);
     byId('current-room-link').href = `/rooms/${room.id}`;
   }
 }
@@ -102,41 +103,49 @@ async function deleteRoom(room) {
   }
   state.freshFrom = state.seq + 1;
   const flash = byId('flash');
-  flash.textContent = `Deleted “${isolate(room.name)}”.`;
+  flash.textContent = `Deleted “${isolate(roomTitle(room, state.me))}”.`;
   flash.hidden = false;
   byId('rooms-heading').focus();
   refresh();
 }
 
+// The create form: a name, open or private, and an optional topic. A
+// refusal about the topic is said under the form and focuses the topic.
 function wireCreateForm() {
   const form = byId('create-room');
   const input = byId('room-name');
+  const topicInput = byId('room-topic');
   const errorBox = byId('room-name-error');
   const button = byId('create');
-  const fail = (text) => {
+  const fail = (text, field = input) => {
     errorBox.textContent = text;
     errorBox.hidden = false;
-    input.setAttribute('aria-invalid', 'true');
-    input.focus();
+    field.setAttribute('aria-invalid', 'true');
+    field.focus();
   };
-  input.addEventListener('input', () => {
-    errorBox.hidden = true;
-    input.removeAttribute('aria-invalid');
-  });
+  for (const field of [input, topicInput]) {
+    field.addEventListener('input', () => {
+      errorBox.hidden = true;
+      field.removeAttribute('aria-invalid');
+    });
+  }
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
     const name = input.value.trim();
+    const topic = topicInput.value.trim();
+    const kind = form.elements.kind.value === 'private' ? 'private' : 'open';
     if (!name) return fail('Give the room a name.');
     if ([...name].length > 64) return fail('Room names are at most 64 characters.');
+    if ([...topic].length > 250) return fail('A topic is at most 250 characters.', topicInput);
     button.disabled = true;
     button.textContent = 'Creating…';
     try {
-      const reply = await api.createRoom(name);
+      const reply = await api.createRoom(name, kind, topic);
       go(`/rooms/${reply.room.id}`);
     } catch (error) {
       button.disabled = false;
       button.textContent = 'Create room';
-      if (!handleAuth(error)) fail(plainWords(error));
+      if (!handleAuth(error)) fail(plainWords(error), error.code === 'invalid_topic' ? topicInput : input);
     }
     return undefined;
   });
