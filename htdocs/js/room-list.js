@@ -76,7 +76,7 @@ export class RoomList {
     part(row, '.room-icon').textContent = kind.icon;
     part(row, '.room-kind-label').textContent = kind.words;
     row.dataset.kind = room.kind || 'open';
-    part(row, '.room-name-text').textContent = name;
+    part(row, '.room-name').textContent = name;
     const topic = typeof room.topic === 'string' ? room.topic : '';
     part(row, '.room-topic').textContent = topic;
     part(row, '.room-topic').hidden = !topic;
