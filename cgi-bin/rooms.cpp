@@ -44,6 +44,15 @@ Response HandleListRooms(Context& ctx) {
   return Response::Json(200, body);
 }
 
+// True when the owner of open room `room_id` banned `user_id`: one
+// primary-key read.
+bool IsBanned(Db& db, int64_t room_id, int64_t user_id) {
+  return db.Prepare("SELECT 1 FROM room_bans WHERE room_id = ?1 AND user_id = ?2")
+      .Bind(1, room_id)
+      .Bind(2, user_id)
+      .Step();
+}
+
 // Joins and leaves share one bucket: each moves the user and rings a members
 // event in every page of the room (README "Security": 339 a second once made
 // nginx send 67,840 events a second).
@@ -274,6 +283,7 @@ void RingMembers(const Context& ctx, int64_t room_id) {
 // 200 {"room", "messages": the last 50 live ones ascending, "cursor": the
 // room's newest change number or 0 (core/messages.h),
 // "events": "/api/rooms/{id}/events" only when push is on (CHAT_PUSH_SOCKET)}.
+// 403 banned (the owner of this open room banned the user);
 // 404 room_not_found (also a private room the user is not a member of);
 // 410 room_deleted; 429 rate_limited with Retry-After (joins and leaves
 // together: CHAT_JOIN_BURST at once, then CHAT_JOIN_RATE a second); 401.
@@ -281,6 +291,9 @@ Response HandleJoinRoom(Context& ctx) {
   Transaction tx(ctx.db);
   Result<Room> room = FindLiveRoom(ctx.db, ctx.user().id, ctx.req.id);
   if (!room.ok()) return Response::Error(room.error());
+  if (IsBanned(ctx.db, ctx.req.id, ctx.user().id)) {
+    return Response::Error(Err(403, "banned", "The room's owner has banned you from this room."));
+  }
   if (Status s = TakeUserToken(ctx.db, ctx.user().id, MembershipRate(ctx.config), NowMs(),
                                "You are joining and leaving rooms too fast; wait a moment.")) {
     return Response::Error(*s);
@@ -343,8 +356,8 @@ Response HandleLeaveRoom(Context& ctx) {
   return Response::NoContent();
 }
 
-// The owner of a private room manages its members; an open room has none to
-// manage (it is everyone's), which is its own 400 so a client can tell.
+// The owner of a private room adds members; an open room has none to add
+// (it is everyone's), which is its own 400 so a client can tell.
 Status CheckPrivate(const Room& room) {
   if (room.kind == "private") return std::nullopt;
   return Err(400, "room_not_private",
@@ -407,12 +420,55 @@ Response HandleAddMember(Context& ctx) {
   return Response::Json(201, body);
 }
 
+// DELETE /api/rooms/{id}/members/{user} on an OPEN room: a ban (issue 13).
+// Only the owner; {user} must be an account other than the owner. The ban
+// is stored (room_bans) and the person put out at once in the same
+// transaction, as a removal does: users.room_id cleared, their event streams
+// there closed (core/streams.h), {"type":"members"} rung when they were
+// inside. Their join then answers 403 banned; the room stays listed to them
+// (DESIGN.md "Who may see what": an open room is everyone's to see). Banning
+// twice is 204 again (the ban stands). 204. 403 not_owner; 404
+// user_not_found; 409 owner_stays; 401.
+Response BanFromOpenRoom(Context& ctx, Transaction& tx, const Room& room) {
+  const int64_t target = ctx.req.path_user;
+  if (room.owner_id != ctx.user().id) {
+    return Response::Error(Err(403, "not_owner", "Only the room's owner can ban someone."));
+  }
+  if (target == room.owner_id) {
+    return Response::Error(
+        Err(409, "owner_stays", "The owner cannot be banned; delete the room instead."));
+  }
+  if (!ctx.db.Prepare("SELECT 1 FROM users WHERE id = ?1").Bind(1, target).Step()) {
+    return Response::Error(Err(404, "user_not_found", "There is no such user."));
+  }
+  // Before anything changes (core/streams.h): the streams the ban ends.
+  std::vector<StreamId> streams = StreamsToRevoke(ctx.db, AllStreams(target, room.id));
+  ctx.db
+      .Prepare(
+          "INSERT INTO room_bans (room_id, user_id, banned_at) VALUES (?1, ?2, ?3) "
+          "ON CONFLICT DO NOTHING")
+      .Bind(1, room.id)
+      .Bind(2, target)
+      .Bind(3, NowMs())
+      .Run();
+  ctx.db.Prepare("UPDATE users SET room_id = NULL WHERE id = ?1 AND room_id = ?2")
+      .Bind(1, target)
+      .Bind(2, room.id)
+      .Run();
+  const bool put_out = ctx.db.Changes() > 0;
+  tx.Commit();
+  RevokeStreams(ctx.config, "rooms", streams);
+  if (put_out) RingMembers(ctx, room.id);
+  return Response::NoContent();
+}
+
 // DELETE /api/rooms/{id}/members/{user}
 // The owner of a private room removes a member, or a member removes
 // themself. Whoever is removed is put out at once, in the same transaction:
 // users.room_id cleared (their next poll or post: 404 room_not_found) and
 // their event streams there closed (core/streams.h); {"type":"members"}
-// rings when they were inside. 204. 400 room_not_private; 403 not_owner
+// rings when they were inside. On an open room it bans instead
+// (BanFromOpenRoom). 204. 403 not_owner
 // (someone else's membership); 404 room_not_found (also for a non-member);
 // 404 member_not_found ({user} is not a member); 409 owner_stays (the owner
 // cannot be removed: delete the room instead); 410 room_deleted; 401.
@@ -420,7 +476,7 @@ Response HandleRemoveMember(Context& ctx) {
   Transaction tx(ctx.db);
   Result<Room> room = FindLiveRoom(ctx.db, ctx.user().id, ctx.req.id);
   if (!room.ok()) return Response::Error(room.error());
-  if (Status s = CheckPrivate(room.value())) return Response::Error(*s);
+  if (room.value().kind == "open") return BanFromOpenRoom(ctx, tx, room.value());
   const int64_t target = ctx.req.path_user;
   if (room.value().owner_id != ctx.user().id && target != ctx.user().id) {
     return Response::Error(Err(403, "not_owner", "Only the room's owner can remove someone else."));

@@ -1,4 +1,4 @@
--- Chatroom database schema, version 8 (the newest: see PRAGMA user_version at
+-- Chatroom database schema, version 9 (the newest: see PRAGMA user_version at
 -- the end). A database made by an older version is brought here by the
 -- numbered files in sql/migrations/, applied in order by `chatctl migrate` and
 -- by the programs at start; a change to this file needs such a migration too.
@@ -58,6 +58,16 @@ CREATE TABLE room_members (
 ) WITHOUT ROWID;
 CREATE INDEX room_members_user ON room_members(user_id);  -- the private rooms a user may see
 
+-- Who the owner of an open room put out for good (DELETE
+-- /api/rooms/{id}/members/{user} on an open room): their join answers 403
+-- banned. The room stays listed to them (DESIGN.md "Who may see what").
+CREATE TABLE room_bans (
+  room_id     INTEGER NOT NULL REFERENCES rooms(id) ON DELETE CASCADE,
+  user_id     INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  banned_at   INTEGER NOT NULL,            -- ms since epoch
+  PRIMARY KEY (room_id, user_id)           -- the join's check: one primary-key read
+) WITHOUT ROWID;
+
 CREATE TABLE messages (
   id          INTEGER PRIMARY KEY AUTOINCREMENT,  -- assigned in the write transaction: id order is commit order; never reused.
                                            -- Also the change feed's sequence: see seq.
@@ -116,6 +126,6 @@ CREATE TABLE user_buckets (
   PRIMARY KEY (user_id, action)
 ) WITHOUT ROWID;
 
-PRAGMA user_version = 8;
+PRAGMA user_version = 9;
 
 COMMIT;
