@@ -5,6 +5,7 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <memory>
@@ -28,6 +29,14 @@ Response RoomReply(int status, const Room& room) {
   Json::Value body(Json::objectValue);
   body["room"] = RoomJson(room);
   return Response::Json(status, body);
+}
+
+// A direct room belongs to both its people alike: nobody renames, deletes
+// or manages its members (README "Choices made").
+ApiError DirectRoomError() {
+  return Err(403, "direct_room",
+             "A direct room belongs to both of you: it cannot be renamed, deleted or given "
+             "members; hide it from your list instead.");
 }
 
 // GET /api/rooms
@@ -96,8 +105,9 @@ Response HandleCreateRoom(Context& ctx) {
             "A topic is at most 250 visible characters, without control characters."));
   }
   Transaction tx(ctx.db);
-  auto owned =
-      ctx.db.Prepare("SELECT count(*) FROM rooms WHERE owner_id = ?1 AND deleted_at IS NULL");
+  auto owned = ctx.db.Prepare(
+      "SELECT count(*) FROM rooms r WHERE owner_id = ?1 AND deleted_at IS NULL AND "
+      "NOT EXISTS (SELECT 1 FROM direct_rooms d WHERE d.room_id = r.id)");
   if (owned.Bind(1, ctx.user().id).Step() && owned.Int(0) >= ctx.config.rooms_per_user) {
     return Response::Error(Err(403, "room_limit",
                                "You own " + std::to_string(ctx.config.rooms_per_user) +
@@ -153,7 +163,8 @@ Response HandleGetRoom(Context& ctx) {
 // PATCH /api/rooms/{id} {"name"?, "topic"?}
 // The room's owner renames it or changes its topic; a field left out stays.
 // 200 {"room"}. 400 invalid_room_name, invalid_topic (the rules of
-// creation); 403 not_owner; 404 room_not_found (also a private room the
+// creation); 403 not_owner; 403 direct_room (a direct room has no name or
+// topic to change); 404 room_not_found (also a private room the
 // user is not a member of); 409 room_name_taken (another live room has the
 // same RoomNameKey, as at creation); 410 room_deleted; 401.
 Response HandleUpdateRoom(Context& ctx) {
@@ -178,6 +189,7 @@ Response HandleUpdateRoom(Context& ctx) {
   Transaction tx(ctx.db);
   Result<Room> room = FindLiveRoom(ctx.db, ctx.user().id, ctx.req.id);
   if (!room.ok()) return Response::Error(room.error());
+  if (room.value().kind == "direct") return Response::Error(DirectRoomError());
   if (room.value().owner_id != ctx.user().id) {
     return Response::Error(Err(403, "not_owner", "Only the room's owner can change it."));
   }
@@ -210,14 +222,16 @@ Response HandleUpdateRoom(Context& ctx) {
 // The room's owner. Deletes the room and its messages; members still inside
 // get 410 room_deleted on their next poll or post, which the doorbell
 // ({"type":"room_deleted"}) makes at once when push is on. The name is free
-// again. 204. 403 not_owner; 404 room_not_found (also when already deleted,
-// or private and the user is not a member); 401.
+// again. 204. 403 not_owner; 403 direct_room (a direct room is both
+// people's: neither side deletes it, each may hide it); 404 room_not_found (also when already
+// deleted, or private and the user is not a member); 401.
 Response HandleDeleteRoom(Context& ctx) {
   Transaction tx(ctx.db);
   Result<Room> room = FindVisibleRoom(ctx.db, ctx.user().id, ctx.req.id);
   if (!room.ok() || room.value().deleted) {
     return Response::Error(Err(404, "room_not_found", "There is no such room."));
   }
+  if (room.value().kind == "direct") return Response::Error(DirectRoomError());
   if (room.value().owner_id != ctx.user().id) {
     return Response::Error(Err(403, "not_owner", "Only the room's owner can delete it."));
   }
@@ -394,6 +408,7 @@ Response HandleAddMember(Context& ctx) {
   Transaction tx(ctx.db);
   Result<Room> room = FindLiveRoom(ctx.db, ctx.user().id, ctx.req.id);
   if (!room.ok()) return Response::Error(room.error());
+  if (room.value().kind == "direct") return Response::Error(DirectRoomError());
   if (Status s = CheckPrivate(room.value())) return Response::Error(*s);
   if (room.value().owner_id != ctx.user().id) {
     return Response::Error(Err(403, "not_owner", "Only the room's owner can add members."));
@@ -462,6 +477,24 @@ Response BanFromOpenRoom(Context& ctx, Transaction& tx, const Room& room) {
   return Response::NoContent();
 }
 
+// DELETE /api/rooms/{id}/members/{me} on a DIRECT room: hides it from my
+// list (room_members.hidden_after = its newest message id). It comes back
+// when a live message newer than that arrives, or when I open it again with
+// POST /api/direct. Nothing else changes (the other side keeps it; I stay
+// inside if I was). 204. 403 direct_room ({user} is the other person).
+Response HideDirectRoom(Context& ctx, Transaction& tx) {
+  if (ctx.req.path_user != ctx.user().id) return Response::Error(DirectRoomError());
+  ctx.db
+      .Prepare(
+          "UPDATE room_members SET hidden_after = (SELECT coalesce(max(id), 0) FROM messages "
+          "WHERE room_id = ?1) WHERE room_id = ?1 AND user_id = ?2")
+      .Bind(1, ctx.req.id)
+      .Bind(2, ctx.user().id)
+      .Run();
+  tx.Commit();
+  return Response::NoContent();
+}
+
 // DELETE /api/rooms/{id}/members/{user}
 // The owner of a private room removes a member, or a member removes
 // themself. Whoever is removed is put out at once, in the same transaction:
@@ -477,6 +510,7 @@ Response HandleRemoveMember(Context& ctx) {
   Result<Room> room = FindLiveRoom(ctx.db, ctx.user().id, ctx.req.id);
   if (!room.ok()) return Response::Error(room.error());
   if (room.value().kind == "open") return BanFromOpenRoom(ctx, tx, room.value());
+  if (room.value().kind == "direct") return HideDirectRoom(ctx, tx);
   const int64_t target = ctx.req.path_user;
   if (room.value().owner_id != ctx.user().id && target != ctx.user().id) {
     return Response::Error(Err(403, "not_owner", "Only the room's owner can remove someone else."));
@@ -506,6 +540,78 @@ Response HandleRemoveMember(Context& ctx) {
   return Response::NoContent();
 }
 
+// POST /api/direct {"username"}
+// A logged-in user opens the one direct room of the two of them: 201
+// {"room"} when it is made (both become members, kind "direct", "name"
+// null, "members": [user, user] smaller id first), 200 {"room"} (the same
+// room) when it exists; either way it is shown again in the caller's list.
+// The pair is UNIQUE in direct_rooms, and the lookup and the insert share
+// one BEGIN IMMEDIATE transaction, so two POSTs at once make one room.
+// 400 invalid_username (malformed, or yourself); 400 invalid_json
+// ("username" not a string); 404 user_not_found (none, or disabled); 401.
+Response HandleOpenDirect(Context& ctx) {
+  std::string username;
+  if (!GetString(ctx.req.json, "username", &username)) {
+    return Response::Error(Err(400, "invalid_json", "Send {\"username\": \"...\"}."));
+  }
+  const int64_t me = ctx.user().id;
+  if (!IsValidUsername(username) || FoldCase(username) == FoldCase(ctx.user().username)) {
+    return Response::Error(
+        Err(400, "invalid_username", "Give the username of someone else to write to."));
+  }
+  Transaction tx(ctx.db);
+  auto who = ctx.db.Prepare("SELECT id FROM users WHERE username_key = ?1 AND disabled_at IS NULL");
+  if (!who.Bind(1, FoldCase(username)).Step()) {
+    return Response::Error(Err(404, "user_not_found", "There is no such user."));
+  }
+  const int64_t other = who.Int(0);
+  const int64_t low = std::min(me, other), high = std::max(me, other);
+  auto found = ctx.db.Prepare(
+      "SELECT d.room_id FROM direct_rooms d JOIN rooms r ON r.id = d.room_id "
+      "WHERE d.user_low = ?1 AND d.user_high = ?2");
+  int status = 200;
+  int64_t room_id = 0;
+  if (found.Bind(1, low).Bind(2, high).Step()) {
+    room_id = found.Int(0);
+  } else {
+    status = 201;
+    const int64_t now = NowMs();
+    // A name nobody can type (control characters never are in a name key),
+    // so the live-name index never meets a real room's name.
+    const std::string key = "\x02direct " + std::to_string(low) + " " + std::to_string(high);
+    ctx.db
+        .Prepare(
+            "INSERT INTO rooms (name, name_key, owner_id, created_at, kind, topic) "
+            "VALUES ('', ?1, ?2, ?3, 'private', '')")
+        .Bind(1, key)
+        .Bind(2, me)
+        .Bind(3, now)
+        .Run();
+    room_id = ctx.db.LastInsertId();
+    ctx.db.Prepare("INSERT INTO direct_rooms (room_id, user_low, user_high) VALUES (?1, ?2, ?3)")
+        .Bind(1, room_id)
+        .Bind(2, low)
+        .Bind(3, high)
+        .Run();
+    ctx.db
+        .Prepare(
+            "INSERT INTO room_members (room_id, user_id, role, added_at) "
+            "VALUES (?1, ?2, 'member', ?4), (?1, ?3, 'member', ?4)")
+        .Bind(1, room_id)
+        .Bind(2, low)
+        .Bind(3, high)
+        .Bind(4, now)
+        .Run();
+  }
+  ctx.db.Prepare("UPDATE room_members SET hidden_after = NULL WHERE room_id = ?1 AND user_id = ?2")
+      .Bind(1, room_id)
+      .Bind(2, me)
+      .Run();
+  const Room room = *FindRoom(ctx.db, room_id);
+  tx.Commit();
+  return RoomReply(status, room);
+}
+
 const std::vector<Route> kRoutes = {
     {"GET", "/api/rooms", kNeedsSession | kBackground, HandleListRooms},
     {"POST", "/api/rooms", kNeedsSession | kNeedsJsonBody, HandleCreateRoom},
@@ -517,6 +623,7 @@ const std::vector<Route> kRoutes = {
     {"GET", "/api/rooms/{id}/members", kNeedsSession, HandleListMembers},
     {"POST", "/api/rooms/{id}/members", kNeedsSession | kNeedsJsonBody, HandleAddMember},
     {"DELETE", "/api/rooms/{id}/members/{user}", kNeedsSession, HandleRemoveMember},
+    {"POST", "/api/direct", kNeedsSession | kNeedsJsonBody, HandleOpenDirect},
 };
 
 }  // namespace
