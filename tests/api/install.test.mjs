@@ -120,6 +120,9 @@ function chatRound(base, who) {
   assert.equal(again.body?.error?.code, 'already_member', again.text);
   const out = curl('DELETE', `${base}/api/rooms/${priv.body.room.id}/members/${reg.body.user.id}`, { jar });
   assert.equal(out.body?.error?.code, 'owner_stays', out.text);
+  // POST /api/direct reaches the rooms program too (issue 13): yourself is 400.
+  const self = curl('POST', `${base}/api/direct`, { body: { username: who }, jar });
+  assert.equal(self.body?.error?.code, 'invalid_username', self.text);
   const page = curl('GET', `${base}/rooms/${id}`);
   assert.equal(page.status, 200);
   assert.match(page.headers['content-type'], /^text\/html/);
