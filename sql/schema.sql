@@ -1,4 +1,4 @@
--- Chatroom database schema, version 10 (the newest: see PRAGMA user_version at
+-- Chatroom database schema, version 11 (the newest: see PRAGMA user_version at
 -- the end). A database made by an older version is brought here by the
 -- numbered files in sql/migrations/, applied in order by `chatctl migrate` and
 -- by the programs at start; a change to this file needs such a migration too.
@@ -71,6 +71,18 @@ CREATE TABLE direct_rooms (
   UNIQUE (user_low, user_high)
 );
 
+-- Invite links to private rooms (POST /api/rooms/{id}/invites): anyone
+-- logged in who brings the code before expires_at becomes a member. Only the
+-- code's hash is kept (core/invites.h).
+CREATE TABLE room_invites (
+  code_hash   BLOB PRIMARY KEY,            -- BLAKE2b-256 of the 16 random bytes of the code, never the code
+  room_id     INTEGER NOT NULL REFERENCES rooms(id) ON DELETE CASCADE,
+  created_by  INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,  -- the owner who made it
+  created_at  INTEGER NOT NULL,            -- ms since epoch
+  expires_at  INTEGER NOT NULL             -- ms since epoch: created_at + 7 days (DESIGN.md)
+) WITHOUT ROWID;
+CREATE INDEX room_invites_room ON room_invites(room_id);
+
 -- Who the owner of an open room put out for good (DELETE
 -- /api/rooms/{id}/members/{user} on an open room): their join answers 403
 -- banned. The room stays listed to them (DESIGN.md "Who may see what").
@@ -139,6 +151,6 @@ CREATE TABLE user_buckets (
   PRIMARY KEY (user_id, action)
 ) WITHOUT ROWID;
 
-PRAGMA user_version = 10;
+PRAGMA user_version = 11;
 
 COMMIT;
