@@ -13,6 +13,7 @@
 #include "core/clock.h"
 #include "core/coalesce.h"
 #include "core/doorbell.h"
+#include "core/export.h"
 #include "core/http.h"
 #include "core/invites.h"
 #include "core/json.h"
@@ -688,6 +689,38 @@ Response HandleAcceptInvite(Context& ctx) {
   return RoomReply(200, room);
 }
 
+// GET /api/rooms/{id}/export?format=jsonl|html
+// Someone inside the room (kNeedsMembership: the access rule, then being in
+// it, as DESIGN.md's row lists 409) downloads its whole live history:
+// Content-Disposition: attachment, "room-{id}.jsonl" (one message object a
+// line, oldest first) or "room-{id}.html" (every user string HTML-escaped).
+// Written in pages after the headers (core/export.h), so memory stays
+// bounded. 200. 400 invalid_format; 404 room_not_found; 409 not_in_room;
+// 410 room_deleted; 401.
+Response HandleExport(Context& ctx) {
+  const std::string format = ctx.req.Param("format").value_or("");
+  if (format != "jsonl" && format != "html") {
+    return Response::Error(Err(400, "invalid_format", "Ask for format=jsonl or format=html."));
+  }
+  const Room room = *FindRoom(ctx.db, ctx.req.id);
+  Response r;
+  const std::string file = "room-" + std::to_string(room.id) + "." + format;
+  r.headers.emplace_back("Content-Type", format == "html" ? "text/html; charset=utf-8"
+                                                          : "application/jsonl; charset=utf-8");
+  r.headers.emplace_back("Content-Disposition", "attachment; filename=\"" + file + "\"");
+  Db& db = ctx.db;
+  r.stream = [&db, room, format](const std::function<void(const std::string&)>& out) {
+    try {
+      WriteExport(db, room, format, out);
+    } catch (const std::exception& e) {
+      // The status is sent: the download ends short, and the log says why.
+      LogLine("rooms",
+              std::string("export of room ") + std::to_string(room.id) + " stopped: " + e.what());
+    }
+  };
+  return r;
+}
+
 const std::vector<Route> kRoutes = {
     {"GET", "/api/rooms", kNeedsSession | kBackground, HandleListRooms},
     {"POST", "/api/rooms", kNeedsSession | kNeedsJsonBody, HandleCreateRoom},
@@ -702,6 +735,7 @@ const std::vector<Route> kRoutes = {
     {"POST", "/api/direct", kNeedsSession | kNeedsJsonBody, HandleOpenDirect},
     {"POST", "/api/rooms/{id}/invites", kNeedsSession, HandleCreateInvite},
     {"POST", "/api/invites/accept", kNeedsSession | kNeedsJsonBody, HandleAcceptInvite},
+    {"GET", "/api/rooms/{id}/export", kNeedsSession | kNeedsMembership, HandleExport},
 };
 
 }  // namespace

@@ -131,6 +131,10 @@ function chatRound(base, who) {
   const invitePage = curl('GET', `${base}${inv.body.invite.url}`);
   assert.equal(invitePage.status, 200);
   assert.match(invitePage.headers['content-type'], /^text\/html/);
+  // And the export: being inside the room, an attachment.
+  const exported = curl('GET', `${base}/api/rooms/${id}/export?format=jsonl`, { jar });
+  assert.equal(exported.status, 200, exported.text);
+  assert.match(exported.headers['content-disposition'] ?? '', /^attachment;/);
   const page = curl('GET', `${base}/rooms/${id}`);
   assert.equal(page.status, 200);
   assert.match(page.headers['content-type'], /^text\/html/);
