@@ -36,6 +36,9 @@ Json::Value MessagesAfter(Db& db, int64_t room_id, int64_t after, int limit, int
 // History: the `limit` live messages just before message id `before`,
 // ascending by id.
 Json::Value MessagesBefore(Db& db, int64_t room_id, int64_t before, int limit);
+// Export: the `limit` live messages just after message id `after`,
+// ascending by id (keyset paging: each page one indexed range read).
+Json::Value MessagesFrom(Db& db, int64_t room_id, int64_t after, int limit);
 // The latest `limit` live messages, ascending; *cursor is the room's newest
 // change number (0 for a room that never had a message), so the next poll
 // sends only what changes after this reading.
