@@ -109,6 +109,9 @@ export const api = {
   createRoom: (name, kind = 'open', topic = '') =>
     request('POST', '/api/rooms', topic ? { name, kind, topic } : { name, kind }),
   room: (id) => request('GET', roomPath(id)),
+  direct: (username) => request('POST', '/api/direct', { username }),
+  makeInvite: (id) => request('POST', `${roomPath(id)}/invites`, {}),
+  acceptInvite: (code) => request('POST', '/api/invites/accept', { code }),
   updateRoom: (id, changes) => request('PATCH', roomPath(id), changes),
   members: (id) => request('GET', `${roomPath(id)}/members`),
   addMember: (id, username) => request('POST', `${roomPath(id)}/members`, { username }),

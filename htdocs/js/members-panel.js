@@ -37,6 +37,8 @@ export class MembersPanel {
     });
     byId('member-add-name').addEventListener('input', () => { byId('member-add-error').hidden = true; });
     byId('leave-for-good').addEventListener('click', () => this.leaveForGood());
+    byId('invite-make').addEventListener('click', () => this.makeInvite());
+    byId('invite-copy').addEventListener('click', () => this.copyInvite());
     this.dialog.addEventListener('close', () => { if (this.opener.isConnected) this.opener.focus(); });
   }
 
@@ -61,6 +63,7 @@ export class MembersPanel {
     const { owner, isPrivate } = this.roles();
     byId('member-add').hidden = !(owner && isPrivate);
     byId('leave-for-good-box').hidden = owner || !isPrivate;
+    byId('invite-box').hidden = !(owner && isPrivate);
     byId('members-about').textContent = isPrivate
       ? 'A private room: only the people listed here can see it and come in.'
       : 'An open room: anyone signed in can come in. Listed: its owner and who is here now.';
@@ -98,7 +101,8 @@ export class MembersPanel {
   }
 
   show(members) {
-    const { me, owner, isPrivate } = this.roles();
+    const { room, me, owner, isPrivate } = this.roles();
+    const isDirect = room && room.kind === 'direct';
     const list = byId('member-list');
     list.replaceChildren();
     for (const member of members) {
@@ -114,8 +118,14 @@ export class MembersPanel {
       part(row, '.member-here').hidden = member.here !== true;
       const remove = part(row, '.member-remove');
       part(row, '.member-remove-name').textContent = ` ${user.username}`;
-      remove.hidden = !(owner && isPrivate && member.role !== 'owner');
-      remove.addEventListener('click', () => this.remove(user));
+      // Private room: the owner removes a member; open room: the owner bans.
+      remove.hidden = !(owner && member.role !== 'owner' && !isMe && !isDirect);
+      part(row, '.member-remove-label').textContent = isPrivate ? 'Remove' : 'Ban';
+      remove.addEventListener('click', () => (isPrivate ? this.remove(user) : this.ban(user)));
+      const message = part(row, '.member-message');
+      part(row, '.member-message-name').textContent = ` ${user.username}`;
+      message.hidden = Boolean(isMe);
+      message.addEventListener('click', () => this.message(user));
       list.append(row);
     }
   }
@@ -159,6 +169,54 @@ export class MembersPanel {
       if (this.lost(error)) return;
       if (error.code === 'member_not_found') await this.refresh();
       else this.say(plainWords(error));
+    }
+  }
+
+  async ban(user) {
+    const name = isolate(user.username);
+    if (!await confirmAction(`Ban ${name} from this room? They are sent out at once and cannot come back in.`, 'Ban')) return;
+    try {
+      await api.removeMember(this.roomId, user.id);
+      await this.refresh();
+      this.say(`Banned ${name}.`);
+    } catch (error) {
+      if (!this.lost(error)) this.say(plainWords(error));
+    }
+  }
+
+  /** Opens the direct conversation with `user` (made on first use). */
+  async message(user) {
+    try {
+      const reply = await api.direct(user.username);
+      window.location.assign(`/rooms/${reply.room.id}`);
+    } catch (error) {
+      if (!this.lost(error)) this.say(plainWords(error));
+    }
+  }
+
+  async makeInvite() {
+    try {
+      const reply = await api.makeInvite(this.roomId);
+      const input = byId('invite-url');
+      input.value = new URL(reply.invite.url, window.location.origin).href;
+      byId('invite-made').hidden = false;
+      input.focus();
+      input.select();
+    } catch (error) {
+      if (!this.lost(error)) this.say(plainWords(error));
+    }
+  }
+
+  // The Clipboard API needs a secure context (HTTPS or localhost); without
+  // it the link stays selected for the person to copy themselves.
+  async copyInvite() {
+    const input = byId('invite-url');
+    try {
+      await navigator.clipboard.writeText(input.value);
+      this.say('Link copied.');
+    } catch {
+      input.select();
+      this.say('Select the link and copy it.');
     }
   }
 

@@ -187,8 +187,13 @@ function end(error) {
   } else if (error.status === 404 && state.room) {
     // A room we were inside answers 404 only when we lost the right to see
     // it: the owner removed us from their private room (README, "Security").
-    text = `You are no longer a member of ${name}: its owner removed you. Taking you back to your rooms…`;
-    setFlash(`You are no longer a member of ${name}.`);
+    if (state.room.kind === 'private') {
+      text = `You are no longer a member of ${name}: its owner removed you. Taking you back to your rooms…`;
+      setFlash(`You are no longer a member of ${name}.`);
+    } else {
+      text = `You can no longer enter ${name}: its owner put you out. Taking you back to your rooms…`;
+      setFlash(`The owner of ${name} put you out of it.`);
+    }
   } else if (error.status === 404) {
     text = 'This room does not exist, or it is private and you are not one of its members. Taking you back to your rooms…';
   } else {
