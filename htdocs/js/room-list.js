@@ -83,8 +83,12 @@ export class RoomList {
     part(row, '.join-name').textContent = ` ${name}`;
     part(row, '.delete-name').textContent = ` ${name}`;
     part(row, '.confirm-name').textContent = name;
-    const own = me && room.owner && room.owner.id === me.id;
-    part(row, '.room-owner').textContent = own ? 'Your room' : `by ${room.owner ? room.owner.username : 'unknown'}`;
+    const direct = room.kind === 'direct';
+    // A direct room is both people's: nobody "owns" it or may delete it
+    // (the server answers 403 direct_room).
+    const own = !direct && me && room.owner && room.owner.id === me.id;
+    part(row, '.room-owner').textContent = direct ? 'Direct conversation'
+      : own ? 'Your room' : `by ${room.owner ? room.owner.username : 'unknown'}`;
     part(row, '.room-count').textContent = people(Number(room.member_count) || 0);
     part(row, '.delete').hidden = !own;
     const here = room.id === currentRoomId;
