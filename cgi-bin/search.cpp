@@ -1,0 +1,138 @@
+// search: full-text search over the messages a person may read (DESIGN.md
+// "Version 2", issue 15). One FTS5 query over the trigram index
+// (sql/schema.sql messages_fts), newest first, paged by message id.
+#include "core/search.h"
+
+#include <string>
+#include <vector>
+
+#include "core/http.h"
+#include "core/messages.h"
+#include "core/rooms.h"
+#include "core/validate.h"
+
+namespace chat {
+namespace {
+
+constexpr int kSearchPage = 20;
+
+// GET /api/search?q=…&room=N&from=USERNAME&before=N
+// Anyone logged in. 200 {"results": [{"message", "room": {"id", "name"},
+// "highlights": [[start, end], ...]}], "more"}: live messages of live rooms
+// the caller may read now (CheckRoomAccess's rule: open rooms, and private or
+// direct rooms they are a member of) containing every term of q, newest
+// first, at most 20, ids below `before` when given (the next page: before=
+// the last result's id; never OFFSET). Terms: words split on spaces, or a
+// "quoted phrase"; each matches anywhere in the text, case-insensitively.
+// highlights: code-point offsets [start, end) of the terms in the text.
+// Terms of one or two characters cannot use the trigram index: with at
+// least one longer term they filter its results (LIKE, ASCII case-insensitive);
+// alone they need room= and then scan that room newest first.
+// 400 invalid_query (q empty or over 200 characters), query_too_short (only
+// terms of 1-2 characters and no room=), invalid_cursor (before or room not
+// a whole number); 401 not_logged_in; 404 room_not_found (room= the caller
+// may not read, or deleted).
+Response HandleSearch(Context& ctx) {
+  const Request& req = ctx.req;
+  std::string q = req.Param("q").value_or("");
+  std::vector<std::string> terms = SearchTerms(q);
+  // Quotes alone (`"`, `""`) make no term: they are then the text sought.
+  if (terms.empty()) {
+    size_t a = q.find_first_not_of(" \t\r\n"), z = q.find_last_not_of(" \t\r\n");
+    if (a != std::string::npos) terms.push_back(q.substr(a, z - a + 1));
+  }
+  if (terms.empty() || CodePoints(q) > kMaxQueryChars) {
+    return Response::Error(
+        Err(400, "invalid_query", "Type from 1 to 200 characters to search for."));
+  }
+  int64_t before = INT64_MAX, room_id = 0;
+  if (auto b = req.Param("before")) {
+    std::optional<int64_t> v = ParseDecimal(*b);
+    if (!v) return Response::Error(Err(400, "invalid_cursor", "before must be a message id."));
+    before = *v;
+  }
+  if (auto r = req.Param("room")) {
+    std::optional<int64_t> v = ParseDecimal(*r);
+    if (!v) return Response::Error(Err(400, "invalid_cursor", "room must be a room id."));
+    Result<Room> room = FindVisibleRoom(ctx.db, ctx.user().id, *v);
+    if (!room.ok() || room.value().deleted) {
+      return Response::Error(Err(404, "room_not_found", "There is no such room."));
+    }
+    room_id = *v;
+  }
+  std::vector<std::string> indexed, short_terms;
+  for (const std::string& t : terms) {
+    (CodePoints(t) >= kMinIndexedChars ? indexed : short_terms).push_back(t);
+  }
+  if (indexed.empty() && room_id == 0) {
+    return Response::Error(Err(400, "query_too_short",
+                               "Search for at least 3 characters, or search within one room."));
+  }
+  std::optional<std::string> from = req.Param("from");
+
+  // Two statements, each prepared once per process (core/db.h). The access
+  // condition repeats CheckRoomAccess (core/rooms.h) as SQL: an open room,
+  // or a row in room_members; room= was checked above with the rule itself.
+  // Parameters: ?1 caller, ?2 before, ?3 room (0: all), ?4 author key or
+  // NULL, ?5 the MATCH string.
+  auto query =
+      indexed.empty()
+          ? ctx.db.Prepare(
+                "SELECT m.id, r.id, r.name, m.text FROM messages m JOIN rooms r ON r.id = "
+                "m.room_id "
+                "WHERE m.room_id = ?3 AND m.id < ?2 AND m.deleted_at IS NULL "
+                "AND (?4 IS NULL OR m.user_id = (SELECT id FROM users WHERE username_key = ?4)) "
+                "ORDER BY m.id DESC")
+          : ctx.db.Prepare(
+                "SELECT m.id, r.id, r.name, m.text FROM messages_fts f "
+                "JOIN messages m ON m.id = f.rowid JOIN rooms r ON r.id = m.room_id "
+                "WHERE messages_fts MATCH ?5 AND f.rowid < ?2 AND m.deleted_at IS NULL "
+                "AND r.deleted_at IS NULL AND (r.kind = 'open' OR EXISTS "
+                "(SELECT 1 FROM room_members rm WHERE rm.room_id = r.id AND rm.user_id = ?1)) "
+                "AND (?3 = 0 OR m.room_id = ?3) "
+                "AND (?4 IS NULL OR m.user_id = (SELECT id FROM users WHERE username_key = ?4)) "
+                "ORDER BY f.rowid DESC");
+  query.Bind(1, ctx.user().id).Bind(2, before).Bind(3, room_id);
+  if (from) {
+    query.Bind(4, FoldCase(*from));
+  } else {
+    query.BindNull(4);
+  }
+  if (!indexed.empty()) query.Bind(5, FtsMatch(indexed));
+  Json::Value results(Json::arrayValue);
+  bool more = false;
+  while (query.Step()) {
+    // Short terms are checked here, with the same Unicode case folding as
+    // the highlights; rows are read newest first until the page is full.
+    if (!ContainsAll(query.Text(3), short_terms)) continue;
+    if (static_cast<int>(results.size()) == kSearchPage) {
+      more = true;
+      break;
+    }
+    Json::Value r(Json::objectValue);
+    r["message"] = MessageById(ctx.db, query.Int(0));
+    r["room"]["id"] = static_cast<Json::Int64>(query.Int(1));
+    r["room"]["name"] = query.Text(2);
+    r["highlights"] = Json::Value(Json::arrayValue);
+    for (const auto& [start, end] : Highlights(r["message"]["text"].asString(), terms)) {
+      Json::Value h(Json::arrayValue);
+      h.append(start);
+      h.append(end);
+      r["highlights"].append(h);
+    }
+    results.append(r);
+  }
+  Json::Value body(Json::objectValue);
+  body["results"] = results;
+  body["more"] = more;
+  return Response::Json(200, body);
+}
+
+const std::vector<Route> kRoutes = {
+    {"GET", "/api/search", kNeedsSession, HandleSearch},
+};
+
+}  // namespace
+}  // namespace chat
+
+int main() { return chat::Serve("search", chat::kRoutes); }
