@@ -36,6 +36,12 @@ Json::Value MessagesAfter(Db& db, int64_t room_id, int64_t after, int limit, int
 // History: the `limit` live messages just before message id `before`,
 // ascending by id.
 Json::Value MessagesBefore(Db& db, int64_t room_id, int64_t before, int limit);
+// Message `around` (live, of this room) with its neighbours: up to
+// (limit-1)/2 live messages before it and the rest after it, ascending by
+// id; *more_before / *more_after say whether more live messages lie beyond.
+// Null when `around` is not a live message of the room.
+Json::Value MessagesAround(Db& db, int64_t room_id, int64_t around, int limit, bool* more_before,
+                           bool* more_after);
 // The latest `limit` live messages, ascending; *cursor is the room's newest
 // change number (0 for a room that never had a message), so the next poll
 // sends only what changes after this reading.

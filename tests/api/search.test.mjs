@@ -153,3 +153,44 @@ test('from= and room= narrow; paging by before= has no gaps or repeats', async (
   assert.deepEqual(ids(await found(eve, { q: word, room: other.id })), [bobs.id]);
   assert.deepEqual(ids(await found(eve, { q: word, from: 'nobody_at_all' })), []);
 });
+
+// GET /api/rooms/{id}/messages?around=N (cgi-bin/poll.cpp): a result opened in its room.
+test('around= gives the message with its neighbours, at the first and last message too', async () => {
+  const r = await createRoom(ann);
+  await join(ann, r.id);
+  const posted = [];
+  for (let i = 0; i < 9; i += 1) posted.push((await say(ann, r.id, `around ${i}`)).id);
+  const del = await ann.del(`/api/messages/${posted[3]}`);
+  assert.ok(del.status < 300, del.text);
+  const live = posted.filter((_, i) => i !== 3);
+  const at = async (n, limit) => {
+    const res = await ann.get(`/api/rooms/${r.id}/messages?around=${n}${limit ? `&limit=${limit}` : ''}`);
+    assert.equal(res.status, 200, res.text);
+    return res.body;
+  };
+  let b = await at(posted[5], 5); // 2 before (skipping the deleted one), itself, 2 after
+  assert.deepEqual(b.messages.map((m) => m.id), [posted[2], posted[4], posted[5], posted[6], posted[7]]);
+  assert.equal(b.more_before, true);
+  assert.equal(b.more_after, true);
+  b = await at(posted[0], 5);
+  assert.deepEqual(b.messages.map((m) => m.id), live.slice(0, 3));
+  assert.equal(b.more_before, false);
+  assert.equal(b.more_after, true);
+  b = await at(posted[8], 5);
+  assert.deepEqual(b.messages.map((m) => m.id), live.slice(-3));
+  assert.deepEqual([b.more_before, b.more_after], [true, false]);
+  b = await at(posted[4]); // default limit: the whole room
+  assert.deepEqual(b.messages.map((m) => m.id), live);
+  assert.deepEqual([b.more_before, b.more_after], [false, false]);
+  const other = await createRoom(ann);
+  await join(ann, other.id);
+  const elsewhere = await say(ann, other.id, 'elsewhere');
+  await join(ann, r.id);
+  for (const n of [posted[3], elsewhere.id, 999999]) {
+    assertError(await ann.get(`/api/rooms/${r.id}/messages?around=${n}`), 404, 'message_not_found');
+  }
+  assertError(await ann.get(`/api/rooms/${r.id}/messages?around=x`), 400, 'invalid_cursor');
+  assertError(await ann.get(`/api/rooms/${r.id}/messages?around=${posted[1]}&before=5`), 400, 'invalid_cursor');
+  assertError(await ann.get(`/api/rooms/${r.id}/messages?around=${posted[1]}&limit=101`), 400, 'invalid_cursor');
+  assertError(await eve.get(`/api/rooms/${r.id}/messages?around=${posted[1]}`), 409, 'not_in_room');
+});
