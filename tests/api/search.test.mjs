@@ -152,6 +152,18 @@ test('from= and room= narrow; paging by before= has no gaps or repeats', async (
   assert.deepEqual(ids(await found(eve, { q: word, from: bob.user.username.toUpperCase() })), [bobs.id]);
   assert.deepEqual(ids(await found(eve, { q: word, room: other.id })), [bobs.id]);
   assert.deepEqual(ids(await found(eve, { q: word, from: 'nobody_at_all' })), []);
+  // room= of the older room, whose newest match is below other rooms' matches:
+  // its pages are bounded by the room's own ids (search.cpp) and still complete.
+  const inRoom = [];
+  beforeId = undefined;
+  for (;;) {
+    const body = await found(eve, beforeId ? { q: word, room: room.id, before: beforeId } : { q: word, room: room.id });
+    inRoom.push(...ids(body));
+    if (!body.more) break;
+    beforeId = inRoom[inRoom.length - 1];
+  }
+  assert.deepEqual(inRoom, posted.slice().reverse());
+  assert.deepEqual(ids(await found(eve, { q: word, room: room.id, before: posted[0] })), []);
 });
 
 // GET /api/rooms/{id}/messages?around=N (cgi-bin/poll.cpp): a result opened in its room.
