@@ -377,8 +377,9 @@ deb:
 	rm -rf build/deb/src/debian && cp -R conf/debian build/deb/src/debian
 	sed -e 's|@VERSION@|$(DEB_VERSION)|' -e "s|@DATE@|$$(date -R)|" conf/debian/changelog.in \
 	  > build/deb/src/debian/changelog && rm build/deb/src/debian/changelog.in
-	@# Without this make's settings (make test's SAN=1 would reach the package's build).
-	cd build/deb/src && env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u CHAT_BIN -u ASAN_OPTIONS -u UBSAN_OPTIONS \
+	@# Without this make's settings: make test's SAN=1 (passed to sub-makes in MAKEFLAGS
+	@# and, being a command-line variable, in the environment too) would reach the package's build.
+	cd build/deb/src && env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u SAN -u CHAT_BIN -u ASAN_OPTIONS -u UBSAN_OPTIONS \
 	  dpkg-buildpackage -b -us -uc --no-pre-clean > ../build.log 2>&1 || \
 	  { tail -40 ../build.log; exit 1; }
 	cp build/deb/chatroom_$(DEB_VERSION)_$(DEB_ARCH).deb build/
