@@ -26,9 +26,11 @@ constexpr int kSearchPage = 20;
 // "quoted phrase"; each matches anywhere in the text, case-insensitively.
 // highlights: code-point offsets [start, end) of the terms in the text.
 // Terms of one or two characters cannot use the trigram index: with at
-// least one longer term they filter its results (LIKE, ASCII case-insensitive);
-// alone they need room= and then scan that room newest first.
-// 400 invalid_query (q empty or over 200 characters), query_too_short (only
+// least one longer term they filter its results (compared in C++ with the
+// highlights' case folding); alone they need room= and then that room's
+// messages are read newest first until 20 match.
+// 400 invalid_query (q empty, over 200 characters, not UTF-8 or with a
+// NUL), query_too_short (only
 // terms of 1-2 characters and no room=), invalid_cursor (before or room not
 // a whole number); 401 not_logged_in; 404 room_not_found (room= the caller
 // may not read, or deleted).
@@ -41,7 +43,10 @@ Response HandleSearch(Context& ctx) {
     size_t a = q.find_first_not_of(" \t\r\n"), z = q.find_last_not_of(" \t\r\n");
     if (a != std::string::npos) terms.push_back(q.substr(a, z - a + 1));
   }
-  if (terms.empty() || CodePoints(q) > kMaxQueryChars) {
+  // Text as messages are text (valid UTF-8, no NUL: core/validate.h), so
+  // what reaches FTS5 and the highlights is what a message could contain.
+  if (terms.empty() || CodePoints(q) > kMaxQueryChars || !IsValidUtf8(q) ||
+      q.find('\0') != std::string::npos) {
     return Response::Error(
         Err(400, "invalid_query", "Type from 1 to 200 characters to search for."));
   }
@@ -69,6 +74,9 @@ Response HandleSearch(Context& ctx) {
                                "Search for at least 3 characters, or search within one room."));
   }
   std::optional<std::string> from = req.Param("from");
+  if (from && !IsValidUtf8(*from)) {
+    return Response::Error(Err(400, "invalid_query", "from must be a username."));
+  }
 
   // Two statements, each prepared once per process (core/db.h). The access
   // condition repeats CheckRoomAccess (core/rooms.h) as SQL: an open room,

@@ -94,6 +94,9 @@ test('FTS5 syntax typed by a person is text, never an error', async () => {
   assertError(await search(bob, { q: '   ' }), 400, 'invalid_query');
   assertError(await search(bob, { q: 'x'.repeat(201) }), 400, 'invalid_query');
   assert.equal((await search(bob, { q: '語'.repeat(200) })).status, 200, '200 characters (600 bytes) is allowed');
+  for (const raw of ['%FF%FEabc', 'abc%00def', '%E4%BCabc']) { // not UTF-8, a NUL (was a 500), a cut character
+    assertError(await bob.get(`/api/search?q=${raw}`), 400, 'invalid_query', raw);
+  }
   assertError(await search(bob, { q: 'abc', before: 'x' }), 400, 'invalid_cursor');
   assertError(await search(new Client(stack.base), { q: 'abc' }), 401, 'not_logged_in');
 });
@@ -152,6 +155,8 @@ test('from= and room= narrow; paging by before= has no gaps or repeats', async (
   assert.deepEqual(ids(await found(eve, { q: word, from: bob.user.username.toUpperCase() })), [bobs.id]);
   assert.deepEqual(ids(await found(eve, { q: word, room: other.id })), [bobs.id]);
   assert.deepEqual(ids(await found(eve, { q: word, from: 'nobody_at_all' })), []);
+  for (const from of ['a\u0000b', '%', '"', 'ü'.repeat(300)]) assert.deepEqual(ids(await found(eve, { q: word, from })), [], from);
+  assertError(await eve.get(`/api/search?q=${word}&from=%FF`), 400, 'invalid_query');
   // room= of the older room, whose newest match is below other rooms' matches:
   // its pages are bounded by the room's own ids (search.cpp) and still complete.
   const inRoom = [];
