@@ -90,22 +90,21 @@ END;
 -- messages.text with the trigram tokenizer (parts of words, text without
 -- spaces: https://sqlite.org/fts5.html#the_trigram_tokenizer). External
 -- content: the text is stored once, in messages. The triggers keep it in
--- step in the same transaction as every post, edit and deletion; a deleted
--- message's text is '' and so is in no index row. The 'delete' form must be
+-- step in the same transaction as every post, edit and deletion, one entry
+-- per message; a deleted message's text is '', an entry no search matches. The 'delete' form must be
 -- given the old text exactly (https://sqlite.org/fts5.html#external_content_tables).
 CREATE VIRTUAL TABLE messages_fts USING fts5(text, content='messages', content_rowid='id',
   tokenize='trigram');
-CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages WHEN NEW.text <> ''
+CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages
 BEGIN
   INSERT INTO messages_fts(rowid, text) VALUES (NEW.id, NEW.text);
 END;
 CREATE TRIGGER messages_fts_update AFTER UPDATE OF text ON messages
 BEGIN
-  INSERT INTO messages_fts(messages_fts, rowid, text)
-    SELECT 'delete', OLD.id, OLD.text WHERE OLD.text <> '';
-  INSERT INTO messages_fts(rowid, text) SELECT NEW.id, NEW.text WHERE NEW.text <> '';
+  INSERT INTO messages_fts(messages_fts, rowid, text) VALUES ('delete', OLD.id, OLD.text);
+  INSERT INTO messages_fts(rowid, text) VALUES (NEW.id, NEW.text);
 END;
-CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages WHEN OLD.text <> ''
+CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages
 BEGIN
   INSERT INTO messages_fts(messages_fts, rowid, text) VALUES ('delete', OLD.id, OLD.text);
 END;
