@@ -5,6 +5,7 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <memory>
@@ -12,7 +13,9 @@
 #include "core/clock.h"
 #include "core/coalesce.h"
 #include "core/doorbell.h"
+#include "core/export.h"
 #include "core/http.h"
+#include "core/invites.h"
 #include "core/json.h"
 #include "core/log.h"
 #include "core/members.h"
@@ -30,6 +33,14 @@ Response RoomReply(int status, const Room& room) {
   return Response::Json(status, body);
 }
 
+// A direct room belongs to both its people alike: nobody renames, deletes
+// or manages its members (README "Choices made").
+ApiError DirectRoomError() {
+  return Err(403, "direct_room",
+             "A direct room belongs to both of you: it cannot be renamed, deleted or given "
+             "members; hide it from your list instead.");
+}
+
 // GET /api/rooms
 // A logged-in user. 200 {"rooms": [room...]} by name, [] when none exist:
 // every open room and the private rooms the user is a member of
@@ -42,6 +53,15 @@ Response HandleListRooms(Context& ctx) {
   for (const Room& room : ListVisibleRooms(ctx.db, ctx.user().id))
     body["rooms"].append(RoomJson(room));
   return Response::Json(200, body);
+}
+
+// True when the owner of open room `room_id` banned `user_id`: one
+// primary-key read.
+bool IsBanned(Db& db, int64_t room_id, int64_t user_id) {
+  return db.Prepare("SELECT 1 FROM room_bans WHERE room_id = ?1 AND user_id = ?2")
+      .Bind(1, room_id)
+      .Bind(2, user_id)
+      .Step();
 }
 
 // Joins and leaves share one bucket: each moves the user and rings a members
@@ -87,8 +107,9 @@ Response HandleCreateRoom(Context& ctx) {
             "A topic is at most 250 visible characters, without control characters."));
   }
   Transaction tx(ctx.db);
-  auto owned =
-      ctx.db.Prepare("SELECT count(*) FROM rooms WHERE owner_id = ?1 AND deleted_at IS NULL");
+  auto owned = ctx.db.Prepare(
+      "SELECT count(*) FROM rooms r WHERE owner_id = ?1 AND deleted_at IS NULL AND "
+      "NOT EXISTS (SELECT 1 FROM direct_rooms d WHERE d.room_id = r.id)");
   if (owned.Bind(1, ctx.user().id).Step() && owned.Int(0) >= ctx.config.rooms_per_user) {
     return Response::Error(Err(403, "room_limit",
                                "You own " + std::to_string(ctx.config.rooms_per_user) +
@@ -144,7 +165,8 @@ Response HandleGetRoom(Context& ctx) {
 // PATCH /api/rooms/{id} {"name"?, "topic"?}
 // The room's owner renames it or changes its topic; a field left out stays.
 // 200 {"room"}. 400 invalid_room_name, invalid_topic (the rules of
-// creation); 403 not_owner; 404 room_not_found (also a private room the
+// creation); 403 not_owner; 403 direct_room (a direct room has no name or
+// topic to change); 404 room_not_found (also a private room the
 // user is not a member of); 409 room_name_taken (another live room has the
 // same RoomNameKey, as at creation); 410 room_deleted; 401.
 Response HandleUpdateRoom(Context& ctx) {
@@ -169,6 +191,7 @@ Response HandleUpdateRoom(Context& ctx) {
   Transaction tx(ctx.db);
   Result<Room> room = FindLiveRoom(ctx.db, ctx.user().id, ctx.req.id);
   if (!room.ok()) return Response::Error(room.error());
+  if (room.value().kind == "direct") return Response::Error(DirectRoomError());
   if (room.value().owner_id != ctx.user().id) {
     return Response::Error(Err(403, "not_owner", "Only the room's owner can change it."));
   }
@@ -201,14 +224,16 @@ Response HandleUpdateRoom(Context& ctx) {
 // The room's owner. Deletes the room and its messages; members still inside
 // get 410 room_deleted on their next poll or post, which the doorbell
 // ({"type":"room_deleted"}) makes at once when push is on. The name is free
-// again. 204. 403 not_owner; 404 room_not_found (also when already deleted,
-// or private and the user is not a member); 401.
+// again. 204. 403 not_owner; 403 direct_room (a direct room is both
+// people's: neither side deletes it, each may hide it); 404 room_not_found (also when already
+// deleted, or private and the user is not a member); 401.
 Response HandleDeleteRoom(Context& ctx) {
   Transaction tx(ctx.db);
   Result<Room> room = FindVisibleRoom(ctx.db, ctx.user().id, ctx.req.id);
   if (!room.ok() || room.value().deleted) {
     return Response::Error(Err(404, "room_not_found", "There is no such room."));
   }
+  if (room.value().kind == "direct") return Response::Error(DirectRoomError());
   if (room.value().owner_id != ctx.user().id) {
     return Response::Error(Err(403, "not_owner", "Only the room's owner can delete it."));
   }
@@ -274,6 +299,7 @@ void RingMembers(const Context& ctx, int64_t room_id) {
 // 200 {"room", "messages": the last 50 live ones ascending, "cursor": the
 // room's newest change number or 0 (core/messages.h),
 // "events": "/api/rooms/{id}/events" only when push is on (CHAT_PUSH_SOCKET)}.
+// 403 banned (the owner of this open room banned the user);
 // 404 room_not_found (also a private room the user is not a member of);
 // 410 room_deleted; 429 rate_limited with Retry-After (joins and leaves
 // together: CHAT_JOIN_BURST at once, then CHAT_JOIN_RATE a second); 401.
@@ -281,6 +307,9 @@ Response HandleJoinRoom(Context& ctx) {
   Transaction tx(ctx.db);
   Result<Room> room = FindLiveRoom(ctx.db, ctx.user().id, ctx.req.id);
   if (!room.ok()) return Response::Error(room.error());
+  if (IsBanned(ctx.db, ctx.req.id, ctx.user().id)) {
+    return Response::Error(Err(403, "banned", "The room's owner has banned you from this room."));
+  }
   if (Status s = TakeUserToken(ctx.db, ctx.user().id, MembershipRate(ctx.config), NowMs(),
                                "You are joining and leaving rooms too fast; wait a moment.")) {
     return Response::Error(*s);
@@ -343,8 +372,8 @@ Response HandleLeaveRoom(Context& ctx) {
   return Response::NoContent();
 }
 
-// The owner of a private room manages its members; an open room has none to
-// manage (it is everyone's), which is its own 400 so a client can tell.
+// The owner of a private room adds members; an open room has none to add
+// (it is everyone's), which is its own 400 so a client can tell.
 Status CheckPrivate(const Room& room) {
   if (room.kind == "private") return std::nullopt;
   return Err(400, "room_not_private",
@@ -381,6 +410,7 @@ Response HandleAddMember(Context& ctx) {
   Transaction tx(ctx.db);
   Result<Room> room = FindLiveRoom(ctx.db, ctx.user().id, ctx.req.id);
   if (!room.ok()) return Response::Error(room.error());
+  if (room.value().kind == "direct") return Response::Error(DirectRoomError());
   if (Status s = CheckPrivate(room.value())) return Response::Error(*s);
   if (room.value().owner_id != ctx.user().id) {
     return Response::Error(Err(403, "not_owner", "Only the room's owner can add members."));
@@ -407,12 +437,73 @@ Response HandleAddMember(Context& ctx) {
   return Response::Json(201, body);
 }
 
+// DELETE /api/rooms/{id}/members/{user} on an OPEN room: a ban (issue 13).
+// Only the owner; {user} must be an account other than the owner. The ban
+// is stored (room_bans) and the person put out at once in the same
+// transaction, as a removal does: users.room_id cleared, their event streams
+// there closed (core/streams.h), {"type":"members"} rung when they were
+// inside. Their join then answers 403 banned; the room stays listed to them
+// (DESIGN.md "Who may see what": an open room is everyone's to see). Banning
+// twice is 204 again (the ban stands). 204. 403 not_owner; 404
+// user_not_found; 409 owner_stays; 401.
+Response BanFromOpenRoom(Context& ctx, Transaction& tx, const Room& room) {
+  const int64_t target = ctx.req.path_user;
+  if (room.owner_id != ctx.user().id) {
+    return Response::Error(Err(403, "not_owner", "Only the room's owner can ban someone."));
+  }
+  if (target == room.owner_id) {
+    return Response::Error(
+        Err(409, "owner_stays", "The owner cannot be banned; delete the room instead."));
+  }
+  if (!ctx.db.Prepare("SELECT 1 FROM users WHERE id = ?1").Bind(1, target).Step()) {
+    return Response::Error(Err(404, "user_not_found", "There is no such user."));
+  }
+  // Before anything changes (core/streams.h): the streams the ban ends.
+  std::vector<StreamId> streams = StreamsToRevoke(ctx.db, AllStreams(target, room.id));
+  ctx.db
+      .Prepare(
+          "INSERT INTO room_bans (room_id, user_id, banned_at) VALUES (?1, ?2, ?3) "
+          "ON CONFLICT DO NOTHING")
+      .Bind(1, room.id)
+      .Bind(2, target)
+      .Bind(3, NowMs())
+      .Run();
+  ctx.db.Prepare("UPDATE users SET room_id = NULL WHERE id = ?1 AND room_id = ?2")
+      .Bind(1, target)
+      .Bind(2, room.id)
+      .Run();
+  const bool put_out = ctx.db.Changes() > 0;
+  tx.Commit();
+  RevokeStreams(ctx.config, "rooms", streams);
+  if (put_out) RingMembers(ctx, room.id);
+  return Response::NoContent();
+}
+
+// DELETE /api/rooms/{id}/members/{me} on a DIRECT room: hides it from my
+// list (room_members.hidden_after = its newest message id). It comes back
+// when a live message newer than that arrives, or when I open it again with
+// POST /api/direct. Nothing else changes (the other side keeps it; I stay
+// inside if I was). 204. 403 direct_room ({user} is the other person).
+Response HideDirectRoom(Context& ctx, Transaction& tx) {
+  if (ctx.req.path_user != ctx.user().id) return Response::Error(DirectRoomError());
+  ctx.db
+      .Prepare(
+          "UPDATE room_members SET hidden_after = (SELECT coalesce(max(id), 0) FROM messages "
+          "WHERE room_id = ?1) WHERE room_id = ?1 AND user_id = ?2")
+      .Bind(1, ctx.req.id)
+      .Bind(2, ctx.user().id)
+      .Run();
+  tx.Commit();
+  return Response::NoContent();
+}
+
 // DELETE /api/rooms/{id}/members/{user}
 // The owner of a private room removes a member, or a member removes
 // themself. Whoever is removed is put out at once, in the same transaction:
 // users.room_id cleared (their next poll or post: 404 room_not_found) and
 // their event streams there closed (core/streams.h); {"type":"members"}
-// rings when they were inside. 204. 400 room_not_private; 403 not_owner
+// rings when they were inside. On an open room it bans instead
+// (BanFromOpenRoom). 204. 403 not_owner
 // (someone else's membership); 404 room_not_found (also for a non-member);
 // 404 member_not_found ({user} is not a member); 409 owner_stays (the owner
 // cannot be removed: delete the room instead); 410 room_deleted; 401.
@@ -420,7 +511,8 @@ Response HandleRemoveMember(Context& ctx) {
   Transaction tx(ctx.db);
   Result<Room> room = FindLiveRoom(ctx.db, ctx.user().id, ctx.req.id);
   if (!room.ok()) return Response::Error(room.error());
-  if (Status s = CheckPrivate(room.value())) return Response::Error(*s);
+  if (room.value().kind == "open") return BanFromOpenRoom(ctx, tx, room.value());
+  if (room.value().kind == "direct") return HideDirectRoom(ctx, tx);
   const int64_t target = ctx.req.path_user;
   if (room.value().owner_id != ctx.user().id && target != ctx.user().id) {
     return Response::Error(Err(403, "not_owner", "Only the room's owner can remove someone else."));
@@ -450,6 +542,185 @@ Response HandleRemoveMember(Context& ctx) {
   return Response::NoContent();
 }
 
+// POST /api/direct {"username"}
+// A logged-in user opens the one direct room of the two of them: 201
+// {"room"} when it is made (both become members, kind "direct", "name"
+// null, "members": [user, user] smaller id first), 200 {"room"} (the same
+// room) when it exists; either way it is shown again in the caller's list.
+// The pair is UNIQUE in direct_rooms, and the lookup and the insert share
+// one BEGIN IMMEDIATE transaction, so two POSTs at once make one room.
+// 400 invalid_username (malformed, or yourself); 400 invalid_json
+// ("username" not a string); 404 user_not_found (none, or disabled); 401.
+Response HandleOpenDirect(Context& ctx) {
+  std::string username;
+  if (!GetString(ctx.req.json, "username", &username)) {
+    return Response::Error(Err(400, "invalid_json", "Send {\"username\": \"...\"}."));
+  }
+  const int64_t me = ctx.user().id;
+  if (!IsValidUsername(username) || FoldCase(username) == FoldCase(ctx.user().username)) {
+    return Response::Error(
+        Err(400, "invalid_username", "Give the username of someone else to write to."));
+  }
+  Transaction tx(ctx.db);
+  auto who = ctx.db.Prepare("SELECT id FROM users WHERE username_key = ?1 AND disabled_at IS NULL");
+  if (!who.Bind(1, FoldCase(username)).Step()) {
+    return Response::Error(Err(404, "user_not_found", "There is no such user."));
+  }
+  const int64_t other = who.Int(0);
+  const int64_t low = std::min(me, other), high = std::max(me, other);
+  auto found = ctx.db.Prepare(
+      "SELECT d.room_id FROM direct_rooms d JOIN rooms r ON r.id = d.room_id "
+      "WHERE d.user_low = ?1 AND d.user_high = ?2");
+  int status = 200;
+  int64_t room_id = 0;
+  if (found.Bind(1, low).Bind(2, high).Step()) {
+    room_id = found.Int(0);
+  } else {
+    status = 201;
+    const int64_t now = NowMs();
+    // A name nobody can type (control characters never are in a name key),
+    // so the live-name index never meets a real room's name.
+    const std::string key = "\x02direct " + std::to_string(low) + " " + std::to_string(high);
+    ctx.db
+        .Prepare(
+            "INSERT INTO rooms (name, name_key, owner_id, created_at, kind, topic) "
+            "VALUES ('', ?1, ?2, ?3, 'private', '')")
+        .Bind(1, key)
+        .Bind(2, me)
+        .Bind(3, now)
+        .Run();
+    room_id = ctx.db.LastInsertId();
+    ctx.db.Prepare("INSERT INTO direct_rooms (room_id, user_low, user_high) VALUES (?1, ?2, ?3)")
+        .Bind(1, room_id)
+        .Bind(2, low)
+        .Bind(3, high)
+        .Run();
+    ctx.db
+        .Prepare(
+            "INSERT INTO room_members (room_id, user_id, role, added_at) "
+            "VALUES (?1, ?2, 'member', ?4), (?1, ?3, 'member', ?4)")
+        .Bind(1, room_id)
+        .Bind(2, low)
+        .Bind(3, high)
+        .Bind(4, now)
+        .Run();
+  }
+  ctx.db.Prepare("UPDATE room_members SET hidden_after = NULL WHERE room_id = ?1 AND user_id = ?2")
+      .Bind(1, room_id)
+      .Bind(2, me)
+      .Run();
+  const Room room = *FindRoom(ctx.db, room_id);
+  tx.Commit();
+  return RoomReply(status, room);
+}
+
+// POST /api/rooms/{id}/invites (no body needed)
+// The owner of a private room makes an invite link: 201 {"invite": {"code",
+// "url": "/invite/{code}", "expires_at": 7 days on}}. Only its hash is
+// stored (core/invites.h), so this answer is the only time the code is seen.
+// 400 room_not_private (an open room needs no invite); 403 not_owner;
+// 403 direct_room; 404 room_not_found (also a private room the user is not a
+// member of); 410 room_deleted; 401.
+Response HandleCreateInvite(Context& ctx) {
+  Transaction tx(ctx.db);
+  Result<Room> room = FindLiveRoom(ctx.db, ctx.user().id, ctx.req.id);
+  if (!room.ok()) return Response::Error(room.error());
+  if (room.value().kind == "direct") return Response::Error(DirectRoomError());
+  if (Status s = CheckPrivate(room.value())) return Response::Error(*s);
+  if (room.value().owner_id != ctx.user().id) {
+    return Response::Error(Err(403, "not_owner", "Only the room's owner can invite."));
+  }
+  const NewInvite invite = MakeInviteCode();
+  const int64_t now = NowMs(), expires = now + kInviteLifetimeMs;
+  ctx.db
+      .Prepare(
+          "INSERT INTO room_invites (code_hash, room_id, created_by, created_at, expires_at) "
+          "VALUES (?1, ?2, ?3, ?4, ?5)")
+      .BindBlob(1, invite.hash.data(), static_cast<int>(invite.hash.size()))
+      .Bind(2, ctx.req.id)
+      .Bind(3, ctx.user().id)
+      .Bind(4, now)
+      .Bind(5, expires)
+      .Run();
+  tx.Commit();
+  Json::Value body(Json::objectValue);
+  body["invite"]["code"] = invite.code;
+  body["invite"]["url"] = "/invite/" + invite.code;
+  body["invite"]["expires_at"] = FormatTime(expires);
+  return Response::Json(201, body);
+}
+
+// POST /api/invites/accept {"code"}
+// Anyone logged in with a live invite's code becomes a member of its room
+// (already one: the same answer, nothing written). The code may be used by
+// several people until it expires. 200 {"room"}. 400 invalid_json ("code"
+// not a string); 404 invite_not_found (no such code, or its room deleted:
+// the same answer, so a code tells nothing more); 410 invite_expired; 401.
+Response HandleAcceptInvite(Context& ctx) {
+  std::string code;
+  if (!GetString(ctx.req.json, "code", &code)) {
+    return Response::Error(Err(400, "invalid_json", "Send {\"code\": \"...\"}."));
+  }
+  const ApiError not_found = Err(404, "invite_not_found", "There is no such invite.");
+  std::optional<InviteHash> hash = HashInviteCode(code);
+  if (!hash) return Response::Error(not_found);
+  Transaction tx(ctx.db);
+  auto q = ctx.db.Prepare(
+      "SELECT i.room_id, i.expires_at FROM room_invites i JOIN rooms r ON r.id = i.room_id "
+      "WHERE i.code_hash = ?1 AND r.deleted_at IS NULL");
+  if (!q.BindBlob(1, hash->data(), static_cast<int>(hash->size())).Step()) {
+    return Response::Error(not_found);
+  }
+  const int64_t room_id = q.Int(0);
+  if (q.Int(1) <= NowMs()) {
+    return Response::Error(
+        Err(410, "invite_expired", "This invite has expired; ask for a new one."));
+  }
+  ctx.db
+      .Prepare(
+          "INSERT INTO room_members (room_id, user_id, role, added_at) VALUES (?1, ?2, 'member', "
+          "?3) ON CONFLICT DO NOTHING")
+      .Bind(1, room_id)
+      .Bind(2, ctx.user().id)
+      .Bind(3, NowMs())
+      .Run();
+  const Room room = *FindRoom(ctx.db, room_id);
+  tx.Commit();
+  return RoomReply(200, room);
+}
+
+// GET /api/rooms/{id}/export?format=jsonl|html
+// Someone inside the room (kNeedsMembership: the access rule, then being in
+// it, as DESIGN.md's row lists 409) downloads its whole live history:
+// Content-Disposition: attachment, "room-{id}.jsonl" (one message object a
+// line, oldest first) or "room-{id}.html" (every user string HTML-escaped).
+// Written in pages after the headers (core/export.h), so memory stays
+// bounded. 200. 400 invalid_format; 404 room_not_found; 409 not_in_room;
+// 410 room_deleted; 401.
+Response HandleExport(Context& ctx) {
+  const std::string format = ctx.req.Param("format").value_or("");
+  if (format != "jsonl" && format != "html") {
+    return Response::Error(Err(400, "invalid_format", "Ask for format=jsonl or format=html."));
+  }
+  const Room room = *FindRoom(ctx.db, ctx.req.id);
+  Response r;
+  const std::string file = "room-" + std::to_string(room.id) + "." + format;
+  r.headers.emplace_back("Content-Type", format == "html" ? "text/html; charset=utf-8"
+                                                          : "application/jsonl; charset=utf-8");
+  r.headers.emplace_back("Content-Disposition", "attachment; filename=\"" + file + "\"");
+  Db& db = ctx.db;
+  r.stream = [&db, room, format](const std::function<void(const std::string&)>& out) {
+    try {
+      WriteExport(db, room, format, out);
+    } catch (const std::exception& e) {
+      // The status is sent: the download ends short, and the log says why.
+      LogLine("rooms",
+              std::string("export of room ") + std::to_string(room.id) + " stopped: " + e.what());
+    }
+  };
+  return r;
+}
+
 const std::vector<Route> kRoutes = {
     {"GET", "/api/rooms", kNeedsSession | kBackground, HandleListRooms},
     {"POST", "/api/rooms", kNeedsSession | kNeedsJsonBody, HandleCreateRoom},
@@ -461,6 +732,10 @@ const std::vector<Route> kRoutes = {
     {"GET", "/api/rooms/{id}/members", kNeedsSession, HandleListMembers},
     {"POST", "/api/rooms/{id}/members", kNeedsSession | kNeedsJsonBody, HandleAddMember},
     {"DELETE", "/api/rooms/{id}/members/{user}", kNeedsSession, HandleRemoveMember},
+    {"POST", "/api/direct", kNeedsSession | kNeedsJsonBody, HandleOpenDirect},
+    {"POST", "/api/rooms/{id}/invites", kNeedsSession, HandleCreateInvite},
+    {"POST", "/api/invites/accept", kNeedsSession | kNeedsJsonBody, HandleAcceptInvite},
+    {"GET", "/api/rooms/{id}/export", kNeedsSession | kNeedsMembership, HandleExport},
 };
 
 }  // namespace

@@ -33,7 +33,7 @@ constexpr int kSearchPage = 20;
 // NUL), query_too_short (only
 // terms of 1-2 characters and no room=), invalid_cursor (before or room not
 // a whole number); 401 not_logged_in; 404 room_not_found (room= the caller
-// may not read, or deleted).
+// may not read, is banned from, or deleted).
 Response HandleSearch(Context& ctx) {
   const Request& req = ctx.req;
   std::string q = req.Param("q").value_or("");
@@ -60,7 +60,13 @@ Response HandleSearch(Context& ctx) {
     std::optional<int64_t> v = ParseDecimal(*r);
     if (!v) return Response::Error(Err(400, "invalid_cursor", "room must be a room id."));
     Result<Room> room = FindVisibleRoom(ctx.db, ctx.user().id, *v);
-    if (!room.ok() || room.value().deleted) {
+    // Banned from an open room: it stays visible (README "Bans of open
+    // rooms") but its messages are no longer the caller's to read.
+    bool banned = ctx.db.Prepare("SELECT 1 FROM room_bans WHERE room_id = ?1 AND user_id = ?2")
+                      .Bind(1, *v)
+                      .Bind(2, ctx.user().id)
+                      .Step();
+    if (!room.ok() || room.value().deleted || banned) {
       return Response::Error(Err(404, "room_not_found", "There is no such room."));
     }
     room_id = *v;
@@ -80,7 +86,8 @@ Response HandleSearch(Context& ctx) {
 
   // Two statements, each prepared once per process (core/db.h). The access
   // condition repeats CheckRoomAccess (core/rooms.h) as SQL: an open room,
-  // or a row in room_members; room= was checked above with the rule itself.
+  // or a row in room_members; and no ban (a banned person cannot join, so
+  // cannot read the room). room= was checked above with the rule itself.
   // Parameters: ?1 caller, ?2 before, ?3 room (0: all), ?4 author key or
   // NULL, ?5 the MATCH string, ?6 the lowest id (below).
   auto query =
@@ -98,6 +105,8 @@ Response HandleSearch(Context& ctx) {
                 "AND m.deleted_at IS NULL "
                 "AND r.deleted_at IS NULL AND (r.kind = 'open' OR EXISTS "
                 "(SELECT 1 FROM room_members rm WHERE rm.room_id = r.id AND rm.user_id = ?1)) "
+                "AND NOT EXISTS (SELECT 1 FROM room_bans b WHERE b.room_id = r.id AND b.user_id = "
+                "?1) "
                 "AND (?3 = 0 OR m.room_id = ?3) "
                 "AND (?4 IS NULL OR m.user_id = (SELECT id FROM users WHERE username_key = ?4)) "
                 "ORDER BY f.rowid DESC");

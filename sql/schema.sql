@@ -1,4 +1,4 @@
--- Chatroom database schema, version 9 (the newest: see PRAGMA user_version at
+-- Chatroom database schema, version 12 (the newest: see PRAGMA user_version at
 -- the end). A database made by an older version is brought here by the
 -- numbered files in sql/migrations/, applied in order by `chatctl migrate` and
 -- by the programs at start; a change to this file needs such a migration too.
@@ -54,9 +54,44 @@ CREATE TABLE room_members (
   user_id     INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
   role        TEXT NOT NULL CHECK (role IN ('owner', 'member')),
   added_at    INTEGER NOT NULL,            -- ms since epoch
+  hidden_after INTEGER,                    -- direct rooms: hidden from this member's list until a live message with a
+                                           -- larger id arrives (or they open it again); NULL: shown
   PRIMARY KEY (room_id, user_id)           -- the access check: one primary-key read
 ) WITHOUT ROWID;
 CREATE INDEX room_members_user ON room_members(user_id);  -- the private rooms a user may see
+
+-- The two people of a direct room (POST /api/direct): a members-only room
+-- (rooms.kind 'private', both in room_members) the API calls "direct". The
+-- ordered pair is UNIQUE, so two POSTs at once make one room.
+CREATE TABLE direct_rooms (
+  room_id     INTEGER PRIMARY KEY REFERENCES rooms(id) ON DELETE CASCADE,
+  user_low    INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,  -- the smaller user id
+  user_high   INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,  -- the larger
+  CHECK (user_low < user_high),
+  UNIQUE (user_low, user_high)
+);
+
+-- Invite links to private rooms (POST /api/rooms/{id}/invites): anyone
+-- logged in who brings the code before expires_at becomes a member. Only the
+-- code's hash is kept (core/invites.h).
+CREATE TABLE room_invites (
+  code_hash   BLOB PRIMARY KEY,            -- BLAKE2b-256 of the 16 random bytes of the code, never the code
+  room_id     INTEGER NOT NULL REFERENCES rooms(id) ON DELETE CASCADE,
+  created_by  INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,  -- the owner who made it
+  created_at  INTEGER NOT NULL,            -- ms since epoch
+  expires_at  INTEGER NOT NULL             -- ms since epoch: created_at + 7 days (DESIGN.md)
+) WITHOUT ROWID;
+CREATE INDEX room_invites_room ON room_invites(room_id);
+
+-- Who the owner of an open room put out for good (DELETE
+-- /api/rooms/{id}/members/{user} on an open room): their join answers 403
+-- banned. The room stays listed to them (DESIGN.md "Who may see what").
+CREATE TABLE room_bans (
+  room_id     INTEGER NOT NULL REFERENCES rooms(id) ON DELETE CASCADE,
+  user_id     INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  banned_at   INTEGER NOT NULL,            -- ms since epoch
+  PRIMARY KEY (room_id, user_id)           -- the join's check: one primary-key read
+) WITHOUT ROWID;
 
 CREATE TABLE messages (
   id          INTEGER PRIMARY KEY AUTOINCREMENT,  -- assigned in the write transaction: id order is commit order; never reused.
@@ -139,6 +174,6 @@ CREATE TABLE user_buckets (
   PRIMARY KEY (user_id, action)
 ) WITHOUT ROWID;
 
-PRAGMA user_version = 9;
+PRAGMA user_version = 12;
 
 COMMIT;

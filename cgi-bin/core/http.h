@@ -11,6 +11,7 @@
 #include <json/json.h>
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -58,6 +59,11 @@ struct Response {
   int status = 200;
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;  // JSON text, or empty for 204
+  // A download written in pieces after the headers (set instead of body:
+  // the handler sets Content-Type itself; no Content-Length, so nginx
+  // sends it chunked). Runs after the handler's read snapshot ended, so it
+  // reads in short transactions of its own and must not throw.
+  std::function<void(const std::function<void(const std::string&)>&)> stream;
 
   static Response Json(int status, const Json::Value& body);
   static Response NoContent();

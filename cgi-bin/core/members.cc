@@ -12,7 +12,7 @@ Member ReadMember(const Query& q) { return Member{q.Int(0), q.Text(1), q.Text(2)
 std::vector<Member> ListMembers(Db& db, const Room& room) {
   // An open room: its owner (here or not) and everyone inside; a private
   // room: its member rows. Either way one query, owner first.
-  const bool is_private = room.kind == "private";
+  const bool is_private = room.kind != "open";  // private and direct rooms: their member rows
   auto q = is_private ? db.Prepare(
                             "SELECT u.id, u.username, m.role, u.room_id IS ?1 FROM room_members m "
                             "JOIN users u ON u.id = m.user_id WHERE m.room_id = ?1 "

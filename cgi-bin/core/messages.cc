@@ -132,6 +132,16 @@ Json::Value MessagesAround(Db& db, int64_t room_id, int64_t around, int limit, b
   return list;
 }
 
+Json::Value MessagesFrom(Db& db, int64_t room_id, int64_t after, int limit) {
+  auto q = db.Prepare("SELECT " MESSAGE_COLUMNS
+                      "WHERE m.room_id = ?1 AND m.id > ?2 AND m.deleted_at IS NULL "
+                      "ORDER BY m.id LIMIT ?3");
+  q.Bind(1, room_id).Bind(2, after).Bind(3, static_cast<int64_t>(limit));
+  Json::Value list(Json::arrayValue);
+  while (q.Step()) list.append(ReadMessage(db, q));
+  return list;
+}
+
 Json::Value LatestMessages(Db& db, int64_t room_id, int limit, int64_t* cursor) {
   Json::Value list = MessagesBefore(db, room_id, INT64_MAX, limit);
   auto q = db.Prepare("SELECT seq FROM messages WHERE room_id = ?1 ORDER BY seq DESC LIMIT 1");

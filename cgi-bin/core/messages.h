@@ -42,6 +42,9 @@ Json::Value MessagesBefore(Db& db, int64_t room_id, int64_t before, int limit);
 // Null when `around` is not a live message of the room.
 Json::Value MessagesAround(Db& db, int64_t room_id, int64_t around, int limit, bool* more_before,
                            bool* more_after);
+// Export: the `limit` live messages just after message id `after`,
+// ascending by id (keyset paging: each page one indexed range read).
+Json::Value MessagesFrom(Db& db, int64_t room_id, int64_t after, int limit);
 // The latest `limit` live messages, ascending; *cursor is the room's newest
 // change number (0 for a room that never had a message), so the next poll
 // sends only what changes after this reading.

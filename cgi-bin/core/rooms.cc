@@ -10,10 +10,15 @@ namespace chat {
 namespace {
 
 // Columns read by ReadRoom, in order.
-#define ROOM_COLUMNS                                                                          \
-  "r.id, r.name, r.owner_id, o.username, r.created_at, r.deleted_at IS NOT NULL, "            \
-  "(SELECT count(*) FROM users m WHERE m.room_id = r.id), r.kind, r.topic FROM rooms r JOIN " \
-  "users o ON o.id = r.owner_id "
+// A direct room (direct_rooms row) is stored as kind 'private' and read as
+// "direct", with its two people.
+#define ROOM_COLUMNS                                                                              \
+  "r.id, r.name, r.owner_id, o.username, r.created_at, r.deleted_at IS NOT NULL, "                \
+  "(SELECT count(*) FROM users m WHERE m.room_id = r.id), "                                       \
+  "CASE WHEN d.room_id IS NULL THEN r.kind ELSE 'direct' END, r.topic, d.user_low, dl.username, " \
+  "d.user_high, dh.username FROM rooms r JOIN users o ON o.id = r.owner_id LEFT JOIN "            \
+  "direct_rooms d ON d.room_id = r.id LEFT JOIN users dl ON dl.id = d.user_low LEFT JOIN users "  \
+  "dh ON dh.id = d.user_high "
 
 Room ReadRoom(const Query& q) {
   Room r;
@@ -26,6 +31,9 @@ Room ReadRoom(const Query& q) {
   r.member_count = q.Int(6);
   r.kind = q.Text(7);
   r.topic = q.Text(8);
+  if (r.kind == "direct") {
+    r.direct = {{q.Int(9), q.Text(10)}, {q.Int(11), q.Text(12)}};
+  }
   return r;
 }
 
@@ -98,7 +106,9 @@ std::vector<Room> ListVisibleRooms(Db& db, int64_t user_id) {
   // CheckRoomAccess's rule as SQL, so the list is one query.
   auto q = db.Prepare("SELECT " ROOM_COLUMNS
                       "WHERE r.deleted_at IS NULL AND (r.kind = 'open' OR EXISTS (SELECT 1 FROM "
-                      "room_members rm WHERE rm.room_id = r.id AND rm.user_id = ?1)) "
+                      "room_members rm WHERE rm.room_id = r.id AND rm.user_id = ?1 AND "
+                      "(rm.hidden_after IS NULL OR EXISTS (SELECT 1 FROM messages x WHERE "
+                      "x.room_id = r.id AND x.id > rm.hidden_after AND x.deleted_at IS NULL)))) "
                       "ORDER BY r.name_key, r.id");
   q.Bind(1, user_id);
   std::vector<Room> rooms;
@@ -116,12 +126,16 @@ Json::Value UserJson(int64_t id, const std::string& username) {
 Json::Value RoomJson(const Room& room) {
   Json::Value j(Json::objectValue);
   j["id"] = static_cast<Json::Int64>(room.id);
-  j["name"] = room.name;
+  j["name"] = room.kind == "direct" ? Json::Value() : Json::Value(room.name);
   j["owner"] = UserJson(room.owner_id, room.owner_name);
   j["created_at"] = FormatTime(room.created_at);
   j["member_count"] = static_cast<Json::Int64>(room.member_count);
   j["kind"] = room.kind;
   j["topic"] = room.topic;
+  if (room.kind == "direct") {
+    j["members"] = Json::Value(Json::arrayValue);
+    for (const auto& [id, username] : room.direct) j["members"].append(UserJson(id, username));
+  }
   return j;
 }
 

@@ -10,6 +10,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "db.h"
@@ -26,22 +27,28 @@ struct Room {
   int64_t created_at = 0;
   bool deleted = false;
   int64_t member_count = 0;
-  std::string kind = "open";  // "open" or "private" (rooms.kind)
+  std::string kind = "open";  // "open", "private" (rooms.kind) or "direct" (a direct_rooms row)
   std::string topic;
+  // A direct room's two people (id, username), smaller id first; else empty.
+  std::vector<std::pair<int64_t, std::string>> direct;
 };
 
 // The room whatever the reader: for code that is not answering a person
 // (members events, migrations) or has already passed CheckRoomAccess.
 std::optional<Room> FindRoom(Db& db, int64_t id);
 // The live rooms `user_id` may see (CheckRoomAccess): every open room and the
-// private rooms the user is a member of, by name.
+// private and direct rooms the user is a member of, by name; a direct room
+// the user hid (room_members.hidden_after) only once a newer live message
+// is in it.
 std::vector<Room> ListVisibleRooms(Db& db, int64_t user_id);
 Json::Value RoomJson(const Room& room);
 Json::Value UserJson(int64_t id, const std::string& username);
 
 // THE access rule (DESIGN.md "Who may see what", issue 13), the one place
 // that decides who may see a room: an open room everyone logged in, a
-// private room only its members (room_members). Anyone else gets 404
+// private room only its members (room_members). A direct room is stored as
+// private (kind 'private' plus a direct_rooms row), so its two people are
+// the only ones who pass. Anyone else gets 404
 // room_not_found, the answer for a room that does not exist, so an outsider
 // cannot tell a private room from none (OWASP ASVS V4.2: no existence
 // oracle). Every route about a room calls it, through the functions below.

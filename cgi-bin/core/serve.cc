@@ -183,6 +183,7 @@ void Write(const Response& r, bool head_only, const Writer& out) {
   head += "\r\n";
   out(head);
   if (!r.body.empty() && !head_only) out(r.body);
+  if (r.stream && !head_only) r.stream(out);
 }
 
 double MsSince(std::chrono::steady_clock::time_point start) {

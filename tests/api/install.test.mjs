@@ -120,6 +120,21 @@ function chatRound(base, who) {
   assert.equal(again.body?.error?.code, 'already_member', again.text);
   const out = curl('DELETE', `${base}/api/rooms/${priv.body.room.id}/members/${reg.body.user.id}`, { jar });
   assert.equal(out.body?.error?.code, 'owner_stays', out.text);
+  // POST /api/direct reaches the rooms program too (issue 13): yourself is 400.
+  const self = curl('POST', `${base}/api/direct`, { body: { username: who }, jar });
+  assert.equal(self.body?.error?.code, 'invalid_username', self.text);
+  // The invite routes too, and /invite/{code} serves the invite page.
+  const inv = curl('POST', `${base}/api/rooms/${priv.body.room.id}/invites`, { body: {}, jar });
+  assert.equal(inv.status, 201, inv.text);
+  const accepted = curl('POST', `${base}/api/invites/accept`, { body: { code: inv.body.invite.code }, jar });
+  assert.equal(accepted.status, 200, accepted.text);
+  const invitePage = curl('GET', `${base}${inv.body.invite.url}`);
+  assert.equal(invitePage.status, 200);
+  assert.match(invitePage.headers['content-type'], /^text\/html/);
+  // And the export: being inside the room, an attachment.
+  const exported = curl('GET', `${base}/api/rooms/${id}/export?format=jsonl`, { jar });
+  assert.equal(exported.status, 200, exported.text);
+  assert.match(exported.headers['content-disposition'] ?? '', /^attachment;/);
   const page = curl('GET', `${base}/rooms/${id}`);
   assert.equal(page.status, 200);
   assert.match(page.headers['content-type'], /^text\/html/);

@@ -329,6 +329,83 @@ test('the private-rooms migration upgrades the previous version, keeping every r
   assert.equal(sql(db, "SELECT r.kind || ' ' || m.role FROM rooms r JOIN room_members m ON m.room_id = r.id WHERE r.name = 'Hidden' AND m.user_id = 1"), 'private owner');
 });
 
+test('the room-bans migration upgrades the previous version (private rooms and members included), keeping every row; no ban yet', () => {
+  const MIGRATIONS = join(ROOT, 'sql', 'migrations');
+  const ours = readdirSync(MIGRATIONS).find((f) => /^\d{4}_room_bans\.sql$/.test(f)).replace('.sql', '');
+  const version = Number(ours.slice(0, 4));
+  const db = makeV1('previous-bans.db');
+  for (const f of readdirSync(MIGRATIONS).sort()) {
+    const n = Number(f.slice(0, 4));
+    if (!/^\d{4}_.*\.sql$/.test(f) || n <= 1 || n >= version) continue;
+    execFileSync('sqlite3', [db], { input: `BEGIN;\n${readFileSync(join(MIGRATIONS, f), 'utf8')}\nPRAGMA user_version = ${n};\nCOMMIT;\n` });
+  }
+  assert.equal(Number(sql(db, 'PRAGMA user_version')), version - 1);
+  // Rows of the previous version's own: a private room with its owner and a member.
+  sql(db, "UPDATE rooms SET kind = 'private', topic = 'plans' WHERE id = 2; INSERT INTO room_members (room_id, user_id, role, added_at) VALUES (2, 1, 'owner', 1700000009000), (2, 2, 'member', 1700000009000);");
+  const tables = [...V1_TABLES, 'login_failures', 'user_buckets', 'room_members'];
+  const before = Object.fromEntries(tables.map((t) => [t, rows(db, t)]));
+  const r = cgi('rooms', db, { uri: '/api/rooms' }); // 401 (no session), but it starts and migrates
+  assert.equal(r.status, 401, r.raw + r.stderr);
+  assert.match(r.stderr, new RegExp(`applied migration ${ours}`));
+  assert.equal(r.stderr.match(/applied migration/g).length, NEWEST - version + 1, 'only the migrations from ours on ran');
+  assertRowsKept(db, before, tables);
+  assert.equal(sql(db, 'SELECT count(*) FROM room_bans'), '0');
+  const fresh = join(dir, 'fresh-bans.db');
+  execFileSync('sqlite3', [fresh], { input: readFileSync(join(ROOT, 'sql', 'schema.sql')) });
+  assert.deepEqual(shape(db), shape(fresh));
+});
+
+test('the direct-rooms migration upgrades the previous version (private rooms, members and bans included), keeping every row', () => {
+  const MIGRATIONS = join(ROOT, 'sql', 'migrations');
+  const ours = readdirSync(MIGRATIONS).find((f) => /^\d{4}_direct_rooms\.sql$/.test(f)).replace('.sql', '');
+  const version = Number(ours.slice(0, 4));
+  const db = makeV1('previous-direct.db');
+  for (const f of readdirSync(MIGRATIONS).sort()) {
+    const n = Number(f.slice(0, 4));
+    if (!/^\d{4}_.*\.sql$/.test(f) || n <= 1 || n >= version) continue;
+    execFileSync('sqlite3', [db], { input: `BEGIN;\n${readFileSync(join(MIGRATIONS, f), 'utf8')}\nPRAGMA user_version = ${n};\nCOMMIT;\n` });
+  }
+  assert.equal(Number(sql(db, 'PRAGMA user_version')), version - 1);
+  sql(db, "UPDATE rooms SET kind = 'private' WHERE id = 2; INSERT INTO room_members (room_id, user_id, role, added_at) VALUES (2, 1, 'owner', 1700000009000), (2, 2, 'member', 1700000009000); INSERT INTO room_bans (room_id, user_id, banned_at) VALUES (1, 2, 1700000009000);");
+  const tables = [...V1_TABLES, 'login_failures', 'user_buckets', 'room_members', 'room_bans'];
+  const before = Object.fromEntries(tables.map((t) => [t, rows(db, t)]));
+  const r = cgi('rooms', db, { uri: '/api/rooms' }); // 401 (no session), but it starts and migrates
+  assert.equal(r.status, 401, r.raw + r.stderr);
+  assert.match(r.stderr, new RegExp(`applied migration ${ours}`));
+  assert.equal(r.stderr.match(/applied migration/g).length, NEWEST - version + 1, 'only the migrations from ours on ran');
+  assertRowsKept(db, before, tables);
+  assert.equal(sql(db, 'SELECT count(*) FROM room_members WHERE hidden_after IS NOT NULL'), '0', 'nothing hidden');
+  assert.equal(sql(db, 'SELECT count(*) FROM direct_rooms'), '0');
+  const fresh = join(dir, 'fresh-direct.db');
+  execFileSync('sqlite3', [fresh], { input: readFileSync(join(ROOT, 'sql', 'schema.sql')) });
+  assert.deepEqual(shape(db), shape(fresh));
+});
+
+test('the room-invites migration upgrades the previous version (direct rooms included), keeping every row', () => {
+  const MIGRATIONS = join(ROOT, 'sql', 'migrations');
+  const ours = readdirSync(MIGRATIONS).find((f) => /^\d{4}_room_invites\.sql$/.test(f)).replace('.sql', '');
+  const version = Number(ours.slice(0, 4));
+  const db = makeV1('previous-invites.db');
+  for (const f of readdirSync(MIGRATIONS).sort()) {
+    const n = Number(f.slice(0, 4));
+    if (!/^\d{4}_.*\.sql$/.test(f) || n <= 1 || n >= version) continue;
+    execFileSync('sqlite3', [db], { input: `BEGIN;\n${readFileSync(join(MIGRATIONS, f), 'utf8')}\nPRAGMA user_version = ${n};\nCOMMIT;\n` });
+  }
+  assert.equal(Number(sql(db, 'PRAGMA user_version')), version - 1);
+  sql(db, "UPDATE rooms SET kind = 'private' WHERE id = 2; INSERT INTO room_members (room_id, user_id, role, added_at, hidden_after) VALUES (2, 1, 'member', 1700000009000, 3), (2, 2, 'member', 1700000009000, NULL); INSERT INTO direct_rooms (room_id, user_low, user_high) VALUES (2, 1, 2); INSERT INTO room_bans (room_id, user_id, banned_at) VALUES (1, 2, 1700000009000);");
+  const tables = [...V1_TABLES, 'login_failures', 'user_buckets', 'room_members', 'room_bans', 'direct_rooms'];
+  const before = Object.fromEntries(tables.map((t) => [t, rows(db, t)]));
+  const r = cgi('rooms', db, { uri: '/api/rooms' }); // 401 (no session), but it starts and migrates
+  assert.equal(r.status, 401, r.raw + r.stderr);
+  assert.match(r.stderr, new RegExp(`applied migration ${ours}`));
+  assert.equal(r.stderr.match(/applied migration/g).length, NEWEST - version + 1, 'only the migrations from ours on ran');
+  assertRowsKept(db, before, tables);
+  assert.equal(sql(db, 'SELECT count(*) FROM room_invites'), '0');
+  const fresh = join(dir, 'fresh-invites.db');
+  execFileSync('sqlite3', [fresh], { input: readFileSync(join(ROOT, 'sql', 'schema.sql')) });
+  assert.deepEqual(shape(db), shape(fresh));
+});
+
 test('the search migration indexes every existing message of the previous version, keeping every row; a deleted one is never found', () => {
   const MIGRATIONS = join(ROOT, 'sql', 'migrations');
   const ours = readdirSync(MIGRATIONS).find((f) => /^\d{4}_search\.sql$/.test(f)).replace('.sql', '');
@@ -344,7 +421,7 @@ test('the search migration indexes every existing message of the previous versio
   // emptied), a private room with a member.
   sql(db, `UPDATE messages SET text = 'edited zanzibar text', edited_at = 1700000009000 WHERE id = 1;
     INSERT INTO messages (room_id, user_id, text, created_at, deleted_at) VALUES (1, 1, '', 1700000009500, 1700000009600);
-    UPDATE rooms SET kind = 'private' WHERE id = 2; INSERT INTO room_members VALUES (2, 1, 'owner', 1700000009000);`);
+    UPDATE rooms SET kind = 'private' WHERE id = 2; INSERT INTO room_members (room_id, user_id, role, added_at) VALUES (2, 1, 'owner', 1700000009000);`);
   const tables = [...V1_TABLES, 'login_failures', 'user_buckets', 'reactions', 'room_members'];
   const before = Object.fromEntries(tables.map((t) => [t, rows(db, t)]));
   const live = Number(sql(db, "SELECT count(*) FROM messages WHERE text <> ''"));

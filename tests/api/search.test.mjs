@@ -118,6 +118,19 @@ test('private rooms: only members find them; room= of an unreadable room is 404'
   assert.deepEqual(ids(await found(eve, { q: word })), []);
 });
 
+test('a person banned from an open room no longer finds its messages', async () => {
+  const open = await createRoom(ann);
+  await join(ann, open.id);
+  const word = unique('narwhal');
+  const m = await say(ann, open.id, `open ${word}`);
+  assert.deepEqual(ids(await found(bob, { q: word })), [m.id]);
+  const ban = await ann.del(`/api/rooms/${open.id}/members/${bob.user.id}`);
+  assert.ok(ban.status < 300, ban.text);
+  assert.deepEqual(ids(await found(bob, { q: word })), []);
+  assertError(await search(bob, { q: word, room: open.id }), 404, 'room_not_found');
+  assert.deepEqual(ids(await found(eve, { q: word })), [m.id], 'others still find it');
+});
+
 test('edits are found by their new words only; deleted messages never', async () => {
   await join(ann, room.id);
   const old = unique('oldword');
