@@ -121,7 +121,7 @@ BEGIN
   UPDATE messages SET seq = NEW.id WHERE id = NEW.id;
 END;
 
--- Full-text search (cgi-bin/search.cpp, migration 0009): an FTS5 index over
+-- Full-text search (cgi-bin/search.cpp, migration 0012): an FTS5 index over
 -- messages.text with the trigram tokenizer (parts of words, text without
 -- spaces: https://sqlite.org/fts5.html#the_trigram_tokenizer). External
 -- content: the text is stored once, in messages. The triggers keep it in
