@@ -11,13 +11,17 @@
 
 import { Backoff } from './backoff.js';
 
+// When, after a stream opens, the page catches up on what it may have missed.
+const CATCH_UP_MS = [1000, 3000];
+
 export class Push {
   /**
    * @param {object} options
    *   url       the events address from the join reply (falsy: push is off)
    *   onRing    called with the event's type ("message", "room_deleted",
-   *             "members" …) and its data (the parsed object, or {}); and
-   *             with "open" each time the stream (re)opens
+   *             "members" …) and its data (the parsed object, or {}); with
+   *             "open" each time the stream (re)opens, and "young" 1 s and
+   *             3 s later (see the open listener)
    */
   constructor({ url, onRing }) {
     this.url = typeof url === 'string' && url.startsWith('/api/') ? url : null;
@@ -51,10 +55,15 @@ export class Push {
     source.addEventListener('open', () => {
       this.backoff.reset();
       this.show('open');
-      // nchan finishes subscribing a stream just after it answers, so a ring
-      // in those first milliseconds can be missed (about 1 fresh stream in
-      // 200 here): the page catches up once, as if it had heard one.
+      // nchan finishes subscribing a stream to its channels just after it
+      // answers (about 1 fresh stream in 200 missed a ring sent in its first
+      // 200 ms here, and a loaded machine stretches that gap): the page
+      // catches up as if it had heard a ring, at once ("open") and twice
+      // more while the stream is young ("young": a poll only, cheap).
       this.onRing('open', {});
+      for (const delay of CATCH_UP_MS) {
+        setTimeout(() => { if (source === this.source && !this.stopped) this.onRing('young', {}); }, delay);
+      }
     });
     source.addEventListener('message', (event) => {
       let type = 'message';

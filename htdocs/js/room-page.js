@@ -231,7 +231,8 @@ function showMeta() {
 // A ring from the room's event stream: a member count is shown as it is;
 // anything else (a message, the room deleted) makes the page poll at once.
 // When the stream (re)opens, what it may have missed is fetched: a poll and
-// the room's member count.
+// the room (its member count, name and topic); "young" (1 s and 3 s after)
+// is a poll only, so a room deleted meanwhile costs no extra refusal.
 function onRing(type, data) {
   if (type === 'open') {
     api.room(roomId).then((reply) => {
