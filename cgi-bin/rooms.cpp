@@ -27,6 +27,16 @@
 namespace chat {
 namespace {
 
+// The two text refusals of create and update (core/validate.h has the rules).
+ApiError InvalidRoomName() {
+  return Err(400, "invalid_room_name",
+             "Room names are 1 to 64 visible characters, without control characters.");
+}
+ApiError InvalidTopic() {
+  return Err(400, "invalid_topic",
+             "A topic is at most 250 visible characters, without control characters.");
+}
+
 Response RoomReply(int status, const Room& room) {
   Json::Value body(Json::objectValue);
   body["room"] = RoomJson(room);
@@ -86,9 +96,7 @@ Response HandleCreateRoom(Context& ctx) {
   std::optional<std::string> name;
   if (GetString(ctx.req.json, "name", &raw)) name = NormalizeRoomName(raw);
   if (!name) {
-    return Response::Error(
-        Err(400, "invalid_room_name",
-            "Room names are 1 to 64 visible characters, without control characters."));
+    return Response::Error(InvalidRoomName());
   }
   std::string kind = "open";
   if (ctx.req.json.isMember("kind") &&
@@ -102,9 +110,7 @@ Response HandleCreateRoom(Context& ctx) {
     if (GetString(ctx.req.json, "topic", &raw)) topic = NormalizeRoomTopic(raw);
   }
   if (!topic) {
-    return Response::Error(
-        Err(400, "invalid_topic",
-            "A topic is at most 250 visible characters, without control characters."));
+    return Response::Error(InvalidTopic());
   }
   Transaction tx(ctx.db);
   auto owned = ctx.db.Prepare(
@@ -175,17 +181,13 @@ Response HandleUpdateRoom(Context& ctx) {
   if (ctx.req.json.isMember("name")) {
     if (GetString(ctx.req.json, "name", &raw)) name = NormalizeRoomName(raw);
     if (!name) {
-      return Response::Error(
-          Err(400, "invalid_room_name",
-              "Room names are 1 to 64 visible characters, without control characters."));
+      return Response::Error(InvalidRoomName());
     }
   }
   if (ctx.req.json.isMember("topic")) {
     if (GetString(ctx.req.json, "topic", &raw)) topic = NormalizeRoomTopic(raw);
     if (!topic) {
-      return Response::Error(
-          Err(400, "invalid_topic",
-              "A topic is at most 250 visible characters, without control characters."));
+      return Response::Error(InvalidTopic());
     }
   }
   Transaction tx(ctx.db);
