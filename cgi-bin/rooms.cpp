@@ -398,6 +398,21 @@ Response HandleListMembers(Context& ctx) {
   return Response::Json(200, body);
 }
 
+// The room in the path, live, visible to the caller, private (not direct)
+// and owned by the caller: the rule of every owner-only action on members
+// and invites. 404/410 as FindLiveRoom; 403 direct_room; 400
+// room_not_private; 403 not_owner ("Only the room's owner can <what>.").
+Result<Room> OwnedPrivateRoom(Context& ctx, const char* what) {
+  Result<Room> room = FindLiveRoom(ctx.db, ctx.user().id, ctx.req.id);
+  if (!room.ok()) return room;
+  if (room.value().kind == "direct") return DirectRoomError();
+  if (Status s = CheckPrivate(room.value())) return *s;
+  if (room.value().owner_id != ctx.user().id) {
+    return Err(403, "not_owner", std::string("Only the room's owner can ") + what + ".");
+  }
+  return room;
+}
+
 // POST /api/rooms/{id}/members {"username"}
 // The owner of a private room adds a member, who may then see, join and
 // read it. 201 {"member"}. 400 room_not_private (an open room); 400
@@ -410,13 +425,8 @@ Response HandleAddMember(Context& ctx) {
     return Response::Error(Err(400, "invalid_json", "Send {\"username\": \"...\"}."));
   }
   Transaction tx(ctx.db);
-  Result<Room> room = FindLiveRoom(ctx.db, ctx.user().id, ctx.req.id);
+  Result<Room> room = OwnedPrivateRoom(ctx, "add members");
   if (!room.ok()) return Response::Error(room.error());
-  if (room.value().kind == "direct") return Response::Error(DirectRoomError());
-  if (Status s = CheckPrivate(room.value())) return Response::Error(*s);
-  if (room.value().owner_id != ctx.user().id) {
-    return Response::Error(Err(403, "not_owner", "Only the room's owner can add members."));
-  }
   auto who = ctx.db.Prepare("SELECT id FROM users WHERE username_key = ?1 AND disabled_at IS NULL");
   if (!IsValidUsername(username) || !who.Bind(1, FoldCase(username)).Step()) {
     return Response::Error(Err(404, "user_not_found", "There is no such user."));
@@ -625,13 +635,8 @@ Response HandleOpenDirect(Context& ctx) {
 // member of); 410 room_deleted; 401.
 Response HandleCreateInvite(Context& ctx) {
   Transaction tx(ctx.db);
-  Result<Room> room = FindLiveRoom(ctx.db, ctx.user().id, ctx.req.id);
+  Result<Room> room = OwnedPrivateRoom(ctx, "invite");
   if (!room.ok()) return Response::Error(room.error());
-  if (room.value().kind == "direct") return Response::Error(DirectRoomError());
-  if (Status s = CheckPrivate(room.value())) return Response::Error(*s);
-  if (room.value().owner_id != ctx.user().id) {
-    return Response::Error(Err(403, "not_owner", "Only the room's owner can invite."));
-  }
   const NewInvite invite = MakeInviteCode();
   const int64_t now = NowMs(), expires = now + kInviteLifetimeMs;
   ctx.db
