@@ -5,9 +5,12 @@
 // (tests/lib/images.mjs).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startStack } from '../lib/stack.mjs';
+import { randomBytes } from 'node:crypto';
+import { ROOT, startStack } from '../lib/stack.mjs';
 import { GPS_MARKER, convert, header, jpegWithGps, pngBomb, pngRgb } from '../lib/images.mjs';
 import { assertError, count, createRoom, join as joinRoom, say, sql, users } from './helpers.mjs';
 
@@ -29,7 +32,17 @@ before(async () => {
   await joinRoom(ann, room.id);
   await joinRoom(ben, room.id);
 });
-after(() => stack?.stop());
+after(async () => {
+  await stack?.stop();
+  if (scratch && !process.env.KEEP_TEST_DIRS) rmSync(scratch, { recursive: true, force: true });
+});
+
+const scratch = mkdtempSync(join(tmpdir(), 'chat-files-'));
+// chatctl on the stack's database; {code, out, err}.
+function ctl(args) {
+  const r = spawnSync(join(ROOT, 'build', 'bin', 'chatctl'), ['--db', stack.db, ...args], { encoding: 'utf8', timeout: 60000 });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
 
 const origin = () => stack.base.replace(/\/$/, '');
 
@@ -333,4 +346,85 @@ test('deleting the room removes its files, posted and unposted', async () => {
   assert.equal(count(stack.db, 'files', `room_id = ${r.id}`), 0);
   for (const blob of blobs) assert.ok(!blobsOnDisk().includes(blob));
   await joinRoom(ann, room.id);
+});
+
+test('backup then restore keeps every file byte for byte; files added after the backup go', async () => {
+  const r = await createRoom(ann);
+  await joinRoom(ann, r.id);
+  const originals = [pngRgb(64, 64), jpegWithGps(), randomBytes(1024 * 1024)];
+  const ids = [];
+  for (const [i, bytes] of originals.entries()) {
+    ids.push((await upload(ann, r.id, bytes, `b${i}`, 'application/octet-stream')).body.attachment);
+  }
+  const m = await say(ann, r.id, 'backed up', { attachments: ids.map((a) => a.id) });
+  const served = [];
+  for (const a of m.attachments) served.push((await fetchBytes(ann, a.url)).bytes);
+  const thumbs = [];
+  for (const a of m.attachments.filter((x) => x.thumb_url)) thumbs.push((await fetchBytes(ann, a.thumb_url)).bytes);
+  assert.deepEqual(served[2], originals[2], 'an opaque file is served as uploaded');
+  const copy = join(scratch, 'with-files.db');
+  const b = ctl(['backup', copy]);
+  assert.equal(b.code, 0, b.err);
+  assert.match(b.out, /file\(s\) to .*with-files\.db\.files/);
+  assert.ok(existsSync(`${copy}.files`));
+  // After the backup: the message (and its files) deleted, another file uploaded.
+  assert.equal((await ann.del(`/api/messages/${m.id}`)).status, 204);
+  for (const a of m.attachments) assert.equal((await fetchBytes(ann, a.url)).status, 404);
+  const later = (await upload(ann, r.id, Buffer.from('after the backup'), 'later.txt')).body.attachment;
+  const laterBlob = sql(stack.db, `SELECT blob FROM files WHERE id = ${later.id}`);
+  const rs = ctl(['restore', copy]);
+  assert.equal(rs.code, 0, rs.err);
+  for (const [i, a] of m.attachments.entries()) {
+    const got = await fetchBytes(ann, a.url);
+    assert.equal(got.status, 200, a.url);
+    assert.ok(got.bytes.equals(served[i]), `file ${a.id} byte for byte`);
+  }
+  const again = [];
+  for (const a of m.attachments.filter((x) => x.thumb_url)) again.push((await fetchBytes(ann, a.thumb_url)).bytes);
+  assert.deepEqual(again, thumbs);
+  assert.ok(!blobsOnDisk().includes(laterBlob), 'a file the restored database does not name is gone');
+  const check = ctl(['check']);
+  assert.equal(check.code, 0, check.out + check.err);
+  await joinRoom(ann, room.id);
+});
+
+test('chatctl check finds files missing from disk and files on disk nobody names; files sweep removes orphans', async () => {
+  const a = (await upload(ann, room.id, Buffer.from('checked file'), 'c.txt')).body.attachment;
+  await say(ann, room.id, 'c', { attachments: [a.id] });
+  assert.equal(ctl(['check']).code, 0);
+  const blob = sql(stack.db, `SELECT blob FROM files WHERE id = ${a.id}`);
+  const path = join(`${stack.db}.files`, blob.slice(0, 2), blob);
+  renameSync(path, join(scratch, 'aside'));
+  let c = ctl(['check']);
+  assert.equal(c.code, 1);
+  assert.match(c.out, /PROBLEM files named by the database .*1 missing/);
+  assert.ok(c.out.includes(`missing: ${path}`));
+  renameSync(join(scratch, 'aside'), path);
+  const stray = 'ab'.repeat(32);
+  const strayPath = join(`${stack.db}.files`, 'ab', stray);
+  spawnSync('mkdir', ['-p', join(`${stack.db}.files`, 'ab')]);
+  writeFileSync(strayPath, 'nobody names me');
+  c = ctl(['check']);
+  assert.equal(c.code, 1);
+  assert.match(c.out, /PROBLEM no file on disk that the database does not name \(1 orphan/);
+  const sweep = ctl(['files', 'sweep']);
+  assert.equal(sweep.code, 0, sweep.err);
+  assert.match(sweep.out, /1 orphan file/);
+  assert.ok(!existsSync(strayPath));
+  assert.ok(existsSync(path), 'a named file stays');
+  assert.equal(ctl(['check']).code, 0);
+});
+
+test('deleting an account (chatctl user delete) removes its files from storage', async () => {
+  const [eve] = await users(stack.base, ['eve']);
+  await joinRoom(eve, room.id);
+  const posted = (await upload(eve, room.id, Buffer.from('eve posted'), 'p.txt')).body.attachment;
+  const draft = (await upload(eve, room.id, Buffer.from('eve draft'), 'd.txt')).body.attachment;
+  await say(eve, room.id, 'mine', { attachments: [posted.id] });
+  const blobs = sql(stack.db, `SELECT blob FROM files WHERE user_id = ${eve.user.id}`).split('\n');
+  assert.equal(blobs.length, 2);
+  const r = ctl(['user', 'delete', 'eve']);
+  assert.equal(r.code, 0, r.err);
+  assert.equal(count(stack.db, 'files', `id IN (${posted.id}, ${draft.id})`), 0);
+  for (const blob of blobs) assert.ok(!blobsOnDisk().includes(blob));
 });
