@@ -1,13 +1,15 @@
 // Files and images, the limits (issue 16): the per-user and total quotas
 // (507 quota_exceeded), uploads per minute (429 rate_limited), and uploads
 // never posted, removed once CHAT_FILE_UNPOSTED_MINUTES passed (bytes
-// included). Small limits set for this stack only.
+// included), and decoding stopped after CHAT_IMAGE_DECODE_SECONDS. Small
+// limits set for this stack only.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { startStack, waitFor } from '../lib/stack.mjs';
+import { pngBomb, pngRgb } from '../lib/images.mjs';
 import { assertError, count, createRoom, join as joinRoom, say, sql, users } from './helpers.mjs';
 
 let stack;
@@ -23,9 +25,10 @@ before(async () => {
       CHAT_FILE_TOTAL_QUOTA_MB: String(200 / 1024), // 200 KiB
       CHAT_UPLOAD_BURST: '3', CHAT_UPLOADS_PER_MINUTE: '0.01',
       CHAT_FILE_UNPOSTED_MINUTES: String(2 / 60), // 2 s
+      CHAT_IMAGE_DECODE_SECONDS: '0.2',
     },
   });
-  people = await users(stack.base, ['ann', 'ben', 'cat', 'dan', 'eve', 'fay']);
+  people = await users(stack.base, ['ann', 'ben', 'cat', 'dan', 'eve', 'fay', 'gus']);
   room = await createRoom(people[0], 'Limits');
   for (const p of people) await joinRoom(p, room.id);
 });
@@ -49,6 +52,19 @@ function blobsOnDisk() {
   return readdirSync(dir).filter((d) => d.length === 2).flatMap((d) => readdirSync(join(dir, d)));
 }
 
+test('decoding is stopped after CHAT_IMAGE_DECODE_SECONDS: a 48-megapixel image (under the pixel limit) is kept as an opaque file', async () => {
+  const gus = people[6];
+  const small = await upload(gus, pngRgb(16, 16), 's.png');
+  assert.equal(small.status, 201, small.text);
+  assert.equal(small.body.attachment.type, 'image/png', 'a small image decodes within the limit');
+  // 8000 x 6000 one-bit pixels, ~6 KB on disk: re-encoding it takes the
+  // worker most of a second on an idle machine, well over 0.2 s.
+  const slow = await upload(gus, await pngBomb(8000, 6000), 'slow.png');
+  assert.equal(slow.status, 201, slow.text);
+  assert.equal(slow.body.attachment.type, 'application/octet-stream');
+  assert.equal(slow.body.attachment.thumb_url, undefined);
+});
+
 test('507 quota_exceeded: one user past CHAT_FILE_USER_QUOTA_MB, everyone past CHAT_FILE_TOTAL_QUOTA_MB; nothing stored', async () => {
   const [ann, ben, cat, dan] = people;
   const sixty = () => randomBytes(60 * KIB);
@@ -66,7 +82,7 @@ test('507 quota_exceeded: one user past CHAT_FILE_USER_QUOTA_MB, everyone past C
     await say(p, room.id, 'x', { attachments: [r.body.attachment.id] });
   }
   assertError(await upload(dan, sixty()), 507, 'quota_exceeded', 'total: 240 KiB > 200 KiB');
-  const small = await upload(dan, randomBytes(10 * KIB));
+  const small = await upload(dan, randomBytes(2 * KIB));
   assert.equal(small.status, 201, 'what still fits is taken');
 });
 
