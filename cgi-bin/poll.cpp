@@ -3,17 +3,26 @@
 // the answer is one indexed range read of (room_id, seq) with statements
 // prepared once per process. It also says who
 // may subscribe to a room's push events (the same membership check).
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <thread>
 
 #include "core/http.h"
 #include "core/messages.h"
+#include "core/rooms.h"
 #include "core/streams.h"
 #include "core/validate.h"
 
 namespace chat {
 namespace {
+
+// The change number of the room's last rename or topic change, 0 if none:
+// one primary-key read, the only one an empty poll adds.
+int64_t RoomChangedSeq(Db& db, int64_t room_id) {
+  auto q = db.Prepare("SELECT changed_seq FROM rooms WHERE id = ?1");
+  return q.Bind(1, room_id).Step() ? q.Int(0) : 0;
+}
 
 Status ParseCursor(const std::optional<std::string>& text, int64_t* out) {
   if (!text) return std::nullopt;
@@ -36,6 +45,10 @@ Status ParseCursor(const std::optional<std::string>& text, int64_t* out) {
 // before=N: 200 {"messages": the L (1-100, default 50) live messages just
 // before message N, ascending, "more": whether older ones exist}.
 // Neither: the latest 50 and their cursor, like join.
+// after=N also carries "room": the room (name, topic ...) when its owner
+// changed it after change number N (rooms.changed_seq), and the cursor then
+// moves past that change even with no message; on a page with "more" the
+// room waits for the last page, whose cursor passes it.
 // 400 invalid_cursor (not a decimal number, both given, bad limit);
 // 401 not_logged_in; 404 room_not_found; 409 not_in_room;
 // 410 room_deleted with "room": {"id", "name"}.
@@ -60,9 +73,16 @@ Response HandleMessages(Context& ctx) {
     return Response::Json(200, body);
   }
   if (after >= 0) {
+    // Read in the request's one snapshot (dispatch.cc), so every change
+    // numbered below the room's is in the messages read next.
+    int64_t room_changed = RoomChangedSeq(ctx.db, req.id);
     bool more = false;
     body["messages"] = MessagesAfter(ctx.db, req.id, after, kMaxPollBatch, &cursor, &more);
     body["more"] = more;
+    if (room_changed > after && !more) {
+      if (std::optional<Room> room = FindRoom(ctx.db, req.id)) body["room"] = RoomJson(*room);
+      cursor = std::max(cursor, room_changed);
+    }
   } else {
     body["messages"] = LatestMessages(ctx.db, req.id, kJoinHistory, &cursor);
   }
