@@ -160,5 +160,10 @@ test('a 10,000-message room exports in both formats exactly what the poll stream
   const after = Object.fromEntries(pids.map((pid) => [pid, memoryKb(pid)]));
   const growth = pids.map((pid) => ({ pid, rss_kb: after[pid].rss - before[pid].rss, peak_kb: after[pid].hwm - before[pid].hwm }));
   console.log(`export of ${lines.length} messages (${(jsonl.text.length / 1e6).toFixed(1)} MB jsonl, ${(html.text.length / 1e6).toFixed(1)} MB html): rooms workers ${JSON.stringify(before)} -> ${JSON.stringify(after)}`);
+  // Under AddressSanitizer (make test SAN=1) freed memory waits in its
+  // quarantine (256 MB by default) instead of being reused, so the peak
+  // says nothing about the export there: the bound holds for the real build.
+  const sanitized = pids.some((pid) => readFileSync(`/proc/${pid}/maps`, 'latin1').includes('libasan'));
+  if (sanitized) return;
   for (const g of growth) assert.ok(g.peak_kb < 8 * 1024, `worker ${g.pid} peak grew ${g.peak_kb} kB`);
 });
