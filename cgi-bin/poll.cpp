@@ -3,6 +3,7 @@
 // the answer is one indexed range read of (room_id, seq) with statements
 // prepared once per process. It also says who
 // may subscribe to a room's push events (the same membership check).
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <thread>
@@ -10,6 +11,7 @@
 #include "core/attention.h"
 #include "core/http.h"
 #include "core/messages.h"
+#include "core/rooms.h"
 #include "core/streams.h"
 #include "core/validate.h"
 
@@ -17,6 +19,13 @@ namespace chat {
 namespace {
 
 constexpr int kMentionsPage = 50;  // DESIGN.md: GET /api/mentions, at most 50
+
+// The change number of the room's last rename or topic change, 0 if none:
+// one primary-key read, the only one an empty poll adds.
+int64_t RoomChangedSeq(Db& db, int64_t room_id) {
+  auto q = db.Prepare("SELECT changed_seq FROM rooms WHERE id = ?1");
+  return q.Bind(1, room_id).Step() ? q.Int(0) : 0;
+}
 
 Status ParseCursor(const std::optional<std::string>& text, int64_t* out) {
   if (!text) return std::nullopt;
@@ -39,6 +48,10 @@ Status ParseCursor(const std::optional<std::string>& text, int64_t* out) {
 // before=N: 200 {"messages": the L (1-100, default 50) live messages just
 // before message N, ascending, "more": whether older ones exist}.
 // Neither: the latest 50 and their cursor, like join.
+// after=N also carries "room": the room (name, topic ...) when its owner
+// changed it after change number N (rooms.changed_seq), and the cursor then
+// moves past that change even with no message; on a page with "more" the
+// room waits for the last page, whose cursor passes it.
 // With attention=V (any of the above but before=): when the caller's
 // attention number is not V (or V is not a number, e.g. "attention=" on the
 // first poll), the answer also has "attention": {"version", "mentions",
@@ -68,9 +81,16 @@ Response HandleMessages(Context& ctx) {
     return Response::Json(200, body);
   }
   if (after >= 0) {
+    // Read in the request's one snapshot (dispatch.cc), so every change
+    // numbered below the room's is in the messages read next.
+    int64_t room_changed = RoomChangedSeq(ctx.db, req.id);
     bool more = false;
     body["messages"] = MessagesAfter(ctx.db, req.id, after, kMaxPollBatch, &cursor, &more);
     body["more"] = more;
+    if (room_changed > after && !more) {
+      if (std::optional<Room> room = FindRoom(ctx.db, req.id)) body["room"] = RoomJson(*room);
+      cursor = std::max(cursor, room_changed);
+    }
   } else {
     body["messages"] = LatestMessages(ctx.db, req.id, kJoinHistory, &cursor);
   }

@@ -15,6 +15,7 @@
 #include "core/coalesce.h"
 #include "core/doorbell.h"
 #include "core/export.h"
+#include "core/feed.h"
 #include "core/http.h"
 #include "core/invites.h"
 #include "core/json.h"
@@ -187,6 +188,9 @@ Response HandleGetRoom(Context& ctx) {
 // topic to change); 404 room_not_found (also a private room the
 // user is not a member of); 409 room_name_taken (another live room has the
 // same RoomNameKey, as at creation); 410 room_deleted; 401.
+// A change takes the next change-feed number (rooms.changed_seq), so the
+// next poll of everyone inside carries the room (poll.cpp), and rings
+// {"type":"room"} in the room's push stream, which makes their pages poll.
 Response HandleUpdateRoom(Context& ctx) {
   std::string raw;
   std::optional<std::string> name, topic;
@@ -229,8 +233,15 @@ Response HandleUpdateRoom(Context& ctx) {
         .Bind(2, *topic)
         .Run();
   }
+  if (name || topic) {
+    ctx.db.Prepare("UPDATE rooms SET changed_seq = ?2 WHERE id = ?1")
+        .Bind(1, ctx.req.id)
+        .Bind(2, NextChangeNumber(ctx.db))
+        .Run();
+  }
   std::optional<Room> updated = FindRoom(ctx.db, ctx.req.id);
   tx.Commit();
+  if (name || topic) RingDoorbell(ctx.config, "rooms", ctx.req.id, "{\"type\":\"room\"}");
   return RoomReply(200, *updated);
 }
 

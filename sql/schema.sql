@@ -1,4 +1,4 @@
--- Chatroom database schema, version 12 (the newest: see PRAGMA user_version at
+-- Chatroom database schema, version 13 (the newest: see PRAGMA user_version at
 -- the end). A database made by an older version is brought here by the
 -- numbered files in sql/migrations/, applied in order by `chatctl migrate` and
 -- by the programs at start; a change to this file needs such a migration too.
@@ -45,7 +45,9 @@ CREATE TABLE rooms (
   deleted_at  INTEGER,                     -- ms since epoch when the owner deleted it; NULL while live.
                                            -- Kept so members still inside get 410 with the name.
   kind        TEXT NOT NULL DEFAULT 'open' CHECK (kind IN ('open', 'private')),  -- private: only room_members see it
-  topic       TEXT NOT NULL DEFAULT ''     -- 0-250 characters, the name's text rules (core/validate.h)
+  topic       TEXT NOT NULL DEFAULT '',    -- 0-250 characters, the name's text rules (core/validate.h)
+  changed_seq INTEGER NOT NULL DEFAULT 0   -- change-feed number of the last rename or topic change (core/feed.h);
+                                           -- a poll after a smaller cursor carries the room. 0: never changed
 );
 CREATE UNIQUE INDEX rooms_live_name ON rooms(name_key) WHERE deleted_at IS NULL;
 CREATE INDEX rooms_owner ON rooms(owner_id) WHERE deleted_at IS NULL;  -- live rooms per owner (CHAT_ROOMS_PER_USER)
@@ -180,6 +182,6 @@ CREATE TABLE user_buckets (
   PRIMARY KEY (user_id, action)
 ) WITHOUT ROWID;
 
-PRAGMA user_version = 12;
+PRAGMA user_version = 13;
 
 COMMIT;

@@ -31,13 +31,25 @@ bool IsAdmin(Db& db, int64_t user_id) {
   return q.Bind(1, user_id).Step() && q.Int(0) != 0;
 }
 
-int64_t MarkChanged(Db& db, int64_t id) {
+int64_t NextChangeNumber(Db& db) {
   auto next =
       db.Prepare("UPDATE sqlite_sequence SET seq = seq + 1 WHERE name = 'messages' RETURNING seq");
-  if (!next.Step()) throw DbError(SQLITE_CORRUPT, "sqlite_sequence has no row for messages");
-  int64_t number = next.Int(0);
-  while (next.Step()) {
+  if (next.Step()) {
+    int64_t number = next.Int(0);
+    while (next.Step()) {
+    }
+    return number;
   }
+  // No message was ever stored, so SQLite has no row for the table yet; one
+  // may be inserted by hand, and the next message's id is then past it
+  // (https://sqlite.org/autoinc.html, "ordinary UPDATE, INSERT, and DELETE
+  // statements" on sqlite_sequence).
+  db.Prepare("INSERT INTO sqlite_sequence (name, seq) VALUES ('messages', 1)").Run();
+  return 1;
+}
+
+int64_t MarkChanged(Db& db, int64_t id) {
+  int64_t number = NextChangeNumber(db);
   db.Prepare("UPDATE messages SET seq = ?1 WHERE id = ?2").Bind(1, number).Bind(2, id).Run();
   return number;
 }

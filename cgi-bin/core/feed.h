@@ -43,6 +43,11 @@ Result<MessageRef> FindMessageToActOn(Db& db, int64_t user_id, int64_t message_i
 // True for an account an admin made an admin (`chatctl user admin NAME on`).
 bool IsAdmin(Db& db, int64_t user_id);
 
+// Takes the next number of the sequence and returns it. Inside a write
+// transaction. Also for changes that are not a message's (a room's rename,
+// rooms.changed_seq), so one cursor orders them all.
+int64_t NextChangeNumber(Db& db);
+
 // Stamps the next change number on message `id` and returns it. Inside a
 // write transaction; the message must exist.
 int64_t MarkChanged(Db& db, int64_t id);

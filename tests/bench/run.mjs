@@ -164,6 +164,52 @@ function latestByRoom(db) {
   return new Map(out.trim().split('\n').map((l) => l.split('|').map(Number)));
 }
 
+// S9's person (user 2, the second line of users.txt) sees 200 rooms: the
+// seed's 100 open ones, 60 private rooms they are a member of and 40 direct
+// conversations (35 never hidden, 5 hidden and shown again by a newer
+// message: the list's EXISTS on messages), and not 5 more they hid. Around them, rooms they must not
+// see: 100 private rooms of others and 100 direct rooms between others.
+// Written as the routes write them (rooms.cpp HandleCreateRoom, HandleDirect).
+const S9_USER = 2;
+const S9_VISIBLE = 200;
+function seedRoomList(db, rooms, users) {
+  const me = S9_USER;
+  const other = (i) => 3 + (i % (users - 3)); // never 1 or 2
+  const rows = [];
+  let id = rooms;
+  // `key` is SQL: a direct room's has a control character nobody can type.
+  const room = (kind, name, key, owner) => {
+    id += 1;
+    rows.push(`INSERT INTO rooms (id, name, name_key, owner_id, created_at, kind) VALUES (${id}, '${name}', ${key}, ${owner}, 0, '${kind}');`);
+    return id;
+  };
+  const member = (r, u, role = 'member', hidden = 'NULL') => rows.push(`INSERT INTO room_members (room_id, user_id, role, added_at, hidden_after) VALUES (${r}, ${u}, '${role}', 0, ${hidden});`);
+  const direct = (a, b, hidden = 'NULL') => {
+    const [lo, hi] = a < b ? [a, b] : [b, a];
+    const r = room('private', '', `char(2) || 'direct ${lo} ${hi}'`, a);
+    rows.push(`INSERT INTO direct_rooms (room_id, user_low, user_high) VALUES (${r}, ${lo}, ${hi});`);
+    member(r, lo, 'member', lo === me ? hidden : 'NULL');
+    member(r, hi, 'member', hi === me ? hidden : 'NULL');
+    return r;
+  };
+  for (let i = 0; i < 60; i += 1) {
+    const r = room('private', `Private ${i}`, `'private ${i}'`, 1);
+    member(r, 1, 'owner');
+    member(r, me);
+  }
+  for (let i = 0; i < 100; i += 1) {
+    const r = room('private', `Theirs ${i}`, `'theirs ${i}'`, other(i));
+    member(r, other(i), 'owner');
+  }
+  for (let i = 0; i < 45; i += 1) {
+    const hidden = i < 35 ? 'NULL' : '1';
+    const r = direct(me, other(i), hidden);
+    if (i >= 35 && i < 40) rows.push(`INSERT INTO messages (room_id, user_id, text, created_at) VALUES (${r}, ${other(i)}, 'are you there?', 0);`);
+  }
+  for (let i = 0; i < 100; i += 1) direct(other(i), other(i + 1));
+  execFileSync('sqlite3', [db], { input: `BEGIN IMMEDIATE;\n${rows.join('\n')}\nCOMMIT;` });
+}
+
 function machine() {
   const cpu = cpus();
   let kernel = '';
@@ -222,6 +268,10 @@ async function main() {
         WHERE room_id = 3;
       COMMIT;` });
     const s8Cursor = latestByRoom(stack.db).get(3);
+    seedRoomList(stack.db, P.rooms, P.users);
+    const s9Cookie = users[S9_USER - 1].cookie;
+    const s9List = await (await fetch(`${stack.base}/api/rooms`, { headers: { cookie: s9Cookie } })).json();
+    if (s9List.rooms?.length !== S9_VISIBLE) throw new Error(`S9: the room list has ${s9List.rooms?.length} rooms, not ${S9_VISIBLE}`);
     const poll = (u, after) => `GET /api/rooms/${u.room}/messages?after=${after} ${u.cookie}`;
     const anyCookie = users[0].cookie;
     const rows = {};
@@ -236,6 +286,7 @@ async function main() {
       r.s2 = await closed(port, 'S2 poll with one new message', inRoom(2).map((u) => poll(u, u.cursor - 1)));
       r.s3 = await closed(port, `S3 empty poll (${P.big.toLocaleString('en')}-message room)`, inRoom(1).map((u) => poll(u, u.cursor)));
       r.s8 = await closed(port, `S8 empty poll after ${EDITS.toLocaleString('en')} edits (1,000-message room)`, inRoom(3).map((u) => poll(u, s8Cursor)));
+      r.s9 = await closed(port, `S9 room list (${S9_VISIBLE} rooms: open, private, direct)`, [`GET /api/rooms ${s9Cookie}`]);
       rounds.push(r);
     }
     const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -243,7 +294,7 @@ async function main() {
       const rps = median(rounds.map((r) => r[key].rps));
       return rounds.find((r) => r[key].rps === rps)[key];
     };
-    for (const key of ['hello', 'static', 's1', 's2', 's3', 's8']) rows[key] = medianRow(key);
+    for (const key of ['hello', 'static', 's1', 's2', 's3', 's8', 's9']) rows[key] = medianRow(key);
     const ratio = (a, b) => +median(rounds.map((r) => r[a].rps / r[b].rps)).toFixed(3);
     // The same ratios from server CPU per answer (b's cost over a's).
     const cpuRatio = (a, b) => +median(rounds.map((r) => r[b].server_cpu_us / r[a].server_cpu_us)).toFixed(3);
@@ -291,11 +342,13 @@ async function main() {
         s2_vs_hello: ratio('s2', 'hello'),
         s3_big_vs_small: ratio('s3', 's1'),
         s8_edited_vs_s1: ratio('s8', 's1'),
+        s9_room_list_vs_s1: ratio('s9', 's1'),
         by_server_cpu: {
           s1_vs_hello: cpuRatio('s1', 'hello'),
           s2_vs_hello: cpuRatio('s2', 'hello'),
           s3_big_vs_small: cpuRatio('s3', 's1'),
           s8_edited_vs_s1: cpuRatio('s8', 's1'),
+          s9_room_list_vs_s1: cpuRatio('s9', 's1'),
         },
       },
       // What two cores given wholly to the server could carry, from S1's CPU
@@ -333,6 +386,7 @@ function printTable(r) {
     row('S2 poll with one new message', c.s2, `${r.ratios.s2_vs_hello}; ${r.ratios.by_server_cpu.s2_vs_hello} of hello (target 0.6)`),
     row(`S3 empty poll, ${f(r.params.big)}-message room`, c.s3, `${r.ratios.s3_big_vs_small}; ${r.ratios.by_server_cpu.s3_big_vs_small} of S1 (target 0.9-1.1)`),
     row('S8 empty poll after 10,000 edits, 1,000-message room', c.s8, `${r.ratios.s8_edited_vs_s1}; ${r.ratios.by_server_cpu.s8_edited_vs_s1} of S1 (target 0.9-1.1)`),
+    row('S9 room list, 200 rooms (open, private, direct)', c.s9, `${r.ratios.s9_room_list_vs_s1}; ${r.ratios.by_server_cpu.s9_room_list_vs_s1} of S1 (target: p99 < 5 ms)`),
     row('S4 posts (all users, 201 each)', c.s4, `target 3,000/s; disk allows ${f(r.sqlite_commits_per_s.FULL)} commits/s (FULL), ${f(r.sqlite_commits_per_s.NORMAL)} (NORMAL)`),
     '',
     '| S5 virtual users | polls/s | poll p50 ms | poll p99 ms | post p99 ms | post-to-seen p50 / p99 ms | errors |',

@@ -1,4 +1,4 @@
--- Version 12: read marks, mentions and the attention counter (DESIGN.md
+-- Version 13: read marks, mentions and the attention counter (DESIGN.md
 -- "Version 2", issue 14). Two new tables and a new column with a default:
 -- every existing row is kept as it was (https://sqlite.org/lang_altertable.html).
 -- No read mark yet means what schema.sql says (core/attention.h). See schema.sql.
