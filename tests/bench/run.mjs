@@ -210,6 +210,28 @@ function seedRoomList(db, rooms, users) {
   execFileSync('sqlite3', [db], { input: `BEGIN IMMEDIATE;\n${rows.join('\n')}\nCOMMIT;` });
 }
 
+// S9 with unread counts (issue 14): the person's read marks leave 150
+// messages unread in each of the seed's open rooms (each count reads 200
+// index entries at most and says 100), and each of their 60 private rooms
+// gets 30 unread messages, 5 of them mentioning them (no mark: a member has
+// read nothing). Written as the routes write them (core/attention.h,
+// core/mentions.h). Returns what the list must then say.
+function seedUnread(db, rooms) {
+  const me = S9_USER;
+  execFileSync('sqlite3', [db], { input: `BEGIN IMMEDIATE;
+    INSERT INTO read_marks (user_id, room_id, message_id)
+      SELECT ${me}, room_id, max(id) - 150 FROM messages WHERE room_id <= ${rooms} GROUP BY room_id;
+    WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 30)
+    INSERT INTO messages (room_id, user_id, text, created_at)
+      SELECT r.id, 1, 'unread ' || n.i, 0 FROM rooms r JOIN room_members rm ON rm.room_id = r.id, n
+      WHERE rm.user_id = ${me} AND r.name LIKE 'Private %';
+    INSERT INTO mentions (message_id, user_id, room_id)
+      SELECT m.id, ${me}, m.room_id FROM messages m JOIN rooms r ON r.id = m.room_id
+      WHERE r.name LIKE 'Private %' AND m.text LIKE 'unread %' AND CAST(substr(m.text, 8) AS INTEGER) % 6 = 0;
+    COMMIT;` });
+  return { unread: rooms * 100 + 60 * 30, mentions: 60 * 5 };
+}
+
 function machine() {
   const cpu = cpus();
   let kernel = '';
@@ -272,6 +294,12 @@ async function main() {
     const s9Cookie = users[S9_USER - 1].cookie;
     const s9List = await (await fetch(`${stack.base}/api/rooms`, { headers: { cookie: s9Cookie } })).json();
     if (s9List.rooms?.length !== S9_VISIBLE) throw new Error(`S9: the room list has ${s9List.rooms?.length} rooms, not ${S9_VISIBLE}`);
+    const s9Want = seedUnread(stack.db, P.rooms);
+    const s9Counted = await (await fetch(`${stack.base}/api/rooms`, { headers: { cookie: s9Cookie } })).json();
+    const sum = (k) => s9Counted.rooms.reduce((a, x) => a + x[k], 0);
+    if (sum('unread') !== s9Want.unread || sum('mentions') !== s9Want.mentions) {
+      throw new Error(`S9: the list counts ${sum('unread')} unread and ${sum('mentions')} mentions, not ${s9Want.unread} and ${s9Want.mentions}`);
+    }
     const poll = (u, after) => `GET /api/rooms/${u.room}/messages?after=${after} ${u.cookie}`;
     const anyCookie = users[0].cookie;
     const rows = {};
@@ -286,7 +314,7 @@ async function main() {
       r.s2 = await closed(port, 'S2 poll with one new message', inRoom(2).map((u) => poll(u, u.cursor - 1)));
       r.s3 = await closed(port, `S3 empty poll (${P.big.toLocaleString('en')}-message room)`, inRoom(1).map((u) => poll(u, u.cursor)));
       r.s8 = await closed(port, `S8 empty poll after ${EDITS.toLocaleString('en')} edits (1,000-message room)`, inRoom(3).map((u) => poll(u, s8Cursor)));
-      r.s9 = await closed(port, `S9 room list (${S9_VISIBLE} rooms: open, private, direct)`, [`GET /api/rooms ${s9Cookie}`]);
+      r.s9 = await closed(port, `S9 room list (${S9_VISIBLE} rooms: open, private, direct; with unread counts)`, [`GET /api/rooms ${s9Cookie}`]);
       rounds.push(r);
     }
     const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -299,6 +327,23 @@ async function main() {
     // The same ratios from server CPU per answer (b's cost over a's).
     const cpuRatio = (a, b) => +median(rounds.map((r) => r[b].server_cpu_us / r[a].server_cpu_us)).toFixed(3);
     rows.s4 = await closed(port, 'S4 posts', users.map((u) => `POST /api/rooms/${u.room}/messages ${u.cookie} {"text":"bench post %n"}`));
+    // S10 (issue 14): a post naming 50 people (each looked up, stored in
+    // mentions, their attention number bumped) against a plain post of the
+    // same length, back to back, by the same users (everyone may be
+    // mentioned in the seed's open rooms). Cost = plain req/s over mention
+    // req/s, and mention server CPU over plain.
+    const named = Array.from({ length: 50 }, (_, i) => `@bench${P.users - i}`).join(' ');
+    const plain = 'x'.repeat(named.length);
+    const postLines = (text) => users.map((u) => `POST /api/rooms/${u.room}/messages ${u.cookie} {"text":"${text} %n"}`);
+    const s10 = [];
+    for (let i = 0; i < P.rounds; i += 1) {
+      s10.push({ plain: await closed(port, 'S10a plain post, as long as S10b', postLines(plain)),
+        mentions: await closed(port, 'S10b post naming 50 people', postLines(named)) });
+    }
+    rows.s10_plain = s10.map((x) => x.plain).sort((a, b) => a.rps - b.rps)[Math.floor(s10.length / 2)];
+    rows.s10_mentions = s10.map((x) => x.mentions).sort((a, b) => a.rps - b.rps)[Math.floor(s10.length / 2)];
+    const s10Cost = +median(s10.map((x) => x.plain.rps / x.mentions.rps)).toFixed(3);
+    const s10CpuCost = +median(s10.map((x) => x.mentions.server_cpu_us / x.plain.server_cpu_us)).toFixed(3);
     // What the disk allows: S4 cannot beat durable commits/s (see commits.cc).
     const commits = {};
     for (const sync of ['FULL', 'NORMAL']) {
@@ -343,12 +388,14 @@ async function main() {
         s3_big_vs_small: ratio('s3', 's1'),
         s8_edited_vs_s1: ratio('s8', 's1'),
         s9_room_list_vs_s1: ratio('s9', 's1'),
+        s10_mentions_cost: s10Cost,
         by_server_cpu: {
           s1_vs_hello: cpuRatio('s1', 'hello'),
           s2_vs_hello: cpuRatio('s2', 'hello'),
           s3_big_vs_small: cpuRatio('s3', 's1'),
           s8_edited_vs_s1: cpuRatio('s8', 's1'),
           s9_room_list_vs_s1: cpuRatio('s9', 's1'),
+          s10_mentions_cost: s10CpuCost,
         },
       },
       // What two cores given wholly to the server could carry, from S1's CPU
@@ -386,7 +433,9 @@ function printTable(r) {
     row('S2 poll with one new message', c.s2, `${r.ratios.s2_vs_hello}; ${r.ratios.by_server_cpu.s2_vs_hello} of hello (target 0.6)`),
     row(`S3 empty poll, ${f(r.params.big)}-message room`, c.s3, `${r.ratios.s3_big_vs_small}; ${r.ratios.by_server_cpu.s3_big_vs_small} of S1 (target 0.9-1.1)`),
     row('S8 empty poll after 10,000 edits, 1,000-message room', c.s8, `${r.ratios.s8_edited_vs_s1}; ${r.ratios.by_server_cpu.s8_edited_vs_s1} of S1 (target 0.9-1.1)`),
-    row('S9 room list, 200 rooms (open, private, direct)', c.s9, `${r.ratios.s9_room_list_vs_s1}; ${r.ratios.by_server_cpu.s9_room_list_vs_s1} of S1 (target: p99 < 5 ms)`),
+    row('S9 room list, 200 rooms (open, private, direct), unread counts', c.s9, `${r.ratios.s9_room_list_vs_s1}; ${r.ratios.by_server_cpu.s9_room_list_vs_s1} of S1 (target: p99 < 5 ms)`),
+    row('S10a plain post (as long as S10b)', c.s10_plain),
+    row('S10b post naming 50 people', c.s10_mentions, `cost ${r.ratios.s10_mentions_cost}× by req/s; ${r.ratios.by_server_cpu.s10_mentions_cost}× by CPU (target < 2)`),
     row('S4 posts (all users, 201 each)', c.s4, `target 3,000/s; disk allows ${f(r.sqlite_commits_per_s.FULL)} commits/s (FULL), ${f(r.sqlite_commits_per_s.NORMAL)} (NORMAL)`),
     '',
     '| S5 virtual users | polls/s | poll p50 ms | poll p99 ms | post p99 ms | post-to-seen p50 / p99 ms | errors |',
