@@ -35,8 +35,8 @@
 
 namespace chat {
 
-constexpr int64_t kMaxUnread = 100;   // DESIGN.md: "counted up to 100"
-constexpr int64_t kUnreadScan = 200;  // index entries read at most per room and count
+constexpr int64_t kMaxUnread = 100;              // DESIGN.md: "counted up to 100"
+constexpr int64_t kUnreadScan = kMaxUnread + 1;  // index entries read at most per room and count
 constexpr int64_t kSummaryMessages = 10;
 
 struct Unread {

@@ -2,6 +2,7 @@
 #include "mentions.h"
 
 #include <algorithm>
+#include <map>
 #include <set>
 
 #include "rooms.h"
@@ -23,16 +24,35 @@ std::string Lower(std::string s) {
 
 bool IsNameLength(const std::string& s) { return s.size() >= 3 && s.size() <= 32; }
 
-// The user the name is, if they may be mentioned in the room: one lookup by
-// the unique username_key plus a primary-key read of the ban or membership.
-int64_t AllowedUser(Db& db, const std::string& key, int64_t room_id, bool open, int64_t author_id) {
+// Every key of `keys` (a JSON array of lower-cased names) that names a
+// person who may be mentioned in the room, with their id: one statement for
+// the whole message (the unique username_key index, then a primary-key read
+// of the ban or the membership per name), not one per name.
+std::map<std::string, int64_t> AllowedUsers(Db& db, const std::string& keys, int64_t room_id,
+                                            bool open, int64_t author_id) {
   auto q = db.Prepare(
-      "SELECT u.id FROM users u WHERE u.username_key = ?1 AND u.disabled_at IS NULL "
-      "AND u.id <> ?3 AND CASE WHEN ?4 THEN NOT EXISTS (SELECT 1 FROM room_bans b "
-      "WHERE b.room_id = ?2 AND b.user_id = u.id) ELSE EXISTS (SELECT 1 FROM room_members m "
-      "WHERE m.room_id = ?2 AND m.user_id = u.id) END");
-  q.Bind(1, key).Bind(2, room_id).Bind(3, author_id).Bind(4, static_cast<int64_t>(open));
-  return q.Step() ? q.Int(0) : 0;
+      "SELECT u.username_key, u.id FROM json_each(?1) j JOIN users u ON u.username_key = j.value "
+      "WHERE u.disabled_at IS NULL AND u.id <> ?3 AND CASE WHEN ?4 THEN NOT EXISTS (SELECT 1 "
+      "FROM room_bans b WHERE b.room_id = ?2 AND b.user_id = u.id) ELSE EXISTS (SELECT 1 FROM "
+      "room_members m WHERE m.room_id = ?2 AND m.user_id = u.id) END");
+  q.Bind(1, keys).Bind(2, room_id).Bind(3, author_id).Bind(4, static_cast<int64_t>(open));
+  std::map<std::string, int64_t> out;
+  while (q.Step()) out[q.Text(0)] = q.Int(1);
+  return out;
+}
+
+// JSON arrays for json_each: names made only of username characters
+// (nothing in them needs escaping) and decimal ids.
+std::string JsonNames(const std::vector<std::string>& names) {
+  std::string out = "[";
+  for (const std::string& n : names) out += (out.size() > 1 ? ",\"" : "\"") + n + "\"";
+  return out + "]";
+}
+
+std::string JsonIds(const std::set<int64_t>& ids) {
+  std::string out = "[";
+  for (int64_t id : ids) out += (out.size() > 1 ? "," : "") + std::to_string(id);
+  return out + "]";
 }
 
 }  // namespace
@@ -65,22 +85,31 @@ std::vector<int64_t> StoreMentions(Db& db, int64_t message_id, int64_t room_id, 
     while (q.Step()) before.insert(q.Int(0));
   }
   if (!before.empty()) ForgetMentions(db, message_id);
-  std::vector<int64_t> added;
+  const std::vector<std::vector<std::string>> candidates = MentionCandidates(text);
+  if (candidates.empty()) return {};
+  std::vector<std::string> names;
+  for (const auto& c : candidates) names.insert(names.end(), c.begin(), c.end());
+  const std::map<std::string, int64_t> allowed =
+      AllowedUsers(db, JsonNames(names), room_id, open, author_id);
   std::set<int64_t> stored;
-  for (const std::vector<std::string>& names : MentionCandidates(text)) {
-    for (const std::string& name : names) {
-      int64_t user = AllowedUser(db, name, room_id, open, author_id);
-      if (user == 0) continue;
-      if (stored.insert(user).second) {
-        db.Prepare("INSERT INTO mentions (message_id, user_id, room_id) VALUES (?1, ?2, ?3)")
-            .Bind(1, message_id)
-            .Bind(2, user)
-            .Bind(3, room_id)
-            .Run();
-        if (!before.count(user)) added.push_back(user);
-      }
+  std::vector<int64_t> added;
+  for (const auto& c : candidates) {
+    for (const std::string& name : c) {
+      auto it = allowed.find(name);
+      if (it == allowed.end()) continue;
+      if (stored.insert(it->second).second && !before.count(it->second))
+        added.push_back(it->second);
       break;
     }
+  }
+  if (!stored.empty()) {
+    db.Prepare(
+          "INSERT INTO mentions (message_id, user_id, room_id) SELECT ?1, value, ?2 "
+          "FROM json_each(?3)")
+        .Bind(1, message_id)
+        .Bind(2, room_id)
+        .Bind(3, JsonIds(stored))
+        .Run();
   }
   return added;
 }
