@@ -9,12 +9,13 @@ namespace chat {
 
 Result<MessageRef> FindMessageToActOn(Db& db, int64_t user_id, int64_t message_id) {
   auto q = db.Prepare(
-      "SELECT m.room_id, m.user_id, r.owner_id FROM messages m JOIN rooms r ON r.id = m.room_id "
+      "SELECT m.room_id, m.user_id, r.owner_id, r.kind = 'open' FROM messages m "
+      "JOIN rooms r ON r.id = m.room_id "
       "WHERE m.id = ?1 AND m.deleted_at IS NULL");
   if (!q.Bind(1, message_id).Step()) {
     return Err(404, "message_not_found", "There is no such message.");
   }
-  MessageRef ref{message_id, q.Int(0), q.Int(1), q.Int(2)};
+  MessageRef ref{message_id, q.Int(0), q.Int(1), q.Int(2), q.Int(3) != 0};
   // A message of a room the user may not see does not exist for them
   // (CheckRoomAccess, core/rooms.h): not even its id is confirmed.
   if (!FindVisibleRoom(db, user_id, ref.room_id).ok()) {

@@ -29,6 +29,7 @@ struct MessageRef {
   int64_t room_id = 0;
   int64_t author_id = 0;
   int64_t room_owner_id = 0;
+  bool room_open = false;  // rooms.kind 'open' (who may be mentioned: core/mentions.h)
 };
 
 // The rule for acting on a message (edit, delete, react), for every route
