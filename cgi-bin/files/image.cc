@@ -1,8 +1,10 @@
 // See image.h.
 #include "files/image.h"
 
+#include <malloc.h>
 #include <vips/vips.h>
 
+#include <cstdlib>
 #include <cstring>
 #include <memory>
 
@@ -217,6 +219,14 @@ ImageResult Process(const std::string& bytes, const ImageLimits& limits) {
 }  // namespace
 
 bool StartImages(const char* argv0) {
+  // No dynamic modules: Debian's libvips would load ImageMagick, poppler,
+  // libheif, libjxl and OpenSlide at start (vips-modules-8.14/) to offer
+  // their loaders, which are blocked below anyway. libvips looks for them
+  // under $VIPSHOME/lib when VIPSHOME is set (init.c vips_guess_libdir), so
+  // pointing it at a folder that does not exist keeps that code (and its
+  // memory: about half of an idle worker's) out of the process. The four
+  // formats are in libvips itself.
+  setenv("VIPSHOME", "/nonexistent/chatroom-no-vips-modules", 1);
   if (VIPS_INIT(argv0) != 0) return false;
   // One thread and no operation cache: a worker decodes one upload at a
   // time, and its memory should fall back once the upload is done.
@@ -234,6 +244,9 @@ bool StartImages(const char* argv0) {
 ImageResult ProcessImage(const std::string& bytes, const ImageLimits& limits) {
   ImageResult r = Process(bytes, limits);
   vips_error_clear();
+  // Decoding buffers were freed, but glibc keeps freed heap in each
+  // thread's arena; give it back so an idle worker shrinks again (S6).
+  malloc_trim(0);
   return r;
 }
 

@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { ROOT, startStack } from '../lib/stack.mjs';
+import { workerPids } from '../lib/procs.mjs';
 import { GPS_MARKER, convert, header, jpegWithGps, pngBomb, pngRgb } from '../lib/images.mjs';
 import { assertError, count, createRoom, join as joinRoom, say, sql, users } from './helpers.mjs';
 
@@ -143,6 +144,19 @@ test('a WebP with GPS EXIF is served without it, thumbnail included (libvips 8.1
     assert.equal(got.status, 200);
     assert.ok(!got.bytes.includes(Buffer.from(GPS_MARKER)), `${path}: no EXIF text`);
     assert.doesNotMatch(header(got.bytes, 'webp'), /GPS|ImageDescription/, path);
+  }
+});
+
+test('no other decoder is even in the files workers: libvips\' modules (ImageMagick, poppler, libheif, libjxl, OpenSlide) are not loaded, and no other program maps libvips', () => {
+  const maps = (program) => workerPids(stack, program).map((pid) => readFileSync(`/proc/${pid}/maps`, 'latin1'));
+  const files = maps('files');
+  assert.ok(files.length > 0);
+  for (const m of files) {
+    assert.match(m, /libvips\.so/);
+    assert.doesNotMatch(m, /vips-modules|Magick|poppler|libheif|libjxl|openslide/);
+  }
+  for (const program of ['auth', 'rooms', 'post', 'poll']) {
+    for (const m of maps(program)) assert.doesNotMatch(m, /libvips/, program);
   }
 });
 
