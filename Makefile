@@ -28,7 +28,7 @@ export ASAN_OPTIONS := log_path=$(SAN_LOG)/asan:detect_leaks=1:abort_on_error=1
 export UBSAN_OPTIONS := log_path=$(SAN_LOG)/ubsan:print_stacktrace=1:halt_on_error=1
 endif
 
-PROGRAMS := auth rooms post poll
+PROGRAMS := auth rooms post poll search
 CORE_OBJ := $(patsubst cgi-bin/core/%.cc,$(B)/obj/core/%.o,$(wildcard cgi-bin/core/*.cc))
 # sql/schema.sql and sql/migrations/*.sql compiled into every program (core/migrate.h).
 CORE_OBJ += $(B)/obj/gen/sql_embed.o

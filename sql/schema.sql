@@ -1,4 +1,4 @@
--- Chatroom database schema, version 11 (the newest: see PRAGMA user_version at
+-- Chatroom database schema, version 12 (the newest: see PRAGMA user_version at
 -- the end). A database made by an older version is brought here by the
 -- numbered files in sql/migrations/, applied in order by `chatctl migrate` and
 -- by the programs at start; a change to this file needs such a migration too.
@@ -121,6 +121,29 @@ BEGIN
   UPDATE messages SET seq = NEW.id WHERE id = NEW.id;
 END;
 
+-- Full-text search (cgi-bin/search.cpp, migration 0012): an FTS5 index over
+-- messages.text with the trigram tokenizer (parts of words, text without
+-- spaces: https://sqlite.org/fts5.html#the_trigram_tokenizer). External
+-- content: the text is stored once, in messages. The triggers keep it in
+-- step in the same transaction as every post, edit and deletion, one entry
+-- per message; a deleted message's text is '', an entry no search matches. The 'delete' form must be
+-- given the old text exactly (https://sqlite.org/fts5.html#external_content_tables).
+CREATE VIRTUAL TABLE messages_fts USING fts5(text, content='messages', content_rowid='id',
+  tokenize='trigram');
+CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages
+BEGIN
+  INSERT INTO messages_fts(rowid, text) VALUES (NEW.id, NEW.text);
+END;
+CREATE TRIGGER messages_fts_update AFTER UPDATE OF text ON messages
+BEGIN
+  INSERT INTO messages_fts(messages_fts, rowid, text) VALUES ('delete', OLD.id, OLD.text);
+  INSERT INTO messages_fts(rowid, text) VALUES (NEW.id, NEW.text);
+END;
+CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages
+BEGIN
+  INSERT INTO messages_fts(messages_fts, rowid, text) VALUES ('delete', OLD.id, OLD.text);
+END;
+
 CREATE TABLE reactions (
   id          INTEGER PRIMARY KEY,         -- order of use: a message lists its emoji in order of first use
   message_id  INTEGER NOT NULL REFERENCES messages(id) ON DELETE CASCADE,  -- the message reacted to
@@ -151,6 +174,6 @@ CREATE TABLE user_buckets (
   PRIMARY KEY (user_id, action)
 ) WITHOUT ROWID;
 
-PRAGMA user_version = 11;
+PRAGMA user_version = 12;
 
 COMMIT;

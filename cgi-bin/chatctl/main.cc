@@ -76,6 +76,11 @@ const Command kCommands[] = {
      "Integrity and foreign-key check, schema version, journal mode and the\n"
      "secret file (32 bytes, mode 0600). Exits 1 when anything is wrong.",
      CmdCheck, nullptr},
+    {"search-reindex", "chatctl search-reindex",
+     "Rebuilds the search index (messages_fts) from the messages in one\n"
+     "transaction (`chatctl check` says when it is needed). Searches keep\n"
+     "working meanwhile: they read the old index until it commits.",
+     nullptr, CmdSearchReindex},
     {"secret rotate", "chatctl secret rotate",
      "Replaces the session secret and ends every session (everyone logs in\n"
      "again). Running workers use the new secret from their next request.",

@@ -376,6 +376,12 @@ async function start() {
   members.enable();
   composer.enable();
   composer.focus();
+  // A search result (js/search-page.js) opens the room at #m-N: the message
+  // is shown, highlighted and focused as a reply's quote does (reply-jump.js).
+  const target = /^#m-(\d+)$/.exec(window.location.hash);
+  if (target) {
+    jumpTo(Number(target[1]), { list, loadOlder, say: (text) => composer.setStatus(text, true) });
+  }
   return undefined;
 }
 

@@ -82,12 +82,12 @@ async function openLoop(port, users, levels, seconds) {
   return rows;
 }
 
-async function closed(port, name, lines) {
+async function closed(port, name, lines, conns = P.conns) {
   const file = join(work, `${name}.req`);
   writeFileSync(file, `${lines.join('\n')}\n`);
   const { nginx, workers } = serverPids();
   const before = [cpuTicks(nginx), cpuTicks(workers)];
-  const [row] = await load(['closed', port, P.conns, P.seconds, file]);
+  const [row] = await load(['closed', port, conns, P.seconds, file]);
   // CPU time the server (nginx and every FastCGI worker) spent per answer:
   // unlike req/s, other people's load on the machine barely moves it.
   const us = (ticks) => Math.round((ticks * 1e6) / TICKS / row.answered);
@@ -147,7 +147,7 @@ function childrenOf(parent) {
 }
 
 function stackPids(stack) {
-  const programs = new Set(['auth', 'rooms', 'post', 'poll']);
+  const programs = new Set(['auth', 'rooms', 'post', 'poll', 'search']);
   const workers = pidsWhere((pid) => {
     const exe = readFileSync(`/proc/${pid}/cmdline`, 'latin1').split('\0')[0];
     return exe.startsWith(BIN) && programs.has(exe.slice(BIN.length + 1))
@@ -247,6 +247,19 @@ async function main() {
     const ratio = (a, b) => +median(rounds.map((r) => r[a].rps / r[b].rps)).toFixed(3);
     // The same ratios from server CPU per answer (b's cost over a's).
     const cpuRatio = (a, b) => +median(rounds.map((r) => r[b].server_cpu_us / r[a].server_cpu_us)).toFixed(3);
+    // S9 (issue 15): search in the big room (room 1, P.big messages, every
+    // one indexed by the trigram FTS5 index as the seed inserted it). A rare
+    // phrase (one message: "message N in", N different on each line) and a
+    // common pair of words (every message matches; the newest 20 are read).
+    // SEARCHERS connections, not P.conns: a search is something a person
+    // does now and then, not every 2 s, so a few at the same instant is the
+    // realistic load; 32 would measure the queue in front of 2 workers.
+    const SEARCHERS = 4;
+    const searchers = inRoom(1).slice(0, 200);
+    rows.s9_rare = await closed(port, `S9 search, rare phrase (${P.big.toLocaleString('en')}-message room)`,
+      searchers.map((u, i) => `GET /api/search?q=%22message%20${(i * 7919) % P.big}%20in%22&room=1 ${u.cookie}`), SEARCHERS);
+    rows.s9_common = await closed(port, `S9 search, common words (${P.big.toLocaleString('en')}-message room)`,
+      searchers.map((u) => `GET /api/search?q=chat%20line&room=1 ${u.cookie}`), SEARCHERS);
     rows.s4 = await closed(port, 'S4 posts', users.map((u) => `POST /api/rooms/${u.room}/messages ${u.cookie} {"text":"bench post %n"}`));
     // What the disk allows: S4 cannot beat durable commits/s (see commits.cc).
     const commits = {};
@@ -333,6 +346,8 @@ function printTable(r) {
     row('S2 poll with one new message', c.s2, `${r.ratios.s2_vs_hello}; ${r.ratios.by_server_cpu.s2_vs_hello} of hello (target 0.6)`),
     row(`S3 empty poll, ${f(r.params.big)}-message room`, c.s3, `${r.ratios.s3_big_vs_small}; ${r.ratios.by_server_cpu.s3_big_vs_small} of S1 (target 0.9-1.1)`),
     row('S8 empty poll after 10,000 edits, 1,000-message room', c.s8, `${r.ratios.s8_edited_vs_s1}; ${r.ratios.by_server_cpu.s8_edited_vs_s1} of S1 (target 0.9-1.1)`),
+    row(`S9 search, rare phrase, ${f(r.params.big)}-message room (4 connections)`, c.s9_rare, 'target p99 < 50 ms'),
+    row(`S9 search, common words, ${f(r.params.big)}-message room (4 connections)`, c.s9_common, 'target p99 < 50 ms'),
     row('S4 posts (all users, 201 each)', c.s4, `target 3,000/s; disk allows ${f(r.sqlite_commits_per_s.FULL)} commits/s (FULL), ${f(r.sqlite_commits_per_s.NORMAL)} (NORMAL)`),
     '',
     '| S5 virtual users | polls/s | poll p50 ms | poll p99 ms | post p99 ms | post-to-seen p50 / p99 ms | errors |',
