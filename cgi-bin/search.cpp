@@ -1,6 +1,7 @@
 // search: full-text search over the messages a person may read (DESIGN.md
 // "Version 2", issue 15). One FTS5 query over the trigram index
-// (sql/schema.sql messages_fts), newest first, paged by message id.
+// (sql/schema.sql messages_fts) for candidates, each checked against the
+// terms in C++, newest first, paged by message id.
 #include "core/search.h"
 
 #include <string>
@@ -71,9 +72,9 @@ Response HandleSearch(Context& ctx) {
     }
     room_id = *v;
   }
-  std::vector<std::string> indexed, short_terms;
+  std::vector<std::string> indexed;
   for (const std::string& t : terms) {
-    (CodePoints(t) >= kMinIndexedChars ? indexed : short_terms).push_back(t);
+    if (CodePoints(t) >= kMinIndexedChars) indexed.push_back(t);
   }
   if (indexed.empty() && room_id == 0) {
     return Response::Error(Err(400, "query_too_short",
@@ -140,9 +141,11 @@ Response HandleSearch(Context& ctx) {
   Json::Value results(Json::arrayValue);
   bool more = false;
   while (query.Step()) {
-    // Short terms are checked here, with the same Unicode case folding as
-    // the highlights; rows are read newest first until the page is full.
-    if (!ContainsAll(query.Text(3), short_terms)) continue;
+    // Every term is checked here, with the same Unicode case folding as
+    // the highlights: the index (detail=none) only says a message holds all
+    // the trigrams of the long terms, not side by side, and knows nothing
+    // of short terms. Rows are read newest first until the page is full.
+    if (!ContainsAll(query.Text(3), terms)) continue;
     if (static_cast<int>(results.size()) == kSearchPage) {
       more = true;
       break;

@@ -128,8 +128,16 @@ END;
 -- step in the same transaction as every post, edit and deletion, one entry
 -- per message; a deleted message's text is '', an entry no search matches. The 'delete' form must be
 -- given the old text exactly (https://sqlite.org/fts5.html#external_content_tables).
+-- detail='none': the index keeps which messages hold a trigram, not where
+-- (https://sqlite.org/fts5.html#the_detail_option). With positions, a
+-- message of 2,000 'x' put 1,998 positions under the one trigram 'xxx', and
+-- FTS5 merges a term's whole list in one go (it stops merging only between
+-- terms), so merges inside a post wrote up to 4 MB at once and the WAL
+-- outgrew its bound (tests/api/wal.test.mjs; README "Search"). Without
+-- positions a post adds a few bytes per distinct trigram; search.cpp
+-- checks each candidate's text for the terms themselves.
 CREATE VIRTUAL TABLE messages_fts USING fts5(text, content='messages', content_rowid='id',
-  tokenize='trigram');
+  tokenize='trigram', detail='none');
 CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages
 BEGIN
   INSERT INTO messages_fts(rowid, text) VALUES (NEW.id, NEW.text);

@@ -58,11 +58,28 @@ std::vector<std::string> SearchTerms(const std::string& q) {
 }
 
 std::string FtsMatch(const std::vector<std::string>& terms) {
-  std::string out;
+  std::vector<std::string> grams;
   for (const std::string& t : terms) {
-    if (!out.empty()) out += ' ';  // FTS5: terms side by side are an implicit AND
+    // Byte offsets of each code point's start, and the end: a trigram is
+    // three code points (https://sqlite.org/fts5.html#the_trigram_tokenizer).
+    std::vector<int32_t> starts;
+    int32_t i = 0, n = static_cast<int32_t>(t.size());
+    while (i < n) {
+      starts.push_back(i);
+      UChar32 c;
+      U8_NEXT(t.data(), i, n, c);
+    }
+    starts.push_back(n);
+    for (size_t k = 0; k + 3 < starts.size(); ++k) {
+      std::string g = t.substr(starts[k], starts[k + 3] - starts[k]);
+      if (std::find(grams.begin(), grams.end(), g) == grams.end()) grams.push_back(std::move(g));
+    }
+  }
+  std::string out;
+  for (const std::string& g : grams) {
+    if (!out.empty()) out += ' ';  // FTS5: strings side by side are an implicit AND
     out += '"';
-    for (char c : t) {
+    for (char c : g) {
       if (c == '"') out += '"';
       out += c;
     }

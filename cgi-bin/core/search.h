@@ -24,10 +24,16 @@ constexpr int kMinIndexedChars = 3;  // a trigram needs three characters
 // runs to the end. Empty terms are dropped; duplicates kept once.
 std::vector<std::string> SearchTerms(const std::string& q);
 
-// The MATCH expression for these terms, all of which must match: each term
-// wrapped in double quotes with inner quotes doubled, so `*`, `-`, `:`,
-// `NEAR(`, `AND` typed by a person are text, never FTS5 syntax
-// (https://sqlite.org/fts5.html#fts5_strings).
+// The MATCH expression for these terms: every distinct trigram (three code
+// points) of every term of three or more, each a string of its own, all of
+// which must be in a message. The index keeps no positions (detail=none, to
+// bound what a post writes: sql/schema.sql), so it answers which messages
+// hold all the trigrams, not whether they are side by side: the caller
+// checks each candidate with ContainsAll. Each trigram is wrapped in double
+// quotes with inner quotes doubled, so `*`, `-`, `:`, `NEAR(`, `AND` typed
+// by a person are text, never FTS5 syntax
+// (https://sqlite.org/fts5.html#fts5_strings). Empty when no term has three
+// code points.
 std::string FtsMatch(const std::vector<std::string>& terms);
 
 // Number of Unicode code points in valid UTF-8.

@@ -21,9 +21,12 @@ TEST(SearchTerms, WordsPhrasesAndStrayQuotes) {
   EXPECT_TRUE(SearchTerms(" \t\n").empty());
 }
 
-TEST(FtsMatch, EveryTermQuotedInnerQuotesDoubled) {
-  EXPECT_EQ(FtsMatch({"NEAR(", "a*", "-x", "col:on"}), "\"NEAR(\" \"a*\" \"-x\" \"col:on\"");
-  EXPECT_EQ(FtsMatch({"say \"hi\""}), "\"say \"\"hi\"\"\"");
+TEST(FtsMatch, TrigramsQuotedInnerQuotesDoubled) {
+  EXPECT_EQ(FtsMatch({"NEAR(", "a*-x"}), "\"NEA\" \"EAR\" \"AR(\" \"a*-\" \"*-x\"");
+  EXPECT_EQ(FtsMatch({"a\"b"}), "\"a\"\"b\"");
+  EXPECT_EQ(FtsMatch({"会议记录"}), "\"会议记\" \"议记录\"");
+  EXPECT_EQ(FtsMatch({"abcabc", "bca"}), "\"abc\" \"bca\" \"cab\"");  // each trigram once
+  EXPECT_EQ(FtsMatch({"ab"}), "");
 }
 
 TEST(Highlights, CodePointsCaseFoldedMerged) {
