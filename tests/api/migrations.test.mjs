@@ -433,7 +433,10 @@ test('the search migration indexes every existing message of the previous versio
   assertRowsKept(db, before, tables);
   // Every live message is in the index, found by its text; the deleted one is not.
   assert.equal(sql(db, "SELECT count(*) FROM messages_fts_docsize"), sql(db, 'SELECT count(*) FROM messages'), 'one entry per message');
-  assert.equal(sql(db, `SELECT group_concat(rowid) FROM messages_fts WHERE messages_fts MATCH '"zanzibar"'`), '1');
+  // LIKE on a trigram index with three or more characters reads the index
+  // for candidates (https://sqlite.org/fts5.html#the_trigram_tokenizer);
+  // the index keeps no positions (detail=none), so MATCH takes one trigram.
+  assert.equal(sql(db, `SELECT group_concat(rowid) FROM messages_fts WHERE text LIKE '%zanzibar%'`), '1');
   for (const { id, text } of rows(db, 'messages').filter((m) => m.text !== '')) {
     const word = [...text].slice(0, 3).join('').replaceAll('"', '""').replaceAll("'", "''");
     assert.ok(sql(db, `SELECT group_concat(rowid) FROM messages_fts WHERE messages_fts MATCH '"${word}"'`).split(',').includes(String(id)), `message ${id} indexed`);
@@ -446,5 +449,5 @@ test('the search migration indexes every existing message of the previous versio
     sql(fresh, "SELECT group_concat(name) FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'messages_fts%' ORDER BY name"));
   // A post on the migrated file is indexed by the trigger.
   sql(db, "INSERT INTO messages (room_id, user_id, text, created_at) VALUES (1, 1, 'after the upgrade: quokka', 1700000010000)");
-  assert.equal(sql(db, `SELECT count(*) FROM messages_fts WHERE messages_fts MATCH '"quokka"'`), '1');
+  assert.equal(sql(db, `SELECT count(*) FROM messages_fts WHERE text LIKE '%quokka%'`), '1');
 });

@@ -21,8 +21,13 @@ import { measurePush, NCHAN_MODULE } from './s7.mjs';
 import { compareTargets, targetLines } from './targets.mjs';
 
 const QUICK = process.argv.includes('--quick');
+// --search: seed, then S9 and S10 only (a few minutes instead of the whole
+// bench), written to results-search.json.
+const SEARCH_ONLY = process.argv.includes('--search');
 const BIN = join(ROOT, 'build', 'bin');
-const P = QUICK
+const P = SEARCH_ONLY
+  ? { users: 1000, rooms: 100, big: QUICK ? 100_000 : 1_000_000, small: 1000, seconds: 4, conns: 32, rounds: 1 }
+  : QUICK
   ? { users: 3000, rooms: 100, big: 100_000, small: 1000, seconds: 3, conns: 32, rounds: 1, levels: '500,1000,2000', levelSeconds: 7 }
   : { users: 30_000, rooms: 100, big: 1_000_000, small: 1000, seconds: 4, conns: 64, rounds: 5,
       levels: '1000,2000,5000,10000,15000,20000,25000,30000', levelSeconds: 15 };
@@ -228,7 +233,7 @@ async function main() {
     // The machine is shared and noisy: the baseline and the polls run
     // back to back in each round, and each figure is the median round.
     const rounds = [];
-    for (let i = 0; i < P.rounds; i += 1) {
+    for (let i = 0; i < (SEARCH_ONLY ? 0 : P.rounds); i += 1) {
       const r = {};
       r.hello = await closed(port, 'hello', [`GET /bench/hello ${anyCookie}`]);
       r.static = await closed(port, 'static', [`GET /favicon.svg ${anyCookie}`]);
@@ -243,7 +248,7 @@ async function main() {
       const rps = median(rounds.map((r) => r[key].rps));
       return rounds.find((r) => r[key].rps === rps)[key];
     };
-    for (const key of ['hello', 'static', 's1', 's2', 's3', 's8']) rows[key] = medianRow(key);
+    if (!SEARCH_ONLY) for (const key of ['hello', 'static', 's1', 's2', 's3', 's8']) rows[key] = medianRow(key);
     const ratio = (a, b) => +median(rounds.map((r) => r[a].rps / r[b].rps)).toFixed(3);
     // The same ratios from server CPU per answer (b's cost over a's).
     const cpuRatio = (a, b) => +median(rounds.map((r) => r[b].server_cpu_us / r[a].server_cpu_us)).toFixed(3);
@@ -260,6 +265,35 @@ async function main() {
       searchers.map((u, i) => `GET /api/search?q=%22message%20${(i * 7919) % P.big}%20in%22&room=1 ${u.cookie}`), SEARCHERS);
     rows.s9_common = await closed(port, `S9 search, common words (${P.big.toLocaleString('en')}-message room)`,
       searchers.map((u) => `GET /api/search?q=chat%20line&room=1 ${u.cookie}`), SEARCHERS);
+    // S10 (issue 15): four kinds of query, in the big room and over the
+    // whole seeded database (every room is open, so every message is the
+    // searcher's to read): a rare word (in 10 messages of the big room and
+    // one of each small room: seed.cc), a common word (every message), a
+    // three-character fragment (inside "long": every message) and a word in
+    // no message (a trigram of it is in no message, so the index answers
+    // alone). Then the index's size as a share of the database file
+    // (dbstat: https://sqlite.org/dbstat.html).
+    const s10 = { rows: [], index: indexShare(stack.db) };
+    const S10_QUERIES = [['rare word', 'quokka'], ['common word', 'chat'], ['three-character fragment', 'ong'], ['no match', 'xylophone']];
+    for (const [scope, param] of [[`${f(P.big)}-message room`, '&room=1'], ['whole database', '']]) {
+      for (const [kind, q] of S10_QUERIES) {
+        const row = await closed(port, `S10 search, ${kind} "${q}" (${scope})`,
+          searchers.map((u) => `GET /api/search?q=${q}${param} ${u.cookie}`), SEARCHERS);
+        s10.rows.push({ scope, kind, q, ...row });
+      }
+    }
+    s10.worst_p99_ms = Math.max(...s10.rows.map((x) => x.poll_p99_ms));
+    say(`S10: index ${s10.index.index_mb} MB of ${s10.index.database_mb} MB (${s10.index.share_percent} %); worst p99 ${s10.worst_p99_ms} ms`);
+    if (SEARCH_ONLY) {
+      const result = { when: new Date().toISOString(), command: `node tests/bench/run.mjs --search${QUICK ? ' --quick' : ''}`,
+        machine: { ...box, loadavg_after: readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).map(Number) },
+        params: { ...P, workers_per_program: WORKERS }, seed, closed: rows, s10 };
+      const out = join(ROOT, 'tests', 'bench', 'results-search.json');
+      writeFileSync(out, `${JSON.stringify(result, null, 2)}\n`);
+      console.log(searchLines(result).join('\n'));
+      console.log(`\n(JSON: ${out})`);
+      return;
+    }
     rows.s4 = await closed(port, 'S4 posts', users.map((u) => `POST /api/rooms/${u.room}/messages ${u.cookie} {"text":"bench post %n"}`));
     // What the disk allows: S4 cannot beat durable commits/s (see commits.cc).
     const commits = {};
@@ -299,6 +333,7 @@ async function main() {
       s5_best: best,
       s6_memory: mem,
       s7_push: s7,
+      s10,
       ratios: {
         s1_vs_hello: ratio('s1', 'hello'),
         s2_vs_hello: ratio('s2', 'hello'),
@@ -329,9 +364,35 @@ async function main() {
   }
 }
 
+const f = (n) => Math.round(n).toLocaleString('en');
+
+// The index's pages and the whole file's, in MB (dbstat counts every b-tree
+// page by the table or index it belongs to; messages_fts's own tables are
+// messages_fts_data, _idx, _docsize and _config).
+function indexShare(db) {
+  const [index, total] = execFileSync('sqlite3', [db,
+    "SELECT (SELECT sum(pgsize) FROM dbstat WHERE name LIKE 'messages_fts%'), (SELECT page_count * page_size FROM pragma_page_count, pragma_page_size)"],
+  { encoding: 'utf8' }).trim().split('|').map(Number);
+  const mb = (x) => +(x / 1e6).toFixed(1);
+  return { index_mb: mb(index), database_mb: mb(total), share_percent: +((100 * index) / total).toFixed(1) };
+}
+
+// S9 and S10 as table rows, after a header (the first two lines).
+function searchLines(r) {
+  const c = r.closed;
+  const row = (name, x, note = '') => `| ${name} | ${f(x.rps)} | ${x.poll_p50_ms} | ${x.poll_p99_ms} | ${x.errors + x.conn_errors} | ${f(x.server_cpu_us)} (${f(x.nginx_cpu_us)} + ${f(x.worker_cpu_us)}) | ${note} |`;
+  return [
+    '| scenario | req/s | p50 ms | p99 ms | errors | server CPU µs/req (nginx + workers) | vs (by req/s; by CPU) |',
+    '|---|---:|---:|---:|---:|---:|---|',
+    row(`S9 search, rare phrase, ${f(r.params.big)}-message room (4 connections)`, c.s9_rare, 'target p99 < 50 ms'),
+    row(`S9 search, common words, ${f(r.params.big)}-message room (4 connections)`, c.s9_common, 'target p99 < 50 ms'),
+    ...(r.s10?.rows ?? []).map((x) => row(`S10 search, ${x.kind} "${x.q}", ${x.scope} (4 connections)`, x, 'target p99 < 50 ms')),
+    ...(r.s10 ? [`| S10 index size: ${r.s10.index.index_mb} MB of a ${r.s10.index.database_mb} MB database (${r.s10.index.share_percent} %) | | | | | | |`] : []),
+  ];
+}
+
 function printTable(r) {
   const c = r.closed;
-  const f = (n) => Math.round(n).toLocaleString('en');
   const row = (name, x, ratio = '') => `| ${name} | ${f(x.rps)} | ${x.poll_p50_ms} | ${x.poll_p99_ms} | ${x.errors + x.conn_errors} | ${f(x.server_cpu_us)} (${f(x.nginx_cpu_us)} + ${f(x.worker_cpu_us)}) | ${ratio} |`;
   const m = r.machine;
   const lines = [
@@ -346,8 +407,7 @@ function printTable(r) {
     row('S2 poll with one new message', c.s2, `${r.ratios.s2_vs_hello}; ${r.ratios.by_server_cpu.s2_vs_hello} of hello (target 0.6)`),
     row(`S3 empty poll, ${f(r.params.big)}-message room`, c.s3, `${r.ratios.s3_big_vs_small}; ${r.ratios.by_server_cpu.s3_big_vs_small} of S1 (target 0.9-1.1)`),
     row('S8 empty poll after 10,000 edits, 1,000-message room', c.s8, `${r.ratios.s8_edited_vs_s1}; ${r.ratios.by_server_cpu.s8_edited_vs_s1} of S1 (target 0.9-1.1)`),
-    row(`S9 search, rare phrase, ${f(r.params.big)}-message room (4 connections)`, c.s9_rare, 'target p99 < 50 ms'),
-    row(`S9 search, common words, ${f(r.params.big)}-message room (4 connections)`, c.s9_common, 'target p99 < 50 ms'),
+    ...searchLines(r).slice(2),
     row('S4 posts (all users, 201 each)', c.s4, `target 3,000/s; disk allows ${f(r.sqlite_commits_per_s.FULL)} commits/s (FULL), ${f(r.sqlite_commits_per_s.NORMAL)} (NORMAL)`),
     '',
     '| S5 virtual users | polls/s | poll p50 ms | poll p99 ms | post p99 ms | post-to-seen p50 / p99 ms | errors |',
