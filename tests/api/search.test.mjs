@@ -7,7 +7,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { Client } from '../lib/client.mjs';
 import { startStack } from '../lib/stack.mjs';
-import { assertError, createRoom, join, say, unique, users } from './helpers.mjs';
+import { assertError, createRoom, join, say, sql, unique, users } from './helpers.mjs';
 
 let stack;
 let ann;
@@ -116,6 +116,51 @@ test('private rooms: only members find them; room= of an unreadable room is 404'
   const del = await ann.del(`/api/rooms/${secret.id}/members/${eve.user.id}`);
   assert.ok(del.status < 300, del.text);
   assert.deepEqual(ids(await found(eve, { q: word })), []);
+});
+
+test('a member who leaves a private room for good no longer finds its messages, at once; nor anyone those of a deleted room', async () => {
+  const r = await ann.post('/api/rooms', { name: unique('club'), kind: 'private' });
+  assert.equal(r.status, 201, r.text);
+  const club = r.body.room;
+  await join(ann, club.id);
+  const add = await ann.post(`/api/rooms/${club.id}/members`, { username: bob.user.username });
+  assert.equal(add.status, 201, add.text);
+  const word = unique('pangolin');
+  const m = await say(ann, club.id, `club ${word}`);
+  assert.deepEqual(ids(await found(bob, { q: word })), [m.id]);
+  const left = await bob.del(`/api/rooms/${club.id}/members/${bob.user.id}`);
+  assert.ok(left.status < 300, left.text);
+  assert.deepEqual(ids(await found(bob, { q: word })), []);
+  assertError(await search(bob, { q: word, room: club.id }), 404, 'room_not_found');
+  assert.deepEqual(ids(await found(ann, { q: word })), [m.id], 'the owner still finds it');
+  const gone = await ann.del(`/api/rooms/${club.id}`);
+  assert.ok(gone.status < 300, gone.text);
+  assert.deepEqual(ids(await found(ann, { q: word })), []);
+});
+
+test('the index has no positions: a message holding every trigram of a term, but not the term, is not found', async () => {
+  await join(ann, room.id);
+  const tag = unique('t').replace(/\W/g, '');
+  // "abcd" has the trigrams abc and bcd; this text has both, apart.
+  const m = await say(ann, room.id, `${tag} abcx xbcd`);
+  assert.deepEqual(ids(await found(bob, { q: `${tag} abcd` })), []);
+  assert.deepEqual(ids(await found(bob, { q: `${tag} bcd` })), [m.id]);
+  const n = await say(ann, room.id, `${tag} abcd`);
+  assert.deepEqual(ids(await found(bob, { q: `${tag} abcd` })), [n.id]);
+});
+
+test('a row deleted from messages by SQL (as retention does) leaves the index with it; the index stays sound', async () => {
+  await join(ann, room.id);
+  const word = unique('axolotl');
+  const m = await say(ann, room.id, `old ${word}`);
+  const keep = await say(ann, room.id, `kept ${word}`);
+  assert.deepEqual(ids(await found(bob, { q: word })), [keep.id, m.id]);
+  sql(stack.db, `DELETE FROM messages WHERE id = ${m.id}`);
+  assert.deepEqual(ids(await found(bob, { q: word })), [keep.id]);
+  // FTS5 compares the index with messages (https://sqlite.org/fts5.html#the_integrity_check_command).
+  sql(stack.db, "INSERT INTO messages_fts(messages_fts, rank) VALUES ('integrity-check', 1)");
+  // The candidates come from the index alone: a message the index lost would not be found.
+  assert.equal(sql(stack.db, `SELECT count(*) FROM messages_fts WHERE messages_fts MATCH '"${word.slice(0, 3)}"' AND rowid = ${m.id}`), '0');
 });
 
 test('a person banned from an open room no longer finds its messages', async () => {
