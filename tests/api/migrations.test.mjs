@@ -442,6 +442,8 @@ test('the search migration indexes every existing message of the previous versio
     assert.ok(sql(db, `SELECT group_concat(rowid) FROM messages_fts WHERE messages_fts MATCH '"${word}"'`).split(',').includes(String(id)), `message ${id} indexed`);
   }
   sql(db, "INSERT INTO messages_fts(messages_fts, rank) VALUES ('integrity-check', 1)"); // the index matches the messages
+  // No crisis merges, as in a new database (schema.sql says why).
+  assert.equal(sql(db, "SELECT v FROM messages_fts_config WHERE k = 'crisismerge'"), '1999');
   const fresh = join(dir, 'fresh-search.db');
   execFileSync('sqlite3', [fresh], { input: readFileSync(join(ROOT, 'sql', 'schema.sql')) });
   assert.deepEqual(shape(db), shape(fresh));

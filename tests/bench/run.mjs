@@ -24,8 +24,15 @@ const QUICK = process.argv.includes('--quick');
 // --search: seed, then S9 and S10 only (a few minutes instead of the whole
 // bench), written to results-search.json.
 const SEARCH_ONLY = process.argv.includes('--search');
+// --post-cost: seed a small database, then S4 three times on the same stack:
+// with the search index as it is (detail=none), with the index rebuilt with
+// positions (detail=full, as first written), and with no index (triggers
+// dropped); written to results-post-cost.json. Not part of `make bench`.
+const POST_COST = process.argv.includes('--post-cost');
 const BIN = join(ROOT, 'build', 'bin');
-const P = SEARCH_ONLY
+const P = POST_COST
+  ? { users: 1000, rooms: 100, big: 100_000, small: 1000, seconds: 4, conns: 32, rounds: 3 }
+  : SEARCH_ONLY
   ? { users: 1000, rooms: 100, big: QUICK ? 100_000 : 1_000_000, small: 1000, seconds: 4, conns: 32, rounds: 1 }
   : QUICK
   ? { users: 3000, rooms: 100, big: 100_000, small: 1000, seconds: 3, conns: 32, rounds: 1, levels: '500,1000,2000', levelSeconds: 7 }
@@ -212,6 +219,7 @@ async function main() {
       return { room: Number(room), cursor: Number(cursor), cookie };
     });
     const inRoom = (r) => users.filter((u) => u.room === r);
+    if (POST_COST) return await postCost(stack, port, users, { seed, box });
     // S8's room (3, 1,000 messages) after EDITS edits, made as the edit
     // handler makes them (core/feed.h): each takes the next number of the
     // one sequence and becomes its message's seq, cycling through the room,
@@ -365,6 +373,42 @@ async function main() {
 }
 
 const f = (n) => Math.round(n).toLocaleString('en');
+
+// See POST_COST. Each variant is measured P.rounds times, alternating, and
+// the median round kept: the machine is shared, so the order must not
+// favour one. Server CPU per post is the figure least moved by others' load.
+async function postCost(stack, port, users, { seed, box }) {
+  const fts = (detail) => `DROP TABLE IF EXISTS messages_fts;
+    CREATE VIRTUAL TABLE messages_fts USING fts5(text, content='messages', content_rowid='id', tokenize='trigram', detail='${detail}');
+    INSERT INTO messages_fts(messages_fts, rank) VALUES ('crisismerge', 1999);
+    INSERT INTO messages_fts(messages_fts) VALUES ('rebuild');`;
+  const schema = readFileSync(join(ROOT, 'sql', 'schema.sql'), 'utf8');
+  const triggers = schema.match(/CREATE TRIGGER messages_fts_[\s\S]*?\nEND;/g).join('\n');
+  const variants = [
+    ['detail=none (as shipped)', `${fts('none')}\n${triggers}`],
+    ['detail=full (positions)', `${fts('full')}\n${triggers}`],
+    ['no index', 'DROP TRIGGER messages_fts_insert; DROP TRIGGER messages_fts_update; DROP TRIGGER messages_fts_delete; DROP TABLE messages_fts;'],
+  ];
+  const results = Object.fromEntries(variants.map(([name]) => [name, []]));
+  for (let round = 0; round < P.rounds; round += 1) {
+    for (const [name, ddl] of variants) {
+      execFileSync('sqlite3', [stack.db], { input: `.timeout 10000\nBEGIN IMMEDIATE;\nDROP TRIGGER IF EXISTS messages_fts_insert; DROP TRIGGER IF EXISTS messages_fts_update; DROP TRIGGER IF EXISTS messages_fts_delete;\n${ddl.replace(/DROP TRIGGER messages_fts_\w+;/g, '')}\nCOMMIT;\n` });
+      results[name].push(await closed(port, `S4 posts, ${name}, round ${round + 1}`,
+        users.map((u) => `POST /api/rooms/${u.room}/messages ${u.cookie} {"text":"bench post %n"}`)));
+    }
+  }
+  const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  const summary = Object.entries(results).map(([name, rows]) => ({
+    variant: name, rps: median(rows.map((r) => r.rps)), p99_ms: median(rows.map((r) => r.poll_p99_ms)),
+    server_cpu_us: median(rows.map((r) => r.server_cpu_us)), worker_cpu_us: median(rows.map((r) => r.worker_cpu_us)),
+    errors: rows.reduce((a, r) => a + r.errors + r.conn_errors, 0),
+  }));
+  const out = join(ROOT, 'tests', 'bench', 'results-post-cost.json');
+  writeFileSync(out, `${JSON.stringify({ when: new Date().toISOString(), machine: { ...box, loadavg_after: readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).map(Number) }, params: P, seed, summary, results }, null, 2)}\n`);
+  console.log(['| S4 posts, search index | posts/s | p99 ms | server CPU µs/post | worker CPU µs/post | errors |', '|---|---:|---:|---:|---:|---:|',
+    ...summary.map((x) => `| ${x.variant} | ${f(x.rps)} | ${x.p99_ms} | ${f(x.server_cpu_us)} | ${f(x.worker_cpu_us)} | ${x.errors} |`)].join('\n'));
+  console.log(`\n(JSON: ${out})`);
+}
 
 // The index's pages and the whole file's, in MB (dbstat counts every b-tree
 // page by the table or index it belongs to; messages_fts's own tables are
