@@ -70,9 +70,17 @@ std::string FtsMatch(const std::vector<std::string>& terms) {
       U8_NEXT(t.data(), i, n, c);
     }
     starts.push_back(n);
-    for (size_t k = 0; k + 3 < starts.size(); ++k) {
+    // Side by side, not overlapping (0, 3, 6, ... and the last three): every
+    // character is in one, and each more trigram is one more list of
+    // message ids to intersect (a common one lists most messages) while
+    // ContainsAll checks the candidates anyway. "message 1234 in" asks 5
+    // lists, not 13.
+    size_t chars = starts.size() - 1;
+    for (size_t k = 0; k + 3 <= chars;) {
       std::string g = t.substr(starts[k], starts[k + 3] - starts[k]);
       if (std::find(grams.begin(), grams.end(), g) == grams.end()) grams.push_back(std::move(g));
+      if (k + 3 == chars) break;
+      k = std::min(k + 3, chars - 3);
     }
   }
   std::string out;

@@ -24,9 +24,10 @@ constexpr int kMinIndexedChars = 3;  // a trigram needs three characters
 // runs to the end. Empty terms are dropped; duplicates kept once.
 std::vector<std::string> SearchTerms(const std::string& q);
 
-// The MATCH expression for these terms: every distinct trigram (three code
-// points) of every term of three or more, each a string of its own, all of
-// which must be in a message. The index keeps no positions (detail=none, to
+// The MATCH expression for these terms: trigrams (three code points) side
+// by side covering each term of three or more (at 0, 3, 6, ... and the last
+// three), each distinct one a string of its own, all of which must be in a
+// message. The index keeps no positions (detail=none, to
 // bound what a post writes: sql/schema.sql), so it answers which messages
 // hold all the trigrams, not whether they are side by side: the caller
 // checks each candidate with ContainsAll. Each trigram is wrapped in double

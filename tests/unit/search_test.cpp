@@ -21,11 +21,12 @@ TEST(SearchTerms, WordsPhrasesAndStrayQuotes) {
   EXPECT_TRUE(SearchTerms(" \t\n").empty());
 }
 
-TEST(FtsMatch, TrigramsQuotedInnerQuotesDoubled) {
-  EXPECT_EQ(FtsMatch({"NEAR(", "a*-x"}), "\"NEA\" \"EAR\" \"AR(\" \"a*-\" \"*-x\"");
+TEST(FtsMatch, TrigramsSideBySideQuotedInnerQuotesDoubled) {
+  EXPECT_EQ(FtsMatch({"NEAR(", "a*-x"}), "\"NEA\" \"AR(\" \"a*-\" \"*-x\"");
   EXPECT_EQ(FtsMatch({"a\"b"}), "\"a\"\"b\"");
   EXPECT_EQ(FtsMatch({"会议记录"}), "\"会议记\" \"议记录\"");
-  EXPECT_EQ(FtsMatch({"abcabc", "bca"}), "\"abc\" \"bca\" \"cab\"");  // each trigram once
+  EXPECT_EQ(FtsMatch({"message 1234 in"}), "\"mes\" \"sag\" \"e 1\" \"234\" \" in\"");
+  EXPECT_EQ(FtsMatch({"abcabc", "bca"}), "\"abc\" \"bca\"");  // each trigram once
   EXPECT_EQ(FtsMatch({"ab"}), "");
 }
 
