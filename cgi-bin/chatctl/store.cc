@@ -321,7 +321,7 @@ int CmdStats(Args& a, Db& db) {
 }
 
 // chatctl search-reindex: FTS5's 'rebuild' reads every message again, as
-// migration 0012 built the index (https://sqlite.org/fts5.html#the_rebuild_command).
+// migration 0014 built the index (https://sqlite.org/fts5.html#the_rebuild_command).
 int CmdSearchReindex(Args& a, Db& db) {
   if (!a.rest.empty()) return Usage("chatctl search-reindex");
   db.Exec("INSERT INTO messages_fts(messages_fts) VALUES('rebuild')");

@@ -1,4 +1,4 @@
--- Version 9: full-text search (DESIGN.md "Version 2", issue 15). An FTS5
+-- Version 14: full-text search (DESIGN.md "Version 2", issue 15). An FTS5
 -- index over messages.text with the trigram tokenizer, so a search finds
 -- parts of words and text written without spaces (Chinese, Japanese, Thai):
 -- https://sqlite.org/fts5.html#the_trigram_tokenizer. External content
