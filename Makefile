@@ -28,7 +28,7 @@ export ASAN_OPTIONS := log_path=$(SAN_LOG)/asan:detect_leaks=1:abort_on_error=1
 export UBSAN_OPTIONS := log_path=$(SAN_LOG)/ubsan:print_stacktrace=1:halt_on_error=1
 endif
 
-PROGRAMS := auth rooms post poll files
+PROGRAMS := auth rooms post poll search files
 # files (uploads, issue 16) alone links libvips (Debian's libvips-dev): its
 # image code is in cgi-bin/files/, not core/, so the other workers stay lean.
 VIPS_CFLAGS := $(shell pkg-config --cflags vips 2>/dev/null)

@@ -1,4 +1,4 @@
--- Chatroom database schema, version 14 (the newest: see PRAGMA user_version at
+-- Chatroom database schema, version 15 (the newest: see PRAGMA user_version at
 -- the end). A database made by an older version is brought here by the
 -- numbered files in sql/migrations/, applied in order by `chatctl migrate` and
 -- by the programs at start; a change to this file needs such a migration too.
@@ -127,6 +127,45 @@ BEGIN
   UPDATE messages SET seq = NEW.id WHERE id = NEW.id;
 END;
 
+-- Full-text search (cgi-bin/search.cpp, migration 0014): an FTS5 index over
+-- messages.text with the trigram tokenizer (parts of words, text without
+-- spaces: https://sqlite.org/fts5.html#the_trigram_tokenizer). External
+-- content: the text is stored once, in messages. The triggers keep it in
+-- step in the same transaction as every post, edit and deletion, one entry
+-- per message; a deleted message's text is '', an entry no search matches. The 'delete' form must be
+-- given the old text exactly (https://sqlite.org/fts5.html#external_content_tables).
+-- detail='none': the index keeps which messages hold a trigram, not where
+-- (https://sqlite.org/fts5.html#the_detail_option). With positions, a
+-- message of 2,000 'x' put 1,998 positions under the one trigram 'xxx', and
+-- FTS5 merges a term's whole list in one go (it stops merging only between
+-- terms), so merges inside a post wrote up to 4 MB at once and the WAL
+-- outgrew its bound (tests/api/wal.test.mjs; README "Search"). Without
+-- positions a post adds a few bytes per distinct trigram; search.cpp
+-- checks each candidate's text for the terms themselves.
+CREATE VIRTUAL TABLE messages_fts USING fts5(text, content='messages', content_rowid='id',
+  tokenize='trigram', detail='none');
+-- No crisis merges: by default a level of 16 segments is merged whole in
+-- one step, which on a 200,000-message index wrote 4,973 pages (20 MB) in
+-- one post's transaction; FTS5's automatic merges, done in slices after
+-- every 64 leaves written, keep the levels short without it (largest step
+-- seen: 740 pages). 1999 is the most FTS5 takes
+-- (https://sqlite.org/fts5.html#the_crisismerge_configuration_option);
+-- the setting is stored in messages_fts_config, so every connection has it.
+INSERT INTO messages_fts(messages_fts, rank) VALUES ('crisismerge', 1999);
+CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages
+BEGIN
+  INSERT INTO messages_fts(rowid, text) VALUES (NEW.id, NEW.text);
+END;
+CREATE TRIGGER messages_fts_update AFTER UPDATE OF text ON messages
+BEGIN
+  INSERT INTO messages_fts(messages_fts, rowid, text) VALUES ('delete', OLD.id, OLD.text);
+  INSERT INTO messages_fts(rowid, text) VALUES (NEW.id, NEW.text);
+END;
+CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages
+BEGIN
+  INSERT INTO messages_fts(messages_fts, rowid, text) VALUES ('delete', OLD.id, OLD.text);
+END;
+
 CREATE TABLE reactions (
   id          INTEGER PRIMARY KEY,         -- order of use: a message lists its emoji in order of first use
   message_id  INTEGER NOT NULL REFERENCES messages(id) ON DELETE CASCADE,  -- the message reacted to
@@ -226,6 +265,6 @@ BEGIN
   INSERT OR IGNORE INTO blob_trash (blob) SELECT OLD.thumb_blob WHERE OLD.thumb_blob IS NOT NULL;
 END;
 
-PRAGMA user_version = 14;
+PRAGMA user_version = 15;
 
 COMMIT;

@@ -40,6 +40,7 @@ std::string When(int64_t ms);
 
 // Commands (see main.cc for their usage and help).
 int CmdInit(Args& a);
+int CmdSearchReindex(Args& a, Db& db);
 int CmdMigrate(Args& a);
 int CmdUserAdd(Args& a, Db& db);
 int CmdUserList(Args& a, Db& db);

@@ -85,6 +85,11 @@ const Command kCommands[] = {
      "secret file (32 bytes, mode 0600), files named but missing and files on disk\n"
      "nobody names. Exits 1 when anything is wrong.",
      CmdCheck, nullptr},
+    {"search-reindex", "chatctl search-reindex",
+     "Rebuilds the search index (messages_fts) from the messages in one\n"
+     "transaction (`chatctl check` says when it is needed). Searches keep\n"
+     "working meanwhile: they read the old index until it commits.",
+     nullptr, CmdSearchReindex},
     {"secret rotate", "chatctl secret rotate",
      "Replaces the session secret and ends every session (everyone logs in\n"
      "again). Running workers use the new secret from their next request.",
