@@ -410,6 +410,10 @@ deb:
 	@command -v dh >/dev/null && command -v lintian >/dev/null || { \
 	  echo "make deb needs debhelper and lintian: apt-get install debhelper lintian (make deps)"; exit 1; }
 	mkdir -p build/deb/src
+	@# The copy is kept between builds (its objects are reused), so a file renamed
+	@# since is still there under its old name: a renumbered migration would be
+	@# embedded twice (tools/embed-sql.sh refuses that). The SQL is copied afresh.
+	rm -rf build/deb/src/sql
 	git ls-files -z | grep -zv '^tests/' | xargs -0 cp -p --parents -t build/deb/src
 	rm -rf build/deb/src/debian && cp -R conf/debian build/deb/src/debian
 	sed -e 's|@VERSION@|$(DEB_VERSION)|' -e "s|@DATE@|$$(date -R)|" conf/debian/changelog.in \
