@@ -34,7 +34,7 @@ const TARGETS = [
   ['S9', 'S9 room list (200 rooms) p99 ms', below(5), (r) => r.closed?.s9?.poll_p99_ms],
   // Issue 14: one post that mentions 50 people costs its sender (latency,
   // one connection) under twice a plain one (server CPU is reported, no target).
-  ['S10', 'S10 post naming 50 people / plain post, p50 latency', below(2), (r) => r.ratios?.s10_mentions_cost],
+  ['S11', 'S11 post naming 50 people / plain post, p50 latency', below(2), (r) => r.ratios?.s11_mentions_cost],
   ['S4', 'S4 posts/s (synchronous=FULL)', atLeast(3000), (r) => r.closed?.s4?.rps],
   ['S5', 'S5 virtual users with poll p99 < 100 ms, no errors', atLeast(20000), (r) => {
     const levels = r.s5_levels ?? [];
