@@ -1,0 +1,87 @@
+// See retention.h.
+#include "retention.h"
+
+#include <chrono>
+#include <string>
+
+#include "clock.h"
+#include "log.h"
+
+namespace chat {
+
+int DeleteMessagesOlderThan(Db& db, int64_t room_id, int64_t cutoff_ms, int limit) {
+  std::vector<int64_t> ids;
+  auto q = db.Prepare(
+      "SELECT id FROM messages WHERE room_id = ?1 AND created_at < ?2 ORDER BY id LIMIT ?3");
+  q.Bind(1, room_id).Bind(2, cutoff_ms).Bind(3, static_cast<int64_t>(limit));
+  while (q.Step()) ids.push_back(q.Int(0));
+  for (int64_t id : ids) {
+    // Reactions cascade (ON DELETE CASCADE) with foreign_keys on, as the
+    // programs and chatctl open the database; deleting them here keeps that
+    // true for any connection. Each statement is one primary-key or index
+    // range, so a batch of 500 is 1,000 short steps.
+    db.Prepare("DELETE FROM reactions WHERE message_id = ?1").Bind(1, id).Run();
+    db.Prepare("DELETE FROM messages WHERE id = ?1").Bind(1, id).Run();
+  }
+  return static_cast<int>(ids.size());
+}
+
+std::vector<Pruned> PruneBatch(Db& db, int64_t now_ms, int limit) {
+  struct Due {
+    int64_t room_id, cutoff;
+  };
+  std::vector<Due> due;
+  {
+    // Read first, without the write lock (WAL readers never block writers):
+    // most of the time nothing is old enough and no lock is taken at all.
+    auto rooms = db.Prepare(
+        "SELECT id, retention_days FROM rooms "
+        "WHERE retention_days IS NOT NULL AND deleted_at IS NULL ORDER BY id");
+    while (rooms.Step()) due.push_back({rooms.Int(0), now_ms - rooms.Int(1) * kDayMs});
+  }
+  std::vector<Due> work;
+  for (const Due& d : due) {
+    auto old = db.Prepare("SELECT 1 FROM messages WHERE room_id = ?1 AND created_at < ?2 LIMIT 1");
+    if (old.Bind(1, d.room_id).Bind(2, d.cutoff).Step()) work.push_back(d);
+  }
+  std::vector<Pruned> done;
+  if (work.empty()) return done;
+  Transaction tx(db);
+  int left = limit;
+  for (const Due& d : work) {
+    if (left <= 0) break;
+    // The retention as it is now, inside the lock: an owner who just set
+    // "forever" is obeyed.
+    auto now = db.Prepare(
+        "SELECT retention_days FROM rooms WHERE id = ?1 AND deleted_at IS NULL "
+        "AND retention_days IS NOT NULL");
+    if (!now.Bind(1, d.room_id).Step()) continue;
+    const int64_t cutoff = now_ms - now.Int(0) * kDayMs;
+    int n = DeleteMessagesOlderThan(db, d.room_id, cutoff, left);
+    if (n > 0) done.push_back({d.room_id, n});
+    left -= n;
+  }
+  tx.Commit();
+  return done;
+}
+
+void MaybePruneBetweenRequests(const char* program, const Config& config, Db& db) {
+  using Clock = std::chrono::steady_clock;
+  static Clock::time_point next = Clock::now();  // the first request of a process prunes
+  if (config.prune_interval_s <= 0 || Clock::now() < next) return;
+  next = Clock::now() + std::chrono::seconds(config.prune_interval_s);
+  try {
+    int total = 0;
+    for (const Pruned& p : PruneBatch(db, NowMs(), config.prune_batch)) {
+      total += p.count;
+      LogLine(program, "retention: deleted " + std::to_string(p.count) + " message(s) of room " +
+                           std::to_string(p.room_id));
+    }
+    // A full batch: more may be waiting; the next request takes the next batch.
+    if (total >= config.prune_batch) next = Clock::now();
+  } catch (const std::exception& e) {
+    LogLine(program, std::string("retention: batch failed, tried again later: ") + e.what());
+  }
+}
+
+}  // namespace chat
