@@ -272,3 +272,17 @@ test('chatctl room export writes exactly the bytes of GET /api/rooms/{id}/export
   assert.match(none.err, /no room "99999999"/);
   assert.equal(audit(`action = 'room_export' AND target LIKE 'room ${room.id} %'`).length, 4);
 });
+
+test('/admin is the admin page, with the same security headers as the other pages and no inline script', async () => {
+  const page = await fetch(`${stack.base}/admin`);
+  const rooms = await fetch(`${stack.base}/rooms`);
+  assert.equal(page.status, 200);
+  const html = await page.text();
+  assert.match(html, /<title>Admin · Chatroom<\/title>/);
+  assert.doesNotMatch(html, /<script(?![^>]*\bsrc=)[^>]*>/, 'no inline script');
+  for (const h of ['content-security-policy', 'x-content-type-options', 'referrer-policy', 'x-frame-options', 'cross-origin-opener-policy', 'permissions-policy']) {
+    assert.ok(page.headers.get(h), `${h} sent`);
+    assert.equal(page.headers.get(h), rooms.headers.get(h), h);
+  }
+  await rooms.text();
+});
