@@ -1,6 +1,11 @@
 // See retention.h.
 #include "retention.h"
 
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <chrono>
 #include <string>
 
@@ -65,20 +70,64 @@ std::vector<Pruned> PruneBatch(Db& db, int64_t now_ms, int limit) {
   return done;
 }
 
+namespace {
+
+// The lock file every process of one database shares for pruning: held
+// (flock, non-blocking) while a process prunes, so one prunes at a time,
+// and its mtime is when the last batch that emptied the backlog ended, so
+// the server as a whole looks once an interval, not once per worker (a
+// look at a big room with nothing old reads its index: ~80 ms of CPU for
+// 500,000 messages here).
+class PruneTurn {
+ public:
+  explicit PruneTurn(const Config& config) {
+    fd_ = open((config.db_path + "-prune.lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd_ < 0 || flock(fd_, LOCK_EX | LOCK_NB) != 0) return;
+    struct stat st {};
+    if (fstat(fd_, &st) != 0) return;
+    const auto age =
+        std::chrono::system_clock::now() - std::chrono::system_clock::from_time_t(st.st_mtime);
+    // A clock stepped back (age < 0) counts as due, never as "not yet".
+    mine_ = age < std::chrono::seconds(0) || age >= std::chrono::seconds(config.prune_interval_s);
+  }
+  ~PruneTurn() {
+    if (fd_ >= 0) close(fd_);  // closing drops the flock
+  }
+  PruneTurn(const PruneTurn&) = delete;
+  PruneTurn& operator=(const PruneTurn&) = delete;
+
+  bool mine() const { return mine_; }
+  // The backlog is done: the next look is an interval from now.
+  void Done() { futimens(fd_, nullptr); }
+
+ private:
+  int fd_ = -1;
+  bool mine_ = false;
+};
+
+}  // namespace
+
 void MaybePruneBetweenRequests(const char* program, const Config& config, Db& db) {
   using Clock = std::chrono::steady_clock;
-  static Clock::time_point next = Clock::now();  // the first request of a process prunes
+  static Clock::time_point next = Clock::now();  // the first request of a process may prune
   if (config.prune_interval_s <= 0 || Clock::now() < next) return;
   next = Clock::now() + std::chrono::seconds(config.prune_interval_s);
   try {
+    PruneTurn turn(config);
+    if (!turn.mine()) return;
     int total = 0;
     for (const Pruned& p : PruneBatch(db, NowMs(), config.prune_batch)) {
       total += p.count;
       LogLine(program, "retention: deleted " + std::to_string(p.count) + " message(s) of room " +
                            std::to_string(p.room_id));
     }
-    // A full batch: more may be waiting; the next request takes the next batch.
-    if (total >= config.prune_batch) next = Clock::now();
+    if (total >= config.prune_batch) {
+      // A full batch: more may be waiting; this process's next request (or
+      // any other process's) takes the next batch.
+      next = Clock::now();
+    } else {
+      turn.Done();
+    }
   } catch (const std::exception& e) {
     LogLine(program, std::string("retention: batch failed, tried again later: ") + e.what());
   }

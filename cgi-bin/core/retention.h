@@ -50,9 +50,10 @@ struct Pruned {
 std::vector<Pruned> PruneBatch(Db& db, int64_t now_ms, int limit);
 
 // Called by the worker loop (core/serve.cc) after each request is answered:
-// runs one PruneBatch when CHAT_PRUNE_INTERVAL_SECONDS passed since this
-// process's last one (at once again when the last batch was full), never
-// throws (a failed batch is logged and tried at the next interval).
+// runs one PruneBatch when CHAT_PRUNE_INTERVAL_SECONDS passed since the
+// last look by any process of this database (<db>-prune.lock's mtime; at
+// once again while batches come out full), one process at a time (flock on
+// that file); never throws (a failed batch is logged and tried later).
 void MaybePruneBetweenRequests(const char* program, const Config& config, Db& db);
 
 }  // namespace chat

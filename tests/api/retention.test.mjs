@@ -140,23 +140,28 @@ test('the workers delete exactly the messages older than the retention, in batch
   assert.deepEqual(after.body.messages.map((m) => m.id), [next.id]);
 });
 
-test('retention set back to forever before a batch runs keeps everything', async () => {
-  const room = await createRoom(olive);
-  await joinRoom(olive, room.id);
-  const m = await say(olive, room.id, 'old, but the owner changed their mind');
-  sql(stack.db, `UPDATE messages SET created_at = ${Date.now() - 10 * DAY} WHERE id = ${m.id}`);
-  // Retention of 30 days: 10 days old is newer, kept.
-  assert.equal((await patch(olive, room.id, { retention_days: 30 })).status, 200);
-  await new Promise((r) => { setTimeout(r, 1500); });
-  await olive.get('/api/me');
-  await olive.get('/api/me');
-  await new Promise((r) => { setTimeout(r, 300); });
-  assert.equal(count(stack.db, 'messages', `id = ${m.id}`), 1, '10 days old, 30 kept');
-  assert.equal((await patch(olive, room.id, { retention_days: null })).status, 200);
-  await new Promise((r) => { setTimeout(r, 1500); });
-  await olive.get('/api/me');
-  await new Promise((r) => { setTimeout(r, 300); });
-  assert.equal(count(stack.db, 'messages', `id = ${m.id}`), 1, 'forever');
+test('a message newer than its room\'s retention, and any message of a room kept forever, survives a pruning pass that provably ran', async () => {
+  const month = await createRoom(olive);
+  const forever = await createRoom(olive);
+  const control = await createRoom(olive);
+  const old = Date.now() - 10 * DAY;
+  const m = {};
+  for (const [name, room] of Object.entries({ month, forever, control })) {
+    await joinRoom(olive, room.id);
+    m[name] = await say(olive, room.id, `ten days old, in ${name}`);
+    sql(stack.db, `UPDATE messages SET created_at = ${old} WHERE id = ${m[name].id}`);
+  }
+  assert.equal((await patch(olive, month.id, { retention_days: 30 })).status, 200);
+  assert.equal((await patch(olive, forever.id, { retention_days: 30 })).status, 200);
+  assert.equal((await patch(olive, forever.id, { retention_days: null })).status, 200);
+  assert.equal((await patch(olive, control.id, { retention_days: 1 })).status, 200);
+  // The control's message going proves a pass ran after the settings.
+  await waitFor(async () => {
+    await olive.get('/api/me');
+    return count(stack.db, 'messages', `id = ${m.control.id}`) === 0;
+  }, 30000, 'the control room pruned');
+  assert.equal(count(stack.db, 'messages', `id = ${m.month.id}`), 1, '10 days old, 30 kept');
+  assert.equal(count(stack.db, 'messages', `id = ${m.forever.id}`), 1, 'forever');
 });
 
 test('chatctl prune deletes exactly what is older than each room\'s retention, batch after batch, and says how many; audited', () => {
