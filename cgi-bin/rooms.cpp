@@ -263,17 +263,19 @@ Response HandleUpdateRoom(Context& ctx) {
 // deleted, or private and the user is not a member); 401.
 Response HandleDeleteRoom(Context& ctx) {
   Transaction tx(ctx.db);
+  // An admin reaches every room; anyone else only the rooms they may see.
   const bool admin = IsAdmin(ctx.db, ctx.user().id);
-  Result<Room> room = admin ? Result<Room>(Err(404, "room_not_found", "There is no such room."))
-                            : FindVisibleRoom(ctx.db, ctx.user().id, ctx.req.id);
+  std::optional<Room> room;
   if (admin) {
-    if (std::optional<Room> any = FindRoom(ctx.db, ctx.req.id)) room = *any;
+    room = FindRoom(ctx.db, ctx.req.id);
+  } else if (Result<Room> seen = FindVisibleRoom(ctx.db, ctx.user().id, ctx.req.id); seen.ok()) {
+    room = seen.value();
   }
-  if (!room.ok() || room.value().deleted) {
+  if (!room || room->deleted) {
     return Response::Error(Err(404, "room_not_found", "There is no such room."));
   }
-  if (room.value().kind == "direct") return Response::Error(DirectRoomError());
-  const bool owner = room.value().owner_id == ctx.user().id;
+  if (room->kind == "direct") return Response::Error(DirectRoomError());
+  const bool owner = room->owner_id == ctx.user().id;
   if (!owner && !admin) {
     return Response::Error(Err(403, "not_owner", "Only the room's owner can delete it."));
   }
@@ -287,10 +289,10 @@ Response HandleDeleteRoom(Context& ctx) {
   ctx.db.Prepare("UPDATE users SET room_id = NULL WHERE room_id = ?1").Bind(1, id).Run();
   std::optional<AuditEntry> audit;
   if (!owner) {
-    audit = AuditEntry{
-        ctx.user().id, ctx.user().username, "room_delete", Named("room", id, room.value().name),
-        room.value().kind + " room of user " + std::to_string(room.value().owner_id) + ", " +
-            std::to_string(messages) + " message(s)"};
+    audit =
+        AuditEntry{ctx.user().id, ctx.user().username, "room_delete", Named("room", id, room->name),
+                   room->kind + " room of user " + std::to_string(room->owner_id) + ", " +
+                       std::to_string(messages) + " message(s)"};
     RecordAudit(ctx.db, *audit);
   }
   tx.Commit();

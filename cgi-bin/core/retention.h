@@ -31,9 +31,11 @@ constexpr int64_t kDayMs = 24LL * 3600 * 1000;
 // THE place messages are deleted for good. Deletes at most `limit` messages
 // of room `room_id` created before `cutoff_ms` (ms since epoch), oldest
 // first, with everything that hangs on them (reactions), and returns how
-// many went. Inside the caller's write transaction. Whatever else keeps
-// rows per message (a search index, attached files) must delete them here,
-// from `ids`, so that no deletion path forgets them.
+// many went. Inside the caller's write transaction. It first collects the
+// ids it deletes; whatever else keeps rows per message (a search index,
+// attached files) must delete them here, for those ids, so that no path
+// that deletes messages for good forgets them. (PRAGMA secure_delete, set
+// by core/db, zeroes the freed bytes, so the text leaves chat.db too.)
 int DeleteMessagesOlderThan(Db& db, int64_t room_id, int64_t cutoff_ms, int limit);
 
 // One room's pruning in one batch.
