@@ -10,7 +10,7 @@ import { request } from './api.js';
 import { byId, fromTemplate, go, part } from './dom.js';
 import { plainWords } from './errors.js';
 
-const state = { after: 0 };
+const state = { after: 0, me: null };
 
 function say(id, text) {
   const box = byId(id);
@@ -29,6 +29,8 @@ function fill(row, user) {
   stateCell.className = `user-state ${user.disabled ? 'state-disabled' : ''}`;
   part(row, '.user-admin').textContent = user.admin ? 'Admin' : '';
   const button = part(row, '.user-toggle');
+  // Not on one's own row: the server refuses it (409 own_account) anyway.
+  button.hidden = user.id === state.me;
   button.textContent = user.disabled ? 'Enable' : 'Disable';
   button.className = `user-toggle button-small ${user.disabled ? 'button-secondary' : 'button-danger'}`;
   button.setAttribute('aria-label', `${user.disabled ? 'Enable' : 'Disable'} ${user.username}`);
@@ -59,6 +61,7 @@ async function loadMore() {
   const more = byId('more-users');
   more.disabled = true;
   try {
+    if (state.me === null) state.me = (await request('GET', '/api/me')).user.id;
     const page = await request('GET', `/api/admin/users?after=${state.after}`);
     const body = byId('users');
     for (const user of page.users) {

@@ -62,7 +62,15 @@ test('an admin disables and enables an account from the admin page with the keyb
   await row.waitFor();
   assert.equal(await row.locator('.user-state').textContent(), 'Active');
   assert.equal(await page.locator('#users tr', { has: page.locator('.user-name', { hasText: /^boss$/ }) }).locator('.user-admin').textContent(), 'Admin');
+  assert.equal(await page.getByRole('button', { name: 'Disable boss' }).count(), 0, 'no Disable on one\'s own row');
   await screenshot(page, 'admin-page');
+  await page.setViewportSize({ width: 375, height: 700 });
+  assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= 375), 'the page fits 375 px');
+  const box = await page.getByRole('button', { name: 'Disable vic' }).boundingBox();
+  assert.ok(box && box.x >= 0 && box.x + box.width <= 375, `the Disable button is in view: ${JSON.stringify(box)}`);
+  assert.ok(await page.evaluate(() => [...document.querySelectorAll('.table-scroll')].every((e) => e.scrollWidth <= e.clientWidth)), 'no sideways scrolling in the table');
+  await screenshot(page, 'admin-page-375');
+  await page.setViewportSize({ width: 1280, height: 800 });
 
   // Keyboard only: Tab to "Disable vic", press Enter.
   const disable = page.getByRole('button', { name: 'Disable vic' });
