@@ -11,6 +11,7 @@
 
 #include "clock.h"
 #include "log.h"
+#include "mentions.h"
 
 namespace chat {
 
@@ -21,11 +22,13 @@ int DeleteMessagesOlderThan(Db& db, int64_t room_id, int64_t cutoff_ms, int limi
   q.Bind(1, room_id).Bind(2, cutoff_ms).Bind(3, static_cast<int64_t>(limit));
   while (q.Step()) ids.push_back(q.Int(0));
   for (int64_t id : ids) {
-    // Reactions cascade (ON DELETE CASCADE) with foreign_keys on, as the
-    // programs and chatctl open the database; deleting them here keeps that
-    // true for any connection. Each statement is one primary-key or index
-    // range, so a batch of 500 is 1,000 short steps.
+    // Reactions and mentions cascade (ON DELETE CASCADE) with foreign_keys
+    // on, as the programs and chatctl open the database; deleting them here
+    // keeps that true for any connection, the way a person's delete does
+    // (post.cpp). Each statement is one primary-key or index range, so a
+    // batch of 500 is 1,500 short steps.
     db.Prepare("DELETE FROM reactions WHERE message_id = ?1").Bind(1, id).Run();
+    ForgetMentions(db, id);
     db.Prepare("DELETE FROM messages WHERE id = ?1").Bind(1, id).Run();
   }
   return static_cast<int>(ids.size());

@@ -30,7 +30,7 @@ constexpr int64_t kDayMs = 24LL * 3600 * 1000;
 
 // THE place messages are deleted for good. Deletes at most `limit` messages
 // of room `room_id` created before `cutoff_ms` (ms since epoch), oldest
-// first, with everything that hangs on them (reactions), and returns how
+// first, with everything that hangs on them (reactions, mentions), and returns how
 // many went. Inside the caller's write transaction. It first collects the
 // ids it deletes; whatever else keeps rows per message (a search index,
 // attached files) must delete them here, for those ids, so that no path

@@ -1,4 +1,4 @@
--- Version 12: the admin's audit log and per-room retention (issue 13). A new
+-- Version 14: the admin's audit log and per-room retention (issue 13). A new
 -- table and a new nullable column: every existing row is kept as it was, and
 -- every room keeps its messages forever (retention_days NULL) until its owner
 -- says otherwise. See schema.sql.
