@@ -4,7 +4,9 @@
 // scroll), the room's header keeps its two buttons on the first line, the
 // name under them and the box under that; the box looks like the page's
 // other fields, not the browser's bare one; on a desktop it sits before the
-// room's buttons, not between Members and Leave room. Screenshots at 375 px
+// room's buttons, not between Members and Leave room. A direct
+// conversation's header says "Direct conversation", not "Created by" whoever
+// opened it. Screenshots at 375 px
 // go to artifacts/. Real stack, chromium.
 
 import assert from 'node:assert/strict';
@@ -88,4 +90,24 @@ test('the room header on a phone: buttons on the first line, the name, then the 
   const wide = { search: await box(page, '#search-q'), members: await box(page, '#members-open') };
   assert.ok(wide.search.right <= wide.members.left, `the box sits before Members: ${JSON.stringify(wide)}`);
   clean(carl);
+});
+
+test('a direct conversation\'s header says so and names no creator', async () => {
+  const dana = await person(browser, stack.base, { expect: [FRONT_DOOR] });
+  await signUp(dana.page, 'headerdana');
+  const eli = await person(browser, stack.base, { expect: [FRONT_DOOR] });
+  await signUp(eli.page, 'headereli');
+  const { page } = dana;
+  const id = await page.evaluate(async () => {
+    const r = await fetch('/api/direct', {
+      method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ username: 'headereli' }),
+    });
+    return (await r.json()).room.id;
+  });
+  await page.goto(`/rooms/${id}`);
+  await page.locator('#room-name', { hasText: 'headereli' }).waitFor();
+  const meta = page.locator('#room-meta');
+  await meta.filter({ hasText: 'Direct conversation' }).waitFor();
+  assert.doesNotMatch(await meta.textContent(), /Created by/);
+  clean(dana, eli);
 });
