@@ -6,7 +6,9 @@
 // other fields, not the browser's bare one; on a desktop it sits before the
 // room's buttons, not between Members and Leave room. A direct
 // conversation's header says "Direct conversation", not "Created by" whoever
-// opened it. Screenshots at 375 px
+// opened it. The Members dialog of a private room's owner shows its
+// members whole (the list was squeezed to one row, to none on a phone).
+// Screenshots at 375 px
 // go to artifacts/. Real stack, chromium.
 
 import assert from 'node:assert/strict';
@@ -110,4 +112,30 @@ test('a direct conversation\'s header says so and names no creator', async () =>
   await meta.filter({ hasText: 'Direct conversation' }).waitFor();
   assert.doesNotMatch(await meta.textContent(), /Created by/);
   clean(dana, eli);
+});
+
+test('the Members dialog of a private room\'s owner shows its members whole, at 1280 and at 375 px', async () => {
+  const fay = await person(browser, stack.base, { expect: [FRONT_DOOR] });
+  await signUp(fay.page, 'headerfay');
+  const gus = await person(browser, stack.base, { expect: [FRONT_DOOR] });
+  await signUp(gus.page, 'headergus');
+  const { page } = fay;
+  await page.getByLabel('Room name').fill('Members check');
+  await page.locator('input[name=kind][value=private]').check();
+  await page.getByRole('button', { name: 'Create room' }).click();
+  await page.waitForURL(/\/rooms\/\d+$/);
+  await page.getByRole('button', { name: 'Members' }).click();
+  await page.locator('#member-add-name').fill('headergus');
+  await page.locator('#member-add-button').click();
+  const rows = page.locator('#member-list .member');
+  await rows.nth(1).waitFor();
+  await page.getByRole('button', { name: 'Make an invite link' }).click();
+  await page.locator('#invite-url').waitFor();
+  for (const width of [1280, 375]) {
+    await page.setViewportSize({ width, height: width === 375 ? 740 : 800 });
+    await screenshot(page, `members-owner-private-${width}`);
+    const list = await page.locator('#member-list').evaluate((el) => ({ client: el.clientHeight, scroll: el.scrollHeight }));
+    assert.ok(list.client >= list.scroll, `at ${width} px the two members are squeezed into ${list.client} of ${list.scroll} px`);
+  }
+  clean(fay, gus);
 });
