@@ -32,6 +32,7 @@ import { MessageList } from './message-list.js';
 import { Poller } from './poller.js';
 import { Push } from './push.js';
 import { jumpTo } from './reply-jump.js';
+import { RoomAttention } from './room-attention.js';
 import { RoomSettings } from './room-settings.js';
 import { roomTitle } from './room-title.js';
 import { UnreadTitle } from './unread.js';
@@ -75,6 +76,7 @@ const composer = new Composer({
 });
 
 const current = () => ({ room: state.room, me: state.me });
+const attention = new RoomAttention({ roomId, list, announcer, unread, current });
 const settings = new RoomSettings({
   roomId,
   current,
@@ -160,6 +162,7 @@ function end(error) {
   state.ended = true;
   if (state.poller) state.poller.stop();
   if (state.push) state.push.stop();
+  attention.stop();
   composer.disable();
   banner.hide();
   byId('load-older').disabled = true;
@@ -234,6 +237,7 @@ function showMeta() {
 // the room (its member count, name and topic); "young" (1 s and 3 s after)
 // is a poll only, so a room deleted meanwhile costs no extra refusal.
 function onRing(type, data) {
+  if (attention.ring(type, data)) return;
   if (type === 'open') {
     api.room(roomId).then((reply) => {
       if (reply && reply.room && !state.ended) showRoom(reply.room);
@@ -285,6 +289,7 @@ async function leave() {
   const button = byId('leave');
   button.disabled = true;
   if (state.poller) state.poller.stop();
+  await attention.leaving();
   try {
     await api.leave(roomId);
   } catch (error) {
@@ -333,12 +338,14 @@ async function start() {
   list.viewer = {
     myId: me.user.id,
     ownerId: joined.room && joined.room.owner ? joined.room.owner.id : null,
+    myName: me.user.username,
     admin: me.user.admin === true,
   };
   showRoom(joined.room);
   const messages = Array.isArray(joined.messages) ? joined.messages : [];
   list.add(messages, 'initial');
   showHistoryEdge(messages.length >= PAGE);
+  attention.entered(joined, messages);
 
   state.poller = new Poller({
     cursor: Number(joined.cursor) || 0,
@@ -348,9 +355,9 @@ async function start() {
       for (const m of batch) if (m && m.deleted) composer.forget(m.id);
       const added = list.add(batch, 'poll');
       const fromOthers = added.filter((m) => !m.user || m.user.id !== state.me.id);
-      unread.arrived(fromOthers.length);
-      announcer.announce(fromOthers);
+      attention.arrived(added, fromOthers);
     },
+    onAnswer: (reply) => attention.answered(reply),
     onHealth: (ok) => {
       banner.report(ok);
       if (ok) composer.retryNow();

@@ -1,0 +1,138 @@
+/* read-marks.js — the reader's last-read mark in this room, and the "New
+   messages" divider. A message counts as read once it has been on screen
+   (any part of it inside the scrolling log) while the tab was visible;
+   nothing that arrives in a hidden tab, or sits above or below the view,
+   is. The page tells the server with POST /api/rooms/{id}/read {"id"} at
+   most once every few seconds (a batch: the newest message read since the
+   last report), right away when the tab is hidden or the page is left
+   (with fetch keepalive, which outlives the page), and never with an id at
+   or below what it reported before: the server keeps the highest anyway
+   (DESIGN "Version 2"), and a smaller one would be a wasted request.
+   The divider sits above the first message after the mark the room had
+   when the reader came in (the join reply's room: `last_read`, or failing
+   that its `unread` count of the newest messages), and the log is scrolled
+   so that it shows when it would be off screen. It stays for the visit;
+   it is a separator with words, so a screen reader finds it in browse
+   mode. */
+
+const BATCH_MS = 2000;
+
+/** The id of the first message after the old mark, from the join reply, or null. */
+export function firstUnread(room, messages, myId) {
+  if (!room || !messages.length) return null;
+  const ids = messages.map((m) => m.id).filter(Number.isSafeInteger).sort((a, b) => a - b);
+  const mark = room.last_read ?? room.read;
+  if (Number.isSafeInteger(mark)) {
+    const next = ids.find((id) => id > mark);
+    return next === undefined ? null : next;
+  }
+  const unread = Number(room.unread);
+  if (!Number.isInteger(unread) || unread <= 0) return null;
+  // Without the mark's id: the newest `unread` messages from others.
+  const others = messages.filter((m) => !m.user || m.user.id !== myId).map((m) => m.id)
+    .sort((a, b) => a - b);
+  if (unread > others.length) return ids[0];
+  return others[others.length - unread];
+}
+
+export class ReadMarks {
+  /**
+   * @param {object} options
+   *   list       the MessageList
+   *   scroller   the element that scrolls the log
+   *   send(id, {keepalive}) → Promise   POST …/read
+   */
+  constructor({ list, scroller, send }) {
+    this.list = list;
+    this.scroller = scroller;
+    this.send = send;
+    this.reported = 0; // the highest id the server has been told
+    this.seen = 0; // the highest id seen on screen
+    this.timer = null;
+    this.divider = null;
+    this.stopped = true; // until start()
+    let pending = false;
+    scroller.addEventListener('scroll', () => {
+      if (pending) return;
+      pending = true;
+      requestAnimationFrame(() => {
+        pending = false;
+        this.look();
+      });
+    }, { passive: true });
+    document.addEventListener('visibilitychange', () => {
+      if (document.hidden) this.flush(true);
+      else this.look();
+    });
+    window.addEventListener('pagehide', () => this.flush(true));
+  }
+
+  /** The server's mark when the room was entered (nothing before it is reported again). */
+  start(mark) {
+    this.stopped = false;
+    if (Number.isSafeInteger(mark) && mark > this.reported) this.reported = mark;
+    this.look();
+  }
+
+  stop() {
+    this.stopped = true;
+    clearTimeout(this.timer);
+  }
+
+  /** Notes the newest message on screen, if the tab is visible. */
+  look() {
+    if (this.stopped || document.hidden) return;
+    const view = this.scroller.getBoundingClientRect();
+    const { ids } = this.list;
+    for (let i = ids.length - 1; i >= 0; i -= 1) {
+      if (ids[i] <= this.seen) return;
+      const box = this.list.element(ids[i]).getBoundingClientRect();
+      if (box.top < view.bottom && box.bottom > view.top) {
+        this.seen = ids[i];
+        break;
+      }
+      if (box.bottom <= view.top) return; // above the view: older ones are too
+    }
+    if (this.seen > this.reported && !this.timer) {
+      this.timer = setTimeout(() => this.flush(false), BATCH_MS);
+    }
+  }
+
+  /** Reports the newest message seen, if the server does not know it yet; resolves when done. */
+  flush(leaving) {
+    clearTimeout(this.timer);
+    this.timer = null;
+    if (this.stopped || this.seen <= this.reported) return Promise.resolve();
+    const id = this.seen;
+    this.reported = id;
+    return this.send(id, { keepalive: leaving }).catch((error) => {
+      // Not stored: try again with the next batch (unless the visit ended,
+      // which the poll reports).
+      if (error && error.transient && this.reported === id) this.reported = 0;
+    });
+  }
+
+  /** Puts the "New messages" divider above message `id`; scrolls to it if it is off screen. */
+  showDivider(id) {
+    if (this.divider) this.divider.remove();
+    const element = id === null ? null : this.list.element(id);
+    if (!element) return;
+    const divider = document.createElement('div');
+    divider.className = 'new-divider';
+    divider.id = 'new-divider';
+    divider.setAttribute('role', 'separator');
+    divider.setAttribute('aria-label', 'New messages');
+    const words = document.createElement('span');
+    words.textContent = 'New messages';
+    divider.append(words);
+    element.before(divider);
+    element.classList.remove('is-continued');
+    this.divider = divider;
+    const view = this.scroller.getBoundingClientRect();
+    const box = divider.getBoundingClientRect();
+    if (box.top < view.top || box.bottom > view.bottom) {
+      this.scroller.scrollTop += box.top - view.top - 8;
+      this.list.stuck = this.list.atBottom();
+    }
+  }
+}

@@ -1,0 +1,133 @@
+/* room-attention.js — the room page's part of issue 14, wired in one place
+   so room-page.js only calls it at four moments: the room was entered,
+   messages arrived from a poll, the push stream rang, the visit ends. It
+   holds the read marks and the divider (read-marks.js), "@" completion
+   (mention-complete.js), who is typing (typing.js), the notifications and
+   their sound (notify.js) and the note of news in other rooms
+   (elsewhere.js), and tells the tab title (unread.js) and the screen
+   reader's announcer (announcer.js) which new messages name the reader. */
+
+import { api } from './api.js';
+import { byId, isolate } from './dom.js';
+import { Elsewhere } from './elsewhere.js';
+import { MentionComplete } from './mention-complete.js';
+import { mentionsMe } from './mentions.js';
+import { Notifier } from './notify.js';
+import { plainText } from './markdown.js';
+import { ReadMarks, firstUnread } from './read-marks.js';
+import { roomTitle } from './room-title.js';
+import { Typing } from './typing.js';
+
+export class RoomAttention {
+  /**
+   * @param {object} options
+   *   roomId, list (MessageList), announcer, unread (UnreadTitle)
+   *   current() → {room, me}
+   */
+  constructor({ roomId, list, announcer, unread, current }) {
+    Object.assign(this, { roomId, list, announcer, unread, current });
+    this.reads = new ReadMarks({
+      list,
+      scroller: byId('log-scroller'),
+      send: (id, options) => api.markRead(roomId, id, options),
+    });
+    this.complete = new MentionComplete({
+      form: byId('composer'),
+      textarea: byId('message'),
+      listbox: byId('mention-list'),
+      members: () => api.members(roomId),
+      me: () => this.current().me,
+    });
+    this.typing = new Typing({
+      textarea: byId('message'),
+      line: byId('typing'),
+      send: () => api.typing(roomId),
+      myId: () => (this.current().me ? this.current().me.id : null),
+    });
+    this.notifier = new Notifier({
+      button: byId('notify-open'),
+      panel: byId('notify-panel'),
+      status: byId('notify-status'),
+      mentions: byId('notify-mentions'),
+      every: byId('notify-every'),
+      sound: byId('notify-sound'),
+      roomId,
+    });
+    this.elsewhere = new Elsewhere({
+      link: byId('elsewhere'),
+      roomId,
+      notifier: this.notifier,
+      unread,
+    });
+  }
+
+  myName() {
+    const { me } = this.current();
+    return me ? me.username : null;
+  }
+
+  /** The join reply is shown: put the divider at the old mark, start reading. */
+  entered(joined, messages) {
+    const { me } = this.current();
+    const room = joined.room || {};
+    // A server without read marks (older than this page) sends no `unread`:
+    // then the page sends neither marks nor typing, which it would refuse.
+    if (!Number.isInteger(room.unread)) return;
+    this.typing.enabled = true;
+    this.reads.showDivider(firstUnread(room, messages, me ? me.id : null));
+    const mark = room.last_read ?? room.read;
+    this.reads.start(Number.isSafeInteger(mark) ? mark : 0);
+    this.elsewhere.update(joined);
+  }
+
+  /** A poll's answer: `added` are the new messages shown, `fromOthers` those not the reader's. */
+  arrived(added, fromOthers) {
+    this.reads.look();
+    const name = this.myName();
+    const isMention = (m) => mentionsMe(m, name);
+    for (const m of added) if (m.user) this.typing.gone(m.user.id);
+    this.unread.arrived(fromOthers.length, fromOthers.filter(isMention).length);
+    this.announcer.announce(fromOthers, isMention);
+    this.notifyAbout(fromOthers, isMention);
+  }
+
+  /** Any poll answer: it may carry news from other rooms. */
+  answered(reply) {
+    this.elsewhere.update(reply);
+  }
+
+  notifyAbout(messages, isMention) {
+    const { room, me } = this.current();
+    if (!messages.length || !room) return;
+    const where = isolate(roomTitle(room, me));
+    const direct = room.kind === 'direct';
+    const wanted = messages.filter((m) => isMention(m) || direct || this.notifier.everyMessage);
+    if (!wanted.length) return;
+    const last = wanted[wanted.length - 1];
+    const who = last.user ? last.user.username : 'Someone';
+    let title = `${who} in ${where}`;
+    if (isMention(last)) title = `${who} mentioned you in ${where}`;
+    else if (direct) title = `${who} wrote to you`;
+    const more = wanted.length > 1 ? ` (+${wanted.length - 1} more)` : '';
+    this.notifier.notify({ title, body: `${plainText(last.text)}${more}`, tag: `room-${this.roomId}` });
+  }
+
+  /** A push event; true when it was attention's own (no poll needed). */
+  ring(type, data) {
+    if (type === 'typing') {
+      this.typing.heard(data.user);
+      return true;
+    }
+    return false;
+  }
+
+  /** Before Leave: the last read mark goes while the reader is still in the room. */
+  async leaving() {
+    await this.reads.flush(false);
+  }
+
+  stop() {
+    this.reads.stop();
+    this.elsewhere.stop();
+  }
+}
