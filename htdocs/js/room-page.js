@@ -346,6 +346,9 @@ async function start() {
   list.add(messages, 'initial');
   showHistoryEdge(messages.length >= PAGE);
   attention.entered(joined, messages);
+  // From the Mentions page: /rooms/{id}?at={message} shows that message.
+  const at = Number(new URLSearchParams(window.location.search).get('at'));
+  if (Number.isSafeInteger(at) && at > 0) jumpTo(at, { list, loadOlder, say: (text) => composer.setStatus(text, true) });
 
   state.poller = new Poller({
     cursor: Number(joined.cursor) || 0,
