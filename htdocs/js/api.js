@@ -122,8 +122,11 @@ export const api = {
   deleteRoom: (id) => request('DELETE', roomPath(id), {}),
   join: (id) => request('POST', `${roomPath(id)}/join`, {}),
   leave: (id) => request('POST', `${roomPath(id)}/leave`, {}),
-  messagesAfter: (id, cursor, signal) =>
-    request('GET', `${roomPath(id)}/messages?after=${cursor}`, undefined, { signal }),
+  // attention: the version of the news from other rooms the page has ('' for
+  // none yet; null: not asked), so the answer carries news only when it changed.
+  messagesAfter: (id, cursor, signal, attention = null) => request('GET',
+    `${roomPath(id)}/messages?after=${cursor}${attention === null ? '' : `&attention=${attention}`}`,
+    undefined, { signal }),
   messagesBefore: (id, before, limit) =>
     request('GET', `${roomPath(id)}/messages?before=${before}&limit=${limit}`),
   post: (id, text, clientId, replyTo = null) => request('POST', `${roomPath(id)}/messages`,

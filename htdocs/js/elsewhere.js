@@ -2,41 +2,61 @@
    header of unread mentions and direct messages in the other rooms
    ("2 mentions · 1 direct message elsewhere", a link to the Mentions page),
    the same count in the hidden tab's title (unread.js), and a notification
-   (notify.js) when it grows. The counts come from the server: the
-   per-person push stream where push is on, otherwise a field of the poll
-   answer sent only when it changes (DESIGN "Version 2", issue 14), so the
-   page makes no request of its own for them. */
+   (notify.js) when it grows. The news comes from the server: the poll
+   sends the version it holds (`attention=V`) and the answer carries
+   `"attention": {"version", "mentions", "direct", "messages"}` only when
+   the version moved (a mention, a direct message, a read mark), which the
+   person's own push stream, where push is on, makes the page ask for at
+   once; so the page makes no request of its own for it (issue 14). */
+
+import { isolate } from './dom.js';
+import { plainText } from './markdown.js';
+import { roomTitle } from './room-title.js';
 
 export class Elsewhere {
   /**
    * @param {object} options
    *   link       the header's link (hidden while there is nothing)
-   *   roomId     this page's room (its own news is not "elsewhere")
    *   notifier   the Notifier
    *   unread     the UnreadTitle
+   *   me() → the reader {id, username}
    */
-  constructor({ link, roomId, notifier, unread }) {
-    Object.assign(this, { link, roomId, notifier, unread });
+  constructor({ link, notifier, unread, me }) {
+    Object.assign(this, { link, notifier, unread, me });
+    this.version = ''; // '' until the first answer: "send me the news"
     this.mentions = 0;
     this.direct = 0;
-    this.known = false;
+    this.newest = 0; // the newest message id the news has shown
   }
 
-  /** Takes the news from a join or poll answer, or a stream event, if it has any. */
-  update(source) {
-    const news = source && typeof source === 'object' ? source.elsewhere : null;
+  /** Takes the news {version, mentions, direct, messages} from a poll answer. */
+  update(news) {
     if (!news || typeof news !== 'object') return;
-    const mentions = Math.max(0, Number(news.mentions) || 0);
-    const direct = Math.max(0, Number(news.direct) || 0);
-    const grew = this.known && (mentions > this.mentions || direct > this.direct);
-    this.mentions = mentions;
-    this.direct = direct;
-    this.known = true;
+    const first = this.version === '';
+    if (Number.isSafeInteger(news.version)) this.version = news.version;
+    this.mentions = Math.max(0, Number(news.mentions) || 0);
+    this.direct = Math.max(0, Number(news.direct) || 0);
+    const messages = Array.isArray(news.messages) ? news.messages : [];
+    const fresh = messages.filter((m) => m && Number.isSafeInteger(m.id) && m.id > this.newest);
+    for (const m of fresh) this.newest = Math.max(this.newest, m.id);
     this.render();
-    if (grew) {
-      const what = mentions > 0 ? 'You were mentioned in another room' : 'You have a new direct message';
-      this.notifier.notify({ title: what, body: this.words(), tag: 'elsewhere', url: '/mentions' });
-    }
+    // The first answer is what was there before this visit: no notification.
+    if (!first && fresh.length) this.notifyAbout(fresh[0], fresh.length);
+  }
+
+  notifyAbout(message, count) {
+    const who = message.user ? message.user.username : 'Someone';
+    const room = message.room || null;
+    const direct = room && room.kind === 'direct';
+    const where = room ? isolate(roomTitle(room, this.me())) : 'another room';
+    const title = direct ? `${who} wrote to you` : `${who} mentioned you in ${where}`;
+    const more = count > 1 ? ` (+${count - 1} more)` : '';
+    this.notifier.notify({
+      title,
+      body: `${plainText(message.text)}${more}`,
+      tag: `elsewhere-${message.id}`,
+      url: room ? `/rooms/${room.id}?at=${message.id}` : '/mentions',
+    });
   }
 
   words() {
@@ -51,9 +71,5 @@ export class Elsewhere {
     this.link.textContent = text;
     this.link.hidden = !text;
     this.unread.setElsewhere(this.mentions + this.direct);
-  }
-
-  stop() {
-    this.known = false;
   }
 }

@@ -22,9 +22,12 @@ export class Push {
    *             "members" …) and its data (the parsed object, or {}); with
    *             "open" each time the stream (re)opens, and "young" 1 s and
    *             3 s later (see the open listener)
+   *   stateKey  the <body> data attribute for the state (default "push";
+   *             the person's own stream, attention.js, uses another)
    */
-  constructor({ url, onRing }) {
+  constructor({ url, onRing, stateKey = 'push' }) {
     this.url = typeof url === 'string' && url.startsWith('/api/') ? url : null;
+    this.stateKey = stateKey; // <body data-…> that shows this stream's state
     this.onRing = onRing;
     this.backoff = new Backoff({ base: 1000, max: 30000 });
     this.source = null;
@@ -89,6 +92,6 @@ export class Push {
   }
 
   show(state) {
-    document.body.dataset.push = state;
+    document.body.dataset[this.stateKey] = state;
   }
 }

@@ -8,31 +8,20 @@
    (with fetch keepalive, which outlives the page), and never with an id at
    or below what it reported before: the server keeps the highest anyway
    (DESIGN "Version 2"), and a smaller one would be a wasted request.
-   The divider sits above the first message after the mark the room had
-   when the reader came in (the join reply's room: `last_read`, or failing
-   that its `unread` count of the newest messages), and the log is scrolled
+   The divider sits above the first message after the mark the reader had
+   when they came in (the join reply's `last_read`: 0 when they have read
+   nothing, the newest message on the first visit of an open room), and the log is scrolled
    so that it shows when it would be off screen. It stays for the visit;
    it is a separator with words, so a screen reader finds it in browse
    mode. */
 
 const BATCH_MS = 2000;
 
-/** The id of the first message after the old mark, from the join reply, or null. */
-export function firstUnread(room, messages, myId) {
-  if (!room || !messages.length) return null;
-  const ids = messages.map((m) => m.id).filter(Number.isSafeInteger).sort((a, b) => a - b);
-  const mark = room.last_read ?? room.read;
-  if (Number.isSafeInteger(mark)) {
-    const next = ids.find((id) => id > mark);
-    return next === undefined ? null : next;
-  }
-  const unread = Number(room.unread);
-  if (!Number.isInteger(unread) || unread <= 0) return null;
-  // Without the mark's id: the newest `unread` messages from others.
-  const others = messages.filter((m) => !m.user || m.user.id !== myId).map((m) => m.id)
-    .sort((a, b) => a - b);
-  if (unread > others.length) return ids[0];
-  return others[others.length - unread];
+/** The id of the first loaded message after `mark` (the mark before this visit), or null. */
+export function firstUnread(mark, messages) {
+  if (!Number.isSafeInteger(mark)) return null;
+  const ids = messages.map((m) => m.id).filter((id) => Number.isSafeInteger(id) && id > mark);
+  return ids.length ? Math.min(...ids) : null;
 }
 
 export class ReadMarks {

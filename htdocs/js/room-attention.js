@@ -14,6 +14,7 @@ import { MentionComplete } from './mention-complete.js';
 import { mentionsMe } from './mentions.js';
 import { Notifier } from './notify.js';
 import { plainText } from './markdown.js';
+import { Push } from './push.js';
 import { ReadMarks, firstUnread } from './read-marks.js';
 import { roomTitle } from './room-title.js';
 import { Typing } from './typing.js';
@@ -23,9 +24,12 @@ export class RoomAttention {
    * @param {object} options
    *   roomId, list (MessageList), announcer, unread (UnreadTitle)
    *   current() → {room, me}
+   *   pollNow()   polls at once (the person's stream rang: news elsewhere)
    */
-  constructor({ roomId, list, announcer, unread, current }) {
-    Object.assign(this, { roomId, list, announcer, unread, current });
+  constructor({ roomId, list, announcer, unread, current, pollNow }) {
+    Object.assign(this, { roomId, list, announcer, unread, current, pollNow });
+    this.supported = false;
+    this.stream = null;
     this.reads = new ReadMarks({
       list,
       scroller: byId('log-scroller'),
@@ -55,9 +59,9 @@ export class RoomAttention {
     });
     this.elsewhere = new Elsewhere({
       link: byId('elsewhere'),
-      roomId,
       notifier: this.notifier,
       unread,
+      me: () => this.current().me,
     });
   }
 
@@ -66,18 +70,35 @@ export class RoomAttention {
     return me ? me.username : null;
   }
 
-  /** The join reply is shown: put the divider at the old mark, start reading. */
+  /**
+   * The join reply is shown: put the divider after the old mark, start
+   * reading, and listen for news elsewhere (the person's own stream when
+   * the room has push, else the poll's "attention" field).
+   */
   entered(joined, messages) {
-    const { me } = this.current();
-    const room = joined.room || {};
-    // A server without read marks (older than this page) sends no `unread`:
-    // then the page sends neither marks nor typing, which it would refuse.
-    if (!Number.isInteger(room.unread)) return;
+    // A server without read marks (older than this page) sends no
+    // `last_read`: then the page sends neither marks nor typing, which it
+    // would refuse, nor asks the poll for news.
+    if (!Number.isSafeInteger(joined.last_read)) return;
+    this.supported = true;
     this.typing.enabled = true;
-    this.reads.showDivider(firstUnread(room, messages, me ? me.id : null));
-    const mark = room.last_read ?? room.read;
-    this.reads.start(Number.isSafeInteger(mark) ? mark : 0);
-    this.elsewhere.update(joined);
+    this.reads.showDivider(firstUnread(joined.last_read, messages));
+    this.reads.start(joined.last_read);
+    if (typeof joined.events === 'string') {
+      this.stream = new Push({
+        url: '/api/me/events',
+        stateKey: 'personPush',
+        // "attention": the poll brings the news (the page sends the version
+        // it has); "open": news may have come while the stream was down.
+        onRing: (type) => { if (type === 'attention' || type === 'open') this.pollNow(); },
+      });
+      this.stream.start();
+    }
+  }
+
+  /** What the poll sends as `attention`: null (not asked), '' (nothing yet) or the version held. */
+  version() {
+    return this.supported ? this.elsewhere.version : null;
   }
 
   /** A poll's answer: `added` are the new messages shown, `fromOthers` those not the reader's. */
@@ -91,9 +112,9 @@ export class RoomAttention {
     this.notifyAbout(fromOthers, isMention);
   }
 
-  /** Any poll answer: it may carry news from other rooms. */
+  /** Any poll answer: it carries news from other rooms when they changed. */
   answered(reply) {
-    this.elsewhere.update(reply);
+    if (reply && reply.attention) this.elsewhere.update(reply.attention);
   }
 
   notifyAbout(messages, isMention) {
@@ -128,6 +149,6 @@ export class RoomAttention {
 
   stop() {
     this.reads.stop();
-    this.elsewhere.stop();
+    if (this.stream) this.stream.stop();
   }
 }

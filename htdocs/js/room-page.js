@@ -76,7 +76,9 @@ const composer = new Composer({
 });
 
 const current = () => ({ room: state.room, me: state.me });
-const attention = new RoomAttention({ roomId, list, announcer, unread, current });
+const attention = new RoomAttention({
+  roomId, list, announcer, unread, current, pollNow: () => { if (state.poller) state.poller.now(); },
+});
 const settings = new RoomSettings({
   roomId,
   current,
@@ -353,7 +355,7 @@ async function start() {
   state.poller = new Poller({
     cursor: Number(joined.cursor) || 0,
     interval: pollInterval(),
-    fetch: (cursor, signal) => api.messagesAfter(roomId, cursor, signal),
+    fetch: (cursor, signal) => api.messagesAfter(roomId, cursor, signal, attention.version()),
     onMessages: (batch) => {
       for (const m of batch) if (m && m.deleted) composer.forget(m.id);
       const added = list.add(batch, 'poll');
