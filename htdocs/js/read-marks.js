@@ -120,7 +120,8 @@ export class ReadMarks {
     const view = this.scroller.getBoundingClientRect();
     const box = divider.getBoundingClientRect();
     if (box.top < view.top || box.bottom > view.bottom) {
-      this.scroller.scrollTop += box.top - view.top - 8;
+      // A little of what was read stays in sight above it, for context.
+      this.scroller.scrollTop += box.top - view.top - Math.min(96, view.height / 4);
       this.list.stuck = this.list.atBottom();
     }
   }

@@ -15,6 +15,16 @@
 const SEND_EVERY_MS = 3500;
 const SHOW_FOR_MS = 5000;
 
+const KEY = 'chatroom.typingSentAt';
+
+function readStored() {
+  try { return localStorage.getItem(KEY); } catch { return null; }
+}
+
+function writeStored(value) {
+  try { localStorage.setItem(KEY, String(value)); } catch { /* no storage: this page's own count */ }
+}
+
 export class Typing {
   /**
    * @param {object} options
@@ -40,8 +50,12 @@ export class Typing {
   typed() {
     if (!this.enabled || document.body.dataset.push !== 'open') return;
     const now = Date.now();
-    if (now - this.lastSent < SEND_EVERY_MS) return;
+    // The server counts per session, not per page: a room entered a moment
+    // ago in this tab or another counts too (localStorage is shared by them).
+    const last = Math.max(this.lastSent, Number(readStored()) || 0);
+    if (now - last < SEND_EVERY_MS && now >= last) return;
     this.lastSent = now;
+    writeStored(now);
     this.send().catch(() => {
       // Typing is a nicety: a refusal or an outage is said by the poll.
     });
