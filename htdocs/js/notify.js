@@ -151,7 +151,8 @@ export class Notifier {
     this.everyBox.disabled = !this.enabled || this.roomId === null;
     this.everyBox.closest('label').hidden = this.roomId === null;
     this.soundBox.checked = this.choices.sound;
-    this.button.textContent = this.enabled || this.choices.sound ? 'Notifications on' : 'Notify me';
+    const label = this.button.querySelector('.notify-label') || this.button;
+    label.textContent = this.enabled || this.choices.sound ? 'Notifications on' : 'Notify me';
     this.button.classList.toggle('is-on', this.enabled || this.choices.sound);
     if (permission === 'unsupported') this.say('This browser cannot show notifications.');
     else if (permission === 'denied') this.say('Notifications are blocked for this site in your browser’s settings.');

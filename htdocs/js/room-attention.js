@@ -19,6 +19,9 @@ import { ReadMarks, firstUnread } from './read-marks.js';
 import { roomTitle } from './room-title.js';
 import { Typing } from './typing.js';
 
+// How long after reporting a read mark an "attention" ring is taken for its echo.
+const ECHO_MS = 1500;
+
 export class RoomAttention {
   /**
    * @param {object} options
@@ -30,10 +33,14 @@ export class RoomAttention {
     Object.assign(this, { roomId, list, announcer, unread, current, pollNow });
     this.supported = false;
     this.stream = null;
+    this.readAt = 0; // when this page last moved the read mark
     this.reads = new ReadMarks({
       list,
       scroller: byId('log-scroller'),
-      send: (id, options) => api.markRead(roomId, id, options),
+      send: (id, options) => {
+        this.readAt = Date.now();
+        return api.markRead(roomId, id, options);
+      },
     });
     this.complete = new MentionComplete({
       form: byId('composer'),
@@ -90,10 +97,22 @@ export class RoomAttention {
         stateKey: 'personPush',
         // "attention": the poll brings the news (the page sends the version
         // it has); "open": news may have come while the stream was down.
-        onRing: (type) => { if (type === 'attention' || type === 'open') this.pollNow(); },
+        onRing: (type) => {
+          if (type === 'open' || (type === 'attention' && !this.ownEcho())) this.pollNow();
+        },
       });
       this.stream.start();
     }
+  }
+
+  /**
+   * The server rings the person's stream when their own read mark moves
+   * (so their other tabs recount); the page that moved it knows already,
+   * and the next timed poll brings the new version anyway, so a ring right
+   * after its own report costs no extra poll.
+   */
+  ownEcho() {
+    return Date.now() - this.readAt < ECHO_MS;
   }
 
   /** What the poll sends as `attention`: null (not asked), '' (nothing yet) or the version held. */

@@ -100,6 +100,16 @@ test('"@" completes names by keyboard: arrows, Tab and Enter pick, Escape closes
   await bob.page.setViewportSize({ width: 375, height: 760 });
   await screenshot(bob.page, 'attention-mention-375');
   await bob.page.setViewportSize({ width: 1280, height: 800 });
+  // Around a mention, markup stays text: the names are found in text nodes.
+  const hostile = '@bob <img src=x onerror="window.__pwned=1"> **@bella** `@bob` <b>x</b>';
+  await message.fill(hostile);
+  await message.press('Enter');
+  await waitForMessage(bob.page, 'onerror');
+  const last = bob.page.locator('#messages .message').last();
+  assert.equal(await last.locator('.message-text').textContent(), '@bob <img src=x onerror="window.__pwned=1"> @bella @bob <b>x</b>');
+  assert.equal(await last.locator('img, b').count(), 0);
+  assert.deepEqual(await last.locator('.mention').allTextContents(), ['@bob', '@bella'], 'not inside code');
+  assert.equal(await bob.page.evaluate(() => window.__pwned), undefined);
   // Nobody else's name is offered for "@x", and the reader's own never.
   await message.pressSequentially('@al');
   await alice.page.waitForTimeout(300);
@@ -151,6 +161,9 @@ test("in room A, bob sees room B's unread count rise and a mention mark, on his 
   await note.filter({ hasText: '1 mention elsewhere' }).waitFor({ timeout: 10000 });
   assert.equal(await note.getAttribute('href'), '/mentions');
   await screenshot(bob.page, 'attention-room-elsewhere-1280');
+  await bob.page.setViewportSize({ width: 375, height: 760 });
+  await screenshot(bob.page, 'attention-room-elsewhere-375');
+  await bob.page.setViewportSize({ width: 1280, height: 800 });
   // The Mentions page lists it and leads into Beta at that message.
   await profile.goto('/mentions');
   const item = profile.locator('.mention-item').first();
@@ -206,7 +219,7 @@ test('nothing asks for notifications on load; after "Notify me", a mention in a 
   assert.equal(await bob.page.getByRole('checkbox', { name: 'Mentions and direct messages' }).isChecked(), true);
   await screenshot(bob.page, 'attention-notify-1280');
   await bob.page.keyboard.press('Escape');
-  assert.equal(await bob.page.locator('#notify-open').textContent(), 'Notifications on');
+  assert.equal(await bob.page.locator('#notify-label').textContent(), 'Notifications on');
   // While he looks, nothing pops up.
   await say(alice.page, '@bob while you look');
   await waitForMessage(bob.page, '@bob while you look');
