@@ -30,14 +30,17 @@ export class Poller {
    * @param {object} options
    *   fetch(cursor, signal) → Promise<{messages, cursor}>
    *   onMessages(messages)         new messages, in order
+   *   onRoom(room)                 the room, when its owner renamed it or changed its topic
+   *                                since the cursor (the reply's "room"; optional)
    *   onAnswer(reply)              optional: every successful reply (its other fields)
    *   onHealth(ok, delayMs)        false while failing (with the wait), true after each success
    *   onFatal(error)               any non-transient error; polling stops
    *   interval                     ms between polls
    */
-  constructor({ fetch, onMessages, onAnswer = () => {}, onHealth, onFatal, interval, cursor }) {
+  constructor({ fetch, onMessages, onRoom, onAnswer = () => {}, onHealth, onFatal, interval, cursor }) {
     this.fetch = fetch;
     this.onMessages = onMessages;
+    this.onRoom = onRoom;
     this.onAnswer = onAnswer;
     this.onHealth = onHealth;
     this.onFatal = onFatal;
@@ -115,7 +118,8 @@ export class Poller {
       this.patience = PATIENCE_MS;
       this.onHealth(true, 0);
       if (messages.length) this.onMessages(messages);
-      if (reply) this.onAnswer(reply);
+      if (reply.room && typeof reply.room === 'object' && this.onRoom) this.onRoom(reply.room);
+      this.onAnswer(reply);
       if (reply.more === true || messages.length >= PAGE_CAP) delay = 0;
     } catch (error) {
       if (this.stopped || seq !== this.seq) return;

@@ -234,7 +234,8 @@ function showMeta() {
 }
 
 // A ring from the room's event stream: a member count is shown as it is;
-// anything else (a message, the room deleted) makes the page poll at once.
+// anything else (a message, the room deleted, the room renamed or given a
+// new topic) makes the page poll at once.
 // When the stream (re)opens, what it may have missed is fetched: a poll and
 // the room (its member count, name and topic); "young" (1 s and 3 s after)
 // is a poll only, so a room deleted meanwhile costs no extra refusal.
@@ -363,6 +364,9 @@ async function start() {
       attention.arrived(added, fromOthers);
     },
     onAnswer: (reply) => attention.answered(reply),
+    // The owner renamed the room or changed its topic (the poll carries
+    // the room once; with push a {"type":"room"} ring makes that poll now).
+    onRoom: (room) => { if (room.id === roomId) showRoom(room); },
     onHealth: (ok) => {
       banner.report(ok);
       if (ok) composer.retryNow();

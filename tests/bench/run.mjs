@@ -15,6 +15,7 @@ import { spawn, spawnSync, execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir, cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { createInterface } from 'node:readline';
 import { startStack, ROOT, waitFor } from '../lib/stack.mjs';
 import { measurePush, NCHAN_MODULE } from './s7.mjs';
@@ -30,7 +31,7 @@ const P = QUICK
 const S7_SIZES = QUICK ? [1000] : [1000, 10000];
 const WORKERS = Number(process.env.CHAT_WORKERS || 2);
 
-const work = mkdtempSync(join(tmpdir(), 'chat-bench-'));
+let work; // made by main()
 const say = (s) => process.stderr.write(`bench: ${s}\n`);
 
 // Runs bench_load and returns its JSON lines (open mode prints one per level).
@@ -82,12 +83,12 @@ async function openLoop(port, users, levels, seconds) {
   return rows;
 }
 
-async function closed(port, name, lines) {
+async function closed(port, name, lines, conns = P.conns) {
   const file = join(work, `${name}.req`);
   writeFileSync(file, `${lines.join('\n')}\n`);
   const { nginx, workers } = serverPids();
   const before = [cpuTicks(nginx), cpuTicks(workers)];
-  const [row] = await load(['closed', port, P.conns, P.seconds, file]);
+  const [row] = await load(['closed', port, conns, P.seconds, file]);
   // CPU time the server (nginx and every FastCGI worker) spent per answer:
   // unlike req/s, other people's load on the machine barely moves it.
   const us = (ticks) => Math.round((ticks * 1e6) / TICKS / row.answered);
@@ -164,6 +165,75 @@ function latestByRoom(db) {
   return new Map(out.trim().split('\n').map((l) => l.split('|').map(Number)));
 }
 
+// S9's person (user 2, the second line of users.txt) sees 200 rooms: the
+// seed's 100 open ones, 60 private rooms they are a member of and 40 direct
+// conversations (35 never hidden, 5 hidden and shown again by a newer
+// message: the list's EXISTS on messages), and not 5 more they hid. Around them, rooms they must not
+// see: 100 private rooms of others and 100 direct rooms between others.
+// Written as the routes write them (rooms.cpp HandleCreateRoom, HandleDirect).
+const S9_USER = 2;
+const S9_VISIBLE = 200;
+function seedRoomList(db, rooms, users) {
+  const me = S9_USER;
+  const other = (i) => 3 + (i % (users - 3)); // never 1 or 2
+  const rows = [];
+  let id = rooms;
+  // `key` is SQL: a direct room's has a control character nobody can type.
+  const room = (kind, name, key, owner) => {
+    id += 1;
+    rows.push(`INSERT INTO rooms (id, name, name_key, owner_id, created_at, kind) VALUES (${id}, '${name}', ${key}, ${owner}, 0, '${kind}');`);
+    return id;
+  };
+  const member = (r, u, role = 'member', hidden = 'NULL') => rows.push(`INSERT INTO room_members (room_id, user_id, role, added_at, hidden_after) VALUES (${r}, ${u}, '${role}', 0, ${hidden});`);
+  const direct = (a, b, hidden = 'NULL') => {
+    const [lo, hi] = a < b ? [a, b] : [b, a];
+    const r = room('private', '', `char(2) || 'direct ${lo} ${hi}'`, a);
+    rows.push(`INSERT INTO direct_rooms (room_id, user_low, user_high) VALUES (${r}, ${lo}, ${hi});`);
+    member(r, lo, 'member', lo === me ? hidden : 'NULL');
+    member(r, hi, 'member', hi === me ? hidden : 'NULL');
+    return r;
+  };
+  for (let i = 0; i < 60; i += 1) {
+    const r = room('private', `Private ${i}`, `'private ${i}'`, 1);
+    member(r, 1, 'owner');
+    member(r, me);
+  }
+  for (let i = 0; i < 100; i += 1) {
+    const r = room('private', `Theirs ${i}`, `'theirs ${i}'`, other(i));
+    member(r, other(i), 'owner');
+  }
+  for (let i = 0; i < 45; i += 1) {
+    const hidden = i < 35 ? 'NULL' : '1';
+    const r = direct(me, other(i), hidden);
+    if (i >= 35 && i < 40) rows.push(`INSERT INTO messages (room_id, user_id, text, created_at) VALUES (${r}, ${other(i)}, 'are you there?', 0);`);
+  }
+  for (let i = 0; i < 100; i += 1) direct(other(i), other(i + 1));
+  execFileSync('sqlite3', [db], { input: `BEGIN IMMEDIATE;\n${rows.join('\n')}\nCOMMIT;` });
+}
+
+// S9 with unread counts (issue 14): the person's read marks leave 150
+// messages unread in each of the seed's open rooms (each count reads 200
+// index entries at most and says 100), and each of their 60 private rooms
+// gets 30 unread messages, 5 of them mentioning them (no mark: a member has
+// read nothing). Written as the routes write them (core/attention.h,
+// core/mentions.h). Returns what the list must then say.
+function seedUnread(db, rooms) {
+  const me = S9_USER;
+  execFileSync('sqlite3', [db], { input: `BEGIN IMMEDIATE;
+    INSERT INTO read_marks (user_id, room_id, message_id)
+      SELECT ${me}, room_id, max(id) - 150 FROM messages WHERE room_id <= ${rooms} GROUP BY room_id;
+    WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 30)
+    INSERT INTO messages (room_id, user_id, text, created_at)
+      SELECT r.id, 1, 'unread ' || n.i, 0 FROM rooms r JOIN room_members rm ON rm.room_id = r.id, n
+      WHERE rm.user_id = ${me} AND r.name LIKE 'Private %';
+    INSERT INTO mentions (message_id, user_id, room_id)
+      SELECT m.id, ${me}, m.room_id FROM messages m JOIN rooms r ON r.id = m.room_id
+      WHERE r.name LIKE 'Private %' AND m.text LIKE 'unread %' AND CAST(substr(m.text, 8) AS INTEGER) % 6 = 0;
+    COMMIT;` });
+  // (+ 5: the "are you there?" of the 5 direct rooms shown again, seedRoomList.)
+  return { unread: rooms * 100 + 60 * 30 + 5, mentions: 60 * 5 };
+}
+
 function machine() {
   const cpu = cpus();
   let kernel = '';
@@ -181,6 +251,7 @@ function machine() {
 }
 
 async function main() {
+  work = mkdtempSync(join(tmpdir(), 'chat-bench-'));
   const started = Date.now();
   const box = machine();
   // The hello-world baseline: same spawn-fcgi + multiwatch, same worker count.
@@ -222,6 +293,16 @@ async function main() {
         WHERE room_id = 3;
       COMMIT;` });
     const s8Cursor = latestByRoom(stack.db).get(3);
+    seedRoomList(stack.db, P.rooms, P.users);
+    const s9Cookie = users[S9_USER - 1].cookie;
+    const s9List = await (await fetch(`${stack.base}/api/rooms`, { headers: { cookie: `chat_session=${s9Cookie}` } })).json();
+    if (s9List.rooms?.length !== S9_VISIBLE) throw new Error(`S9: the room list has ${s9List.rooms?.length} rooms, not ${S9_VISIBLE}: ${JSON.stringify(s9List).slice(0, 300)}`);
+    const s9Want = seedUnread(stack.db, P.rooms);
+    const s9Counted = await (await fetch(`${stack.base}/api/rooms`, { headers: { cookie: `chat_session=${s9Cookie}` } })).json();
+    const sum = (k) => s9Counted.rooms.reduce((a, x) => a + x[k], 0);
+    if (sum('unread') !== s9Want.unread || sum('mentions') !== s9Want.mentions) {
+      throw new Error(`S9: the list counts ${sum('unread')} unread and ${sum('mentions')} mentions, not ${s9Want.unread} and ${s9Want.mentions}`);
+    }
     const poll = (u, after) => `GET /api/rooms/${u.room}/messages?after=${after} ${u.cookie}`;
     const anyCookie = users[0].cookie;
     const rows = {};
@@ -236,6 +317,9 @@ async function main() {
       r.s2 = await closed(port, 'S2 poll with one new message', inRoom(2).map((u) => poll(u, u.cursor - 1)));
       r.s3 = await closed(port, `S3 empty poll (${P.big.toLocaleString('en')}-message room)`, inRoom(1).map((u) => poll(u, u.cursor)));
       r.s8 = await closed(port, `S8 empty poll after ${EDITS.toLocaleString('en')} edits (1,000-message room)`, inRoom(3).map((u) => poll(u, s8Cursor)));
+      // One connection: S9 is one person's wait for their list (32 at once
+      // would measure the queue in front of two workers instead).
+      r.s9 = await closed(port, `S9 room list (${S9_VISIBLE} rooms: open, private, direct; with unread counts), one connection`, [`GET /api/rooms ${s9Cookie}`], 1);
       rounds.push(r);
     }
     const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -243,11 +327,29 @@ async function main() {
       const rps = median(rounds.map((r) => r[key].rps));
       return rounds.find((r) => r[key].rps === rps)[key];
     };
-    for (const key of ['hello', 'static', 's1', 's2', 's3', 's8']) rows[key] = medianRow(key);
+    for (const key of ['hello', 'static', 's1', 's2', 's3', 's8', 's9']) rows[key] = medianRow(key);
     const ratio = (a, b) => +median(rounds.map((r) => r[a].rps / r[b].rps)).toFixed(3);
     // The same ratios from server CPU per answer (b's cost over a's).
     const cpuRatio = (a, b) => +median(rounds.map((r) => r[b].server_cpu_us / r[a].server_cpu_us)).toFixed(3);
     rows.s4 = await closed(port, 'S4 posts', users.map((u) => `POST /api/rooms/${u.room}/messages ${u.cookie} {"text":"bench post %n"}`));
+    // S10 (issue 14): a post naming 50 people (each looked up, stored in
+    // mentions, their attention number bumped) against a plain post of the
+    // same length, back to back, by the same users (everyone may be
+    // mentioned in the seed's open rooms). Cost = plain req/s over mention
+    // req/s, and mention server CPU over plain.
+    const named = Array.from({ length: 50 }, (_, i) => `@bench${P.users - i}`).join(' ');
+    const plain = 'x'.repeat(named.length);
+    const postLines = (text) => users.map((u) => `POST /api/rooms/${u.room}/messages ${u.cookie} {"text":"${text} %n"}`);
+    const s10 = [];
+    // Three rounds even in QUICK: posts wait on fsync, and the disk is shared.
+    for (let i = 0; i < Math.max(3, P.rounds); i += 1) {
+      s10.push({ plain: await closed(port, 'S10a plain post, as long as S10b', postLines(plain)),
+        mentions: await closed(port, 'S10b post naming 50 people', postLines(named)) });
+    }
+    rows.s10_plain = s10.map((x) => x.plain).sort((a, b) => a.rps - b.rps)[Math.floor(s10.length / 2)];
+    rows.s10_mentions = s10.map((x) => x.mentions).sort((a, b) => a.rps - b.rps)[Math.floor(s10.length / 2)];
+    const s10Cost = +median(s10.map((x) => x.plain.rps / x.mentions.rps)).toFixed(3);
+    const s10CpuCost = +median(s10.map((x) => x.mentions.server_cpu_us / x.plain.server_cpu_us)).toFixed(3);
     // What the disk allows: S4 cannot beat durable commits/s (see commits.cc).
     const commits = {};
     for (const sync of ['FULL', 'NORMAL']) {
@@ -291,11 +393,15 @@ async function main() {
         s2_vs_hello: ratio('s2', 'hello'),
         s3_big_vs_small: ratio('s3', 's1'),
         s8_edited_vs_s1: ratio('s8', 's1'),
+        s9_room_list_vs_s1: ratio('s9', 's1'),
+        s10_mentions_cost: s10Cost,
         by_server_cpu: {
           s1_vs_hello: cpuRatio('s1', 'hello'),
           s2_vs_hello: cpuRatio('s2', 'hello'),
           s3_big_vs_small: cpuRatio('s3', 's1'),
           s8_edited_vs_s1: cpuRatio('s8', 's1'),
+          s9_room_list_vs_s1: cpuRatio('s9', 's1'),
+          s10_mentions_cost: s10CpuCost,
         },
       },
       // What two cores given wholly to the server could carry, from S1's CPU
@@ -333,6 +439,9 @@ function printTable(r) {
     row('S2 poll with one new message', c.s2, `${r.ratios.s2_vs_hello}; ${r.ratios.by_server_cpu.s2_vs_hello} of hello (target 0.6)`),
     row(`S3 empty poll, ${f(r.params.big)}-message room`, c.s3, `${r.ratios.s3_big_vs_small}; ${r.ratios.by_server_cpu.s3_big_vs_small} of S1 (target 0.9-1.1)`),
     row('S8 empty poll after 10,000 edits, 1,000-message room', c.s8, `${r.ratios.s8_edited_vs_s1}; ${r.ratios.by_server_cpu.s8_edited_vs_s1} of S1 (target 0.9-1.1)`),
+    row('S9 room list, 200 rooms (open, private, direct), unread counts', c.s9, `${r.ratios.s9_room_list_vs_s1}; ${r.ratios.by_server_cpu.s9_room_list_vs_s1} of S1 (target: p99 < 5 ms)`),
+    row('S10a plain post (as long as S10b)', c.s10_plain),
+    row('S10b post naming 50 people', c.s10_mentions, `cost ${r.ratios.s10_mentions_cost}× by req/s; ${r.ratios.by_server_cpu.s10_mentions_cost}× by CPU (target < 2)`),
     row('S4 posts (all users, 201 each)', c.s4, `target 3,000/s; disk allows ${f(r.sqlite_commits_per_s.FULL)} commits/s (FULL), ${f(r.sqlite_commits_per_s.NORMAL)} (NORMAL)`),
     '',
     '| S5 virtual users | polls/s | poll p50 ms | poll p99 ms | post p99 ms | post-to-seen p50 / p99 ms | errors |',
@@ -355,7 +464,12 @@ function printTable(r) {
   console.log(lines.join('\n'));
 }
 
-main().catch((e) => {
-  console.error(e);
-  process.exitCode = 1;
-});
+// Run as a program (make bench); imported, it only lends its seeders
+// (a profiling script can build S9's database without a whole run).
+export { seedRoomList, seedUnread, S9_USER };
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main().catch((e) => {
+    console.error(e);
+    process.exitCode = 1;
+  });
+}
