@@ -49,7 +49,7 @@ async function load() {
     byId('mentions').append(...messages.map(item));
     if (messages.length) state.oldest = messages[messages.length - 1].id;
     byId('mentions-empty').hidden = byId('mentions').childElementCount > 0;
-    more.hidden = messages.length < PAGE;
+    more.hidden = typeof reply.more === 'boolean' ? !reply.more : messages.length < PAGE;
     byId('mentions-error').hidden = true;
   } catch (error) {
     if (error.status === 401) {

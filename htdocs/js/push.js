@@ -11,6 +11,22 @@
 
 import { Backoff } from './backoff.js';
 
+const PUSH_SEEN = 'chatroom.pushOn';
+
+/**
+ * Pages without a join reply (the profile) cannot tell whether the server
+ * has push, and asking a server without it costs a refused request (and a
+ * console error): the room page remembers what its last join said.
+ */
+export function rememberPush(on) {
+  try { localStorage.setItem(PUSH_SEEN, on ? '1' : '0'); } catch { /* no storage: poll only */ }
+}
+
+/** True when the last room entered in this browser had push. */
+export function pushWasOn() {
+  try { return localStorage.getItem(PUSH_SEEN) === '1'; } catch { return false; }
+}
+
 // When, after a stream opens, the page catches up on what it may have missed.
 const CATCH_UP_MS = [1000, 3000];
 

@@ -14,7 +14,7 @@ import { MentionComplete } from './mention-complete.js';
 import { mentionsMe } from './mentions.js';
 import { Notifier } from './notify.js';
 import { plainText } from './markdown.js';
-import { Push } from './push.js';
+import { Push, rememberPush } from './push.js';
 import { ReadMarks, firstUnread } from './read-marks.js';
 import { roomTitle } from './room-title.js';
 import { Typing } from './typing.js';
@@ -88,6 +88,7 @@ export class RoomAttention {
     // would refuse, nor asks the poll for news.
     if (!Number.isSafeInteger(joined.last_read)) return;
     this.supported = true;
+    rememberPush(typeof joined.events === 'string');
     this.typing.enabled = true;
     this.reads.showDivider(firstUnread(joined.last_read, messages));
     this.reads.start(joined.last_read);

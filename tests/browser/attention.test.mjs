@@ -11,7 +11,8 @@ import {
   FRONT_DOOR, clean, createRoom, person, postMany, say, screenshot, signUp, twoPeople, waitForMessage, watch,
 } from './helpers.mjs';
 
-// Typing goes over push only: without nginx's nchan module that test is skipped, loudly.
+// Typing goes over push only: without nginx's nchan module that test is
+// skipped, loudly (and the profile's push refresh is not checked).
 const MODULE = '/usr/lib/nginx/modules/ngx_nchan_module.so';
 const skip = existsSync(MODULE) ? false : `nchan module missing (${MODULE})`;
 if (skip) console.error(`!!! SKIPPED the typing browser test: ${MODULE} is missing !!!`);
@@ -145,8 +146,16 @@ test("in room A, bob sees room B's unread count rise and a mention mark, on his 
   assert.ok(await row.evaluate((el) => el.classList.contains('has-news')));
   assert.equal(await row.locator('.room-mentions').isVisible(), false);
   assert.match(await row.locator('.room-title').textContent(), /2 unread messages/);
+  // With push the profile listens on bob's own stream: the mention makes
+  // it fetch the list at once, well before its 4 s timer would.
+  if (!skip) await profile.waitForFunction(() => document.body.dataset.personPush === 'open', null, { timeout: 10000 });
+  await profile.waitForResponse((r) => new URL(r.url()).pathname === '/api/rooms');
+  const refreshed = Date.now(); // the timer's next request is 4 s after this answer
+  const listed = [];
+  profile.on('request', (r) => { if (new URL(r.url()).pathname === '/api/rooms') listed.push(Date.now()); });
   await say(alice.page, '@bob are you there?');
   await row.locator('.room-mentions').filter({ hasText: '@1' }).waitFor({ timeout: 10000 });
+  if (!skip) assert.ok(listed[0] - refreshed < 3000, `the list was fetched ${listed[0] - refreshed} ms after the timed refresh`);
   await row.locator('.room-unread').filter({ hasText: /^3/ }).waitFor();
   assert.match(await row.locator('.room-title').textContent(), /1 mention of you/);
   // The room he is in has nothing new: no marks there.

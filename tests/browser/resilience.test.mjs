@@ -42,8 +42,12 @@ test('the page recovers after the workers are stopped and started again', async 
   await say(carol.page, 'before the outage');
   await waitForMessage(dave.page, 'before the outage');
 
-  // nginx answers for the missing workers (502/503) until they are back.
-  const down = { status: /^50[23]$/, path: new RegExp(`^/api/rooms/${roomId}/(messages|events)`) };
+  // nginx answers for the missing workers (502/503) until they are back;
+  // read marks, typing and the person's stream (issue 14) meet it too.
+  const down = {
+    status: /^50[23]$/,
+    path: new RegExp(`^/api/(rooms/${roomId}/(messages|events|read|typing)|me/events)`),
+  };
   carol.expect(down);
   dave.expect(down);
   await stack.stopWorkers();
