@@ -53,8 +53,8 @@ Status ParseCursor(const std::optional<std::string>& text, int64_t* out) {
 // moves past that change even with no message; on a page with "more" the
 // room waits for the last page, whose cursor passes it.
 // With attention=V (any of the above but before=): when the caller's
-// attention number is not V (or V is not a number, e.g. "attention=" on the
-// first poll), the answer also has "attention": {"version", "mentions",
+// attention version is not V (e.g. "attention=" on the first poll), the
+// answer also has "attention": {"version", "mentions",
 // "direct", "messages"} about the other rooms (core/attention.h
 // AttentionSummary); the page sends the version back next time.
 // 400 invalid_cursor (not a decimal number, both given, bad limit);
@@ -95,13 +95,13 @@ Response HandleMessages(Context& ctx) {
     body["messages"] = LatestMessages(ctx.db, req.id, kJoinHistory, &cursor);
   }
   body["cursor"] = static_cast<Json::Int64>(cursor);
-  // News from other rooms, only when the caller's attention number is not
-  // the one the page sent: users.attention came with the session row, so an
-  // unchanged one costs no query (core/attention.h).
+  // News from other rooms, only when the caller's attention version is not
+  // the one the page sent: users.attention came with the session row, and
+  // the newest mention is one index read (core/attention.h).
   if (std::optional<std::string> seen = req.Param("attention")) {
-    std::optional<int64_t> v = ParseDecimal(*seen);
-    if (!v || *v != ctx.user().attention) {
-      body["attention"] = AttentionSummary(ctx.db, ctx.user().id, ctx.user().attention, req.id);
+    std::string version = AttentionVersion(ctx.db, ctx.user().id, ctx.user().attention);
+    if (*seen != version) {
+      body["attention"] = AttentionSummary(ctx.db, ctx.user().id, version, req.id);
     }
   }
   return Response::Json(200, body);

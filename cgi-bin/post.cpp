@@ -81,20 +81,24 @@ bool IsLiveMessageOf(Db& db, int64_t id, int64_t room_id) {
 }
 
 // Inside the post's transaction: stores the mentions the text makes
-// (core/mentions.h) and bumps the attention number (core/attention.h) of
-// everyone it calls: the people it mentions and, in a direct room, the
-// other person. Returns them, for RingPeople after the commit.
+// (core/mentions.h) and, in a direct room, bumps the other person's
+// attention number (core/attention.h). Returns everyone it calls (the
+// people mentioned, the other person), for RingPeople after the commit.
 std::vector<int64_t> CallAttention(Context& ctx, const Room& room, int64_t id,
                                    const std::string& text) {
   std::vector<int64_t> called =
       StoreMentions(ctx.db, id, room.id, room.kind == "open", ctx.user().id, text);
+  // A new mention shows in the mentioned person's attention version by
+  // itself (their newest mention); a direct message bumps the other one's.
+  std::vector<int64_t> bumped;
   for (const auto& person : room.direct) {
-    if (person.first != ctx.user().id &&
-        std::find(called.begin(), called.end(), person.first) == called.end()) {
+    if (person.first == ctx.user().id) continue;
+    bumped.push_back(person.first);
+    if (std::find(called.begin(), called.end(), person.first) == called.end()) {
       called.push_back(person.first);
     }
   }
-  BumpAttention(ctx.db, called);
+  BumpAttention(ctx.db, bumped);
   return called;
 }
 
@@ -110,8 +114,9 @@ std::vector<int64_t> CallAttention(Context& ctx, const Room& room, int64_t id,
 // 404 room_not_found; 409 not_in_room; 410 room_deleted;
 // 429 rate_limited with Retry-After. "mentions" lists who the text names
 // as @username among the people allowed in the room (core/mentions.h);
-// each of them, and in a direct room the other person, has their attention
-// number bumped. After the commit, rings the room's doorbell with
+// each of them, and in a direct room the other person, is called
+// (core/attention.h: their attention version changes). After the commit, rings the room's doorbell
+// with
 // {"type":"message","id"} and their own streams with {"type":"attention"}
 // (never fails or holds the reply).
 Response HandlePostMessage(Context& ctx) {

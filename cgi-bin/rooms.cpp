@@ -65,14 +65,20 @@ Response HandleListRooms(Context& ctx) {
   Json::Value body(Json::objectValue);
   body["rooms"] = Json::Value(Json::arrayValue);
   const std::unordered_map<int64_t, int64_t> marks = ReadMarks(ctx.db, ctx.user().id);
+  // Rooms left out of the list are left out of the counts (the map is only read).
+  const std::unordered_map<int64_t, int64_t> mentions =
+      UnreadMentions(ctx.db, ctx.user().id, marks, [](int64_t) { return true; });
   for (const Room& room : ListVisibleRooms(ctx.db, ctx.user().id)) {
     auto it = marks.find(room.id);
-    std::optional<int64_t> stored;
-    if (it != marks.end()) stored = it->second;
-    Unread u = CountUnread(ctx.db, ctx.user().id, room.id, EffectiveMark(room, stored));
+    std::optional<int64_t> mark =
+        EffectiveMark(room, it == marks.end() ? std::nullopt : std::optional<int64_t>(it->second));
+    auto m = mentions.find(room.id);
+    int64_t mentioned = m == mentions.end() ? 0 : std::min(m->second, kMaxUnread);
     Json::Value j = RoomJson(room);
-    j["unread"] = static_cast<Json::Int64>(u.unread);
-    j["mentions"] = static_cast<Json::Int64>(u.mentions);
+    // An open room never entered: only its mentions are news.
+    j["unread"] = static_cast<Json::Int64>(mark ? CountUnread(ctx.db, ctx.user().id, room.id, *mark)
+                                                : mentioned);
+    j["mentions"] = static_cast<Json::Int64>(mentioned);
     body["rooms"].append(std::move(j));
   }
   return Response::Json(200, body);

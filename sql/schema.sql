@@ -22,9 +22,9 @@ CREATE TABLE users (
   created_at    INTEGER NOT NULL,          -- ms since epoch
   disabled_at   INTEGER,                   -- ms since epoch when an admin disabled the account, NULL while active
   admin         INTEGER NOT NULL DEFAULT 0, -- 1: may delete any message in a room they are in (chatctl user admin NAME on)
-  attention     INTEGER NOT NULL DEFAULT 0 -- bumped when something elsewhere calls for this user (a mention, a direct
-                                           -- message, a read mark moved): polls and the person stream compare it
-                                           -- (core/attention.h), so an unchanged one costs nothing to check
+  attention     INTEGER NOT NULL DEFAULT 0 -- bumped when something elsewhere calls for this user (a direct message, a
+                                           -- mention added by an edit, their read mark moved; a new mention shows in
+                                           -- mentions_user instead): the poll's attention check (core/attention.h)
 );
 CREATE INDEX users_room ON users(room_id);  -- member counts and "who is inside"
 
@@ -158,8 +158,9 @@ CREATE TABLE mentions (
   room_id     INTEGER NOT NULL,            -- the message's room (copied: the per-room unread count)
   PRIMARY KEY (message_id, user_id)        -- a message's "mentions"
 ) WITHOUT ROWID;
-CREATE INDEX mentions_room ON mentions(user_id, room_id, message_id);  -- unread mentions per room
-CREATE INDEX mentions_user ON mentions(user_id, message_id);  -- GET /api/mentions, newest first
+-- A person's mentions newest first (GET /api/mentions, unread mentions per room, the poll's
+-- attention check): one index, so a post naming 50 people writes ~50 index pages, not 100.
+CREATE INDEX mentions_user ON mentions(user_id, message_id, room_id);
 
 CREATE TABLE post_buckets (
   user_id     INTEGER PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,  -- one token bucket per poster

@@ -1,5 +1,5 @@
-// Attention (issue 14): read marks, unread counts, and the per-person
-// attention counter that tells a page there is news in another room.
+// Attention (issue 14): read marks, unread counts, and the version that
+// tells a page there is news for its person in another room.
 //
 // A read mark (read_marks) is the last message a person has read in a
 // room; it only moves forward. Unread counts are never kept as counters
@@ -7,25 +7,31 @@
 // asked, bounded so that a list of many rooms stays cheap: others' live
 // messages after the mark, read from the (room_id, id, user_id, deleted_at)
 // index alone among at most kUnreadScan entries and reported up to
-// kMaxUnread ("99+"), and unread mentions, a range of the mentions_room
-// index. Without a mark: a member of a private or direct room has read
+// kMaxUnread ("99+"); unread mentions, from one range of the person's
+// newest kMentionScan mentions (mentions_user), each against its room's
+// mark. Without a mark: a member of a private or direct room has read
 // nothing; an open room the person never entered counts its mentions only
 // (it is not "theirs" until they enter it, and the first join starts the
 // mark at its newest message).
 //
-// users.attention is a number bumped inside the write transaction of
-// whatever should catch the person's eye elsewhere: a message that mentions
-// them, a direct message to them, their own read mark moving (so every tab
-// recounts). It is read with the session (core/session.h), so a poll whose
-// client already knows the number costs no query at all; when it differs the
-// poll carries the summary (AttentionSummary) once. With push on, each bump
-// also rings the person's own stream (GET /api/me/events) after the commit.
+// The attention version is two numbers: users.attention, bumped inside the
+// write transaction of a direct message to the person, a mention an edit
+// adds, and their own read mark moving (so every tab recounts), read with
+// the session at no cost (core/session.h); and the person's newest mention,
+// the last entry of their mentions_user range, one index read. A new
+// mention is thus seen without writing the users row of everyone it names:
+// a post naming 50 people writes their 50 index entries and nothing more.
+// When the version a page sends differs, the poll carries the summary
+// (AttentionSummary) once. With push on, each of these also rings the
+// person's own stream (GET /api/me/events) after the commit.
 #pragma once
 
 #include <json/json.h>
 
 #include <cstdint>
+#include <functional>
 #include <optional>
+#include <string>
 #include <unordered_map>
 #include <vector>
 
@@ -36,20 +42,22 @@
 namespace chat {
 
 constexpr int64_t kMaxUnread = 100;              // DESIGN.md: "counted up to 100"
-constexpr int64_t kUnreadScan = kMaxUnread + 1;  // index entries read at most per room and count
+constexpr int64_t kUnreadScan = kMaxUnread + 1;  // index entries read at most per room
+constexpr int64_t kMentionScan = 500;            // a person's newest mentions looked at for counts
 constexpr int64_t kSummaryMessages = 10;
-
-struct Unread {
-  int64_t unread = 0;
-  int64_t mentions = 0;
-};
 
 // Every read mark of the user, by room: one range of read_marks' key.
 std::unordered_map<int64_t, int64_t> ReadMarks(Db& db, int64_t user_id);
 // The mark that counts for `room` (nullopt: an open room never entered).
 std::optional<int64_t> EffectiveMark(const Room& room, std::optional<int64_t> stored);
-// The room's unread messages and mentions for the user, given its mark.
-Unread CountUnread(Db& db, int64_t user_id, int64_t room_id, std::optional<int64_t> mark);
+// Others' live messages after `mark` in the room, up to kMaxUnread.
+int64_t CountUnread(Db& db, int64_t user_id, int64_t room_id, int64_t mark);
+// Unread mentions of the user by room, among their newest kMentionScan:
+// those after the room's mark in `marks` (0 for a room not in it), for the
+// rooms `wanted` says yes to.
+std::unordered_map<int64_t, int64_t> UnreadMentions(
+    Db& db, int64_t user_id, const std::unordered_map<int64_t, int64_t>& marks,
+    const std::function<bool(int64_t)>& wanted);
 
 // Inside a write transaction: moves the user's mark in the room forward to
 // message `id` (or the room's newest message, if `id` is beyond it); never
@@ -61,18 +69,23 @@ bool MoveReadMark(Db& db, int64_t user_id, int64_t room_id, int64_t id);
 // newest message and answers that.
 int64_t MarkOnJoin(Db& db, int64_t user_id, const Room& room);
 
-// Inside a write transaction: something elsewhere calls for these users.
+// Inside a write transaction: bumps users.attention of these users.
 void BumpAttention(Db& db, const std::vector<int64_t>& users);
 // After the commit: rings each user's own stream with {"type":"attention"}
 // (push on; fire-and-forget like the room doorbell, all in one exchange).
 void RingPeople(const Config& config, const char* program, const std::vector<int64_t>& users);
 
-// What the page's indicator shows, for a user whose attention number is
+// The user's attention version: "<users.attention>.<newest mention id>",
+// opaque to pages (they send it back as they got it).
+std::string AttentionVersion(Db& db, int64_t user_id, int64_t attention);
+
+// What the page's indicator shows, for a user whose attention version is
 // `version`, leaving out room `here` (the one they are looking at):
 // {"version", "mentions": unread mentions elsewhere (among the newest
-// kUnreadScan), "direct": unread messages in direct rooms elsewhere,
+// kMentionScan), "direct": unread messages in direct rooms elsewhere,
 // "messages": the newest kSummaryMessages of those, newest first, each with
 // "room"}. Only rooms the user may see now, and live.
-Json::Value AttentionSummary(Db& db, int64_t user_id, int64_t version, std::optional<int64_t> here);
+Json::Value AttentionSummary(Db& db, int64_t user_id, const std::string& version,
+                             std::optional<int64_t> here);
 
 }  // namespace chat

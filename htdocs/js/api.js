@@ -125,7 +125,7 @@ export const api = {
   // attention: the version of the news from other rooms the page has ('' for
   // none yet; null: not asked), so the answer carries news only when it changed.
   messagesAfter: (id, cursor, signal, attention = null) => request('GET',
-    `${roomPath(id)}/messages?after=${cursor}${attention === null ? '' : `&attention=${attention}`}`,
+    `${roomPath(id)}/messages?after=${cursor}${attention === null ? '' : `&attention=${encodeURIComponent(attention)}`}`,
     undefined, { signal }),
   messagesBefore: (id, before, limit) =>
     request('GET', `${roomPath(id)}/messages?before=${before}&limit=${limit}`),

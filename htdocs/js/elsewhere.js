@@ -33,7 +33,8 @@ export class Elsewhere {
   update(news) {
     if (!news || typeof news !== 'object') return;
     const first = this.version === '';
-    if (Number.isSafeInteger(news.version)) this.version = news.version;
+    // An opaque string ("4.1093"), sent back as it came (README, "Attention").
+    if (typeof news.version === 'string' || typeof news.version === 'number') this.version = String(news.version);
     this.mentions = Math.max(0, Number(news.mentions) || 0);
     this.direct = Math.max(0, Number(news.direct) || 0);
     const messages = Array.isArray(news.messages) ? news.messages : [];

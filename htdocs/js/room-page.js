@@ -119,6 +119,15 @@ function actionFailed(error) {
 new MessageActions({ // eslint-disable-line no-new
   list,
   reply: (message) => composer.replyTo(message),
+  direct: async (message) => {
+    try {
+      const reply = await api.direct(message.user.username);
+      go(`/rooms/${reply.room.id}`);
+    } catch (error) {
+      if (error.status === 401) end(error);
+      else composer.setStatus(plainWords(error), true);
+    }
+  },
   edit: (message) => composer.startEdit(message),
   remove: async (message) => {
     const mine = message.user && message.user.id === list.viewer.myId;
@@ -343,6 +352,7 @@ async function start() {
     ownerId: joined.room && joined.room.owner ? joined.room.owner.id : null,
     myName: me.user.username,
     admin: me.user.admin === true,
+    direct: Boolean(joined.room && joined.room.kind === 'direct'),
   };
   showRoom(joined.room);
   const messages = Array.isArray(joined.messages) ? joined.messages : [];
@@ -389,6 +399,9 @@ async function start() {
     state.poller.now({ patience: 0 });
     composer.retryNow();
   });
+  // The history as a download, for whoever is inside (README, export).
+  byId('export-jsonl').href = `/api/rooms/${roomId}/export?format=jsonl`;
+  byId('export-html').href = `/api/rooms/${roomId}/export?format=html`;
   members.enable();
   composer.enable();
   composer.focus();

@@ -15,8 +15,7 @@ CREATE TABLE mentions (
   room_id     INTEGER NOT NULL,
   PRIMARY KEY (message_id, user_id)
 ) WITHOUT ROWID;
-CREATE INDEX mentions_room ON mentions(user_id, room_id, message_id);
-CREATE INDEX mentions_user ON mentions(user_id, message_id);
+CREATE INDEX mentions_user ON mentions(user_id, message_id, room_id);
 ALTER TABLE users ADD COLUMN attention INTEGER NOT NULL DEFAULT 0;
 -- The history index grows two columns so an unread count (others' live
 -- messages after a mark) reads the index alone, never the table.

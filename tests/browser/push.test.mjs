@@ -52,7 +52,7 @@ async function enter(who, id, poll, pushState = 'open') {
 function pollTimes(page) {
   const times = [];
   page.on('request', (request) => {
-    if (/\/api\/rooms\/\d+\/messages\?after=\d+(&attention=\d*)?$/.test(request.url())) times.push(Date.now());
+    if (/\/api\/rooms\/\d+\/messages\?after=\d+(&attention=[^&]*)?$/.test(request.url())) times.push(Date.now());
   });
   return times;
 }
