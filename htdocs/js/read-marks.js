@@ -73,14 +73,13 @@ export class ReadMarks {
     if (this.stopped || document.hidden) return;
     const view = this.scroller.getBoundingClientRect();
     const { ids } = this.list;
-    for (let i = ids.length - 1; i >= 0; i -= 1) {
-      if (ids[i] <= this.seen) return;
+    for (let i = ids.length - 1; i >= 0 && ids[i] > this.seen; i -= 1) {
       const box = this.list.element(ids[i]).getBoundingClientRect();
       if (box.top < view.bottom && box.bottom > view.top) {
         this.seen = ids[i];
         break;
       }
-      if (box.bottom <= view.top) return; // above the view: older ones are too
+      if (box.bottom <= view.top) break; // above the view: older ones are too
     }
     if (this.seen > this.reported && !this.timer) {
       this.timer = setTimeout(() => this.flush(false), BATCH_MS);

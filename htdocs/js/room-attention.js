@@ -162,9 +162,13 @@ export class RoomAttention {
     return false;
   }
 
-  /** Before Leave: the last read mark goes while the reader is still in the room. */
+  /**
+   * Before Leave: the last read mark goes while the reader is still in the
+   * room (after, it would be refused), but a slow server does not hold the
+   * leaving up for more than a second.
+   */
   async leaving() {
-    await this.reads.flush(false);
+    await Promise.race([this.reads.flush(false), new Promise((resolve) => { setTimeout(resolve, 1000); })]);
   }
 
   stop() {
