@@ -170,6 +170,10 @@ test("in room A, bob sees room B's unread count rise and a mention mark, on his 
   if (!skip) assert.ok(listed[0] - refreshed < 3000, `the list was fetched ${listed[0] - refreshed} ms after the timed refresh`);
   await row.locator('.room-unread').filter({ hasText: /^3/ }).waitFor();
   assert.match(await row.locator('.room-title').textContent(), /1 mention of you/);
+  // Past 99 the count says "99+" (the server counts up to 100).
+  await postMany(alice.page, beta, 'flood', 100);
+  await row.locator('.room-unread').filter({ hasText: /^99\+/ }).waitFor({ timeout: 10000 });
+  assert.match(await row.locator('.room-title').textContent(), /more than 99 unread messages/);
   // The room he is in has nothing new: no marks there.
   const alphaRow = profile.locator('.room-row', { has: profile.locator('.room-name', { hasText: /^Alpha$/ }) });
   assert.equal(await alphaRow.evaluate((el) => el.classList.contains('has-news')), false);
