@@ -3,24 +3,32 @@
    (any part of it inside the scrolling log) while the tab was visible;
    nothing that arrives in a hidden tab, or sits above or below the view,
    is. The page tells the server with POST /api/rooms/{id}/read {"id"} at
-   most once every few seconds (a batch: the newest message read since the
-   last report), right away when the tab is hidden or the page is left
-   (with fetch keepalive, which outlives the page), and never with an id at
-   or below what it reported before: the server keeps the highest anyway
-   (DESIGN "Version 2"), and a smaller one would be a wasted request.
-   The divider sits above the first message after the mark the reader had
-   when they came in (the join reply's `last_read`: 0 when they have read
-   nothing, the newest message on the first visit of an open room), and the log is scrolled
-   so that it shows when it would be off screen. It stays for the visit;
-   it is a separator with words, so a screen reader finds it in browse
-   mode. */
+   most once every 5 s (a batch: the newest message read since the last
+   report, sent only when someone else's message is among them: the
+   reader's own are never unread), right away when the tab is hidden or the
+   page is left (with fetch keepalive, which outlives the page), and never
+   with an id at or below what it reported before: the server keeps the
+   highest anyway (DESIGN "Version 2"), and a smaller one would be a wasted
+   request. The divider sits above the first message from someone else
+   after the mark the reader had when they came in (the join reply's
+   `last_read`: 0 when they have read nothing, the newest message on the
+   first visit of an open room), and the log is scrolled so that it shows
+   when it would be off screen. It stays for the visit; it is a separator
+   with words, so a screen reader finds it in browse mode. */
 
-const BATCH_MS = 2000;
+// One report per this long at most while messages keep coming (the mark
+// lags by as much; leaving or hiding the tab reports at once).
+const BATCH_MS = 5000;
 
-/** The id of the first loaded message after `mark` (the mark before this visit), or null. */
-export function firstUnread(mark, messages) {
+/**
+ * The id of the first loaded message from someone else after `mark` (the
+ * mark before this visit), or null: the reader's own messages are never
+ * news to them (the server does not count them as unread either).
+ */
+export function firstUnread(mark, messages, myId) {
   if (!Number.isSafeInteger(mark)) return null;
-  const ids = messages.map((m) => m.id).filter((id) => Number.isSafeInteger(id) && id > mark);
+  const ids = messages.filter((m) => Number.isSafeInteger(m.id) && m.id > mark && !(m.user && m.user.id === myId))
+    .map((m) => m.id);
   return ids.length ? Math.min(...ids) : null;
 }
 
@@ -30,8 +38,11 @@ export class ReadMarks {
    *   list       the MessageList
    *   scroller   the element that scrolls the log
    *   send(id, {keepalive}) → Promise   POST …/read
+   *   mine(message) → bool               the reader's own (never worth a report alone)
    */
-  constructor({ list, scroller, send }) {
+  constructor({ list, scroller, send, mine }) {
+    this.mine = mine;
+    this.news = 0; // the highest id from someone else seen on screen
     this.list = list;
     this.scroller = scroller;
     this.send = send;
@@ -73,15 +84,21 @@ export class ReadMarks {
     if (this.stopped || document.hidden) return;
     const view = this.scroller.getBoundingClientRect();
     const { ids } = this.list;
+    let newest = 0;
     for (let i = ids.length - 1; i >= 0 && ids[i] > this.seen; i -= 1) {
       const box = this.list.element(ids[i]).getBoundingClientRect();
-      if (box.top < view.bottom && box.bottom > view.top) {
-        this.seen = ids[i];
+      if (box.bottom <= view.top) break; // above the view: older ones are too
+      if (box.top >= view.bottom) continue; // below the view
+      if (!newest) newest = ids[i];
+      if (!this.mine(this.list.message(ids[i]))) {
+        this.news = Math.max(this.news, ids[i]);
         break;
       }
-      if (box.bottom <= view.top) break; // above the view: older ones are too
     }
-    if (this.seen > this.reported && !this.timer) {
+    if (newest > this.seen) this.seen = newest;
+    // Only someone else's message is worth a request; the mark then also
+    // passes the reader's own messages seen with it.
+    if (this.news > this.reported && !this.timer) {
       this.timer = setTimeout(() => this.flush(false), BATCH_MS);
     }
   }
@@ -90,7 +107,7 @@ export class ReadMarks {
   flush(leaving) {
     clearTimeout(this.timer);
     this.timer = null;
-    if (this.stopped || this.seen <= this.reported) return Promise.resolve();
+    if (this.stopped || this.news <= this.reported) return Promise.resolve();
     const id = this.seen;
     this.reported = id;
     return this.send(id, { keepalive: leaving }).catch((error) => {

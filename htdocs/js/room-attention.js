@@ -41,6 +41,8 @@ export class RoomAttention {
         this.readAt = Date.now();
         return api.markRead(roomId, id, options);
       },
+      mine: (message) => Boolean(message && message.user && this.current().me
+        && message.user.id === this.current().me.id),
     });
     this.complete = new MentionComplete({
       form: byId('composer'),
@@ -90,7 +92,7 @@ export class RoomAttention {
     this.supported = true;
     rememberPush(typeof joined.events === 'string');
     this.typing.enabled = true;
-    this.reads.showDivider(firstUnread(joined.last_read, messages));
+    this.reads.showDivider(firstUnread(joined.last_read, messages, this.current().me ? this.current().me.id : null));
     this.reads.start(joined.last_read);
     if (typeof joined.events === 'string') {
       this.stream = new Push({
