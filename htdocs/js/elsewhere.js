@@ -56,7 +56,7 @@ export class Elsewhere {
       title,
       body: `${plainText(message.text)}${more}`,
       tag: `elsewhere-${message.id}`,
-      url: room ? `/rooms/${room.id}?at=${message.id}` : '/mentions',
+      url: room ? `/rooms/${room.id}#m-${message.id}` : '/mentions',
     });
   }
 

@@ -1,6 +1,7 @@
 /* mentions-page.js — behaviour of `/mentions`: asks GET /api/mentions
    (newest first, at most 50, each message with its "room") and shows each
-   as a link to /rooms/{room}?at={message}; "Show older" asks for the page
+   as a link to /rooms/{room}#m-{message} (the room page opens there with
+   around=, as for a search result); "Show older" asks for the page
    before the oldest shown (?before=N). The text is shown as it reads,
    without Markdown's marks (a card is one link, and links cannot nest),
    with the mentions highlighted (mentions.js). A 401 sends the visitor to
@@ -22,7 +23,7 @@ function item(message) {
   const element = fromTemplate('mention-template');
   const room = message.room || { id: message.room_id };
   const link = part(element, '.mention-link');
-  link.href = `/rooms/${encodeURIComponent(room.id)}?at=${encodeURIComponent(message.id)}`;
+  link.href = `/rooms/${encodeURIComponent(room.id)}#m-${encodeURIComponent(message.id)}`;
   part(element, '.mention-room').textContent = room.name || room.kind ? roomTitle(room, state.me) : 'a room';
   part(element, '.mention-author').textContent = message.user ? message.user.username : '?';
   const time = part(element, '.mention-time');
