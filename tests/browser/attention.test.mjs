@@ -198,6 +198,16 @@ test("in room A, bob sees room B's unread count rise and a mention mark, on his 
   assert.equal(await item.locator('.mention-me').textContent(), '@bob');
   assert.match(await item.locator('a').getAttribute('href'), new RegExp(`^/rooms/${beta}#m-\\d+$`));
   await screenshot(profile, 'attention-mentions-375');
+  // Following it opens Beta at that message (around=: it is 100 messages
+  // back), shown highlighted. Bob moves rooms, so his Alpha tab is told so.
+  bob.expect({ status: 409, path: new RegExp(`^/api/(rooms/${alpha}/(messages|events|read|typing)|me/events)`) });
+  await item.locator('a').click();
+  await profile.waitForURL(new RegExp(`/rooms/${beta}#m-\\d+$`));
+  const shown = profile.locator('#messages .message.is-highlighted');
+  await shown.waitFor();
+  assert.equal(await shown.locator('.message-text').textContent(), '@bob are you there?');
+  assert.equal(await profile.evaluate(() => document.activeElement.classList.contains('message')), true);
+  await bob.page.getByText(/another room in another tab/).waitFor({ timeout: 8000 });
   await profile.close();
   assert.ok(alpha > beta);
   clean(alice, bob, bella);
