@@ -1,5 +1,5 @@
 # Chatroom: build, run, test.
-#   make          build the four FastCGI programs into build/bin/
+#   make          build the five FastCGI programs and chatctl into build/bin/
 #   make run      install what is missing, build, start nginx + workers on PORT (8080)
 #   make test     install what is missing, build, run unit tests, unit + API tests through an
 #                 ASan+UBSan build, browser tests, 20 s of each fuzzer
@@ -340,7 +340,8 @@ SYSTEMD_UNITDIR ?= /etc/systemd/system
 CHAT_CONFIG ?= /etc/chatroom/chatroom.env
 INSTALL_SED = sed -e 's|@LIB@|$(CHAT_LIBDIR)|g' -e 's|@HTDOCS@|$(CHAT_SHAREDIR)/htdocs|g' \
   -e 's|@NGINX@|$(CHAT_SHAREDIR)/conf/nginx|g' -e 's|@RUN@|$(CHAT_RUNDIR)|g' \
-  -e 's|@STATE@|$(CHAT_STATEDIR)|g' -e 's|@CONFIG@|$(CHAT_CONFIG)|g' -e 's|@SHARE@|$(CHAT_SHAREDIR)|g'
+  -e 's|@STATE@|$(CHAT_STATEDIR)|g' -e 's|@CONFIG@|$(CHAT_CONFIG)|g' -e 's|@SHARE@|$(CHAT_SHAREDIR)|g' \
+  -e 's|@SBIN@|$(PREFIX)/sbin|g'
 
 # The push parts of the nginx site (conf/push-*.conf.in, as in development):
 # the site's upstream names, the publisher socket beside the run folder (it
@@ -397,6 +398,8 @@ install: all
 	$(INSTALL_SED) conf/deploy/chatroom.logrotate.in > $(DESTDIR)$(CHAT_SHAREDIR)/conf/logrotate/chatroom
 	$(INSTALL_SED) 'conf/deploy/chatroom@.socket.in' > '$(DESTDIR)$(SYSTEMD_UNITDIR)/chatroom@.socket'
 	$(INSTALL_SED) 'conf/deploy/chatroom@.service.in' > '$(DESTDIR)$(SYSTEMD_UNITDIR)/chatroom@.service'
+	for u in service timer; do $(INSTALL_SED) conf/deploy/chatroom-prune.$$u.in \
+	  > $(DESTDIR)$(SYSTEMD_UNITDIR)/chatroom-prune.$$u; done
 	@echo "installed under $(DESTDIR)$(PREFIX); next: README \"Deploying\""
 
 # make deb [DEB_VERSION=]: build/chatroom_<version>_<arch>.deb with Debian's
@@ -410,9 +413,8 @@ deb:
 	@command -v dh >/dev/null && command -v lintian >/dev/null || { \
 	  echo "make deb needs debhelper and lintian: apt-get install debhelper lintian (make deps)"; exit 1; }
 	mkdir -p build/deb/src
-	@# The copy is kept between builds (its objects are reused), so a file renamed
-	@# since is still there under its old name: a renumbered migration would be
-	@# embedded twice (tools/embed-sql.sh refuses that). The SQL is copied afresh.
+	@# sql/ afresh: a migration renumbered or removed in git must not stay behind in the
+	@# kept copy (two files with one number stop the build's tools/embed-sql.sh).
 	rm -rf build/deb/src/sql
 	git ls-files -z | grep -zv '^tests/' | xargs -0 cp -p --parents -t build/deb/src
 	rm -rf build/deb/src/debian && cp -R conf/debian build/deb/src/debian

@@ -1,4 +1,4 @@
--- Chatroom database schema, version 15 (the newest: see PRAGMA user_version at
+-- Chatroom database schema, version 16 (the newest: see PRAGMA user_version at
 -- the end). A database made by an older version is brought here by the
 -- numbered files in sql/migrations/, applied in order by `chatctl migrate` and
 -- by the programs at start; a change to this file needs such a migration too.
@@ -46,8 +46,10 @@ CREATE TABLE rooms (
                                            -- Kept so members still inside get 410 with the name.
   kind        TEXT NOT NULL DEFAULT 'open' CHECK (kind IN ('open', 'private')),  -- private: only room_members see it
   topic       TEXT NOT NULL DEFAULT '',    -- 0-250 characters, the name's text rules (core/validate.h)
-  changed_seq INTEGER NOT NULL DEFAULT 0   -- change-feed number of the last rename or topic change (core/feed.h);
+  changed_seq INTEGER NOT NULL DEFAULT 0,  -- change-feed number of the last rename or topic change (core/feed.h);
                                            -- a poll after a smaller cursor carries the room. 0: never changed
+  retention_days INTEGER CHECK (retention_days BETWEEN 1 AND 3650)  -- messages older than this many days are
+                                           -- deleted for good (core/retention.h); NULL: kept forever
 );
 CREATE UNIQUE INDEX rooms_live_name ON rooms(name_key) WHERE deleted_at IS NULL;
 CREATE INDEX rooms_owner ON rooms(owner_id) WHERE deleted_at IS NULL;  -- live rooms per owner (CHAT_ROOMS_PER_USER)
@@ -264,7 +266,19 @@ BEGIN
   INSERT OR IGNORE INTO blob_trash (blob) VALUES (OLD.blob);
   INSERT OR IGNORE INTO blob_trash (blob) SELECT OLD.thumb_blob WHERE OLD.thumb_blob IS NOT NULL;
 END;
+-- Everything an admin did with an admin's power, and every change chatctl
+-- made (core/audit.h): who, when, what, to what. Read with `chatctl audit`.
+-- Kept when the actor's account is deleted (no foreign key: the name stays).
+CREATE TABLE admin_log (
+  id          INTEGER PRIMARY KEY AUTOINCREMENT,  -- order of the actions
+  at          INTEGER NOT NULL,            -- ms since epoch
+  actor_id    INTEGER,                     -- the admin's user id; NULL for chatctl
+  actor       TEXT NOT NULL,               -- the admin's username at the time, or "chatctl"
+  action      TEXT NOT NULL,               -- "room_delete", "message_delete", "user_disable", "prune" ...
+  target      TEXT NOT NULL,               -- what it was done to: "room 3 (General)", "user 7 (bob)" ...
+  detail      TEXT NOT NULL DEFAULT ''     -- anything more (counts, the new value)
+);
 
-PRAGMA user_version = 15;
+PRAGMA user_version = 16;
 
 COMMIT;

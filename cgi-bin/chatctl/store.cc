@@ -390,7 +390,7 @@ int CmdCheck(Args& a) {
     report((st.st_mode & 077) == 0, "secret readable by its owner only");
   }
   report(access(c.db_path.c_str(), W_OK) == 0, "database writable by this user");
-  if (version >= 15) CheckFiles(c, *db, report);  // 0015_files made the table
+  if (version >= 16) CheckFiles(c, *db, report);  // 0016_files made the table
   if (problems > 0) return Fail(std::to_string(problems) + " problem(s) found");
   printf("all checks passed\n");
   return 0;

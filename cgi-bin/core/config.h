@@ -30,6 +30,8 @@ struct Config {
   double membership_burst = 30;   // CHAT_JOIN_BURST: joins and leaves a user may send at once
   double membership_rate = 1;     // CHAT_JOIN_RATE: joins and leaves per second after the burst
   std::string push_socket;        // CHAT_PUSH_SOCKET: nchan publisher's unix socket; "" = no push
+  int prune_interval_s = 60;  // CHAT_PRUNE_INTERVAL_SECONDS: a worker's retention batches; 0 = none
+  int prune_batch = 500;  // CHAT_PRUNE_BATCH: messages one retention transaction deletes at most
   // Files and images (issue 16, README "Files and images").
   std::string files_dir;                           // CHAT_FILES_DIR, default "<db>.files"
   int64_t file_max_bytes = 10LL * 1024 * 1024;     // CHAT_FILE_MAX_MB: one upload

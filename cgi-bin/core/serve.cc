@@ -30,6 +30,7 @@
 #include "json.h"
 #include "log.h"
 #include "migrate.h"
+#include "retention.h"
 #include "storage.h"
 #include "validate.h"
 
@@ -378,6 +379,8 @@ int Serve(const char* program, const std::vector<Route>& routes, bool uploads) {
       if (failure) LogLine(program, "cannot serve, answering 503 until mended: " + failure->log);
     }
     FCGX_Finish_r(&fcgi);
+    // After the reply has gone (Finish flushed it): nobody waits on this.
+    if (!failure) MaybePruneBetweenRequests(program, config, *backend.db);
   }
   return 0;
 }

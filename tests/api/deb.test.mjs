@@ -137,6 +137,7 @@ test('the package holds the programs, pages, sites, units and spawner with their
   for (const p of ['/usr/share/chatroom/htdocs/index.html', '/usr/share/chatroom/htdocs/rooms.html', '/usr/share/chatroom/sql/schema.sql',
     '/usr/share/chatroom/conf/nginx/chatroom.conf', '/usr/share/chatroom/conf/nginx/chatroom.conf.in', '/usr/share/chatroom/conf/apache/chatroom.conf',
     '/lib/systemd/system/chatroom@.socket', '/lib/systemd/system/chatroom@.service', '/etc/chatroom/chatroom.env', '/etc/logrotate.d/chatroom',
+    '/lib/systemd/system/chatroom-prune.service', '/lib/systemd/system/chatroom-prune.timer', '/usr/share/chatroom/htdocs/admin.html',
     '/usr/share/doc/chatroom/copyright', '/usr/share/man/man8/chatctl.8.gz', '/usr/share/man/man8/chatroom-site.8.gz']) {
     assert.equal(entry(p)?.mode, '-rw-r--r--', p);
   }

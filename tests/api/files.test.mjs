@@ -455,3 +455,22 @@ test('deleting an account (chatctl user delete) removes its files from storage',
   assert.equal(count(stack.db, 'files', `id IN (${posted.id}, ${draft.id})`), 0);
   for (const blob of blobs) assert.ok(!blobsOnDisk().includes(blob));
 });
+
+test('retention (chatctl prune) deletes the files of the messages it deletes, bytes included', async () => {
+  const r = await createRoom(ann);
+  await joinRoom(ann, r.id);
+  const a = (await upload(ann, r.id, Buffer.from('kept two days only'), 'old.txt')).body.attachment;
+  const m = await say(ann, r.id, 'old news', { attachments: [a.id] });
+  const blob = sql(stack.db, `SELECT blob FROM files WHERE id = ${a.id}`);
+  assert.ok(blobsOnDisk().includes(blob));
+  // The room keeps 2 days; the message is made 3 days old.
+  sql(stack.db, `UPDATE rooms SET retention_days = 2 WHERE id = ${r.id};
+    UPDATE messages SET created_at = created_at - 3 * 86400000 WHERE id = ${m.id};`);
+  const p = ctl(['prune']);
+  assert.equal(p.code, 0, p.err);
+  assert.equal(count(stack.db, 'messages', `id = ${m.id}`), 0);
+  assert.equal(count(stack.db, 'files', `id = ${a.id}`), 0);
+  assert.ok(!blobsOnDisk().includes(blob), 'the bytes are gone too');
+  assert.equal(count(stack.db, 'blob_trash'), 0);
+  await joinRoom(ann, room.id);
+});

@@ -222,7 +222,7 @@ test('make install puts programs, chatctl, pages, sql, sites and units where REA
   const texts = [`${PREFIX}/share/chatroom/conf/nginx/chatroom.conf`, `${PREFIX}/share/chatroom/conf/apache/chatroom.conf`,
     `${PREFIX}/share/chatroom/conf/nginx/push-publisher.conf`, `${PREFIX}/share/chatroom/conf/nginx/push-events.conf`,
     `${PREFIX}/lib/chatroom/chatroom-spawn`, `${PREFIX}/sbin/chatroom-site`, `${PREFIX}/share/chatroom/conf/init.d/chatroom`,
-    '/etc/systemd/system/chatroom@.socket', '/etc/systemd/system/chatroom@.service'];
+    '/etc/systemd/system/chatroom@.socket', '/etc/systemd/system/chatroom@.service', '/etc/systemd/system/chatroom-prune.service'];
   // make install's own placeholders (chatroom-site fills the sites' own: test below).
   for (const f of texts) assert.doesNotMatch(readFileSync(p(f), 'utf8'), /@(LIB|HTDOCS|NGINX|RUN|STATE|CONFIG|SHARE|CONF|PUSH_[A-Z]+)@/, `${f}: placeholders filled`);
   for (const kind of ['nginx', 'apache']) {
@@ -674,6 +674,15 @@ test('the installed systemd units pass systemd-analyze verify', (ctx) => {
   const r = run('systemd-analyze', ['verify', join(units, 'chatroom@auth.socket'), join(units, 'chatroom@auth.service')]);
   assert.equal(r.code, 0, `systemd-analyze verify: ${r.out}${r.err}`);
   assert.doesNotMatch(r.err, /chatroom@/, `warnings about our units: ${r.err}`);
+  // The retention timer (README "Retention") and its oneshot service.
+  for (const kind of ['service', 'timer']) {
+    const text = readFileSync(join(dest, `/etc/systemd/system/chatroom-prune.${kind}`), 'utf8').replaceAll(`${PREFIX}/`, `${dest}${PREFIX}/`);
+    writeFileSync(join(units, `chatroom-prune.${kind}`), text);
+  }
+  const prune = run('systemd-analyze', ['verify', join(units, 'chatroom-prune.timer'), join(units, 'chatroom-prune.service')]);
+  assert.equal(prune.code, 0, `systemd-analyze verify: ${prune.out}${prune.err}`);
+  assert.doesNotMatch(prune.err, /chatroom-prune/, `warnings about the prune units: ${prune.err}`);
+  assert.match(readFileSync(join(units, 'chatroom-prune.service'), 'utf8'), /^ExecStart=\S+\/sbin\/chatctl prune$/m);
   const service = readFileSync(join(units, 'chatroom@.service'), 'utf8');
   for (const line of ['StandardInput=socket', 'Restart=always', 'User=chatroom', 'ProtectSystem=strict', 'ReadWritePaths=/var/lib/chatroom', 'NoNewPrivileges=yes']) {
     assert.ok(service.includes(line), line);
