@@ -598,8 +598,12 @@ Response HideDirectRoom(Context& ctx, Transaction& tx) {
 // themself. Whoever is removed is put out at once, in the same transaction:
 // users.room_id cleared (their next poll or post: 404 room_not_found) and
 // their event streams there closed (core/streams.h); {"type":"members"}
-// rings when they were inside. On an open room it bans instead
-// (BanFromOpenRoom). 204. 403 not_owner
+// rings when they were inside. When the owner removes someone else, the
+// room's invite links made so far end with it (room_invites rows deleted):
+// a link is for anyone, many times, for 7 days, so the removed person would
+// otherwise accept it again at once and be back in; the owner makes a new
+// one when needed. Leaving of one's own accord keeps them. On an open room
+// it bans instead (BanFromOpenRoom). 204. 403 not_owner
 // (someone else's membership); 404 room_not_found (also for a non-member);
 // 404 member_not_found ({user} is not a member); 409 owner_stays (the owner
 // cannot be removed: delete the room instead); 410 room_deleted; 401.
@@ -627,6 +631,9 @@ Response HandleRemoveMember(Context& ctx) {
       .Bind(1, ctx.req.id)
       .Bind(2, target)
       .Run();
+  if (target != ctx.user().id) {
+    ctx.db.Prepare("DELETE FROM room_invites WHERE room_id = ?1").Bind(1, ctx.req.id).Run();
+  }
   ctx.db.Prepare("UPDATE users SET room_id = NULL WHERE id = ?1 AND room_id = ?2")
       .Bind(1, target)
       .Bind(2, ctx.req.id)

@@ -5,7 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startStack } from '../lib/stack.mjs';
-import { assertError, createRoom, join, say, users } from './helpers.mjs';
+import { assertError, createRoom, join, say, sql, users } from './helpers.mjs';
 
 let stack;
 let olive; // owns the rooms
@@ -47,4 +47,28 @@ test('typing: no Cookie spelling the worker accepts escapes the one-each-3-s lim
       if (r.status !== 401) assertError(r, 429, 'rate_limited', JSON.stringify(cookie.replace(value, 'SESSION')));
     }
   }
+});
+
+// A private room's invite link works for anyone, many times, for 7 days.
+// The owner removed an unwanted member, who kept the link and accepted it
+// again at once: back in (200), reading everything. Removing someone else
+// now ends the room's links made so far (the owner makes a new one when
+// needed); leaving of one's own accord keeps them.
+test('invites: a member the owner removed cannot walk back in with the link they had', async () => {
+  const [mia] = await users(stack.base, ['mia_inv']);
+  const room = (await olive.post('/api/rooms', { name: 'no way back', kind: 'private' })).body.room;
+  const { code } = (await olive.post(`/api/rooms/${room.id}/invites`)).body.invite;
+  assert.equal((await mallory.post('/api/invites/accept', { code })).status, 200);
+  assert.equal((await mia.post('/api/invites/accept', { code })).status, 200);
+  // Mia leaves of her own accord: the link still works, for her too.
+  assert.equal((await mia.del(`/api/rooms/${room.id}/members/${mia.user.id}`)).status, 204);
+  assert.equal((await mia.post('/api/invites/accept', { code })).status, 200, 'leaving keeps the links');
+  // The owner removes mallory: the link is over, for mallory and everyone.
+  assert.equal((await olive.del(`/api/rooms/${room.id}/members/${mallory.user.id}`)).status, 204);
+  assertError(await mallory.post('/api/invites/accept', { code }), 404, 'invite_not_found', 'the removed member again');
+  assertError(await mallory.get(`/api/rooms/${room.id}`), 404, 'room_not_found', 'still outside');
+  assert.equal(sql(stack.db, `SELECT count(*) FROM room_members WHERE room_id = ${room.id} AND user_id = ${mallory.user.id}`), '0');
+  // A new link is the owner's choice again.
+  const fresh = (await olive.post(`/api/rooms/${room.id}/invites`)).body.invite;
+  assert.equal((await mallory.post('/api/invites/accept', { code: fresh.code })).status, 200);
 });
