@@ -72,3 +72,30 @@ test('invites: a member the owner removed cannot walk back in with the link they
   const fresh = (await olive.post(`/api/rooms/${room.id}/invites`)).body.invite;
   assert.equal((await mallory.post('/api/invites/accept', { code: fresh.code })).status, 200);
 });
+
+// A ban means the room's messages are no longer the person's to read
+// (search drops them: README "Bans of open rooms"). A mention made before
+// the ban still showed the message in its current state (reactions added
+// after the ban, later state) in GET /api/mentions and in the poll's
+// attention summary, with a notification count. Both now leave out rooms
+// the caller is banned from, as search does.
+test('mentions: a banned person no longer reads the banned room\'s messages through /api/mentions or the attention summary', async () => {
+  const room = await createRoom(olive);
+  await join(olive, room.id);
+  await join(mallory, room.id);
+  const m = await say(olive, room.id, '@mallory before the ban');
+  assert.deepEqual(m.mentions.map((u) => u.id), [mallory.user.id]);
+  const seen = await mallory.get('/api/mentions');
+  assert.ok(seen.body.messages.some((x) => x.id === m.id), 'mentioned before the ban: listed');
+  assert.equal((await olive.del(`/api/rooms/${room.id}/members/${mallory.user.id}`)).status, 204);
+  assert.equal((await olive.request('PUT', `/api/messages/${m.id}/reactions`, { emoji: '👍' })).status, 200);
+  const after = await mallory.get('/api/mentions');
+  assert.equal(after.status, 200, after.text);
+  assert.ok(!after.body.messages.some((x) => x.room?.id === room.id), `banned, still reads the room: ${after.text.slice(0, 300)}`);
+  const elsewhere = await createRoom(olive);
+  await join(mallory, elsewhere.id);
+  const poll = await mallory.get(`/api/rooms/${elsewhere.id}/messages?after=0&attention=`);
+  assert.equal(poll.status, 200, poll.text);
+  assert.equal(poll.body.attention.mentions, 0, JSON.stringify(poll.body.attention));
+  assert.ok(!poll.body.attention.messages.some((x) => x.room_id === room.id), JSON.stringify(poll.body.attention));
+});
