@@ -4,18 +4,26 @@
 // must happen instead.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startStack } from '../lib/stack.mjs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join as joinPath } from 'node:path';
+import { startStack, waitFor } from '../lib/stack.mjs';
 import { assertError, createRoom, join, say, sql, users } from './helpers.mjs';
 
 let stack;
+let gates; // CHAT_TEST_GATE_DIR (core/test_gate.h)
 let olive; // owns the rooms
 let mallory; // the attacker, logged in
 
 before(async () => {
-  stack = await startStack({ env: { CHAT_POST_BURST: '1000', CHAT_ROOM_CREATE_BURST: '1000', CHAT_JOIN_BURST: '1000' } });
+  gates = mkdtempSync(joinPath(tmpdir(), 'chat-gates-'));
+  stack = await startStack({ env: { CHAT_POST_BURST: '1000', CHAT_ROOM_CREATE_BURST: '1000', CHAT_JOIN_BURST: '1000', CHAT_TEST_GATE_DIR: gates } });
   [olive, mallory] = await users(stack.base, ['olive', 'mallory']);
 });
-after(() => stack?.stop());
+after(async () => {
+  await stack?.stop();
+  if (gates) rmSync(gates, { recursive: true, force: true });
+});
 
 // nginx keys the typing limit (zone chat_typing) on a session cookie's
 // value; the worker reads the FIRST cookie of the exact name its scheme uses
@@ -98,4 +106,40 @@ test('mentions: a banned person no longer reads the banned room\'s messages thro
   assert.equal(poll.status, 200, poll.text);
   assert.equal(poll.body.attention.mentions, 0, JSON.stringify(poll.body.attention));
   assert.ok(!poll.body.attention.messages.some((x) => x.room_id === room.id), JSON.stringify(poll.body.attention));
+});
+
+// An export is written page by page (200 messages each) after its headers,
+// each page in a short read of its own (core/export.h). Someone removed from
+// a private room while their export of it ran went on receiving the rest,
+// messages posted after the removal included. Each page now first checks
+// that the caller is still inside the room (removal, ban, deletion and a
+// disabled account all end that), and the download stops short otherwise.
+// The test holds the export after its first page at a gate while the owner
+// removes the member and posts.
+test('export: a member removed while their export runs gets nothing written after the removal', async () => {
+  const [mia] = await users(stack.base, ['mia_exp']);
+  const room = (await olive.post('/api/rooms', { name: 'long history', kind: 'private' })).body.room;
+  assert.equal((await olive.post(`/api/rooms/${room.id}/members`, { username: mia.user.username })).status, 201);
+  await join(olive, room.id);
+  await join(mia, room.id);
+  for (let i = 0; i < 210; i += 1) await say(olive, room.id, `old ${i}`);
+  const gate = joinPath(gates, 'export-mia_exp');
+  writeFileSync(gate, '');
+  try {
+    const download = mia.get(`/api/rooms/${room.id}/export?format=jsonl`);
+    await waitFor(() => existsSync(`${gate}.reached`), 30000, 'the export at its gate after the first page');
+    assert.equal((await olive.del(`/api/rooms/${room.id}/members/${mia.user.id}`)).status, 204);
+    await say(olive, room.id, 'posted after the removal');
+    rmSync(gate);
+    const r = await download;
+    assert.equal(r.status, 200);
+    const lines = r.text.split('\n').filter(Boolean).map((l) => JSON.parse(l));
+    assert.ok(!lines.some((m) => m.text === 'posted after the removal'), 'the removed member got a message posted after the removal');
+    assert.equal(lines.length, 200, 'the first page, then nothing');
+  } finally {
+    rmSync(gate, { force: true });
+  }
+  // Still inside, the whole history comes (the gate closed).
+  const whole = await olive.get(`/api/rooms/${room.id}/export?format=jsonl`);
+  assert.equal(whole.text.split('\n').filter(Boolean).length, 211);
 });
