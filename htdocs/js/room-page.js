@@ -224,7 +224,8 @@ function showRoom(room) {
   unread.setBase(`${isolate(roomTitle(room, state.me))} · Chatroom`);
 }
 
-// "3 people here · Created by alice" (the count first, so a narrow header
+// "3 people here · Created by alice" ("… · Direct conversation" for two
+// people's own room; the count first, so a narrow header
 // that cuts the line keeps it): the count from the join reply, then from the
 // room's members events while push is on.
 function showMeta() {
@@ -233,7 +234,11 @@ function showMeta() {
   const n = Number(room.member_count);
   if (Number.isInteger(n) && n > 0) parts.push(n === 1 ? '1 person here' : `${n} people here`);
   if (room.kind === 'private') parts.push('Private');
-  if (room.owner) parts.push(`Created by ${room.owner.username}`);
+  // A direct conversation has no owner to name (README "The pages"): the
+  // API's owner is only whoever opened it first, which reads as if that
+  // person ran the conversation.
+  if (room.kind === 'direct') parts.push('Direct conversation');
+  else if (room.owner) parts.push(`Created by ${room.owner.username}`);
   byId('room-meta').textContent = parts.join(' · ');
 }
 
