@@ -56,6 +56,15 @@ ApiError DirectRoomError() {
              "members; hide it from your list instead.");
 }
 
+// True when the owner of open room `room_id` banned `user_id`: one
+// primary-key read.
+bool IsBanned(Db& db, int64_t room_id, int64_t user_id) {
+  return db.Prepare("SELECT 1 FROM room_bans WHERE room_id = ?1 AND user_id = ?2")
+      .Bind(1, room_id)
+      .Bind(2, user_id)
+      .Step();
+}
+
 // GET /api/rooms
 // A logged-in user. 200 {"rooms": [room...]} by name, [] when none exist:
 // every open room and the private rooms the user is a member of
@@ -68,9 +77,19 @@ Response HandleListRooms(Context& ctx) {
   Json::Value body(Json::objectValue);
   body["rooms"] = Json::Value(Json::arrayValue);
   const std::unordered_map<int64_t, int64_t> marks = ReadMarks(ctx.db, ctx.user().id);
-  // Rooms left out of the list are left out of the counts (the map is only read).
+  // Rooms left out of the list are left out of the counts (the map is only
+  // read); an open room the caller is banned from stays listed, but its
+  // messages are no longer theirs to read (as GET /api/mentions says), so
+  // its mentions are not news. One read per room mentioned, not per mention.
+  std::unordered_map<int64_t, bool> readable;
   const std::unordered_map<int64_t, int64_t> mentions =
-      UnreadMentions(ctx.db, ctx.user().id, marks, [](int64_t) { return true; });
+      UnreadMentions(ctx.db, ctx.user().id, marks, [&](int64_t room) {
+        auto it = readable.find(room);
+        if (it == readable.end()) {
+          it = readable.emplace(room, !IsBanned(ctx.db, room, ctx.user().id)).first;
+        }
+        return it->second;
+      });
   for (const Room& room : ListVisibleRooms(ctx.db, ctx.user().id)) {
     auto it = marks.find(room.id);
     std::optional<int64_t> mark =
@@ -85,15 +104,6 @@ Response HandleListRooms(Context& ctx) {
     body["rooms"].append(std::move(j));
   }
   return Response::Json(200, body);
-}
-
-// True when the owner of open room `room_id` banned `user_id`: one
-// primary-key read.
-bool IsBanned(Db& db, int64_t room_id, int64_t user_id) {
-  return db.Prepare("SELECT 1 FROM room_bans WHERE room_id = ?1 AND user_id = ?2")
-      .Bind(1, room_id)
-      .Bind(2, user_id)
-      .Step();
 }
 
 // Joins and leaves share one bucket: each moves the user and rings a members

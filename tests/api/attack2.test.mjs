@@ -87,7 +87,7 @@ test('invites: a member the owner removed cannot walk back in with the link they
 // after the ban, later state) in GET /api/mentions and in the poll's
 // attention summary, with a notification count. Both now leave out rooms
 // the caller is banned from, as search does.
-test('mentions: a banned person no longer reads the banned room\'s messages through /api/mentions or the attention summary', async () => {
+test('mentions: a banned person no longer reads the banned room\'s messages through /api/mentions, the attention summary or the list\'s count', async () => {
   const room = await createRoom(olive);
   await join(olive, room.id);
   await join(mallory, room.id);
@@ -106,6 +106,10 @@ test('mentions: a banned person no longer reads the banned room\'s messages thro
   assert.equal(poll.status, 200, poll.text);
   assert.equal(poll.body.attention.mentions, 0, JSON.stringify(poll.body.attention));
   assert.ok(!poll.body.attention.messages.some((x) => x.room_id === room.id), JSON.stringify(poll.body.attention));
+  // The room stays listed to them (an open room is everyone's to see), with no mention to read.
+  const listed = (await mallory.get('/api/rooms')).body.rooms.find((r) => r.id === room.id);
+  assert.ok(listed, 'still listed');
+  assert.equal(listed.mentions, 0, JSON.stringify(listed));
 });
 
 // An export is written page by page (200 messages each) after its headers,
