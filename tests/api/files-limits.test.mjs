@@ -25,7 +25,7 @@ before(async () => {
       CHAT_FILE_TOTAL_QUOTA_MB: String(200 / 1024), // 200 KiB
       CHAT_UPLOAD_BURST: '3', CHAT_UPLOADS_PER_MINUTE: '0.01',
       CHAT_FILE_UNPOSTED_MINUTES: String(2 / 60), // 2 s
-      CHAT_IMAGE_DECODE_SECONDS: '0.2',
+      CHAT_IMAGE_DECODE_SECONDS: '0.1',
     },
   });
   people = await users(stack.base, ['ann', 'ben', 'cat', 'dan', 'eve', 'fay', 'gus']);
@@ -58,7 +58,7 @@ test('decoding is stopped after CHAT_IMAGE_DECODE_SECONDS: a 48-megapixel image 
   assert.equal(small.status, 201, small.text);
   assert.equal(small.body.attachment.type, 'image/png', 'a small image decodes within the limit');
   // 8000 x 6000 one-bit pixels, ~6 KB on disk: re-encoding it takes the
-  // worker most of a second on an idle machine, well over 0.2 s.
+  // worker most of a second on an idle machine, well over 0.1 s.
   const slow = await upload(gus, await pngBomb(8000, 6000), 'slow.png');
   assert.equal(slow.status, 201, slow.text);
   assert.equal(slow.body.attachment.type, 'application/octet-stream');
