@@ -124,8 +124,12 @@ export const api = {
     request('GET', `${roomPath(id)}/messages?after=${cursor}`, undefined, { signal }),
   messagesBefore: (id, before, limit) =>
     request('GET', `${roomPath(id)}/messages?before=${before}&limit=${limit}`),
-  post: (id, text, clientId, replyTo = null) => request('POST', `${roomPath(id)}/messages`,
-    replyTo ? { text, client_id: clientId, reply_to: replyTo } : { text, client_id: clientId }),
+  post: (id, text, clientId, replyTo = null, attachments = []) => request('POST', `${roomPath(id)}/messages`, {
+    text,
+    client_id: clientId,
+    ...(replyTo ? { reply_to: replyTo } : {}),
+    ...(attachments.length ? { attachments } : {}),
+  }),
   editMessage: (id, text) => request('PATCH', messagePath(id), { text }),
   deleteMessage: (id) => request('DELETE', messagePath(id), {}),
   react: (id, emoji) => request('PUT', `${messagePath(id)}/reactions`, { emoji }),

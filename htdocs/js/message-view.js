@@ -6,10 +6,12 @@
    the reader's own time zone (full date on hover and in <time datetime>),
    "(edited)" with the edit time on hover and on keyboard focus, the quote
    of the message it answers, the text as safe Markdown (markdown.js), the
-   reactions (reactions.js), and only the actions the reader may take:
+   reactions (reactions.js), the attached files and images
+   (attachment-view.js), and only the actions the reader may take:
    Edit on their own messages, Delete on their own and, for the room's
    owner, on every message (the server checks again: DESIGN "Version 2"). */
 
+import { fillAttachments } from './attachment-view.js';
 import { avatarHueClass, fromTemplate, initial, part } from './dom.js';
 import { plainText, renderMarkdown } from './markdown.js';
 import { renderReactions } from './reactions.js';
@@ -32,7 +34,7 @@ export function formatTime(date, now = new Date()) {
 
 /**
  * @param {object} message  {id, user:{id,username}, text, created_at, edited_at,
- *   reply_to, reactions}
+ *   reply_to, reactions, attachments}
  * @param {object} viewer   {myId, ownerId, admin}: who is reading
  */
 export function renderMessage(message, viewer) {
@@ -67,7 +69,7 @@ export function renderMessage(message, viewer) {
   return element;
 }
 
-/** Puts the message's current state (text, edit, quote, reactions) into `element`. */
+/** Puts the message's current state (text, edit, quote, files, reactions) into `element`. */
 export function fillMessage(element, message, viewer) {
   const text = String(message.text ?? '');
   if (element.dataset.text !== text) {
@@ -76,6 +78,7 @@ export function fillMessage(element, message, viewer) {
   }
   fillEdited(element, part(element, '.message-edited'), message.edited_at);
   fillQuote(part(element, '.message-quote'), message.reply_to);
+  fillAttachments(part(element, '.message-attachments'), message.attachments);
   renderReactions(part(element, '.reactions'), Array.isArray(message.reactions) ? message.reactions : [],
     viewer.myId);
 }
