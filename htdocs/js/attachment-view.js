@@ -122,6 +122,14 @@ function fileElement(attachment) {
   return box;
 }
 
+/** What a screen reader hears of a message's files: "" or " (an image: a.png)", " (3 files)". */
+export function filesSaid(attachments) {
+  const list = Array.isArray(attachments) ? attachments.filter((a) => a && typeof a === 'object') : [];
+  if (list.length === 0) return '';
+  if (list.length > 1) return ` (${list.length} files)`;
+  return ` (${isImage(list[0]) ? 'an image' : 'a file'}: ${fileName(list[0])})`;
+}
+
 /** The attachments as elements, those without a usable address left out. */
 export function attachmentElements(attachments) {
   const elements = [];

@@ -228,16 +228,18 @@ export class Composer {
     if (this.saving) return;
     const { mode } = this;
     const text = this.textarea.value.trim();
-    if (!text) {
+    if (text === String(mode.message.text ?? '').trim()) {
+      this.cancelMode();
+      return;
+    }
+    // A message with files may have no words; one without may not.
+    const hasFiles = Array.isArray(mode.message.attachments) && mode.message.attachments.length > 0;
+    if (!text && !hasFiles) {
       this.setStatus('A message cannot be empty. To take it back, use Delete.', true);
       return;
     }
     if ([...text].length > MAX_CHARS) {
       this.setStatus(`That message is too long: at most ${MAX_CHARS} characters.`, true);
-      return;
-    }
-    if (text === String(mode.message.text ?? '').trim()) {
-      this.cancelMode();
       return;
     }
     this.saving = true;

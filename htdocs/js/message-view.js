@@ -128,7 +128,8 @@ export function fillQuote(quote, reply) {
   quote.classList.remove('is-deleted');
   quote.disabled = false;
   const name = reply.user ? reply.user.username : '?';
-  const words = plainText(reply.text);
+  // A message of files only has no words to quote.
+  const words = plainText(reply.text) || 'a file';
   const short = [...words].length > QUOTE_CHARS ? `${[...words].slice(0, QUOTE_CHARS).join('')}…` : words;
   author.textContent = name;
   body.textContent = short;

@@ -99,7 +99,7 @@ export class Uploads {
    *   button, input, tray, textarea, dropZone   the elements
    *   say(text, isError)    a sentence under the message box
    *   onIdle()              every upload has finished (done or failed)
-   *   onFatal(error)        401 / 404 / 409 / 410: the room handles it
+   *   onFatal(error)        401 / 409 / 410 / 403 banned: the room handles it
    */
   constructor(options) {
     Object.assign(this, options);
@@ -234,7 +234,9 @@ export class Uploads {
       this.showPreview(item);
     } catch (failure) {
       if (failure.code === 'aborted') return; // removed from the tray, or the visit ended
-      if ([401, 404, 409, 410].includes(failure.status) || failure.code === 'banned') {
+      // The room is lost to us (the next poll says why in words). A 404 is
+      // left to that poll: it is also what an unknown path answers.
+      if ([401, 409, 410].includes(failure.status) || failure.code === 'banned') {
         this.onFatal(failure);
         return;
       }
