@@ -179,8 +179,11 @@ export class ImageViewer {
     const { url, name } = button.dataset;
     if (!url) return;
     this.opener = button;
-    this.image.width = Number(button.dataset.width);
-    this.image.height = Number(button.dataset.height);
+    // Sized before it loads, to fit the screen below the bar (no jump).
+    const size = thumbSize(Number(button.dataset.width), Number(button.dataset.height),
+      window.innerWidth - 18, window.innerHeight - 80);
+    this.image.width = size.width;
+    this.image.height = size.height;
     this.image.alt = name;
     this.image.src = url;
     this.caption.textContent = name;
