@@ -10,6 +10,7 @@
 #include <cstring>
 #include <memory>
 
+#include "core/blobs.h"
 #include "core/clock.h"
 #include "core/coalesce.h"
 #include "core/doorbell.h"
@@ -223,7 +224,7 @@ Response HandleUpdateRoom(Context& ctx) {
 }
 
 // DELETE /api/rooms/{id}
-// The room's owner. Deletes the room and its messages; members still inside
+// The room's owner. Deletes the room, its messages and its files; members still inside
 // get 410 room_deleted on their next poll or post, which the doorbell
 // ({"type":"room_deleted"}) makes at once when push is on. The name is free
 // again. 204. 403 not_owner; 403 direct_room (a direct room is both
@@ -245,9 +246,13 @@ Response HandleDeleteRoom(Context& ctx) {
       .Bind(2, NowMs())
       .Run();
   ctx.db.Prepare("DELETE FROM messages WHERE room_id = ?1").Bind(1, id).Run();
+  // Its files: the posted ones went with their messages (ON DELETE
+  // CASCADE), the unposted ones go here; the bytes once no row names them.
+  ctx.db.Prepare("DELETE FROM files WHERE room_id = ?1").Bind(1, id).Run();
   ctx.db.Prepare("UPDATE users SET room_id = NULL WHERE room_id = ?1").Bind(1, id).Run();
   tx.Commit();
   RingDoorbell(ctx.config, "rooms", id, "{\"type\":\"room_deleted\"}");
+  EmptyBlobTrash(ctx.config, ctx.db);
   return Response::NoContent();
 }
 

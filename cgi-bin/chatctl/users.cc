@@ -13,6 +13,7 @@
 #include <iostream>
 
 #include "chatctl/chatctl.h"
+#include "core/blobs.h"
 #include "core/clock.h"
 #include "core/password.h"
 #include "core/streams.h"
@@ -184,8 +185,11 @@ int CmdUserDelete(Args& a, Db& db) {
   // by ON DELETE SET NULL); sessions and the post bucket cascade from users.
   db.Prepare("DELETE FROM rooms WHERE owner_id = ?1").Bind(1, id).Run();
   int rooms = db.Changes();
+  // Its files went with its messages and rooms, and its unposted uploads
+  // with the account (ON DELETE CASCADE); the bytes once no row names them.
   db.Prepare("DELETE FROM users WHERE id = ?1").Bind(1, id).Run();
   tx.Commit();
+  EmptyBlobTrash(a.config, db);
   RevokeStreams(a.config, "chatctl", streams);
   printf("deleted user %s with %d message(s) and %d room(s)\n", a.rest[0].c_str(), messages, rooms);
   return 0;

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <vector>
 
+#include "attachments.h"
 #include "clock.h"
 #include "rooms.h"
 
@@ -67,6 +68,7 @@ Json::Value ReadMessage(Db& db, const Query& q) {
   m["edited_at"] = q.IsNull(7) ? Json::Value() : Json::Value(FormatTime(q.Int(7)));
   m["reply_to"] = ReplyQuote(q);
   m["reactions"] = Reactions(db, q.Int(0));
+  m["attachments"] = MessageAttachments(db, q.Int(0));
   return m;
 }
 
