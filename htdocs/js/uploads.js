@@ -24,11 +24,11 @@ import { isolate } from './dom.js';
 export const MAX_PER_MESSAGE = 10; // DESIGN "Version 2": attachments ≤ 10 ids
 
 /**
- * Uploads `file` to room `roomId`. Returns {promise, abort}; the promise
+ * Uploads `file` to room `roomId` under `name`. Returns {promise, abort}; the promise
  * resolves to the attachment or rejects with an ApiError (status 0 when the
  * server could not be reached, code "aborted" when abort() was called).
  */
-export function uploadFile(roomId, file, onProgress) {
+export function uploadFile(roomId, file, name, onProgress) {
   const xhr = new XMLHttpRequest();
   const promise = new Promise((resolve, reject) => {
     xhr.open('POST', `/api/rooms/${encodeURIComponent(roomId)}/files`);
@@ -52,7 +52,7 @@ export function uploadFile(roomId, file, onProgress) {
     xhr.addEventListener('error', () => reject(new ApiError(0, 'network_error', 'Could not reach the server.')));
     xhr.addEventListener('abort', () => reject(new ApiError(0, 'aborted', 'Given up by the page.')));
     const form = new FormData();
-    form.append('file', file, file.name || 'pasted');
+    form.append('file', file, name);
     xhr.send(form);
   });
   return { promise, abort: () => xhr.abort() };
@@ -222,7 +222,7 @@ export class Uploads {
     error.hidden = true;
     progress.hidden = false;
     progress.value = 0;
-    item.upload = uploadFile(this.roomId, item.file, (fraction) => {
+    item.upload = uploadFile(this.roomId, item.file, item.name, (fraction) => {
       progress.value = Math.round(fraction * 100);
     });
     try {

@@ -60,7 +60,7 @@ function makePng(page, width, height, name) {
     const context = canvas.getContext('2d');
     const pixels = context.createImageData(width, height);
     const random = new Uint32Array(pixels.data.buffer);
-    for (let i = 0; i < random.length; i += 65536) crypto.getRandomValues(random.subarray(i, i + 65536));
+    for (let i = 0; i < random.length; i += 16384) crypto.getRandomValues(random.subarray(i, i + 16384));
     for (let i = 3; i < pixels.data.length; i += 4) pixels.data[i] = 255;
     context.putImageData(pixels, 0, 0);
     context.fillStyle = '#4f46e5';
@@ -189,7 +189,7 @@ test('a pasted screenshot uploads with a progress bar and shows as a thumbnail o
     await who.page.waitForFunction((el) => el.complete && el.naturalWidth > 0, await img.elementHandle());
     const shown = await img.evaluate((el) => ({
       natural: [el.naturalWidth, el.naturalHeight],
-      box: [el.getBoundingClientRect().width, el.getBoundingClientRect().height],
+      box: [Math.round(el.getBoundingClientRect().width), Math.round(el.getBoundingClientRect().height)],
       src: new URL(el.src).pathname,
     }));
     assert.ok(shown.natural[0] <= 400 && shown.natural[1] <= 400, `a thumbnail, not the image: ${shown.natural}`);
@@ -263,7 +263,9 @@ test('a PDF chosen with the attach button is a download link with its size', asy
 test('screenshots at 1280 and 375 px with an image and a PDF', async (t) => {
   if (skipUnlessReady(t)) return;
   const page = bob.page;
+  await page.bringToFront(); // a page in the background does not run its animations
   await page.setViewportSize({ width: 1280, height: 800 });
+  await page.waitForTimeout(300);
   await screenshot(page, 'attachments-1280');
   await page.setViewportSize({ width: 375, height: 740 });
   await page.waitForTimeout(100);
