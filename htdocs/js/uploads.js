@@ -62,15 +62,15 @@ export function uploadFile(roomId, file, name, onProgress) {
 export function uploadWords(error, name) {
   const file = `“${isolate(name)}”`;
   switch (error.status === 413 ? 'file_too_large' : error.code) {
-    case 'file_too_large': {
-      const limit = error.body && Number(error.body.limit);
-      const most = Number.isFinite(limit) && limit > 0 ? ` (at most ${humanSize(limit)})` : '';
-      return `${file} is too large to share here${most}.`;
-    }
+    case 'file_too_large':
+      // The server says what the limit is ("Files can be at most 10 MB.",
+      // or an image's pixel limit); nginx's own 413 says nothing more.
+      return `${file} is too large to share here.${error.status === 413 && /^[A-Z][^<>]{0,120}\.$/
+        .test(error.message || '') && error.message !== 'HTTP 413' ? ` ${error.message}` : ''}`;
     case 'unsupported_file':
       return `${file} is a kind of file that cannot be shared here.`;
     case 'quota_exceeded':
-      return `No space left for ${file}: the storage for files is full. Delete old files or ask the admin.`;
+      return `There is no space left for ${file}: delete older files or ask the admin.`;
     case 'rate_limited': {
       const seconds = Math.max(1, Math.ceil(error.retryAfter ?? 10));
       return `You are uploading too fast. Try ${file} again in ${seconds} s.`;
@@ -245,7 +245,9 @@ export class Uploads {
       element.classList.add('is-failed');
       error.textContent = uploadWords(failure, item.name);
       error.hidden = false;
-      const again = failure.status === 0 || failure.status >= 500 || failure.status === 429;
+      // Worth another try: no answer, a server fault, too fast. Not a full quota (507).
+      const again = failure.status === 0 || failure.status === 429
+        || (failure.status >= 500 && failure.code !== 'quota_exceeded');
       element.querySelector('.upload-retry').hidden = !again;
       this.say(error.textContent, true);
     } finally {
