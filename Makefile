@@ -140,7 +140,8 @@ $(B)/obj/unit/%.o: tests/unit/%.cpp
 	@mkdir -p $(@D)
 	$(CXX) $(CPPFLAGS) $(CXXFLAGS) -Icgi-bin -c $< -o $@
 
-$(B)/bin/unit_tests: $(UNIT_OBJ) $(CORE_OBJ)
+# names.o (cgi-bin/files/) needs no libvips: its unit test links it alone.
+$(B)/bin/unit_tests: $(UNIT_OBJ) $(CORE_OBJ) $(B)/obj/files/names.o
 	@mkdir -p $(@D)
 	$(CXX) $(CXXFLAGS) $^ -o $@ -lgtest -lgtest_main -pthread $(LDLIBS)
 
@@ -235,8 +236,26 @@ build/fuzz/obj/%.o: tests/fuzz/%.cc
 build/fuzz/fuzz_%: build/fuzz/obj/fuzz_%.o $(FUZZ_SHARED) $(FUZZ_CORE)
 	$(FUZZ_CXX) $(FUZZ_FLAGS) -fsanitize=fuzzer $^ -o $@ $(LDLIBS)
 
+# The image target (tests/fuzz/fuzz_image.cc): cgi-bin/files/ built the
+# same way, with libvips (Debian's build, not instrumented: ASan sees our
+# side of every call and libvips' allocations through its malloc).
+build/fuzz/obj/files/%.o: cgi-bin/files/%.cc
+	@mkdir -p $(@D)
+	$(FUZZ_CXX) $(FUZZ_FLAGS) $(VIPS_CFLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
+
+build/fuzz/obj/fuzz_image.o: tests/fuzz/fuzz_image.cc
+	@mkdir -p $(@D)
+	$(FUZZ_CXX) $(FUZZ_FLAGS) $(VIPS_CFLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
+
+build/fuzz/fuzz_image: build/fuzz/obj/fuzz_image.o build/fuzz/obj/files/image.o $(FUZZ_SHARED) $(FUZZ_CORE)
+	$(FUZZ_CXX) $(FUZZ_FLAGS) -fsanitize=fuzzer $^ -o $@ $(LDLIBS) $(VIPS_LIBS)
+
+# Its seeds are made, not committed (tests/fuzz/image-seeds.mjs).
+build/fuzz/corpus/image/seed.png: tests/fuzz/image-seeds.mjs tests/lib/images.mjs
+	node tests/fuzz/image-seeds.mjs build/fuzz/corpus/image
+
 fuzz-build: deps
-	@$(MAKE) --no-print-directory -j$$(nproc) $(FUZZ_BINS)
+	@$(MAKE) --no-print-directory -j$$(nproc) $(FUZZ_BINS) build/fuzz/corpus/image/seed.png
 
 # Runs every target for $(1) seconds from its seed corpus, one per core at a
 # time (tests/fuzz/run.sh); fails on any crash, leak or undefined behaviour.
@@ -301,7 +320,7 @@ format-check: deps
 clean:
 	rm -rf build
 
--include $(FUZZ_CORE:.o=.d) $(FUZZ_SHARED:.o=.d) $(FUZZ_BINS:build/fuzz/%=build/fuzz/obj/%.d)
+-include $(FUZZ_CORE:.o=.d) $(FUZZ_SHARED:.o=.d) build/fuzz/obj/files/image.d $(FUZZ_BINS:build/fuzz/%=build/fuzz/obj/%.d)
 -include $(FILES_OBJ:.o=.d)
 -include $(CHATCTL_OBJ:.o=.d) $(CORE_OBJ:.o=.d) $(PROGRAMS:%=$(B)/obj/%.d) $(UNIT_OBJ:.o=.d) $(wildcard $(B)/obj/bench/*.d)
 .SECONDARY:

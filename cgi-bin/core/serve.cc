@@ -210,7 +210,8 @@ double MsSince(std::chrono::steady_clock::time_point start) {
 // One request, start to finish; never throws. True when the database must
 // be opened again before the next one.
 bool Handle(const char* program, const std::vector<Route>& routes, const Config& config,
-            const SessionKey& key, Db& db, cgicc::CgiInput& in, const Writer& out, bool uploads) {
+            const SessionKey& key, Db& db, cgicc::CgiInput& in, const Writer& out,
+            bool uploads = false) {
   auto start = std::chrono::steady_clock::now();
   Request req;
   Response res;

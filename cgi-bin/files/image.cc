@@ -3,6 +3,7 @@
 
 #include <vips/vips.h>
 
+#include <cstring>
 #include <memory>
 
 namespace chat {
@@ -74,9 +75,36 @@ ImagePtr Load(Format format, const std::string& bytes) {
   return ImagePtr(out);
 }
 
+// Fields a saver may need to write the pixels as they are (animation,
+// palette); every other metadata field goes (KeepOnly).
+constexpr const char* kKeptFields[] = {"page-height", "n-pages",   "loop",    "delay",
+                                       "gif-loop",    "gif-delay", "palette", "bits-per-sample"};
+
+// A copy of `in` with only kKeptFields among its metadata. Needed beside
+// the savers' strip option: libvips 8.14's webpsave ignores strip and
+// writes the EXIF it finds (found by tests/fuzz/fuzz_image.cc: a WebP with
+// a GPS position kept it), rebuilt from the "exif-*" fields as well as
+// "exif-data", so all of those go.
+ImagePtr KeepOnly(VipsImage* in) {
+  VipsImage* copy = nullptr;
+  if (vips_copy(in, &copy, nullptr) != 0) return nullptr;
+  ImagePtr out(copy);
+  gchar** fields = vips_image_get_fields(out.get());
+  for (gchar** f = fields; *f != nullptr; ++f) {
+    bool keep = false;
+    for (const char* k : kKeptFields) keep = keep || strcmp(*f, k) == 0;
+    if (!keep) vips_image_remove(out.get(), *f);  // the header's own fields stay whatever
+  }
+  g_strfreev(fields);
+  return out;
+}
+
 // Re-encodes `in` in its own format with strip: no EXIF (GPS position,
 // camera serial), XMP, IPTC or comments survive. "" on failure.
-std::string SaveStripped(Format format, VipsImage* in) {
+std::string SaveStripped(Format format, VipsImage* image) {
+  ImagePtr bare = KeepOnly(image);
+  if (!bare) return "";
+  VipsImage* in = bare.get();
   void* buf = nullptr;
   size_t len = 0;
   int rc = -1;
@@ -123,7 +151,9 @@ std::string Thumbnail(const std::string& stored, const Deadline& deadline) {
                             "height", kThumbSize, "size", VIPS_SIZE_DOWN, nullptr) != 0) {
     return "";
   }
-  ImagePtr thumb(t);
+  ImagePtr thumb = KeepOnly(t);
+  g_object_unref(t);
+  if (!thumb) return "";
   Deadline d = deadline;
   vips_image_set_progress(thumb.get(), TRUE);
   g_signal_connect(thumb.get(), "eval", G_CALLBACK(OnEval), &d);

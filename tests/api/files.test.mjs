@@ -132,6 +132,20 @@ test('a JPEG with GPS EXIF is served without it (and without any EXIF at all)', 
   assert.doesNotMatch(header(got.bytes, 'jpg'), /GPS|exif-/);
 });
 
+test('a WebP with GPS EXIF is served without it, thumbnail included (libvips 8.14 webpsave ignores strip)', async () => {
+  const webp = convert(jpegWithGps(), 'webp');
+  assert.match(header(webp, 'webp'), /GPSLatitude/, 'the fixture carries a GPS position');
+  const r = await upload(ann, room.id, webp, 'holiday.webp', 'image/webp');
+  assert.equal(r.status, 201, r.text);
+  assert.equal(r.body.attachment.type, 'image/webp');
+  for (const path of [r.body.attachment.url, r.body.attachment.thumb_url]) {
+    const got = await fetchBytes(ann, path);
+    assert.equal(got.status, 200);
+    assert.ok(!got.bytes.includes(Buffer.from(GPS_MARKER)), `${path}: no EXIF text`);
+    assert.doesNotMatch(header(got.bytes, 'webp'), /GPS|ImageDescription/, path);
+  }
+});
+
 test('an .html or .svg upload is stored opaque and never served inline as active content', async () => {
   const html = Buffer.from('<!doctype html><script>alert(document.cookie)</script>');
   const svg = Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"><script>alert(2)</script></svg>');
