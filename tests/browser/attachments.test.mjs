@@ -71,14 +71,21 @@ function makePng(page, width, height, name) {
   }, { width, height, name });
 }
 
-/** Chromium's own network throttling for `page`: uploads at `bytesPerSecond`. */
-async function throttle(page, bytesPerSecond) {
+/** Chromium's own network throttling for `page` (bytes a second, -1 for none). */
+async function throttle(page, { up = -1, down = -1 }) {
   const cdp = await page.context().newCDPSession(page);
   await cdp.send('Network.enable');
   await cdp.send('Network.emulateNetworkConditions', {
-    offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: bytesPerSecond,
+    offline: false, latency: 0, downloadThroughput: down, uploadThroughput: up,
   });
   return cdp;
+}
+
+async function unthrottle(cdp) {
+  await cdp.send('Network.emulateNetworkConditions', {
+    offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1,
+  });
+  await cdp.detach();
 }
 
 const lastMessage = (page) => page.locator('#messages .message').last();
@@ -152,7 +159,7 @@ test('a pasted screenshot uploads with a progress bar and shows as a thumbnail o
   const png = await makePng(page, 1200, 900, 'image.png');
   const size = await png.evaluate((file) => file.size);
   assert.ok(size > 1_000_000, `the noise PNG is big enough to watch (${size} bytes)`);
-  const cdp = await throttle(page, 512 * 1024);
+  const cdp = await throttle(page, { up: 512 * 1024 });
   await page.getByLabel('Message', { exact: true }).focus();
   await page.evaluate((file) => {
     const data = new DataTransfer();
@@ -168,16 +175,24 @@ test('a pasted screenshot uploads with a progress bar and shows as a thumbnail o
     const p = document.querySelector('#uploads progress');
     return p && p.value > 0 && p.value < 100;
   }, null, { timeout: 10000 });
-  await cdp.send('Network.emulateNetworkConditions', {
-    offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1,
-  });
-  await cdp.detach();
+  await unthrottle(cdp);
   // Done: the bar goes, the server's thumbnail comes into the tray.
   await page.locator('#uploads .upload.is-done .upload-preview img').waitFor({ timeout: 15000 });
   assert.equal(await bar.count(), 0);
+  // Bob's thumbnail comes slowly: its box is there before its bytes.
+  const slow = await throttle(bob.page, { down: 8 * 1024 });
   await page.getByLabel('Message', { exact: true }).fill('the new screen');
   await page.getByLabel('Message', { exact: true }).press('Enter');
   await page.locator('#uploads').waitFor({ state: 'hidden' });
+  await waitForMessage(bob.page, 'the new screen', 8000);
+  const early = await lastMessage(bob.page).locator('.attachment-image img').evaluate((el) => ({
+    loaded: el.complete && el.naturalWidth > 0,
+    box: [Math.round(el.getBoundingClientRect().width), Math.round(el.getBoundingClientRect().height)],
+    message: el.closest('.message').getBoundingClientRect().height,
+  }));
+  await unthrottle(slow);
+  assert.equal(early.loaded, false, 'the thumbnail was still on its way');
+  assert.deepEqual(early.box, [320, 240], 'its box is reserved before it loads');
 
   for (const who of [ann, bob]) {
     await waitForMessage(who.page, 'the new screen', 5000);
@@ -197,6 +212,11 @@ test('a pasted screenshot uploads with a progress bar and shows as a thumbnail o
     assert.deepEqual(shown.box, [320, 240]);
     assert.match(shown.src, /^\/api\/files\/[^/]+\/thumb$/);
   }
+  const late = await lastMessage(bob.page).evaluate((el) => el.getBoundingClientRect().height);
+  assert.equal(late, early.message, 'the message did not grow when its thumbnail loaded');
+  // A screen reader hears the file with the text.
+  await bob.page.locator('#announcer p').filter({ hasText: /^ann: the new screen \(an image: Pasted .*\.png\)$/ })
+    .waitFor({ state: 'attached' });
   clean(ann, bob);
 });
 
