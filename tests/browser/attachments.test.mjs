@@ -175,6 +175,7 @@ test('a pasted screenshot uploads with a progress bar and shows as a thumbnail o
     const p = document.querySelector('#uploads progress');
     return p && p.value > 0 && p.value < 100;
   }, null, { timeout: 10000 });
+  await screenshot(page, 'attachments-uploading');
   await unthrottle(cdp);
   // Done: the bar goes, the server's thumbnail comes into the tray.
   await page.locator('#uploads .upload.is-done .upload-preview img').waitFor({ timeout: 15000 });
@@ -297,7 +298,16 @@ test('screenshots at 1280 and 375 px with an image and a PDF', async (t) => {
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   assert.ok(overflow <= 0, `nothing wider than the screen (${overflow} px)`);
   await screenshot(page, 'attachments-375');
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await screenshot(page, 'attachments-375-dark');
+  await page.emulateMedia({ colorScheme: 'light' });
   await page.setViewportSize({ width: 1280, height: 800 });
+  // The author's own view: the accent bubbles.
+  await ann.page.bringToFront();
+  await ann.page.setViewportSize({ width: 375, height: 740 });
+  await ann.page.waitForTimeout(300);
+  await screenshot(ann.page, 'attachments-375-own');
+  await ann.page.setViewportSize({ width: 1280, height: 800 });
   clean(ann, bob);
 });
 
@@ -337,6 +347,7 @@ test('a file too large is refused in words, and nothing is sent', async (t) => {
   assert.equal(await error.textContent(),
     '“\u2068huge.bin\u2069” is too large to share here. The file is larger than this server accepts.');
   assert.match(await page.locator('#composer-status').textContent(), /too large/);
+  await screenshot(page, 'attachments-refused');
   // Enter does not send a message without the refused file.
   await page.getByLabel('Message', { exact: true }).fill('without the file?');
   await page.getByLabel('Message', { exact: true }).press('Enter');
