@@ -1,7 +1,8 @@
 /* uploads.js — files on their way into the next message: attached with the
    button (a file chooser), dropped anywhere on the room page, or pasted into
-   the message box (a screenshot on the clipboard arrives as a File in the
-   paste event's clipboardData.files, HTML "Clipboard API" / DataTransfer).
+   the message box or anywhere on the page outside another field (a
+   screenshot on the clipboard arrives as a File in the paste event's
+   clipboardData.files, W3C "Clipboard API and events").
    Each file is uploaded at once, by itself, as multipart/form-data with one
    `file` part (DESIGN "Version 2": POST /api/rooms/{id}/files), through
    XMLHttpRequest because only its `upload` object reports how many bytes
@@ -111,7 +112,12 @@ export class Uploads {
       this.add([...this.input.files]);
       this.input.value = ''; // choosing the same file again fires change again
     });
-    this.textarea.addEventListener('paste', (event) => this.onPaste(event));
+    // A paste into the box, or anywhere on the page but another field.
+    document.addEventListener('paste', (event) => {
+      const field = event.target.closest && event.target.closest('input, textarea, [contenteditable]');
+      if (field && field !== this.textarea) return;
+      this.onPaste(event);
+    });
     for (const type of ['dragenter', 'dragover', 'dragleave', 'drop']) {
       document.addEventListener(type, (event) => this.onDrag(event));
     }
@@ -136,6 +142,7 @@ export class Uploads {
     // the file is what was meant, so that text is not pasted as well.
     event.preventDefault();
     this.add(files.map((file) => ({ file, name: pastedName(file) })));
+    this.textarea.focus(); // so that Enter sends it
   }
 
   onDrag(event) {
@@ -201,7 +208,10 @@ export class Uploads {
     retry.className = 'upload-retry button-secondary button-small';
     retry.textContent = 'Retry';
     retry.hidden = true;
-    retry.addEventListener('click', () => this.start(item));
+    retry.addEventListener('click', () => {
+      this.start(item);
+      remove.focus(); // Retry hides itself
+    });
     const remove = document.createElement('button');
     remove.type = 'button';
     remove.className = 'upload-remove';

@@ -311,7 +311,7 @@ test('screenshots at 1280 and 375 px with an image and a PDF', async (t) => {
   clean(ann, bob);
 });
 
-test('a dropped file goes to the tray and can be removed from it', async (t) => {
+test('a dropped file, or one pasted outside the box, goes to the tray and can be removed from it', async (t) => {
   if (skipUnlessReady(t)) return;
   const page = ann.page;
   const data = await page.evaluateHandle(() => {
@@ -329,6 +329,20 @@ test('a dropped file goes to the tray and can be removed from it', async (t) => 
   await page.getByRole('button', { name: 'Remove notes.txt' }).click();
   await page.locator('#uploads').waitFor({ state: 'hidden' });
   assert.equal(await page.evaluate(() => document.activeElement.id), 'message', 'focus back in the box');
+  // A paste with the history focused lands in the tray too, and Enter then sends it.
+  await page.locator('#log-scroller').focus();
+  const png = await makePng(page, 40, 30, 'image.png');
+  await page.evaluate((file) => {
+    const transfer = new DataTransfer();
+    transfer.items.add(file);
+    document.getElementById('log-scroller').dispatchEvent(new ClipboardEvent('paste', {
+      clipboardData: transfer, bubbles: true, cancelable: true,
+    }));
+  }, png);
+  await page.locator('#uploads .upload.is-done').waitFor({ timeout: 10000 });
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'message', 'the box has focus');
+  await page.getByRole('button', { name: /^Remove Pasted / }).click();
+  await page.locator('#uploads').waitFor({ state: 'hidden' });
   clean(ann, bob);
 });
 
