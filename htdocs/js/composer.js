@@ -232,9 +232,9 @@ export class Composer {
       this.cancelMode();
       return;
     }
-    // A message with files may have no words; one without may not.
-    const hasFiles = Array.isArray(mode.message.attachments) && mode.message.attachments.length > 0;
-    if (!text && !hasFiles) {
+    // PATCH takes 1 to 4000 characters, also for a message with files
+    // (README, API); a files-only message edited and left empty is unchanged above.
+    if (!text) {
       this.setStatus('A message cannot be empty. To take it back, use Delete.', true);
       return;
     }

@@ -282,6 +282,36 @@ test('a PDF chosen with the attach button is a download link with its size', asy
   clean(ann, bob);
 });
 
+test('a message of files only has no text; ↑ then Enter leaves it as it is, and words can be added', async (t) => {
+  if (skipUnlessReady(t)) return;
+  const page = ann.page;
+  const [chooser] = await Promise.all([
+    page.waitForEvent('filechooser'),
+    page.getByRole('button', { name: 'Attach files' }).click(),
+  ]);
+  await chooser.setFiles({ name: 'minutes.txt', mimeType: 'text/plain', buffer: Buffer.from('minutes\n') });
+  await page.locator('#uploads .upload.is-done').waitFor({ timeout: 10000 });
+  await page.getByLabel('Message', { exact: true }).press('Enter');
+  await page.locator('#uploads').waitFor({ state: 'hidden' });
+  const files = (p) => p.locator('#messages .message').filter({ has: p.getByRole('link', { name: /^minutes\.txt/ }) });
+  await files(bob.page).waitFor({ timeout: 5000 });
+  assert.equal(await files(bob.page).locator('.message-text').textContent(), '');
+  assert.equal(await files(bob.page).locator('.message-text').isHidden(), true, 'no empty line above the file');
+  // ↑ in the empty box edits it; Enter with the box still empty changes nothing.
+  const box = page.getByLabel('Message', { exact: true });
+  await box.press('ArrowUp');
+  await page.locator('#composer-context').filter({ hasText: 'Editing your message' }).waitFor();
+  await box.press('Enter');
+  await page.locator('#composer-context').waitFor({ state: 'hidden' });
+  assert.equal(await page.locator('#composer-status').textContent(), '');
+  await box.press('ArrowUp');
+  await box.fill('the minutes');
+  await box.press('Enter');
+  await waitForMessage(bob.page, 'the minutes', 5000);
+  assert.equal(await files(bob.page).locator('.message-text').textContent(), 'the minutes');
+  clean(ann, bob);
+});
+
 test('screenshots at 1280 and 375 px with an image and a PDF', async (t) => {
   if (skipUnlessReady(t)) return;
   const page = bob.page;
