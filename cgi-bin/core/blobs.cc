@@ -123,6 +123,8 @@ void PendingBlob::Place(const Config& config) {
 
 void EmptyBlobTrash(const Config& config, Db& db) {
   try {
+    // Nearly always empty: a read, not the write lock, finds that out.
+    if (!db.Prepare("SELECT 1 FROM blob_trash LIMIT 1").Step()) return;
     for (;;) {
       Transaction tx(db);
       auto q = db.Prepare("SELECT blob FROM blob_trash LIMIT 200");

@@ -19,6 +19,7 @@ import { createInterface } from 'node:readline';
 import { startStack, ROOT, waitFor } from '../lib/stack.mjs';
 import { measurePush, NCHAN_MODULE } from './s7.mjs';
 import { compareTargets, targetLines } from './targets.mjs';
+import { benchFiles, uploadRate } from './files.mjs';
 
 const QUICK = process.argv.includes('--quick');
 const BIN = join(ROOT, 'build', 'bin');
@@ -146,8 +147,10 @@ function childrenOf(parent) {
   });
 }
 
-function stackPids(stack) {
-  const programs = new Set(['auth', 'rooms', 'post', 'poll']);
+// The stack's nginx and its workers (of `names`: every program by default,
+// files included since issue 16).
+function stackPids(stack, names = ['auth', 'rooms', 'post', 'poll', 'files']) {
+  const programs = new Set(names);
   const workers = pidsWhere((pid) => {
     const exe = readFileSync(`/proc/${pid}/cmdline`, 'latin1').split('\0')[0];
     return exe.startsWith(BIN) && programs.has(exe.slice(BIN.length + 1))
@@ -191,7 +194,8 @@ async function main() {
   writeFileSync(extra, `location = /bench/hello {\n  include ${ROOT}/conf/fastcgi-params.conf;\n  fastcgi_pass unix:${helloSock};\n}\n`);
   let stack;
   try {
-    stack = await startStack({ env: { CHAT_NGINX_EXTRA: extra, CHAT_NGINX_CONNECTIONS: '24000', CHAT_WORKERS: String(WORKERS) } });
+    stack = await startStack({ env: { CHAT_NGINX_EXTRA: extra, CHAT_NGINX_CONNECTIONS: '24000', CHAT_WORKERS: String(WORKERS),
+      CHAT_UPLOAD_BURST: '1000000000', CHAT_UPLOADS_PER_MINUTE: '1000000000' } });
     const port = stack.port;
     await waitFor(async () => (await fetch(`${stack.base}/bench/hello`)).status === 200, 10000, 'hello baseline');
     serverPids = () => {
@@ -248,6 +252,22 @@ async function main() {
     // The same ratios from server CPU per answer (b's cost over a's).
     const cpuRatio = (a, b) => +median(rounds.map((r) => r[b].server_cpu_us / r[a].server_cpu_us)).toFixed(3);
     rows.s4 = await closed(port, 'S4 posts', users.map((u) => `POST /api/rooms/${u.room}/messages ${u.cookie} {"text":"bench post %n"}`));
+    // S9 files (issue 16, tests/bench/files.mjs): uploads per second, then
+    // S4's posts again while 5 MB uploads run beside them: an upload holds
+    // no write transaction while it is received, decoded or written.
+    const blobs = benchFiles();
+    const up = (bytes, name) => uploadRate({ base: stack.base, users: users.slice(0, 200), bytes, name, seconds: P.seconds, conns: 4 });
+    const s9 = {};
+    for (const [key, name] of [['kb100', 'a.bin'], ['mb5', 'b.bin'], ['photo', 'photo.jpg']]) {
+      s9[key] = await up(blobs[key], name);
+      say(`S9 uploads ${key} (${blobs[key].length} bytes): ${s9[key].per_s}/s (${s9[key].mb_per_s} MB/s), p50 ${s9[key].p50_ms} ms, p99 ${s9[key].p99_ms} ms, errors ${s9[key].errors}${s9[key].first_error ? ` (first ${s9[key].first_error})` : ''}`);
+    }
+    const during = uploadRate({ base: stack.base, users: users.slice(0, 200), bytes: blobs.mb5, name: 'b.bin', seconds: P.seconds + 1, conns: 2 });
+    rows.s4_during_uploads = await closed(port, 'S4 posts while 5 MB uploads run', users.map((u) => `POST /api/rooms/${u.room}/messages ${u.cookie} {"text":"bench post %n"}`));
+    s9.mb5_beside_posts = await during;
+    // The files workers right after 5 MB uploads (libvips and the bodies live there only).
+    s9.files_memory = memory(stackPids(stack, ['files']).workers);
+    say(`S9: post p99 ${rows.s4.poll_p99_ms} ms alone, ${rows.s4_during_uploads.poll_p99_ms} ms beside ${s9.mb5_beside_posts.per_s} uploads/s of 5 MB`);
     // What the disk allows: S4 cannot beat durable commits/s (see commits.cc).
     const commits = {};
     for (const sync of ['FULL', 'NORMAL']) {
@@ -286,6 +306,7 @@ async function main() {
       s5_best: best,
       s6_memory: mem,
       s7_push: s7,
+      s9_files: s9,
       ratios: {
         s1_vs_hello: ratio('s1', 'hello'),
         s2_vs_hello: ratio('s2', 'hello'),
@@ -334,6 +355,15 @@ function printTable(r) {
     row(`S3 empty poll, ${f(r.params.big)}-message room`, c.s3, `${r.ratios.s3_big_vs_small}; ${r.ratios.by_server_cpu.s3_big_vs_small} of S1 (target 0.9-1.1)`),
     row('S8 empty poll after 10,000 edits, 1,000-message room', c.s8, `${r.ratios.s8_edited_vs_s1}; ${r.ratios.by_server_cpu.s8_edited_vs_s1} of S1 (target 0.9-1.1)`),
     row('S4 posts (all users, 201 each)', c.s4, `target 3,000/s; disk allows ${f(r.sqlite_commits_per_s.FULL)} commits/s (FULL), ${f(r.sqlite_commits_per_s.NORMAL)} (NORMAL)`),
+    ...(c.s4_during_uploads ? [row('S4 posts while 5 MB uploads run (S9)', c.s4_during_uploads, `beside ${r.s9_files.mb5_beside_posts.per_s} uploads/s of 5 MB`)] : []),
+    '',
+    '| S9 uploads (4 clients) | uploads/s | MB/s | p50 ms | p99 ms | errors |',
+    '|---|---:|---:|---:|---:|---:|',
+    ...(r.s9_files ? [['100 KB file', 'kb100'], ['5 MB file', 'mb5'], ['JPEG photo 1600 x 1200 (decoded, stripped, thumbnailed)', 'photo']].map(([label, k]) => {
+      const x = r.s9_files[k];
+      return `| ${label} | ${x.per_s} | ${x.mb_per_s} | ${x.p50_ms} | ${x.p99_ms} | ${x.errors} |`;
+    }) : []),
+    ...(r.s9_files?.files_memory ? ['', `files workers after the 5 MB uploads (${r.s9_files.files_memory.processes} processes): PSS ${r.s9_files.files_memory.pss_mb} MB, private ${r.s9_files.files_memory.uss_mb} MB, RSS summed ${r.s9_files.files_memory.rss_mb} MB`, ] : []),
     '',
     '| S5 virtual users | polls/s | poll p50 ms | poll p99 ms | post p99 ms | post-to-seen p50 / p99 ms | errors |',
     '|---:|---:|---:|---:|---:|---:|---:|',
