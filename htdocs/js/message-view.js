@@ -6,8 +6,7 @@
    the reader's own time zone (full date on hover and in <time datetime>),
    "(edited)" with the edit time on hover and on keyboard focus, the quote
    of the message it answers, the text as safe Markdown (markdown.js), the
-   reactions (reactions.js), the attached files and images
-   (attachment-view.js), and only the actions the reader may take:
+   reactions (reactions.js), and only the actions the reader may take:
    Edit on their own messages, Delete on their own and, for the room's
    owner, on every message (the server checks again: DESIGN "Version 2"). */
 
@@ -34,7 +33,7 @@ export function formatTime(date, now = new Date()) {
 
 /**
  * @param {object} message  {id, user:{id,username}, text, created_at, edited_at,
- *   reply_to, reactions, attachments}
+ *   reply_to, reactions}
  * @param {object} viewer   {myId, ownerId, admin}: who is reading
  */
 export function renderMessage(message, viewer) {
@@ -69,7 +68,10 @@ export function renderMessage(message, viewer) {
   return element;
 }
 
-/** Puts the message's current state (text, edit, quote, files, reactions) into `element`. */
+/**
+ * Puts the message's current state (text, edit, quote, files, reactions)
+ * into `element`; `message.attachments` are drawn by attachment-view.js.
+ */
 export function fillMessage(element, message, viewer) {
   const text = String(message.text ?? '');
   if (element.dataset.text !== text) {
