@@ -68,8 +68,8 @@ export function uploadWords(error, name) {
       // or an image's pixel limit); nginx's own 413 says nothing more.
       return `${file} is too large to share here.${error.status === 413 && /^[A-Z][^<>]{0,120}\.$/
         .test(error.message || '') && error.message !== 'HTTP 413' ? ` ${error.message}` : ''}`;
-    case 'unsupported_file':
-      return `${file} is a kind of file that cannot be shared here.`;
+    case 'unsupported_file': // what the server says of a file it cannot take as sent
+      return `${file} cannot be shared here.`;
     case 'quota_exceeded':
       return `There is no space left for ${file}: delete older files or ask the admin.`;
     case 'rate_limited': {
@@ -232,6 +232,12 @@ export class Uploads {
     error.hidden = true;
     progress.hidden = false;
     progress.value = 0;
+    if (item.file.size === 0) {
+      // The server refuses an empty file (415); no need to ask it.
+      this.fail(item, `“${isolate(item.name)}” is empty: there is nothing to share.`, false);
+      if (!this.uploading()) this.onIdle();
+      return;
+    }
     item.upload = uploadFile(this.roomId, item.file, item.name, (fraction) => {
       progress.value = Math.round(fraction * 100);
     });
@@ -250,20 +256,27 @@ export class Uploads {
         this.onFatal(failure);
         return;
       }
-      item.state = 'failed';
-      progress.hidden = true;
-      element.classList.add('is-failed');
-      error.textContent = uploadWords(failure, item.name);
-      error.hidden = false;
       // Worth another try: no answer, a server fault, too fast. Not a full quota (507).
       const again = failure.status === 0 || failure.status === 429
         || (failure.status >= 500 && failure.code !== 'quota_exceeded');
-      element.querySelector('.upload-retry').hidden = !again;
-      this.say(error.textContent, true);
+      this.fail(item, uploadWords(failure, item.name), again);
     } finally {
       item.upload = null;
       if (!this.uploading()) this.onIdle();
     }
+  }
+
+  /** Marks `item` refused, says why, and offers Retry when trying again can help. */
+  fail(item, words, canRetry) {
+    const { element } = item;
+    item.state = 'failed';
+    element.querySelector('.upload-progress').hidden = true;
+    element.classList.add('is-failed');
+    const error = element.querySelector('.upload-error');
+    error.textContent = words;
+    error.hidden = false;
+    element.querySelector('.upload-retry').hidden = !canRetry;
+    this.say(words, true);
   }
 
   /** The server's thumbnail in the tray (same origin: no blob: needed). */

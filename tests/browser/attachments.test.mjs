@@ -376,7 +376,7 @@ test('a dropped file, or one pasted outside the box, goes to the tray and can be
   clean(ann, bob);
 });
 
-test('a file too large is refused in words, and nothing is sent', async (t) => {
+test('a file too large, or empty, is refused in words, and nothing is sent', async (t) => {
   if (skipUnlessReady(t)) return;
   const page = ann.page;
   ann.expect({ status: 413, path: /^\/api\/rooms\/\d+\/files$/ });
@@ -398,6 +398,16 @@ test('a file too large is refused in words, and nothing is sent', async (t) => {
   assert.match(await page.locator('#composer-status').textContent(), /could not be uploaded/);
   await page.getByRole('button', { name: 'Remove huge.bin' }).click();
   await page.getByLabel('Message', { exact: true }).fill('');
+  // An empty file is refused at once, in words, without asking the server.
+  const [again] = await Promise.all([
+    page.waitForEvent('filechooser'),
+    page.getByRole('button', { name: 'Attach files' }).click(),
+  ]);
+  await again.setFiles({ name: 'empty.txt', mimeType: 'text/plain', buffer: Buffer.alloc(0) });
+  await error.waitFor();
+  assert.equal(await error.textContent(), '“\u2068empty.txt\u2069” is empty: there is nothing to share.');
+  await page.getByRole('button', { name: 'Remove empty.txt' }).click();
+  await page.locator('#uploads').waitFor({ state: 'hidden' });
   clean(ann, bob);
 });
 
