@@ -76,9 +76,10 @@ export function uploadWords(error, name) {
       const seconds = Math.max(1, Math.ceil(error.retryAfter ?? 10));
       return `You are uploading too fast. Try ${file} again in ${seconds} s.`;
     }
-    case 'network_error':
-      return `${file} could not be uploaded: the server is unreachable.`;
     default:
+      if (error.status === 0 || (error.status >= 502 && error.status <= 504)) {
+        return `${file} could not be uploaded: the server cannot be reached. Try again in a moment.`;
+      }
       return error.status >= 500 ? `${file} could not be uploaded: the server had a problem.`
         : `${file} could not be uploaded.`;
   }

@@ -430,6 +430,39 @@ test('over the quota, the upload is refused in words', async (t) => {
   clean(ann, bob);
 });
 
+test('with the workers down an upload says so in words, and Retry uploads it once they are back', async (t) => {
+  if (skipUnlessReady(t)) return;
+  const page = ann.page;
+  const down = { status: /^50[234]$/, path: /^\/api\// };
+  ann.expect(down);
+  bob.expect(down);
+  await stack.stopWorkers();
+  try {
+    const [chooser] = await Promise.all([
+      page.waitForEvent('filechooser'),
+      page.getByRole('button', { name: 'Attach files' }).click(),
+    ]);
+    await chooser.setFiles({ name: 'later.txt', mimeType: 'text/plain', buffer: Buffer.from('later\n') });
+    const error = page.locator('#uploads .upload.is-failed .upload-error');
+    await error.waitFor({ timeout: 10000 });
+    assert.equal(await error.textContent(),
+      '“\u2068later.txt\u2069” could not be uploaded: the server cannot be reached. Try again in a moment.');
+  } finally {
+    await stack.startWorkers();
+  }
+  await page.getByRole('button', { name: 'Retry' }).click();
+  assert.equal(await page.evaluate(() => document.activeElement.getAttribute('aria-label')), 'Remove later.txt',
+    'focus stays in the tray');
+  await page.locator('#uploads .upload.is-done').waitFor({ timeout: 15000 });
+  assert.equal(await page.locator('#uploads .upload-error').isHidden(), true);
+  await page.getByRole('button', { name: 'Remove later.txt' }).click();
+  await page.locator('#uploads').waitFor({ state: 'hidden' });
+  // Both pages are back to normal before the next step.
+  await page.locator('#connection').waitFor({ state: 'hidden', timeout: 15000 });
+  await bob.page.locator('#connection').waitFor({ state: 'hidden', timeout: 15000 });
+  clean(ann, bob);
+});
+
 test('an edit keeps the files; a deletion removes them from both screens', async (t) => {
   if (skipUnlessReady(t)) return;
   const page = ann.page;
