@@ -282,6 +282,38 @@ test('a PDF chosen with the attach button is a download link with its size', asy
   clean(ann, bob);
 });
 
+test('Enter while a file is still uploading sends the message once it is up', async (t) => {
+  if (skipUnlessReady(t)) return;
+  const page = ann.page;
+  const png = await makePng(page, 320, 240, 'diagram.png');
+  const cdp = await throttle(page, { up: 48 * 1024 });
+  try {
+    const [chooser] = await Promise.all([
+      page.waitForEvent('filechooser'),
+      page.getByRole('button', { name: 'Attach files' }).click(),
+    ]);
+    await chooser.setFiles({
+      name: 'diagram.png', mimeType: 'image/png',
+      buffer: Buffer.from(await png.evaluate(async (file) => [...new Uint8Array(await file.arrayBuffer())])),
+    });
+    await page.getByRole('progressbar', { name: 'Uploading diagram.png' }).waitFor();
+    const box = page.getByLabel('Message', { exact: true });
+    await box.fill('here is the diagram');
+    await box.press('Enter');
+    assert.equal(await page.locator('#composer-status').textContent(),
+      'The message goes as soon as the files are uploaded…');
+    assert.equal(await box.inputValue(), 'here is the diagram', 'nothing sent yet');
+  } finally {
+    await unthrottle(cdp);
+  }
+  await waitForMessage(bob.page, 'here is the diagram', 15000);
+  const img = lastMessage(bob.page).locator('.attachment-image img');
+  assert.equal(await img.getAttribute('alt'), 'diagram.png');
+  assert.equal(await page.getByLabel('Message', { exact: true }).inputValue(), '');
+  assert.equal(await page.locator('#composer-status').textContent(), '');
+  clean(ann, bob);
+});
+
 test('a message of files only has no text; ↑ then Enter leaves it as it is, and words can be added', async (t) => {
   if (skipUnlessReady(t)) return;
   const page = ann.page;
