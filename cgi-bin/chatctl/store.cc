@@ -369,7 +369,7 @@ int CmdCheck(Args& a) {
     report((st.st_mode & 077) == 0, "secret readable by its owner only");
   }
   report(access(c.db_path.c_str(), W_OK) == 0, "database writable by this user");
-  if (version >= 12) CheckFiles(c, *db, report);
+  if (version >= 14) CheckFiles(c, *db, report);  // 0014_files made the table
   if (problems > 0) return Fail(std::to_string(problems) + " problem(s) found");
   printf("all checks passed\n");
   return 0;

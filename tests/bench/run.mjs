@@ -15,9 +15,11 @@ import { spawn, spawnSync, execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir, cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { createInterface } from 'node:readline';
 import { startStack, ROOT, waitFor } from '../lib/stack.mjs';
 import { measurePush, NCHAN_MODULE } from './s7.mjs';
+import { seedRoomList, S9_USER, S9_VISIBLE } from './s9.mjs';
 import { compareTargets, targetLines } from './targets.mjs';
 import { benchFiles, uploadRate } from './files.mjs';
 
@@ -31,7 +33,7 @@ const P = QUICK
 const S7_SIZES = QUICK ? [1000] : [1000, 10000];
 const WORKERS = Number(process.env.CHAT_WORKERS || 2);
 
-const work = mkdtempSync(join(tmpdir(), 'chat-bench-'));
+let work; // made by main()
 const say = (s) => process.stderr.write(`bench: ${s}\n`);
 
 // Runs bench_load and returns its JSON lines (open mode prints one per level).
@@ -83,12 +85,12 @@ async function openLoop(port, users, levels, seconds) {
   return rows;
 }
 
-async function closed(port, name, lines) {
+async function closed(port, name, lines, conns = P.conns) {
   const file = join(work, `${name}.req`);
   writeFileSync(file, `${lines.join('\n')}\n`);
   const { nginx, workers } = serverPids();
   const before = [cpuTicks(nginx), cpuTicks(workers)];
-  const [row] = await load(['closed', port, P.conns, P.seconds, file]);
+  const [row] = await load(['closed', port, conns, P.seconds, file]);
   // CPU time the server (nginx and every FastCGI worker) spent per answer:
   // unlike req/s, other people's load on the machine barely moves it.
   const us = (ticks) => Math.round((ticks * 1e6) / TICKS / row.answered);
@@ -167,6 +169,35 @@ function latestByRoom(db) {
   return new Map(out.trim().split('\n').map((l) => l.split('|').map(Number)));
 }
 
+// S9 with unread counts (issue 14): the person's read marks leave 150
+// messages unread in each of the seed's open rooms (each count reads 200
+// index entries at most and says 100), and each of their 60 private rooms
+// gets 30 unread messages, 5 of them mentioning them (no mark: a member has
+// read nothing). Written as the routes write them (core/attention.h,
+// core/mentions.h). Returns what the list must then say.
+function seedUnread(db, rooms) {
+  const me = S9_USER;
+  execFileSync('sqlite3', [db], { input: `BEGIN IMMEDIATE;
+    INSERT INTO read_marks (user_id, room_id, message_id)
+      SELECT ${me}, room_id, max(id) - 150 FROM messages WHERE room_id <= ${rooms} GROUP BY room_id;
+    WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 30)
+    INSERT INTO messages (room_id, user_id, text, created_at)
+      SELECT r.id, 1, 'unread ' || n.i, 0 FROM rooms r JOIN room_members rm ON rm.room_id = r.id, n
+      WHERE rm.user_id = ${me} AND r.name LIKE 'Private %';
+    INSERT INTO mentions (message_id, user_id, room_id)
+      SELECT m.id, ${me}, m.room_id FROM messages m JOIN rooms r ON r.id = m.room_id
+      WHERE r.name LIKE 'Private %' AND m.text LIKE 'unread %' AND CAST(substr(m.text, 8) AS INTEGER) % 6 = 0;
+    COMMIT;` });
+  // What core/attention.h counts in the open rooms: others' messages among
+  // the 101 after the mark (the person's own in that window are not news).
+  const open = Number(execFileSync('sqlite3', [db, `SELECT sum(min(100, (SELECT count(*) FROM
+    (SELECT user_id FROM messages m WHERE m.room_id = k.room_id AND m.id > k.message_id ORDER BY m.id LIMIT 101)
+    WHERE user_id <> ${me}))) FROM read_marks k WHERE k.user_id = ${me}`], { encoding: 'utf8' }).trim());
+  if (open < rooms * 99) throw new Error(`S9: only ${open} unread in the open rooms`);
+  // (+ 5: the "are you there?" of the 5 direct rooms shown again, seedRoomList.)
+  return { unread: open + 60 * 30 + 5, mentions: 60 * 5 };
+}
+
 function machine() {
   const cpu = cpus();
   let kernel = '';
@@ -184,6 +215,7 @@ function machine() {
 }
 
 async function main() {
+  work = mkdtempSync(join(tmpdir(), 'chat-bench-'));
   const started = Date.now();
   const box = machine();
   // The hello-world baseline: same spawn-fcgi + multiwatch, same worker count.
@@ -226,6 +258,16 @@ async function main() {
         WHERE room_id = 3;
       COMMIT;` });
     const s8Cursor = latestByRoom(stack.db).get(3);
+    seedRoomList(stack.db, P.rooms, P.users);
+    const s9Cookie = users[S9_USER - 1].cookie;
+    const s9List = await (await fetch(`${stack.base}/api/rooms`, { headers: { cookie: `chat_session=${s9Cookie}` } })).json();
+    if (s9List.rooms?.length !== S9_VISIBLE) throw new Error(`S9: the room list has ${s9List.rooms?.length} rooms, not ${S9_VISIBLE}: ${JSON.stringify(s9List).slice(0, 300)}`);
+    const s9Want = seedUnread(stack.db, P.rooms);
+    const s9Counted = await (await fetch(`${stack.base}/api/rooms`, { headers: { cookie: `chat_session=${s9Cookie}` } })).json();
+    const sum = (k) => s9Counted.rooms.reduce((a, x) => a + x[k], 0);
+    if (sum('unread') !== s9Want.unread || sum('mentions') !== s9Want.mentions) {
+      throw new Error(`S9: the list counts ${sum('unread')} unread and ${sum('mentions')} mentions, not ${s9Want.unread} and ${s9Want.mentions}`);
+    }
     const poll = (u, after) => `GET /api/rooms/${u.room}/messages?after=${after} ${u.cookie}`;
     const anyCookie = users[0].cookie;
     const rows = {};
@@ -240,6 +282,9 @@ async function main() {
       r.s2 = await closed(port, 'S2 poll with one new message', inRoom(2).map((u) => poll(u, u.cursor - 1)));
       r.s3 = await closed(port, `S3 empty poll (${P.big.toLocaleString('en')}-message room)`, inRoom(1).map((u) => poll(u, u.cursor)));
       r.s8 = await closed(port, `S8 empty poll after ${EDITS.toLocaleString('en')} edits (1,000-message room)`, inRoom(3).map((u) => poll(u, s8Cursor)));
+      // One connection: S9 is one person's wait for their list (32 at once
+      // would measure the queue in front of two workers instead).
+      r.s9 = await closed(port, `S9 room list (${S9_VISIBLE} rooms: open, private, direct; with unread counts), one connection`, [`GET /api/rooms ${s9Cookie}`], 1);
       rounds.push(r);
     }
     const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -247,27 +292,48 @@ async function main() {
       const rps = median(rounds.map((r) => r[key].rps));
       return rounds.find((r) => r[key].rps === rps)[key];
     };
-    for (const key of ['hello', 'static', 's1', 's2', 's3', 's8']) rows[key] = medianRow(key);
+    for (const key of ['hello', 'static', 's1', 's2', 's3', 's8', 's9']) rows[key] = medianRow(key);
     const ratio = (a, b) => +median(rounds.map((r) => r[a].rps / r[b].rps)).toFixed(3);
     // The same ratios from server CPU per answer (b's cost over a's).
     const cpuRatio = (a, b) => +median(rounds.map((r) => r[b].server_cpu_us / r[a].server_cpu_us)).toFixed(3);
     rows.s4 = await closed(port, 'S4 posts', users.map((u) => `POST /api/rooms/${u.room}/messages ${u.cookie} {"text":"bench post %n"}`));
-    // S9 files (issue 16, tests/bench/files.mjs): uploads per second, then
+    // S12 files (issue 16, tests/bench/files.mjs): uploads per second, then
     // S4's posts again while 5 MB uploads run beside them: an upload holds
     // no write transaction while it is received, decoded or written.
     const blobs = benchFiles();
     const up = (bytes, name) => uploadRate({ base: stack.base, users: users.slice(0, 200), bytes, name, seconds: P.seconds, conns: 4 });
-    const s9 = {};
+    const s12 = {};
     for (const [key, name] of [['kb100', 'a.bin'], ['mb5', 'b.bin'], ['photo', 'photo.jpg']]) {
-      s9[key] = await up(blobs[key], name);
-      say(`S9 uploads ${key} (${blobs[key].length} bytes): ${s9[key].per_s}/s (${s9[key].mb_per_s} MB/s), p50 ${s9[key].p50_ms} ms, p99 ${s9[key].p99_ms} ms, errors ${s9[key].errors}${s9[key].first_error ? ` (first ${s9[key].first_error})` : ''}`);
+      s12[key] = await up(blobs[key], name);
+      say(`S12 uploads ${key} (${blobs[key].length} bytes): ${s12[key].per_s}/s (${s12[key].mb_per_s} MB/s), p50 ${s12[key].p50_ms} ms, p99 ${s12[key].p99_ms} ms, errors ${s12[key].errors}${s12[key].first_error ? ` (first ${s12[key].first_error})` : ''}`);
     }
     const during = uploadRate({ base: stack.base, users: users.slice(0, 200), bytes: blobs.mb5, name: 'b.bin', seconds: P.seconds + 1, conns: 2 });
     rows.s4_during_uploads = await closed(port, 'S4 posts while 5 MB uploads run', users.map((u) => `POST /api/rooms/${u.room}/messages ${u.cookie} {"text":"bench post %n"}`));
-    s9.mb5_beside_posts = await during;
+    s12.mb5_beside_posts = await during;
     // The files workers right after 5 MB uploads (libvips and the bodies live there only).
-    s9.files_memory = memory(stackPids(stack, ['files']).workers);
-    say(`S9: post p99 ${rows.s4.poll_p99_ms} ms alone, ${rows.s4_during_uploads.poll_p99_ms} ms beside ${s9.mb5_beside_posts.per_s} uploads/s of 5 MB`);
+    s12.files_memory = memory(stackPids(stack, ['files']).workers);
+    say(`S12: post p99 ${rows.s4.poll_p99_ms} ms alone, ${rows.s4_during_uploads.poll_p99_ms} ms beside ${s12.mb5_beside_posts.per_s} uploads/s of 5 MB`);
+    // S11 (issue 14): a post naming 50 people (looked up, one mentions row
+    // and one mentions_user index entry each) against a plain post of the
+    // same length, back to back, by the same users (everyone may be
+    // mentioned in the seed's open rooms), on one connection: what one post
+    // costs its sender is its latency (cost = p50 over p50). Server CPU per
+    // post is reported beside it: each named person's index entry sits on a
+    // page of its own in a big index, so the CPU and the bytes written grow
+    // with the names (README "Read marks, mentions and attention").
+    const named = Array.from({ length: 50 }, (_, i) => `@bench${P.users - i}`).join(' ');
+    const plain = 'x'.repeat(named.length);
+    const postLines = (text) => users.map((u) => `POST /api/rooms/${u.room}/messages ${u.cookie} {"text":"${text} %n"}`);
+    const s11 = [];
+    // Three rounds even in QUICK: posts wait on fsync, and the disk is shared.
+    for (let i = 0; i < Math.max(3, P.rounds); i += 1) {
+      s11.push({ plain: await closed(port, 'S11a plain post, as long as S11b, one connection', postLines(plain), 1),
+        mentions: await closed(port, 'S11b post naming 50 people, one connection', postLines(named), 1) });
+    }
+    rows.s11_plain = s11.map((x) => x.plain).sort((a, b) => a.poll_p50_ms - b.poll_p50_ms)[Math.floor(s11.length / 2)];
+    rows.s11_mentions = s11.map((x) => x.mentions).sort((a, b) => a.poll_p50_ms - b.poll_p50_ms)[Math.floor(s11.length / 2)];
+    const s11Cost = +median(s11.map((x) => x.mentions.poll_p50_ms / x.plain.poll_p50_ms)).toFixed(3);
+    const s11CpuCost = +median(s11.map((x) => x.mentions.server_cpu_us / x.plain.server_cpu_us)).toFixed(3);
     // What the disk allows: S4 cannot beat durable commits/s (see commits.cc).
     const commits = {};
     for (const sync of ['FULL', 'NORMAL']) {
@@ -306,17 +372,21 @@ async function main() {
       s5_best: best,
       s6_memory: mem,
       s7_push: s7,
-      s9_files: s9,
+      s12_files: s12,
       ratios: {
         s1_vs_hello: ratio('s1', 'hello'),
         s2_vs_hello: ratio('s2', 'hello'),
         s3_big_vs_small: ratio('s3', 's1'),
         s8_edited_vs_s1: ratio('s8', 's1'),
+        s9_room_list_vs_s1: ratio('s9', 's1'),
+        s11_mentions_cost: s11Cost,
         by_server_cpu: {
           s1_vs_hello: cpuRatio('s1', 'hello'),
           s2_vs_hello: cpuRatio('s2', 'hello'),
           s3_big_vs_small: cpuRatio('s3', 's1'),
           s8_edited_vs_s1: cpuRatio('s8', 's1'),
+          s9_room_list_vs_s1: cpuRatio('s9', 's1'),
+          s11_mentions_cost: s11CpuCost,
         },
       },
       // What two cores given wholly to the server could carry, from S1's CPU
@@ -354,16 +424,19 @@ function printTable(r) {
     row('S2 poll with one new message', c.s2, `${r.ratios.s2_vs_hello}; ${r.ratios.by_server_cpu.s2_vs_hello} of hello (target 0.6)`),
     row(`S3 empty poll, ${f(r.params.big)}-message room`, c.s3, `${r.ratios.s3_big_vs_small}; ${r.ratios.by_server_cpu.s3_big_vs_small} of S1 (target 0.9-1.1)`),
     row('S8 empty poll after 10,000 edits, 1,000-message room', c.s8, `${r.ratios.s8_edited_vs_s1}; ${r.ratios.by_server_cpu.s8_edited_vs_s1} of S1 (target 0.9-1.1)`),
+    row('S9 room list, 200 rooms (open, private, direct), unread counts', c.s9, `${r.ratios.s9_room_list_vs_s1}; ${r.ratios.by_server_cpu.s9_room_list_vs_s1} of S1 (target: p99 < 5 ms)`),
+    row('S11a plain post (as long as S11b)', c.s11_plain),
+    row('S11b post naming 50 people', c.s11_mentions, `cost ${r.ratios.s11_mentions_cost}× by p50 latency (target < 2); ${r.ratios.by_server_cpu.s11_mentions_cost}× by server CPU`),
     row('S4 posts (all users, 201 each)', c.s4, `target 3,000/s; disk allows ${f(r.sqlite_commits_per_s.FULL)} commits/s (FULL), ${f(r.sqlite_commits_per_s.NORMAL)} (NORMAL)`),
-    ...(c.s4_during_uploads ? [row('S4 posts while 5 MB uploads run (S9)', c.s4_during_uploads, `beside ${r.s9_files.mb5_beside_posts.per_s} uploads/s of 5 MB`)] : []),
+    ...(c.s4_during_uploads ? [row('S4 posts while 5 MB uploads run (S12)', c.s4_during_uploads, `beside ${r.s12_files.mb5_beside_posts.per_s} uploads/s of 5 MB`)] : []),
     '',
-    '| S9 uploads (4 clients) | uploads/s | MB/s | p50 ms | p99 ms | errors |',
+    '| S12 uploads (4 clients) | uploads/s | MB/s | p50 ms | p99 ms | errors |',
     '|---|---:|---:|---:|---:|---:|',
-    ...(r.s9_files ? [['100 KB file', 'kb100'], ['5 MB file', 'mb5'], ['JPEG photo 1600 x 1200 (decoded, stripped, thumbnailed)', 'photo']].map(([label, k]) => {
-      const x = r.s9_files[k];
+    ...(r.s12_files ? [['100 KB file', 'kb100'], ['5 MB file', 'mb5'], ['JPEG photo 1600 x 1200 (decoded, stripped, thumbnailed)', 'photo']].map(([label, k]) => {
+      const x = r.s12_files[k];
       return `| ${label} | ${x.per_s} | ${x.mb_per_s} | ${x.p50_ms} | ${x.p99_ms} | ${x.errors} |`;
     }) : []),
-    ...(r.s9_files?.files_memory ? ['', `files workers after the 5 MB uploads (${r.s9_files.files_memory.processes} processes): PSS ${r.s9_files.files_memory.pss_mb} MB, private ${r.s9_files.files_memory.uss_mb} MB, RSS summed ${r.s9_files.files_memory.rss_mb} MB`, ] : []),
+    ...(r.s12_files?.files_memory ? ['', `files workers after the 5 MB uploads (${r.s12_files.files_memory.processes} processes): PSS ${r.s12_files.files_memory.pss_mb} MB, private ${r.s12_files.files_memory.uss_mb} MB, RSS summed ${r.s12_files.files_memory.rss_mb} MB`, ] : []),
     '',
     '| S5 virtual users | polls/s | poll p50 ms | poll p99 ms | post p99 ms | post-to-seen p50 / p99 ms | errors |',
     '|---:|---:|---:|---:|---:|---:|---:|',
@@ -385,7 +458,12 @@ function printTable(r) {
   console.log(lines.join('\n'));
 }
 
-main().catch((e) => {
-  console.error(e);
-  process.exitCode = 1;
-});
+// Run as a program (make bench); imported, it only lends its seeders
+// (a profiling script can build S9's database without a whole run).
+export { seedRoomList, seedUnread, S9_USER };
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main().catch((e) => {
+    console.error(e);
+    process.exitCode = 1;
+  });
+}

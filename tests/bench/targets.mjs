@@ -30,6 +30,11 @@ const TARGETS = [
   // Issue 12: a poll after 10,000 edits costs what an ordinary one does.
   ['S8', 'S8 poll after 10,000 edits / S1, by req/s', between(0.9, 1.1), (r) => r.ratios?.s8_edited_vs_s1],
   ['S8', 'S8 poll after 10,000 edits / S1, by server CPU', between(0.9, 1.1), (r) => r.ratios?.by_server_cpu?.s8_edited_vs_s1],
+  // Issue 13: the room list of a person who sees 200 rooms (open, private, direct).
+  ['S9', 'S9 room list (200 rooms) p99 ms', below(5), (r) => r.closed?.s9?.poll_p99_ms],
+  // Issue 14: one post that mentions 50 people costs its sender (latency,
+  // one connection) under twice a plain one (server CPU is reported, no target).
+  ['S11', 'S11 post naming 50 people / plain post, p50 latency', below(2), (r) => r.ratios?.s11_mentions_cost],
   ['S4', 'S4 posts/s (synchronous=FULL)', atLeast(3000), (r) => r.closed?.s4?.rps],
   ['S5', 'S5 virtual users with poll p99 < 100 ms, no errors', atLeast(20000), (r) => {
     const levels = r.s5_levels ?? [];

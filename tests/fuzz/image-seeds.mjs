@@ -17,5 +17,7 @@ writeFileSync(join(dir, 'seed.webp'), convert(png, 'webp'));
 // libvips copies EXIF from JPEG to WebP: a WebP with a GPS position.
 writeFileSync(join(dir, 'gps.webp'), convert(jpegWithGps(24, 16), 'webp'));
 writeFileSync(join(dir, 'truncated.png'), png.subarray(0, png.length - 20));
-// Only the header and the first chunk of a bomb: the limit is read from IHDR.
+// A whole small bomb: 3,000 x 2,000 one-bit pixels in about a kilobyte, over
+// the target's 4-megapixel limit; and only the head of a bigger one.
+writeFileSync(join(dir, 'bomb.png'), await pngBomb(3000, 2000));
 writeFileSync(join(dir, 'bomb-head.png'), (await pngBomb(30000, 64)).subarray(0, 200));

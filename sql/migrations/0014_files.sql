@@ -1,4 +1,4 @@
--- Version 12: files and images (DESIGN.md "Version 2", issue 16). New
+-- Version 14: files and images (DESIGN.md "Version 2", issue 16). New
 -- tables and a trigger: every existing row is kept as it was. See schema.sql.
 CREATE TABLE files (
   id            INTEGER PRIMARY KEY AUTOINCREMENT,
