@@ -108,6 +108,7 @@ export class Uploads {
     this.items = []; // {file, name, element, state, attachment, upload, taken}
     this.enabled = false;
     this.dragDepth = 0;
+    this.lastReady = null; // the item whose "ready to send" is under the box
     this.button.addEventListener('click', () => this.input.click());
     this.input.addEventListener('change', () => {
       this.add([...this.input.files]);
@@ -249,6 +250,9 @@ export class Uploads {
       progress.hidden = true;
       element.classList.add('is-done');
       this.showPreview(item);
+      // Said under the box, which a screen reader reads out (aria-live).
+      this.say(`“${isolate(item.name)}” is ready to send.`, false);
+      this.lastReady = item;
     } catch (failure) {
       if (failure.code === 'aborted') return; // removed from the tray, or the visit ended
       // The room is lost to us (the next poll says why in words). A 404 is
@@ -278,6 +282,7 @@ export class Uploads {
     error.hidden = false;
     element.querySelector('.upload-retry').hidden = !canRetry;
     this.say(words, true);
+    this.lastReady = null;
   }
 
   /** The server's thumbnail in the tray (same origin: no blob: needed). */
@@ -300,6 +305,7 @@ export class Uploads {
     item.element.remove();
     this.tray.hidden = this.items.length === 0;
     if (byPerson) {
+      if (this.lastReady === item) this.say('', false); // "… is ready to send" no longer holds
       const button = next && next.querySelector('.upload-remove');
       if (button) button.focus();
       else this.textarea.focus();

@@ -180,6 +180,7 @@ test('a pasted screenshot uploads with a progress bar and shows as a thumbnail o
   // Done: the bar goes, the server's thumbnail comes into the tray.
   await page.locator('#uploads .upload.is-done .upload-preview img').waitFor({ timeout: 15000 });
   assert.equal(await bar.count(), 0);
+  assert.match(await page.locator('#composer-status').textContent(), /^“\u2068Pasted .*\.png\u2069” is ready to send\.$/);
   // Bob's thumbnail comes slowly: its box is there before its bytes.
   const slow = await throttle(bob.page, { down: 8 * 1024 });
   await page.getByLabel('Message', { exact: true }).fill('the new screen');
@@ -487,8 +488,10 @@ test('with the workers down an upload says so in words, and Retry uploads it onc
     'focus stays in the tray');
   await page.locator('#uploads .upload.is-done').waitFor({ timeout: 15000 });
   assert.equal(await page.locator('#uploads .upload-error').isHidden(), true);
+  assert.equal(await page.locator('#composer-status').textContent(), '“\u2068later.txt\u2069” is ready to send.');
   await page.getByRole('button', { name: 'Remove later.txt' }).click();
   await page.locator('#uploads').waitFor({ state: 'hidden' });
+  assert.equal(await page.locator('#composer-status').textContent(), '', 'what was said of it goes with it');
   // Both pages are back to normal before the next step.
   await page.locator('#connection').waitFor({ state: 'hidden', timeout: 15000 });
   await bob.page.locator('#connection').waitFor({ state: 'hidden', timeout: 15000 });
