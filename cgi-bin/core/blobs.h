@@ -62,6 +62,10 @@ class PendingBlob {
 // more, and empties blob_trash; in write transactions of its own, so call
 // it after the caller's commit. Never throws: what it could not do stays in
 // blob_trash for the next call (and `chatctl check`).
+//
+// The hook for anything that deletes messages, rooms or users (retention
+// included): delete the rows as usual (files rows go by ON DELETE CASCADE,
+// and the trigger files_trash queues their blobs), commit, then call this.
 void EmptyBlobTrash(const Config& config, Db& db);
 
 // Every blob name on disk (for chatctl check and backup).
