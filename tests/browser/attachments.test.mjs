@@ -22,7 +22,6 @@ let browser;
 let ann;
 let bob;
 let roomId;
-let ready = false; // the server has the files routes (issue 16's server part)
 
 before(async () => {
   // Ann's quota fits the screenshot (about 4 MB) and the report, not 6 MB more.
@@ -30,15 +29,6 @@ before(async () => {
   roomId = await createRoom(ann.page, 'Pictures');
   await bob.page.goto(`/rooms/${roomId}`);
   await bob.page.locator('#room-name').filter({ hasText: 'Pictures' }).waitFor();
-  // Until the files program is merged, /api/rooms/{id}/files is an unknown
-  // path (404 not_found) and these tests have nothing to drive.
-  ann.expect({ status: 404, path: /^\/api\/rooms\/\d+\/files$/ });
-  const status = await ann.page.evaluate(async (id) => {
-    const form = new FormData();
-    form.append('file', new File(['probe'], 'probe.txt', { type: 'text/plain' }));
-    return (await fetch(`/api/rooms/${id}/files`, { method: 'POST', body: form })).status;
-  }, roomId);
-  ready = status === 201;
   clean(ann, bob);
 });
 
@@ -46,11 +36,6 @@ after(async () => {
   await browser?.close();
   await stack?.stop();
 });
-
-function skipUnlessReady(t) {
-  if (!ready) t.skip('POST /api/rooms/{id}/files is not on this branch yet');
-  return !ready;
-}
 
 /** A width×height PNG of coloured noise (so it does not compress) as a File in the page. */
 function makePng(page, width, height, name) {
@@ -153,8 +138,7 @@ test('sizes in words and thumbnail boxes', async () => {
   clean(ann, bob);
 });
 
-test('a pasted screenshot uploads with a progress bar and shows as a thumbnail on both screens', async (t) => {
-  if (skipUnlessReady(t)) return;
+test('a pasted screenshot uploads with a progress bar and shows as a thumbnail on both screens', async () => {
   const page = ann.page;
   const png = await makePng(page, 1200, 900, 'image.png');
   const size = await png.evaluate((file) => file.size);
@@ -222,8 +206,7 @@ test('a pasted screenshot uploads with a progress bar and shows as a thumbnail o
   clean(ann, bob);
 });
 
-test('the viewer opens with Enter, shows the full image, and Escape closes it and gives focus back', async (t) => {
-  if (skipUnlessReady(t)) return;
+test('the viewer opens with Enter, shows the full image, and Escape closes it and gives focus back', async () => {
   const page = bob.page;
   const thumb = lastMessage(page).locator('.attachment-image');
   await thumb.focus();
@@ -250,8 +233,7 @@ test('the viewer opens with Enter, shows the full image, and Escape closes it an
   clean(ann, bob);
 });
 
-test('a PDF chosen with the attach button is a download link with its size', async (t) => {
-  if (skipUnlessReady(t)) return;
+test('a PDF chosen with the attach button is a download link with its size', async () => {
   const page = ann.page;
   const pdf = Buffer.from(`%PDF-1.4\n${'0'.repeat(150 * 1024)}\n%%EOF\n`);
   const [chooser] = await Promise.all([
@@ -283,8 +265,7 @@ test('a PDF chosen with the attach button is a download link with its size', asy
   clean(ann, bob);
 });
 
-test('Enter while a file is still uploading sends the message once it is up', async (t) => {
-  if (skipUnlessReady(t)) return;
+test('Enter while a file is still uploading sends the message once it is up', async () => {
   const page = ann.page;
   const png = await makePng(page, 320, 240, 'diagram.png');
   const cdp = await throttle(page, { up: 48 * 1024 });
@@ -315,8 +296,7 @@ test('Enter while a file is still uploading sends the message once it is up', as
   clean(ann, bob);
 });
 
-test('a message of files only has no text; ↑ then Enter leaves it as it is, and words can be added', async (t) => {
-  if (skipUnlessReady(t)) return;
+test('a message of files only has no text; ↑ then Enter leaves it as it is, and words can be added', async () => {
   const page = ann.page;
   const [chooser] = await Promise.all([
     page.waitForEvent('filechooser'),
@@ -345,8 +325,7 @@ test('a message of files only has no text; ↑ then Enter leaves it as it is, an
   clean(ann, bob);
 });
 
-test('screenshots at 1280 and 375 px with an image and a PDF', async (t) => {
-  if (skipUnlessReady(t)) return;
+test('screenshots at 1280 and 375 px with an image and a PDF', async () => {
   const page = bob.page;
   await page.bringToFront(); // a page in the background does not run its animations
   await page.setViewportSize({ width: 1280, height: 800 });
@@ -374,8 +353,7 @@ test('screenshots at 1280 and 375 px with an image and a PDF', async (t) => {
   clean(ann, bob);
 });
 
-test('a dropped file, or one pasted outside the box, goes to the tray and can be removed from it', async (t) => {
-  if (skipUnlessReady(t)) return;
+test('a dropped file, or one pasted outside the box, goes to the tray and can be removed from it', async () => {
   const page = ann.page;
   const data = await page.evaluateHandle(() => {
     const transfer = new DataTransfer();
@@ -409,8 +387,7 @@ test('a dropped file, or one pasted outside the box, goes to the tray and can be
   clean(ann, bob);
 });
 
-test('a file too large, or empty, is refused in words, and nothing is sent', async (t) => {
-  if (skipUnlessReady(t)) return;
+test('a file too large, or empty, is refused in words, and nothing is sent', async () => {
   const page = ann.page;
   ann.expect({ status: 413, path: /^\/api\/rooms\/\d+\/files$/ });
   const [chooser] = await Promise.all([
@@ -444,8 +421,7 @@ test('a file too large, or empty, is refused in words, and nothing is sent', asy
   clean(ann, bob);
 });
 
-test('over the quota, the upload is refused in words', async (t) => {
-  if (skipUnlessReady(t)) return;
+test('over the quota, the upload is refused in words', async () => {
   const page = ann.page;
   ann.expect({ status: 507, path: /^\/api\/rooms\/\d+\/files$/ });
   const [chooser] = await Promise.all([
@@ -463,8 +439,7 @@ test('over the quota, the upload is refused in words', async (t) => {
   clean(ann, bob);
 });
 
-test('with the workers down an upload says so in words, and Retry uploads it once they are back', async (t) => {
-  if (skipUnlessReady(t)) return;
+test('with the workers down an upload says so in words, and Retry uploads it once they are back', async () => {
   const page = ann.page;
   const down = { status: /^50[234]$/, path: /^\/api\// };
   ann.expect(down);
@@ -498,8 +473,7 @@ test('with the workers down an upload says so in words, and Retry uploads it onc
   clean(ann, bob);
 });
 
-test('an edit keeps the files; a deletion removes them from both screens', async (t) => {
-  if (skipUnlessReady(t)) return;
+test('an edit keeps the files; a deletion removes them from both screens', async () => {
   const page = ann.page;
   const message = (p) => p.locator('#messages .message').filter({ hasText: 'the new screen' });
   // The thumbnail element is kept through the edit: no reload, no jump.
