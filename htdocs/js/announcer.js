@@ -12,6 +12,7 @@
    not announced (aria-relevant="additions"). Text is said as it reads on
    screen, without Markdown's marks (markdown.js). */
 
+import { filesSaid } from './attachment-view.js';
 import { plainText } from './markdown.js';
 
 const KEEP = 20;
@@ -36,7 +37,7 @@ export class Announcer {
     } else {
       for (const message of messages) {
         const name = message.user ? message.user.username : 'Someone';
-        this.say(`${name}${mentionsMe(message) ? ' mentioned you' : ''}: ${plainText(message.text)}`);
+        this.say(`${name}${mentionsMe(message) ? ' mentioned you' : ''}: ${plainText(message.text)}${filesSaid(message.attachments)}`);
       }
     }
     while (this.region.childElementCount > KEEP) this.region.firstElementChild.remove();

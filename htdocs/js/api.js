@@ -129,8 +129,12 @@ export const api = {
     undefined, { signal }),
   messagesBefore: (id, before, limit) =>
     request('GET', `${roomPath(id)}/messages?before=${before}&limit=${limit}`),
-  post: (id, text, clientId, replyTo = null) => request('POST', `${roomPath(id)}/messages`,
-    replyTo ? { text, client_id: clientId, reply_to: replyTo } : { text, client_id: clientId }),
+  post: (id, text, clientId, replyTo = null, attachments = []) => request('POST', `${roomPath(id)}/messages`, {
+    text,
+    client_id: clientId,
+    ...(replyTo ? { reply_to: replyTo } : {}),
+    ...(attachments.length ? { attachments } : {}),
+  }),
   markRead: (id, messageId, { keepalive = false } = {}) =>
     request('POST', `${roomPath(id)}/read`, { id: messageId }, { keepalive }),
   typing: (id) => request('POST', `${roomPath(id)}/typing`, {}),

@@ -16,7 +16,8 @@ export class ComposerBar {
 
   replying(message) {
     const name = message.user ? message.user.username : '?';
-    const words = [...plainText(message.text)];
+    const files = Array.isArray(message.attachments) && message.attachments.length > 0;
+    const words = [...(plainText(message.text) || (files ? 'a file' : ''))];
     this.show(`Replying to ${name}`,
       words.length > QUOTE_CHARS ? `${words.slice(0, QUOTE_CHARS).join('')}…` : words.join(''), 'Cancel reply');
   }

@@ -15,7 +15,10 @@
    retry answers the same message) and editing (↑ in an empty box, or Edit
    on a message: the box holds that message's text and Enter saves it with
    PATCH; whatever was being typed is put back afterwards). Escape cancels
-   either mode. */
+   either mode. Files attached (uploads.js, the `files` option) go with the
+   next message sent: their ids are taken when Enter is pressed and belong
+   to that pending message, retries included; the text may then be empty.
+   Enter while a file is still uploading sends once every upload is done. */
 
 import { Backoff } from './backoff.js';
 import { plainWords } from './errors.js';
@@ -40,7 +43,7 @@ export class Composer {
   /**
    * @param {object} options
    *   form, textarea, button, status, hint, count   the elements
-   *   send(text, clientId, replyTo) → Promise<message>  posts one message
+   *   send(text, clientId, replyTo, attachments) → Promise<message>  posts one message
    *   onSent(message)                                the server's copy
    *   edit(id, text) → Promise<message>              saves an edit
    *   onEdited(message)                              the server's copy of an edit
@@ -48,14 +51,16 @@ export class Composer {
    *   bar                                            the ComposerBar
    *   onHealth(ok)                                   false when unreachable, true when back
    *   onFatal(error)                                 401 / 409 / 410: the room handles it
+   *   files                                          the Uploads tray (optional)
    */
   constructor(options) {
     Object.assign(this, options);
-    this.pending = null; // {text, raw, clientId, replyTo}: sent (Enter), not yet confirmed
+    this.pending = null; // {text, raw, clientId, replyTo, attachments}: sent (Enter), not yet confirmed
     this.mode = null; // null, {kind: 'reply', message} or {kind: 'edit', message, draft}
     this.saving = false; // an edit is on its way
     this.sending = false;
     this.queued = false; // Enter was pressed while `pending` was on its way
+    this.afterUploads = false; // Enter was pressed while a file was uploading
     this.unreachable = false; // the pending send failed for want of a server
     this.limited = false; // the pending send waits out a 429's Retry-After
     this.retryTimer = null;
@@ -189,14 +194,33 @@ export class Composer {
     }
     const raw = this.textarea.value;
     const text = raw.trim();
-    if (!text) return;
+    const { files } = this;
+    if (files && files.uploading()) {
+      this.afterUploads = true;
+      this.setStatus('The message goes as soon as the files are uploaded…');
+      return;
+    }
+    if (files && files.failed()) {
+      this.setStatus('A file could not be uploaded: try it again or remove it, then send.', true);
+      return;
+    }
     if ([...text].length > MAX_CHARS) {
       this.setStatus(`That message is too long: at most ${MAX_CHARS} characters.`, true);
       return;
     }
+    const attachments = files ? files.take() : [];
+    if (!text && !attachments.length) return;
     const replyTo = this.mode && this.mode.kind === 'reply' ? this.mode.message.id : null;
-    this.pending = { text, raw, clientId: newClientId(), replyTo };
+    this.pending = { text, raw, clientId: newClientId(), replyTo, attachments };
     this.attempt();
+  }
+
+  /** Every upload has finished: a send that waited for them goes now. */
+  uploadsDone() {
+    if (!this.afterUploads) return;
+    this.afterUploads = false;
+    this.setStatus('');
+    this.submit();
   }
 
   /** Saves the edit in the box (nothing to do when the text is unchanged). */
@@ -204,16 +228,18 @@ export class Composer {
     if (this.saving) return;
     const { mode } = this;
     const text = this.textarea.value.trim();
+    if (text === String(mode.message.text ?? '').trim()) {
+      this.cancelMode();
+      return;
+    }
+    // PATCH takes 1 to 4000 characters, also for a message with files
+    // (README, API); a files-only message edited and left empty is unchanged above.
     if (!text) {
       this.setStatus('A message cannot be empty. To take it back, use Delete.', true);
       return;
     }
     if ([...text].length > MAX_CHARS) {
       this.setStatus(`That message is too long: at most ${MAX_CHARS} characters.`, true);
-      return;
-    }
-    if (text === String(mode.message.text ?? '').trim()) {
-      this.cancelMode();
       return;
     }
     this.saving = true;
@@ -250,7 +276,7 @@ export class Composer {
     this.sending = true;
     let message;
     try {
-      message = await this.send(pending.text, pending.clientId, pending.replyTo);
+      message = await this.send(pending.text, pending.clientId, pending.replyTo, pending.attachments);
     } catch (error) {
       this.sending = false;
       this.failed(error);
@@ -260,7 +286,7 @@ export class Composer {
     this.sent(pending, message);
     if (this.queued) {
       this.queued = false;
-      if (this.textarea.value.trim()) this.submit();
+      this.submit();
     }
   }
 
@@ -281,6 +307,7 @@ export class Composer {
     }
     if (this.backoff.failing) this.onHealth(true);
     this.backoff.reset();
+    if (this.files) this.files.sent(pending.attachments);
     this.onSent(message);
   }
 
@@ -302,6 +329,7 @@ export class Composer {
     } else if (error.status === 400) {
       // Refused for good (e.g. invalid_text): nothing was stored, and the
       // text is still in the box to be mended and sent as a new message.
+      if (this.files) this.files.release(this.pending.attachments);
       this.pending = null;
       this.queued = false;
       if (error.code === 'invalid_reply_to' && this.mode && this.mode.kind === 'reply') this.cancelMode();

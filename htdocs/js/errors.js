@@ -33,6 +33,10 @@ const WORDS = {
   invalid_emoji: 'That is not a single emoji.',
   reaction_limit: 'This message has 20 different reactions already: add one of them.',
   invalid_reply_to: 'The message you were replying to was deleted.',
+  invalid_attachment: 'A file could not go with the message (it was removed, or waited over an hour). Attach it again.',
+  file_too_large: 'That file is too large to share here.',
+  unsupported_file: 'That file cannot be shared here.',
+  quota_exceeded: 'The storage for files is full.',
   network_error: 'Cannot reach the server. Check your connection and try again.',
   server_error: 'The server had a problem. Try again in a moment.',
 };

@@ -11,6 +11,7 @@
    Edit on their own messages, Delete on their own and, for the room's
    owner, on every message (the server checks again: DESIGN "Version 2"). */
 
+import { fillAttachments } from './attachment-view.js';
 import { avatarHueClass, fromTemplate, initial, part } from './dom.js';
 import { plainText, renderMarkdown } from './markdown.js';
 import { markMentions, mentionsMe } from './mentions.js';
@@ -75,7 +76,10 @@ export function renderMessage(message, viewer) {
   return element;
 }
 
-/** Puts the message's current state (text, edit, quote, reactions) into `element`. */
+/**
+ * Puts the message's current state (text, edit, quote, files, reactions)
+ * into `element`; `message.attachments` are drawn by attachment-view.js.
+ */
 export function fillMessage(element, message, viewer) {
   const text = String(message.text ?? '');
   const mentions = JSON.stringify(message.mentions ?? []);
@@ -88,6 +92,7 @@ export function fillMessage(element, message, viewer) {
   element.classList.toggle('mentions-me', mentionsMe(message, viewer.myName));
   fillEdited(element, part(element, '.message-edited'), message.edited_at);
   fillQuote(part(element, '.message-quote'), message.reply_to);
+  fillAttachments(part(element, '.message-attachments'), message.attachments);
   renderReactions(part(element, '.reactions'), Array.isArray(message.reactions) ? message.reactions : [],
     viewer.myId);
 }
@@ -137,7 +142,8 @@ export function fillQuote(quote, reply) {
   quote.classList.remove('is-deleted');
   quote.disabled = false;
   const name = reply.user ? reply.user.username : '?';
-  const words = plainText(reply.text);
+  // A message of files only has no words to quote.
+  const words = plainText(reply.text) || 'a file';
   const short = [...words].length > QUOTE_CHARS ? `${[...words].slice(0, QUOTE_CHARS).join('')}…` : words;
   author.textContent = name;
   body.textContent = short;

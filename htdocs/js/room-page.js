@@ -14,10 +14,12 @@
    members-panel.js and, for the owner, room-settings.js. A person removed
    from a private room (or banned from an open one) while inside is told
    so in words when their next poll or post is refused (404 or 403), and
-   sent back to the room list. */
+   sent back to the room list. Files are attached, uploaded and shown by
+   uploads.js and attachment-view.js; this page only hands them the room. */
 
 import { Announcer } from './announcer.js';
 import { api } from './api.js';
+import { ImageViewer } from './attachment-view.js';
 import { Backoff } from './backoff.js';
 import { Composer } from './composer.js';
 import { ComposerBar } from './composer-bar.js';
@@ -36,6 +38,7 @@ import { RoomAttention } from './room-attention.js';
 import { RoomSettings } from './room-settings.js';
 import { roomTitle } from './room-title.js';
 import { UnreadTitle } from './unread.js';
+import { Uploads } from './uploads.js';
 
 const PAGE = 50;
 const LEAVE_AFTER_MS = 3000;
@@ -59,7 +62,8 @@ const composer = new Composer({
   status: byId('composer-status'),
   hint: byId('composer-hint'),
   count: byId('composer-count'),
-  send: async (text, clientId, replyTo) => (await api.post(roomId, text, clientId, replyTo)).message,
+  send: async (text, clientId, replyTo, attachments) =>
+    (await api.post(roomId, text, clientId, replyTo, attachments)).message,
   onSent: (message) => list.add([message], 'own'),
   edit: async (id, text) => (await api.editMessage(id, text)).message,
   onEdited: (message) => list.add([message], 'update'),
@@ -74,6 +78,18 @@ const composer = new Composer({
   onHealth: (ok) => banner.report(ok),
   onFatal: (error) => end(error),
 });
+composer.files = new Uploads({
+  roomId,
+  button: byId('attach'),
+  input: byId('attach-input'),
+  tray: byId('uploads'),
+  textarea: byId('message'),
+  dropZone: byId('composer'),
+  say: (text, isError) => composer.setStatus(text, isError),
+  onIdle: () => composer.uploadsDone(),
+  onFatal: (error) => end(error),
+});
+new ImageViewer().listen(byId('messages'));
 
 const current = () => ({ room: state.room, me: state.me });
 const attention = new RoomAttention({
@@ -175,6 +191,7 @@ function end(error) {
   if (state.push) state.push.stop();
   attention.stop();
   composer.disable();
+  composer.files.disable();
   banner.hide();
   byId('load-older').disabled = true;
   byId('leave').disabled = true;
@@ -432,6 +449,7 @@ async function start() {
   byId('export-html').href = `/api/rooms/${roomId}/export?format=html`;
   members.enable();
   composer.enable();
+  composer.files.enable();
   composer.focus();
   // The search result is shown, highlighted and focused as a reply's quote
   // does (reply-jump.js).
