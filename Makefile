@@ -127,6 +127,13 @@ $(B)/bin/unit_tests: $(UNIT_OBJ) $(CORE_OBJ)
 	@mkdir -p $(@D)
 	$(CXX) $(CXXFLAGS) $^ -o $@ -lgtest -lgtest_main -pthread $(LDLIBS)
 
+# serve.cc and poll.cpp are compiled into the test itself (it calls Handle).
+$(B)/bin/alloc_tests: tests/alloc/poll_allocs.cc $(filter-out %/serve.o,$(CORE_OBJ))
+	@mkdir -p $(@D)
+	$(CXX) $(CPPFLAGS) $(CXXFLAGS) -Icgi-bin $< $(filter-out %/serve.o,$(CORE_OBJ)) -o $@ \
+	  -lgtest -lgtest_main -pthread $(LDLIBS)
+-include $(B)/bin/alloc_tests.d
+
 # Installs the Debian packages that are missing (nothing when all are there).
 deps:
 	@missing=$$(for p in $(DEB_PACKAGES); do \
@@ -176,8 +183,16 @@ else
 	$(MAKE) --no-print-directory SAN=1 test-san
 endif
 
+# The empty poll's allocation count (tests/alloc/): plain build only, since
+# it counts malloc itself and the sanitizers bring their own.
+ifeq ($(SAN),1)
 test-unit: $(B)/bin/unit_tests
 	$(B)/bin/unit_tests
+else
+test-unit: $(B)/bin/unit_tests $(B)/bin/alloc_tests
+	$(B)/bin/unit_tests
+	$(B)/bin/alloc_tests
+endif
 
 test-api: all $(BENCH_BINS)
 	node --test --test-concurrency=1 tests/api/
@@ -273,7 +288,7 @@ bench: deps
 	node tests/bench/run.mjs $(if $(QUICK),--quick)
 
 # Every C++ file, as .clang-format says; `make test` fails on any drift.
-CXX_SOURCES = $(wildcard cgi-bin/*.cpp cgi-bin/core/*.h cgi-bin/core/*.cc cgi-bin/chatctl/*.h \
+CXX_SOURCES = $(wildcard cgi-bin/*.cpp tests/alloc/*.cc cgi-bin/core/*.h cgi-bin/core/*.cc cgi-bin/chatctl/*.h \
   cgi-bin/chatctl/*.cc tests/unit/*.cpp tests/bench/*.cc tests/bench/*.h tests/fuzz/*.cc tests/fuzz/*.h)
 format:
 	clang-format -i $(CXX_SOURCES)

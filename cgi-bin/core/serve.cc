@@ -19,10 +19,13 @@
 #include <fcgiapp.h>
 #include <sodium.h>
 #include <sqlite3.h>
+#include <unistd.h>
 
+#include <array>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <functional>
 
 #include "device.h"
@@ -38,22 +41,66 @@ namespace {
 
 using Writer = std::function<void(const std::string&)>;
 
-// cgicc reads FastCGI's streams through this.
-class FcgiInput : public cgicc::CgiInput {
+// The request's CGI variables and body, as cgicc and ReadRequest read them.
+// The variables this file uses are found in one pass over the environment
+// block (FastCGI's params or, as CGI, the process's environ) when the
+// request arrives: looking each name up on its own (FCGX_GetParam, getenv)
+// is a linear scan of some 40 variables, and cgicc alone asks for 25 names.
+// While cgicc builds its environment (`known_only`), a name outside the table
+// answers "" without a scan: cgicc reads every CGI/1.1 variable it knows of,
+// and nothing here uses those others. Any other name asked for later is
+// found by a scan, so a reader that needs one more variable still gets it.
+class RequestInput : public cgicc::CgiInput {
  public:
-  explicit FcgiInput(FCGX_Request& r) : r_(r) {}
-  size_t read(char* data, size_t length) override {
-    int n = FCGX_GetStr(data, static_cast<int>(length), r_.in);
-    return n < 0 ? 0 : static_cast<size_t>(n);
+  using Reader = size_t (*)(void* source, char* data, size_t length);
+  RequestInput(char** envp, Reader reader, void* source)
+      : envp_(envp), reader_(reader), source_(source) {
+    for (char** e = envp; e != nullptr && *e != nullptr; ++e) {
+      const char* eq = strchr(*e, '=');
+      if (eq == nullptr) continue;
+      size_t len = static_cast<size_t>(eq - *e);
+      for (size_t i = 0; i < kNames.size(); ++i) {
+        if (values_[i] == nullptr && strlen(kNames[i]) == len && memcmp(kNames[i], *e, len) == 0) {
+          values_[i] = eq + 1;
+          break;
+        }
+      }
+    }
   }
+  size_t read(char* data, size_t length) override { return reader_(source_, data, length); }
   std::string getenv(const char* name) override {
-    const char* v = FCGX_GetParam(name, r_.envp);
-    return v ? v : "";
+    for (size_t i = 0; i < kNames.size(); ++i) {
+      if (strcmp(kNames[i], name) == 0) return values_[i] != nullptr ? values_[i] : "";
+    }
+    if (known_only_) return "";
+    size_t len = strlen(name);
+    for (char** e = envp_; e != nullptr && *e != nullptr; ++e) {
+      if (strncmp(*e, name, len) == 0 && (*e)[len] == '=') return *e + len + 1;
+    }
+    return "";
   }
+  void set_known_only(bool on) { known_only_ = on; }
 
  private:
-  FCGX_Request& r_;
+  // What ReadRequest, PathOf and cgicc's parse of the query string, cookies
+  // and body use; the rest of the 25 cgicc reads are never looked at here.
+  static constexpr std::array<const char*, 14> kNames = {
+      "REQUEST_METHOD",      "QUERY_STRING", "HTTP_COOKIE", "CONTENT_LENGTH",    "CONTENT_TYPE",
+      "DOCUMENT_URI",        "REQUEST_URI",  "HTTPS",       "HTTP_ORIGIN",       "HTTP_HOST",
+      "HTTP_SEC_FETCH_SITE", "REMOTE_ADDR",  "HTTP_ACCEPT", "HTTP_LAST_EVENT_ID"};
+  std::array<const char*, kNames.size()> values_{};
+  char** envp_;
+  Reader reader_;
+  void* source_;
+  bool known_only_ = false;
 };
+
+size_t ReadFcgi(void* source, char* data, size_t length) {
+  int n = FCGX_GetStr(data, static_cast<int>(length), static_cast<FCGX_Request*>(source)->in);
+  return n < 0 ? 0 : static_cast<size_t>(n);
+}
+
+size_t ReadStdin(void*, char* data, size_t length) { return fread(data, 1, length, stdin); }
 
 const char* Reason(int status) {
   switch (status) {
@@ -92,7 +139,7 @@ const char* Reason(int status) {
   }
 }
 
-std::string PathOf(cgicc::CgiInput& in) {
+std::string PathOf(RequestInput& in) {
   std::string path = in.getenv("DOCUMENT_URI");
   if (path.empty()) {
     path = in.getenv("REQUEST_URI");
@@ -102,7 +149,7 @@ std::string PathOf(cgicc::CgiInput& in) {
 }
 
 // Fills req from the CGI variables and body; an error when they are unusable.
-Status ReadRequest(cgicc::CgiInput& in, Request& req) {
+Status ReadRequest(RequestInput& in, Request& req) {
   req.method = in.getenv("REQUEST_METHOD");
   if (req.method == "HEAD") {
     req.method = "GET";
@@ -122,7 +169,9 @@ Status ReadRequest(cgicc::CgiInput& in, Request& req) {
     body_length = *n;
   }
   try {
+    in.set_known_only(true);
     cgicc::Cgicc cgi(&in);
+    in.set_known_only(false);
     const cgicc::CgiEnvironment& env = cgi.getEnvironment();
     req.body = env.getPostData();
     // cgicc reads the body of a POST only; any other write's body (DELETE,
@@ -147,6 +196,7 @@ Status ReadRequest(cgicc::CgiInput& in, Request& req) {
       for (const cgicc::FormEntry& e : *cgi) req.query.emplace(e.getName(), e.getValue());
     }
   } catch (const std::exception&) {
+    in.set_known_only(false);
     return Err(400, "invalid_request", "The request could not be read.");
   }
   req.origin = in.getenv("HTTP_ORIGIN");
@@ -194,7 +244,7 @@ double MsSince(std::chrono::steady_clock::time_point start) {
 // One request, start to finish; never throws. True when the database must
 // be opened again before the next one.
 bool Handle(const char* program, const std::vector<Route>& routes, const Config& config,
-            const SessionKey& key, Db& db, cgicc::CgiInput& in, const Writer& out) {
+            const SessionKey& key, Db& db, RequestInput& in, const Writer& out) {
   auto start = std::chrono::steady_clock::now();
   Request req;
   Response res;
@@ -217,7 +267,7 @@ bool Handle(const char* program, const std::vector<Route>& routes, const Config&
 
 // A request while the worker cannot serve: the reason's 503, read from
 // nothing but the method and path (the body is left to libfcgi to discard).
-void Refuse(const char* program, const ApiError& why, cgicc::CgiInput& in, const Writer& out) {
+void Refuse(const char* program, const ApiError& why, RequestInput& in, const Writer& out) {
   auto start = std::chrono::steady_clock::now();
   std::string method = in.getenv("REQUEST_METHOD");
   std::string path = PathOf(in);
@@ -317,7 +367,7 @@ int Serve(const char* program, const std::vector<Route>& routes) {
       LogLine(program, failure->log);
       return 1;
     }
-    cgicc::CgiInput in;
+    RequestInput in(environ, ReadStdin, nullptr);
     Handle(program, routes, config, backend.key->Current(), *backend.db, in,
            [](const std::string& s) { fwrite(s.data(), 1, s.size(), stdout); });
     fflush(stdout);
@@ -333,7 +383,7 @@ int Serve(const char* program, const std::vector<Route>& routes) {
   FCGX_Request fcgi;
   FCGX_InitRequest(&fcgi, 0, 0);
   while (FCGX_Accept_r(&fcgi) >= 0) {
-    FcgiInput in(fcgi);
+    RequestInput in(fcgi.envp, ReadFcgi, &fcgi);
     Writer out = [&fcgi](const std::string& s) {
       FCGX_PutStr(s.data(), static_cast<int>(s.size()), fcgi.out);
     };
