@@ -5,7 +5,8 @@
 #                 ASan+UBSan build, browser tests, 20 s of each fuzzer
 #   make fuzz     each libFuzzer target (tests/fuzz/) for FUZZ_SECONDS (180)
 #   make chaos    the kill test for 60 s (CHAOS_SECONDS) instead of make test's 15 s
-#   make bench    build, start the stack on a scratch database, measure (QUICK=1: about a minute)
+#   make bench    build, start the stack on a scratch database, measure (QUICK=1: about a minute;
+#                 PEERS=1: Fossil's chat measured beside it, Debian's fossil installed if missing)
 #   make test SAN=1  only the sanitizer part: unit and API tests through build/san/
 #   make clean    remove build output
 #   make install / make uninstall  [PREFIX=/usr/local] [DESTDIR=] (README "Deploying")
@@ -283,9 +284,12 @@ $(B)/bin/bench_commits: $(B)/obj/bench/commits.o
 	@mkdir -p $(@D)
 	$(CXX) $(CXXFLAGS) $^ -o $@ -lsqlite3
 
+# Only `make bench PEERS=1` needs it (tests/bench/peers.mjs).
+PEER_PACKAGES := fossil
 bench: deps
+	$(if $(PEERS),@$(MAKE) --no-print-directory deps DEB_PACKAGES="$(PEER_PACKAGES)")
 	@$(MAKE) --no-print-directory all $(BENCH_BINS)
-	node tests/bench/run.mjs $(if $(QUICK),--quick)
+	node tests/bench/run.mjs $(if $(QUICK),--quick) $(if $(PEERS),--peers)
 
 # Every C++ file, as .clang-format says; `make test` fails on any drift.
 CXX_SOURCES = $(wildcard cgi-bin/*.cpp tests/alloc/*.cc cgi-bin/core/*.h cgi-bin/core/*.cc cgi-bin/chatctl/*.h \

@@ -136,7 +136,9 @@ void AppendInt(int64_t n, std::string* out) {
 }  // namespace
 
 Result<Json::Value> ParseObject(const std::string& body) {
-  static const std::unique_ptr<Json::CharReader> reader(ReaderBuilder().newCharReader());
+  // A reader keeps state while it parses: one per thread (serve.cc's
+  // CHAT_WORKER_THREADS).
+  thread_local const std::unique_ptr<Json::CharReader> reader(ReaderBuilder().newCharReader());
   Json::Value root;
   std::string errors;
   bool ok = false;
@@ -162,7 +164,7 @@ std::string ToJson(const Json::Value& v) {
 }
 
 std::string ToJsonWithWriter(const Json::Value& v) {
-  static const std::unique_ptr<Json::StreamWriter> writer = [] {
+  thread_local const std::unique_ptr<Json::StreamWriter> writer = [] {
     Json::StreamWriterBuilder b;
     b["indentation"] = "";
     b["emitUTF8"] = true;

@@ -17,16 +17,22 @@
 #include <cgicc/CgiInput.h>
 #include <cgicc/Cgicc.h>
 #include <fcgiapp.h>
+#include <pthread.h>
+#include <signal.h>
 #include <sodium.h>
 #include <sqlite3.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <functional>
+#include <thread>
+#include <vector>
 
 #include "device.h"
 #include "http.h"
@@ -70,7 +76,11 @@ class RequestInput : public cgicc::CgiInput {
   size_t read(char* data, size_t length) override { return reader_(source_, data, length); }
   std::string getenv(const char* name) override {
     for (size_t i = 0; i < kNames.size(); ++i) {
-      if (strcmp(kNames[i], name) == 0) return values_[i] != nullptr ? values_[i] : "";
+      // The second byte tells most names apart ("HTTP_..." share the first
+      // five): a full compare only for a likely match.
+      if (name[0] != '\0' && kNames[i][1] == name[1] && strcmp(kNames[i], name) == 0) {
+        return values_[i] != nullptr ? values_[i] : "";
+      }
     }
     if (known_only_) return "";
     size_t len = strlen(name);
@@ -327,6 +337,61 @@ std::optional<StartFailure> Start(const char* program, const Config& config, Bac
   return std::nullopt;
 }
 
+// Serves requests until libfcgi stops accepting (shutdown), with this
+// thread's own key file and database connection.
+void AcceptLoop(const char* program, const std::vector<Route>& routes, const Config& config,
+                Backend& backend, std::optional<StartFailure> failure) {
+  using Clock = std::chrono::steady_clock;
+  Clock::time_point last_try = Clock::now(), last_log = last_try;
+  FCGX_Request fcgi;
+  FCGX_InitRequest(&fcgi, 0, 0);
+  while (FCGX_Accept_r(&fcgi) >= 0) {
+    RequestInput in(fcgi.envp, ReadFcgi, &fcgi);
+    Writer out = [&fcgi](const std::string& s) {
+      FCGX_PutStr(s.data(), static_cast<int>(s.size()), fcgi.out);
+    };
+    if (failure && Clock::now() - last_try >= std::chrono::seconds(1)) {
+      std::string before = failure->log;
+      failure = Start(program, config, backend);
+      last_try = Clock::now();
+      if (!failure) {
+        LogLine(program, "mended, serving again (was: " + before + ")");
+      } else if (failure->log != before || last_try - last_log >= std::chrono::minutes(1)) {
+        LogLine(program, "still cannot serve: " + failure->log);
+        last_log = last_try;
+      }
+    }
+    if (failure) {
+      Refuse(program, failure->reply, in, out);
+    } else if (Handle(program, routes, config, backend.key->Current(), *backend.db, in, out)) {
+      // The key file is looked at for every request (Current()): `chatctl
+      // secret rotate` takes effect at once, without restarting the workers.
+      backend.db.reset();  // read-only under us: open it afresh, now
+      failure = Start(program, config, backend);
+      last_try = last_log = Clock::now();
+      if (failure) LogLine(program, "cannot serve, answering 503 until mended: " + failure->log);
+    }
+    FCGX_Finish_r(&fcgi);
+  }
+  FCGX_Free(&fcgi, 1);
+}
+
+// CHAT_WORKER_THREADS: how many threads of a worker accept FastCGI
+// connections, each with its own key file and SQLite connection (1 to 64; 1
+// when unset or not a number). More than one lets nginx keep connections
+// open between requests (fastcgi_keep_conn, an upstream keepalive pool;
+// conf/run.sh): a kept connection holds its thread while idle, so the
+// threads of all workers must outnumber the connections nginx may keep idle.
+int AcceptThreads() {
+  std::optional<int64_t> n =
+      ParseDecimal(std::getenv("CHAT_WORKER_THREADS") ? std::getenv("CHAT_WORKER_THREADS") : "");
+  if (!n || *n < 1) return 1;
+  return static_cast<int>(std::min<int64_t>(*n, 64));
+}
+
+// The signal that wakes the other accepting threads at shutdown.
+const int kKick = SIGRTMIN + 3;
+
 }  // namespace
 
 std::optional<std::string> Request::Param(const char* name) const {
@@ -373,43 +438,49 @@ int Serve(const char* program, const std::vector<Route>& routes) {
     fflush(stdout);
     return 0;
   }
+  int threads = AcceptThreads();
   LogLine(program, std::string("serving FastCGI, SQLite ") + sqlite3_libversion() + ", db " +
-                       config.db_path);
+                       config.db_path + ", " + std::to_string(threads) +
+                       " accepting thread(s) (CHAT_WORKER_THREADS)");
   LogLine(program, "settings: " + Describe(config));
-  using Clock = std::chrono::steady_clock;
-  Clock::time_point last_try = Clock::now(), last_log = last_try;
   if (failure) LogLine(program, "cannot serve, answering 503 until mended: " + failure->log);
   FCGX_Init();
-  FCGX_Request fcgi;
-  FCGX_InitRequest(&fcgi, 0, 0);
-  while (FCGX_Accept_r(&fcgi) >= 0) {
-    RequestInput in(fcgi.envp, ReadFcgi, &fcgi);
-    Writer out = [&fcgi](const std::string& s) {
-      FCGX_PutStr(s.data(), static_cast<int>(s.size()), fcgi.out);
-    };
-    if (failure && Clock::now() - last_try >= std::chrono::seconds(1)) {
-      std::string before = failure->log;
-      failure = Start(program, config, backend);
-      last_try = Clock::now();
-      if (!failure) {
-        LogLine(program, "mended, serving again (was: " + before + ")");
-      } else if (failure->log != before || last_try - last_log >= std::chrono::minutes(1)) {
-        LogLine(program, "still cannot serve: " + failure->log);
-        last_log = last_try;
-      }
-    }
-    if (failure) {
-      Refuse(program, failure->reply, in, out);
-    } else if (Handle(program, routes, config, backend.key->Current(), *backend.db, in, out)) {
-      // The key file is looked at for every request (Current()): `chatctl
-      // secret rotate` takes effect at once, without restarting the workers.
-      backend.db.reset();  // read-only under us: open it afresh, now
-      failure = Start(program, config, backend);
-      last_try = last_log = Clock::now();
-      if (failure) LogLine(program, "cannot serve, answering 503 until mended: " + failure->log);
-    }
-    FCGX_Finish_r(&fcgi);
+  if (threads == 1) {
+    AcceptLoop(program, routes, config, backend, std::move(failure));
+    return 0;
   }
+  // The other threads never take SIGTERM (multiwatch's stop): it reaches this
+  // one, whose accept it interrupts (libfcgi's handler), and the others are
+  // then woken with kKick until each has left its loop.
+  struct sigaction kick {};
+  kick.sa_handler = [](int) {};  // no SA_RESTART: a blocked accept or read returns EINTR
+  sigaction(kKick, &kick, nullptr);
+  sigset_t term, old;
+  sigemptyset(&term);
+  sigaddset(&term, SIGTERM);
+  sigaddset(&term, SIGINT);
+  sigaddset(&term, SIGUSR1);
+  pthread_sigmask(SIG_BLOCK, &term, &old);
+  std::atomic<int> running{threads - 1};
+  std::vector<std::thread> others;
+  for (int i = 1; i < threads; ++i) {
+    others.emplace_back([&] {
+      Backend own;
+      std::optional<StartFailure> own_failure = Start(program, config, own);
+      if (own_failure)
+        LogLine(program, "cannot serve, answering 503 until mended: " + own_failure->log);
+      AcceptLoop(program, routes, config, own, std::move(own_failure));
+      --running;
+    });
+  }
+  pthread_sigmask(SIG_SETMASK, &old, nullptr);
+  AcceptLoop(program, routes, config, backend, std::move(failure));
+  FCGX_ShutdownPending();
+  while (running > 0) {
+    for (std::thread& t : others) pthread_kill(t.native_handle(), kKick);
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  for (std::thread& t : others) t.join();
   return 0;
 }
 

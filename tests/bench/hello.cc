@@ -9,6 +9,8 @@
 // keepalive pool holds a connection, and so a thread, between requests),
 // measured against the plain one-connection-per-request loop (issue 17).
 #include <fcgiapp.h>
+#include <signal.h>
+#include <unistd.h>
 
 #include <cstdlib>
 #include <thread>
@@ -32,6 +34,9 @@ void Loop() {
 
 int main(int argc, char** argv) {
   FCGX_Init();
+  // Stopped at once by SIGTERM (multiwatch's stop): libfcgi's own handler
+  // would only end the loop of the thread it lands on. Nothing to save.
+  signal(SIGTERM, [](int) { _exit(0); });
   int threads = argc > 1 ? std::atoi(argv[1]) : 1;
   std::vector<std::thread> more;
   for (int i = 1; i < threads; ++i) more.emplace_back(Loop);
