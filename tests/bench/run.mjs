@@ -272,12 +272,16 @@ async function main() {
     let peers = null;
     if (PEERS) {
       if (existsSync(FOSSIL)) {
-        const fossil = await measureFossil({ work, load, conns: P.conns, seconds: P.seconds, ticks: TICKS, say });
-        const ours = { workers_pss_mb: memory(stackPids(stack).workers).pss_mb };
-        peers = { fossil, ours, ratios: {
-          poll_with_news_rps: +(rows.s2.rps / fossil.poll.rps).toFixed(1),
-          poll_with_news_cpu: +(fossil.poll.server_cpu_us / rows.s2.server_cpu_us).toFixed(1),
-        } };
+        try {
+          const fossil = await measureFossil({ work, load, conns: P.conns, seconds: P.seconds, ticks: TICKS, say });
+          const ours = { workers_pss_mb: memory(stackPids(stack).workers).pss_mb };
+          peers = { fossil, ours, ratios: {
+            poll_with_news_rps: +(rows.s2.rps / fossil.poll.rps).toFixed(1),
+            poll_with_news_cpu: +(fossil.poll.server_cpu_us / rows.s2.server_cpu_us).toFixed(1),
+          } };
+        } catch (e) {
+          say(`!!! PEERS failed, the rest goes on: ${e.message} !!!`);
+        }
       } else {
         say(`!!! SKIPPED PEERS: ${FOSSIL} is missing (apt-get install fossil) !!!`);
       }
