@@ -3,17 +3,29 @@
 // the answer is one indexed range read of (room_id, seq) with statements
 // prepared once per process. It also says who
 // may subscribe to a room's push events (the same membership check).
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <thread>
 
+#include "core/attention.h"
 #include "core/http.h"
 #include "core/messages.h"
+#include "core/rooms.h"
 #include "core/streams.h"
 #include "core/validate.h"
 
 namespace chat {
 namespace {
+
+constexpr int kMentionsPage = 50;  // DESIGN.md: GET /api/mentions, at most 50
+
+// The change number of the room's last rename or topic change, 0 if none:
+// one primary-key read, the only one an empty poll adds.
+int64_t RoomChangedSeq(Db& db, int64_t room_id) {
+  auto q = db.Prepare("SELECT changed_seq FROM rooms WHERE id = ?1");
+  return q.Bind(1, room_id).Step() ? q.Int(0) : 0;
+}
 
 Status ParseCursor(const std::optional<std::string>& text, int64_t* out) {
   if (!text) return std::nullopt;
@@ -36,6 +48,15 @@ Status ParseCursor(const std::optional<std::string>& text, int64_t* out) {
 // before=N: 200 {"messages": the L (1-100, default 50) live messages just
 // before message N, ascending, "more": whether older ones exist}.
 // Neither: the latest 50 and their cursor, like join.
+// after=N also carries "room": the room (name, topic ...) when its owner
+// changed it after change number N (rooms.changed_seq), and the cursor then
+// moves past that change even with no message; on a page with "more" the
+// room waits for the last page, whose cursor passes it.
+// With attention=V (any of the above but before=): when the caller's
+// attention version is not V (e.g. "attention=" on the first poll), the
+// answer also has "attention": {"version", "mentions",
+// "direct", "messages"} about the other rooms (core/attention.h
+// AttentionSummary); the page sends the version back next time.
 // 400 invalid_cursor (not a decimal number, both given, bad limit);
 // 401 not_logged_in; 404 room_not_found; 409 not_in_room;
 // 410 room_deleted with "room": {"id", "name"}.
@@ -60,13 +81,29 @@ Response HandleMessages(Context& ctx) {
     return Response::Json(200, body);
   }
   if (after >= 0) {
+    // Read in the request's one snapshot (dispatch.cc), so every change
+    // numbered below the room's is in the messages read next.
+    int64_t room_changed = RoomChangedSeq(ctx.db, req.id);
     bool more = false;
     body["messages"] = MessagesAfter(ctx.db, req.id, after, kMaxPollBatch, &cursor, &more);
     body["more"] = more;
+    if (room_changed > after && !more) {
+      if (std::optional<Room> room = FindRoom(ctx.db, req.id)) body["room"] = RoomJson(*room);
+      cursor = std::max(cursor, room_changed);
+    }
   } else {
     body["messages"] = LatestMessages(ctx.db, req.id, kJoinHistory, &cursor);
   }
   body["cursor"] = static_cast<Json::Int64>(cursor);
+  // News from other rooms, only when the caller's attention version is not
+  // the one the page sent: users.attention came with the session row, and
+  // the newest mention is one index read (core/attention.h).
+  if (std::optional<std::string> seen = req.Param("attention")) {
+    std::string version = AttentionVersion(ctx.db, ctx.user().id, ctx.user().attention);
+    if (*seen != version) {
+      body["attention"] = AttentionSummary(ctx.db, ctx.user().id, version, req.id);
+    }
+  }
   return Response::Json(200, body);
 }
 
@@ -92,6 +129,8 @@ bool IsEventId(const std::string& id) {
   return i == id.size() && id.back() != ',';
 }
 
+Response CheckEventRequest(Context& ctx);
+
 bool AcceptsEventStream(const std::string& accept) {
   std::string folded = FoldCase(accept);
   return folded.find("text/event-stream") != std::string::npos;
@@ -110,6 +149,15 @@ bool AcceptsEventStream(const std::string& accept) {
 // 406 not_acceptable without Accept: text/event-stream (the only form this
 // address has, RFC 9110 section 15.5.7); 409 not_in_room; 410 room_deleted.
 Response HandleEvents(Context& ctx) {
+  Response r = CheckEventRequest(ctx);
+  if (r.status != 200) return r;
+  r.headers.emplace_back("X-Accel-Redirect", SubscribePath(ctx.req.id, ctx.user().token_hash));
+  return r;
+}
+
+// What both streams check before nginx takes over: an empty 200 to go on
+// with, or the refusal.
+Response CheckEventRequest(Context& ctx) {
   const Request& req = ctx.req;
   if (req.head) {
     Response r = Response::Error(
@@ -136,7 +184,60 @@ Response HandleEvents(Context& ctx) {
   if (delay_ms) std::this_thread::sleep_for(std::chrono::milliseconds(*delay_ms));
   Response r;
   r.status = 200;
-  r.headers.emplace_back("X-Accel-Redirect", SubscribePath(req.id, ctx.user().token_hash));
+  return r;
+}
+
+// GET /api/mentions?before=N
+// A logged-in user. 200 {"messages": [message...] that mention the caller,
+// newest first, at most 50, each with "room": room, ids below N when given;
+// "more": whether older ones exist}. Only rooms the caller may see now and
+// that are live (a mention in a private room they were since removed from
+// is not shown). 400 invalid_cursor (before not a whole number); 401.
+Response HandleMentions(Context& ctx) {
+  int64_t before = INT64_MAX;
+  if (Status s = ParseCursor(ctx.req.Param("before"), &before)) return Response::Error(*s);
+  // Newest first along mentions_user (user_id, message_id); the access rule
+  // is CheckRoomAccess's (core/rooms.h) as SQL, like the room list's.
+  auto q = ctx.db.Prepare(
+      "SELECT x.message_id FROM mentions x JOIN rooms r ON r.id = x.room_id "
+      "WHERE x.user_id = ?1 AND x.message_id < ?2 AND r.deleted_at IS NULL AND (r.kind = 'open' "
+      "OR EXISTS (SELECT 1 FROM room_members rm WHERE rm.room_id = r.id AND rm.user_id = ?1)) "
+      "ORDER BY x.message_id DESC LIMIT ?3");
+  q.Bind(1, ctx.user().id).Bind(2, before).Bind(3, static_cast<int64_t>(kMentionsPage + 1));
+  std::vector<int64_t> ids;
+  while (q.Step()) ids.push_back(q.Int(0));
+  Json::Value body(Json::objectValue);
+  body["messages"] = Json::Value(Json::arrayValue);
+  body["more"] = ids.size() > static_cast<size_t>(kMentionsPage);
+  if (ids.size() > static_cast<size_t>(kMentionsPage)) ids.pop_back();
+  for (int64_t id : ids) {
+    Json::Value m = MessageById(ctx.db, id);
+    if (m.isNull()) continue;
+    std::optional<Room> room = FindRoom(ctx.db, m["room_id"].asInt64());
+    if (!room) continue;
+    m["room"] = RoomJson(*room);
+    body["messages"].append(std::move(m));
+  }
+  return Response::Json(200, body);
+}
+
+// GET /api/me/events (an EventSource)
+// A logged-in user, from the site's own origin: the person's own stream,
+// whichever room they are in (or none). Like the room stream, the workers
+// only decide and nginx's nchan holds it (X-Accel-Redirect to
+// core/streams.h PersonSubscribePath): 200 text/event-stream, then
+// `data: {"type":"attention"}` whenever the caller's attention number is
+// bumped (a mention, a direct message, their read mark moving: the page
+// then polls, or reloads the room list). Closed when the session ends
+// (logout, password change, the account disabled or deleted).
+// 400 invalid_last_event_id; 401 not_logged_in; 403 bad_origin; 404
+// not_found when push is off; 405 for HEAD; 406 not_acceptable without
+// Accept: text/event-stream.
+Response HandlePersonEvents(Context& ctx) {
+  Response r = CheckEventRequest(ctx);
+  if (r.status != 200) return r;
+  r.headers.emplace_back("X-Accel-Redirect",
+                         PersonSubscribePath(ctx.user().id, ctx.user().token_hash));
   return r;
 }
 
@@ -146,6 +247,8 @@ const std::vector<Route> kRoutes = {
     {"GET", "/api/rooms/{id}/messages", kNeedsSession | kNeedsMembership | kBackground,
      HandleMessages},
     {"POST", "/api/rooms/{id}/messages", kPublic, nullptr},  // served by post
+    {"GET", "/api/mentions", kNeedsSession | kBackground, HandleMentions},
+    {"GET", "/api/me/events", kSameOrigin | kNeedsSession | kBackground, HandlePersonEvents},
 };
 
 }  // namespace

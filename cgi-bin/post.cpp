@@ -6,14 +6,18 @@
 // reply is sent only after COMMIT returned, and the room's doorbell (push,
 // core/doorbell.h) rings only then too. A change goes through the change
 // feed's one step (core/feed.h), so polls carry it like a new message.
+#include <algorithm>
 #include <cmath>
+#include <vector>
 
+#include "core/attention.h"
 #include "core/clock.h"
 #include "core/doorbell.h"
 #include "core/emoji.h"
 #include "core/feed.h"
 #include "core/http.h"
 #include "core/json.h"
+#include "core/mentions.h"
 #include "core/messages.h"
 #include "core/throttle.h"
 #include "core/validate.h"
@@ -76,6 +80,28 @@ bool IsLiveMessageOf(Db& db, int64_t id, int64_t room_id) {
   return q.Bind(1, id).Bind(2, room_id).Step();
 }
 
+// Inside the post's transaction: stores the mentions the text makes
+// (core/mentions.h) and, in a direct room, bumps the other person's
+// attention number (core/attention.h). Returns everyone it calls (the
+// people mentioned, the other person), for RingPeople after the commit.
+std::vector<int64_t> CallAttention(Context& ctx, const Room& room, int64_t id,
+                                   const std::string& text) {
+  std::vector<int64_t> called =
+      StoreMentions(ctx.db, id, room.id, room.kind == "open", ctx.user().id, text);
+  // A new mention shows in the mentioned person's attention version by
+  // itself (their newest mention); a direct message bumps the other one's.
+  std::vector<int64_t> bumped;
+  for (const auto& person : room.direct) {
+    if (person.first == ctx.user().id) continue;
+    bumped.push_back(person.first);
+    if (std::find(called.begin(), called.end(), person.first) == called.end()) {
+      called.push_back(person.first);
+    }
+  }
+  BumpAttention(ctx.db, bumped);
+  return called;
+}
+
 // POST /api/rooms/{id}/messages {"text", "client_id"?, "reply_to"?}
 // A member of the room. Stores the message exactly as sent; reply_to names
 // a live message of the same room that this one answers.
@@ -86,8 +112,13 @@ bool IsLiveMessageOf(Db& db, int64_t id, int64_t room_id) {
 // invalid_client_id (1-64 of A-Z a-z 0-9 -), invalid_reply_to (not the id
 // of a live message of this room); 401 not_logged_in;
 // 404 room_not_found; 409 not_in_room; 410 room_deleted;
-// 429 rate_limited with Retry-After. After the commit, rings the room's
-// doorbell with {"type":"message","id"} (never fails or holds the reply).
+// 429 rate_limited with Retry-After. "mentions" lists who the text names
+// as @username among the people allowed in the room (core/mentions.h);
+// each of them, and in a direct room the other person, is called
+// (core/attention.h: their attention version changes). After the commit, rings the room's doorbell
+// with
+// {"type":"message","id"} and their own streams with {"type":"attention"}
+// (never fails or holds the reply).
 Response HandlePostMessage(Context& ctx) {
   std::string text, client_id;
   if (!GetString(ctx.req.json, "text", &text) || !IsValidMessageText(text)) {
@@ -132,9 +163,11 @@ Response HandlePostMessage(Context& ctx) {
   if (reply_to != 0) insert.Bind(6, reply_to);
   insert.Run();
   int64_t id = ctx.db.LastInsertId();
+  std::vector<int64_t> called = CallAttention(ctx, room.value(), id, text);
   body["message"] = MessageById(ctx.db, id);
   tx.Commit();
   RingChange(ctx.config, "post", ctx.req.id, id);
+  RingPeople(ctx.config, "post", called);
   return Response::Json(201, body);
 }
 
@@ -151,8 +184,9 @@ Response ChangedReply(Context& ctx, Transaction& tx, const MessageRef& ref, int6
 // PATCH /api/messages/{id} {"text"}
 // The message's author, inside its room. Replaces the text (same rules as a
 // post) and sets edited_at; the change reaches every reader's next poll.
-// Spends a token of the poster's rate limit (an edit fans out like a post).
-// 200 {"message"}. 400 invalid_text; 401; 403 not_author; 404
+// Its mentions are made again from the new text; people named anew are
+// called like a post's (their attention number, their stream). Spends a token of the poster's rate
+// limit (an edit fans out like a post). 200 {"message"}. 400 invalid_text; 401; 403 not_author; 404
 // message_not_found (none, deleted, or its room deleted), room_not_found;
 // 409 not_in_room; 410 room_deleted; 429 rate_limited with Retry-After.
 Response HandleEditMessage(Context& ctx) {
@@ -173,7 +207,13 @@ Response HandleEditMessage(Context& ctx) {
       .Bind(2, now)
       .Bind(3, ctx.req.id)
       .Run();
-  return ChangedReply(ctx, tx, ref.value(), MarkChanged(ctx.db, ctx.req.id));
+  // Mentions follow the text; only people named anew are called again.
+  std::vector<int64_t> called = StoreMentions(ctx.db, ctx.req.id, ref.value().room_id,
+                                              ref.value().room_open, ctx.user().id, text);
+  BumpAttention(ctx.db, called);
+  Response r = ChangedReply(ctx, tx, ref.value(), MarkChanged(ctx.db, ctx.req.id));
+  RingPeople(ctx.config, "post", called);
+  return r;
 }
 
 // DELETE /api/messages/{id}
@@ -199,6 +239,7 @@ Response HandleDeleteMessage(Context& ctx) {
       .Bind(2, ctx.req.id)
       .Run();
   ctx.db.Prepare("DELETE FROM reactions WHERE message_id = ?1").Bind(1, ctx.req.id).Run();
+  ForgetMentions(ctx.db, ctx.req.id);
   int64_t number = MarkChanged(ctx.db, ctx.req.id);
   tx.Commit();
   RingChange(ctx.config, "post", ref.value().room_id, number);

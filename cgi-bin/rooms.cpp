@@ -10,10 +10,12 @@
 #include <cstring>
 #include <memory>
 
+#include "core/attention.h"
 #include "core/clock.h"
 #include "core/coalesce.h"
 #include "core/doorbell.h"
 #include "core/export.h"
+#include "core/feed.h"
 #include "core/http.h"
 #include "core/invites.h"
 #include "core/json.h"
@@ -54,14 +56,31 @@ ApiError DirectRoomError() {
 // GET /api/rooms
 // A logged-in user. 200 {"rooms": [room...]} by name, [] when none exist:
 // every open room and the private rooms the user is a member of
-// (CheckRoomAccess, core/rooms.h).
+// (CheckRoomAccess, core/rooms.h), each with the caller's "unread" (others'
+// live messages after their read mark, up to 100) and "mentions" (unread
+// messages that mention them), counted as core/attention.h says.
 // 401 not_logged_in. The page refreshes the list on a timer, so this is
 // background (not activity for the session's idle limit).
 Response HandleListRooms(Context& ctx) {
   Json::Value body(Json::objectValue);
   body["rooms"] = Json::Value(Json::arrayValue);
-  for (const Room& room : ListVisibleRooms(ctx.db, ctx.user().id))
-    body["rooms"].append(RoomJson(room));
+  const std::unordered_map<int64_t, int64_t> marks = ReadMarks(ctx.db, ctx.user().id);
+  // Rooms left out of the list are left out of the counts (the map is only read).
+  const std::unordered_map<int64_t, int64_t> mentions =
+      UnreadMentions(ctx.db, ctx.user().id, marks, [](int64_t) { return true; });
+  for (const Room& room : ListVisibleRooms(ctx.db, ctx.user().id)) {
+    auto it = marks.find(room.id);
+    std::optional<int64_t> mark =
+        EffectiveMark(room, it == marks.end() ? std::nullopt : std::optional<int64_t>(it->second));
+    auto m = mentions.find(room.id);
+    int64_t mentioned = m == mentions.end() ? 0 : std::min(m->second, kMaxUnread);
+    Json::Value j = RoomJson(room);
+    // An open room never entered: only its mentions are news.
+    j["unread"] = static_cast<Json::Int64>(mark ? CountUnread(ctx.db, ctx.user().id, room.id, *mark)
+                                                : mentioned);
+    j["mentions"] = static_cast<Json::Int64>(mentioned);
+    body["rooms"].append(std::move(j));
+  }
   return Response::Json(200, body);
 }
 
@@ -175,6 +194,9 @@ Response HandleGetRoom(Context& ctx) {
 // topic to change); 404 room_not_found (also a private room the
 // user is not a member of); 409 room_name_taken (another live room has the
 // same RoomNameKey, as at creation); 410 room_deleted; 401.
+// A change takes the next change-feed number (rooms.changed_seq), so the
+// next poll of everyone inside carries the room (poll.cpp), and rings
+// {"type":"room"} in the room's push stream, which makes their pages poll.
 Response HandleUpdateRoom(Context& ctx) {
   std::string raw;
   std::optional<std::string> name, topic;
@@ -217,8 +239,15 @@ Response HandleUpdateRoom(Context& ctx) {
         .Bind(2, *topic)
         .Run();
   }
+  if (name || topic) {
+    ctx.db.Prepare("UPDATE rooms SET changed_seq = ?2 WHERE id = ?1")
+        .Bind(1, ctx.req.id)
+        .Bind(2, NextChangeNumber(ctx.db))
+        .Run();
+  }
   std::optional<Room> updated = FindRoom(ctx.db, ctx.req.id);
   tx.Commit();
+  if (name || topic) RingDoorbell(ctx.config, "rooms", ctx.req.id, "{\"type\":\"room\"}");
   return RoomReply(200, *updated);
 }
 
@@ -300,7 +329,10 @@ void RingMembers(const Context& ctx, int64_t room_id) {
 // entered and in the one left, if any (push on).
 // 200 {"room", "messages": the last 50 live ones ascending, "cursor": the
 // room's newest change number or 0 (core/messages.h),
-// "events": "/api/rooms/{id}/events" only when push is on (CHAT_PUSH_SOCKET)}.
+// "events": "/api/rooms/{id}/events" only when push is on (CHAT_PUSH_SOCKET),
+// "last_read": the caller's read mark before this join, where the page puts
+// its "New messages" divider (0: nothing read; the first join of an open
+// room starts the mark at its newest message: core/attention.h)}.
 // 403 banned (the owner of this open room banned the user);
 // 404 room_not_found (also a private room the user is not a member of);
 // 410 room_deleted; 429 rate_limited with Retry-After (joins and leaves
@@ -329,6 +361,7 @@ Response HandleJoinRoom(Context& ctx) {
       .Run();
   int64_t cursor = 0;
   Json::Value body(Json::objectValue);
+  body["last_read"] = static_cast<Json::Int64>(MarkOnJoin(ctx.db, ctx.user().id, room.value()));
   body["messages"] = LatestMessages(ctx.db, ctx.req.id, kJoinHistory, &cursor);
   body["cursor"] = static_cast<Json::Int64>(cursor);
   const Room entered = *FindRoom(ctx.db, ctx.req.id);  // member_count includes the joiner
@@ -728,6 +761,51 @@ Response HandleExport(Context& ctx) {
   return r;
 }
 
+// POST /api/rooms/{id}/read {"id"}
+// A member of the room, inside it (like posting: DESIGN.md "Who may see
+// what"). Moves the caller's read mark in the room forward to message "id"
+// (a larger id than the room's newest message stops at that one); never
+// back, so a late or repeated request changes nothing. When it moved, the
+// caller's attention number is bumped so their other tabs recount, and
+// their own stream rings (core/attention.h).
+// 204. 400 invalid_message_id ("id" not a whole number > 0); 401
+// not_logged_in; 404 room_not_found; 409 not_in_room; 410 room_deleted.
+Response HandleReadMark(Context& ctx) {
+  const Json::Value& v = ctx.req.json["id"];
+  // An integer as written (jsoncpp's isInt64() also takes 1.0 and 1e0).
+  bool integer = v.type() == Json::intValue || v.type() == Json::uintValue;
+  if (!integer || !v.isInt64() || v.asInt64() <= 0) {
+    return Response::Error(
+        Err(400, "invalid_message_id", "\"id\" must be the id of a message (a whole number)."));
+  }
+  Transaction tx(ctx.db);
+  Result<Room> room = CheckMembership(ctx.db, ctx.user().id, ctx.req.id);
+  if (!room.ok()) return Response::Error(room.error());
+  bool moved = MoveReadMark(ctx.db, ctx.user().id, ctx.req.id, v.asInt64());
+  if (moved) BumpAttention(ctx.db, {ctx.user().id});
+  tx.Commit();
+  if (moved) RingPeople(ctx.config, "rooms", {ctx.user().id});
+  return Response::NoContent();
+}
+
+// POST /api/rooms/{id}/typing
+// A member of the room, inside it. Says on the room's push stream that the
+// caller is typing: {"type":"typing","user":{"id","username"}}; the page
+// shows it for a few seconds. Nothing is stored and nothing is said without
+// push (the page does not send it then). At most one each 3 seconds per
+// session: nginx's limit_req (conf/nginx.conf.in, zone chat_typing) answers
+// the rest 429 rate_limited before they reach a worker, so a typist costs
+// the workers one membership read per 3 s and the database no write.
+// 204. 401 not_logged_in; 404 room_not_found; 409 not_in_room; 410
+// room_deleted; 429 rate_limited (nginx, with Retry-After).
+Response HandleTyping(Context& ctx) {
+  Json::Value event(Json::objectValue);
+  event["type"] = "typing";
+  event["user"] = UserJson(ctx.user().id, ctx.user().username);
+  RingDoorbell(ctx.config, "rooms", ctx.req.id, ToJson(event));
+  return Response::NoContent();
+}
+
 const std::vector<Route> kRoutes = {
     {"GET", "/api/rooms", kNeedsSession | kBackground, HandleListRooms},
     {"POST", "/api/rooms", kNeedsSession | kNeedsJsonBody, HandleCreateRoom},
@@ -743,6 +821,8 @@ const std::vector<Route> kRoutes = {
     {"POST", "/api/rooms/{id}/invites", kNeedsSession, HandleCreateInvite},
     {"POST", "/api/invites/accept", kNeedsSession | kNeedsJsonBody, HandleAcceptInvite},
     {"GET", "/api/rooms/{id}/export", kNeedsSession | kNeedsMembership, HandleExport},
+    {"POST", "/api/rooms/{id}/read", kNeedsSession | kNeedsJsonBody, HandleReadMark},
+    {"POST", "/api/rooms/{id}/typing", kNeedsSession | kNeedsMembership, HandleTyping},
 };
 
 }  // namespace

@@ -1,4 +1,4 @@
--- Chatroom database schema, version 11 (the newest: see PRAGMA user_version at
+-- Chatroom database schema, version 13 (the newest: see PRAGMA user_version at
 -- the end). A database made by an older version is brought here by the
 -- numbered files in sql/migrations/, applied in order by `chatctl migrate` and
 -- by the programs at start; a change to this file needs such a migration too.
@@ -21,7 +21,10 @@ CREATE TABLE users (
   room_id       INTEGER REFERENCES rooms(id) ON DELETE SET NULL,  -- the one room the user is in, or NULL
   created_at    INTEGER NOT NULL,          -- ms since epoch
   disabled_at   INTEGER,                   -- ms since epoch when an admin disabled the account, NULL while active
-  admin         INTEGER NOT NULL DEFAULT 0 -- 1: may delete any message in a room they are in (chatctl user admin NAME on)
+  admin         INTEGER NOT NULL DEFAULT 0, -- 1: may delete any message in a room they are in (chatctl user admin NAME on)
+  attention     INTEGER NOT NULL DEFAULT 0 -- bumped when something elsewhere calls for this user (a direct message, a
+                                           -- mention added by an edit, their read mark moved; a new mention shows in
+                                           -- mentions_user instead): the poll's attention check (core/attention.h)
 );
 CREATE INDEX users_room ON users(room_id);  -- member counts and "who is inside"
 
@@ -42,7 +45,9 @@ CREATE TABLE rooms (
   deleted_at  INTEGER,                     -- ms since epoch when the owner deleted it; NULL while live.
                                            -- Kept so members still inside get 410 with the name.
   kind        TEXT NOT NULL DEFAULT 'open' CHECK (kind IN ('open', 'private')),  -- private: only room_members see it
-  topic       TEXT NOT NULL DEFAULT ''     -- 0-250 characters, the name's text rules (core/validate.h)
+  topic       TEXT NOT NULL DEFAULT '',    -- 0-250 characters, the name's text rules (core/validate.h)
+  changed_seq INTEGER NOT NULL DEFAULT 0   -- change-feed number of the last rename or topic change (core/feed.h);
+                                           -- a poll after a smaller cursor carries the room. 0: never changed
 );
 CREATE UNIQUE INDEX rooms_live_name ON rooms(name_key) WHERE deleted_at IS NULL;
 CREATE INDEX rooms_owner ON rooms(owner_id) WHERE deleted_at IS NULL;  -- live rooms per owner (CHAT_ROOMS_PER_USER)
@@ -111,7 +116,8 @@ CREATE TABLE messages (
   reply_to    INTEGER                      -- id of the message this one answers (same room), or NULL. No foreign key:
                                            -- the original may be deleted or gone, and then the reply says so.
 );
-CREATE INDEX messages_room ON messages(room_id, id);  -- history pages (before=N) and the latest page
+CREATE INDEX messages_room ON messages(room_id, id, user_id, deleted_at);  -- history pages (before=N), the latest
+                                           -- page, and unread counts from the index alone (core/attention.h)
 CREATE INDEX messages_feed ON messages(room_id, seq);  -- polls (after=N): one range read of changes
 CREATE UNIQUE INDEX messages_client ON messages(user_id, client_id) WHERE client_id IS NOT NULL;
 -- A row inserted without seq (every post; also sqlite3 by hand, the bench's
@@ -129,6 +135,32 @@ CREATE TABLE reactions (
   created_at  INTEGER NOT NULL             -- ms since epoch
 );
 CREATE UNIQUE INDEX reactions_once ON reactions(message_id, emoji, user_id);  -- adding twice changes nothing
+
+-- Read marks (POST /api/rooms/{id}/read, issue 14): the last message a
+-- person has read in a room; it only ever moves forward. Without a row: a
+-- member of a private or direct room has read nothing (mark 0); in an open
+-- room never entered only mentions count as unread; the first join of an
+-- open room starts the mark at its newest message (core/attention.h).
+CREATE TABLE read_marks (
+  user_id     INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  room_id     INTEGER NOT NULL REFERENCES rooms(id) ON DELETE CASCADE,
+  message_id  INTEGER NOT NULL,            -- messages with a larger id are unread (counted up to 100)
+  PRIMARY KEY (user_id, room_id)           -- the room list reads a user's marks as one range
+) WITHOUT ROWID;
+CREATE INDEX read_marks_room ON read_marks(room_id);  -- ON DELETE CASCADE when a room row goes
+
+-- Mentions (issue 14): who a message names as @username, among the people
+-- allowed in its room when it was posted or last edited (never its author).
+-- Rows go with the message (deleted: removed; edited: made again).
+CREATE TABLE mentions (
+  message_id  INTEGER NOT NULL REFERENCES messages(id) ON DELETE CASCADE,
+  user_id     INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,  -- who is mentioned
+  room_id     INTEGER NOT NULL,            -- the message's room (copied: the per-room unread count)
+  PRIMARY KEY (message_id, user_id)        -- a message's "mentions"
+) WITHOUT ROWID;
+-- A person's mentions newest first (GET /api/mentions, unread mentions per room, the poll's
+-- attention check): one index, so a post naming 50 people writes ~50 index pages, not 100.
+CREATE INDEX mentions_user ON mentions(user_id, message_id, room_id);
 
 CREATE TABLE post_buckets (
   user_id     INTEGER PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,  -- one token bucket per poster
@@ -151,6 +183,6 @@ CREATE TABLE user_buckets (
   PRIMARY KEY (user_id, action)
 ) WITHOUT ROWID;
 
-PRAGMA user_version = 11;
+PRAGMA user_version = 13;
 
 COMMIT;

@@ -11,6 +11,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <initializer_list>
@@ -43,7 +44,8 @@ bool WaitFor(int fd, short events) {
 }
 
 // Sends the request; returns an error text, or "" when it was handed over.
-std::string Send(const std::string& path, const std::string& request, std::string* reply) {
+std::string Send(const std::string& path, const std::string& request, std::string* reply,
+                 bool until_closed) {
   sockaddr_un addr{};
   if (path.size() >= sizeof(addr.sun_path)) return "socket path too long";
   addr.sun_family = AF_UNIX;
@@ -65,10 +67,17 @@ std::string Send(const std::string& path, const std::string& request, std::strin
       return std::string("send: ") + (n < 0 ? strerror(errno) : "closed");
     }
   }
-  char buf[64];
-  if (WaitFor(fd.get(), POLLIN)) {
-    ssize_t n = recv(fd.get(), buf, sizeof(buf) - 1, 0);
-    if (n > 0) reply->assign(buf, static_cast<size_t>(n));
+  // Pipelined requests (until_closed): read every reply until nginx closes
+  // the connection after the last, since closing first would make nginx's
+  // write of a reply fail and drop the requests still queued behind it.
+  // Each wait stays bounded by kWaitMs, and so does the whole: a publisher
+  // that stalls ends the exchange.
+  char buf[4096];
+  while (WaitFor(fd.get(), POLLIN)) {
+    ssize_t n = recv(fd.get(), buf, sizeof(buf), 0);
+    if (n <= 0) break;
+    if (reply->empty()) reply->assign(buf, static_cast<size_t>(std::min<ssize_t>(n, 64)));
+    if (!until_closed) break;
   }
   return "";
 }
@@ -82,6 +91,18 @@ std::string DoorbellRequest(int64_t room_id, const std::string& event) {
          std::to_string(event.size()) + "\r\n\r\n" + event;
 }
 
+std::string PeopleRequests(const std::vector<int64_t>& users) {
+  static const std::string kEvent = "{\"type\":\"attention\"}";
+  std::string out;
+  for (size_t i = 0; i < users.size(); ++i) {
+    out += "POST /people/" + std::to_string(users[i]) +
+           " HTTP/1.1\r\nHost: chat-push\r\nContent-Type: application/json\r\n" +
+           (i + 1 == users.size() ? "Connection: close\r\n" : "") +
+           "Content-Length: " + std::to_string(kEvent.size()) + "\r\n\r\n" + kEvent;
+  }
+  return out;
+}
+
 std::string DeleteRequest(const std::string& path) {
   return "DELETE " + path + " HTTP/1.0\r\nHost: chat-push\r\nContent-Length: 0\r\n\r\n";
 }
@@ -91,10 +112,11 @@ namespace {
 // Sends `request` and logs what went wrong under `what`. A reply whose
 // status starts with one of `ok` (e.g. "2", "404") is success.
 void Exchange(const Config& config, const char* program, const std::string& what,
-              const std::string& request, std::initializer_list<const char*> ok) {
+              const std::string& request, std::initializer_list<const char*> ok,
+              bool until_closed = false) {
   if (config.push_socket.empty()) return;
   std::string reply;
-  std::string error = Send(config.push_socket, request, &reply);
+  std::string error = Send(config.push_socket, request, &reply, until_closed);
   if (error.empty() && reply.size() >= 12) {
     std::string status = reply.substr(9, 3);  // "HTTP/1.x NNN"
     bool fine = false;
@@ -111,6 +133,15 @@ void RingDoorbell(const Config& config, const char* program, int64_t room_id,
   // nchan answers 201 (first message on the channel) or 202 (queued).
   Exchange(config, program, "doorbell for room " + std::to_string(room_id),
            DoorbellRequest(room_id, event), {"2"});
+}
+
+void RingPeopleDoorbells(const Config& config, const char* program,
+                         const std::vector<int64_t>& users) {
+  if (users.empty()) return;
+  // The first reply's status stands for all: they are the same request to
+  // the same publisher location, so one refused means all were.
+  Exchange(config, program, "attention doorbell for " + std::to_string(users.size()) + " people",
+           PeopleRequests(users), {"2"}, true);
 }
 
 void DeleteChannel(const Config& config, const char* program, const std::string& path) {

@@ -29,6 +29,7 @@ struct MessageRef {
   int64_t room_id = 0;
   int64_t author_id = 0;
   int64_t room_owner_id = 0;
+  bool room_open = false;  // rooms.kind 'open' (who may be mentioned: core/mentions.h)
 };
 
 // The rule for acting on a message (edit, delete, react), for every route
@@ -41,6 +42,11 @@ Result<MessageRef> FindMessageToActOn(Db& db, int64_t user_id, int64_t message_i
 
 // True for an account an admin made an admin (`chatctl user admin NAME on`).
 bool IsAdmin(Db& db, int64_t user_id);
+
+// Takes the next number of the sequence and returns it. Inside a write
+// transaction. Also for changes that are not a message's (a room's rename,
+// rooms.changed_seq), so one cursor orders them all.
+int64_t NextChangeNumber(Db& db);
 
 // Stamps the next change number on message `id` and returns it. Inside a
 // write transaction; the message must exist.

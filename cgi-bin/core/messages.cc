@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "clock.h"
+#include "mentions.h"
 #include "rooms.h"
 
 namespace chat {
@@ -67,6 +68,7 @@ Json::Value ReadMessage(Db& db, const Query& q) {
   m["edited_at"] = q.IsNull(7) ? Json::Value() : Json::Value(FormatTime(q.Int(7)));
   m["reply_to"] = ReplyQuote(q);
   m["reactions"] = Reactions(db, q.Int(0));
+  m["mentions"] = MentionsJson(db, q.Int(0));
   return m;
 }
 

@@ -173,7 +173,7 @@ std::optional<SessionUser> LookupSession(Db& db, const Token& token, int64_t now
   SessionUser user;
   user.token_hash = HashToken(token);
   auto q = db.Prepare(
-      "SELECT u.id, u.username, u.room_id, s.created_at, s.expires_at "
+      "SELECT u.id, u.username, u.room_id, s.created_at, s.expires_at, u.attention "
       "FROM sessions s JOIN users u ON u.id = s.user_id "
       "WHERE s.token_hash = ?1 AND s.expires_at > ?2 AND u.disabled_at IS NULL");
   q.BindBlob(1, user.token_hash.data(), static_cast<int>(user.token_hash.size())).Bind(2, now);
@@ -183,6 +183,7 @@ std::optional<SessionUser> LookupSession(Db& db, const Token& token, int64_t now
   if (!q.IsNull(2)) user.room_id = q.Int(2);
   user.created_at = q.Int(3);
   user.expires_at = q.Int(4);
+  user.attention = q.Int(5);
   return user;
 }
 

@@ -87,6 +87,9 @@ struct SessionUser {
   std::array<unsigned char, 32> token_hash{};
   int64_t created_at = 0;  // ms since epoch: start of the absolute limit
   int64_t expires_at = 0;  // ms since epoch: end of the idle limit
+  // users.attention (core/attention.h), read with the session at no extra
+  // cost, so a poll tells "nothing new elsewhere" without another query.
+  int64_t attention = 0;
 };
 
 // The live session's user for a verified token, or nullopt (unknown,

@@ -25,8 +25,16 @@ namespace {
 // again): then a stream on that channel may well be a new, rightful one.
 constexpr std::chrono::milliseconds kRepeat{1000};
 
-// True when the stream's session is live and its user in the stream's room.
+// True when the stream's session is live and its user in the stream's room
+// (a person stream: the session is live and the account enabled).
 bool RightsBack(Db& db, const StreamId& s) {
+  if (s.person) {
+    auto q = db.Prepare(
+        "SELECT 1 FROM users u JOIN sessions s ON s.user_id = u.id "
+        "WHERE u.id = ?1 AND u.disabled_at IS NULL "
+        "AND lower(hex(substr(s.token_hash, 1, 16))) = ?2");
+    return q.Bind(1, s.user_id).Bind(2, s.key).Step();
+  }
   auto q = db.Prepare(
       "SELECT 1 FROM users u JOIN sessions s ON s.user_id = u.id "
       "WHERE u.id = ?1 AND u.room_id = ?2 AND u.disabled_at IS NULL "
@@ -118,7 +126,12 @@ std::string SubscribePath(int64_t room_id, const TokenHash& session) {
   return "/_push/subscribe/" + std::to_string(room_id) + "/" + StreamKey(session);
 }
 
+std::string PersonSubscribePath(int64_t user_id, const TokenHash& session) {
+  return "/_push/person/" + std::to_string(user_id) + "/" + StreamKey(session);
+}
+
 std::string StreamPublisherPath(const StreamId& stream) {
+  if (stream.person) return "/pstreams/" + std::to_string(stream.user_id) + "/" + stream.key;
   return "/streams/" + std::to_string(stream.room_id) + "/" + stream.key;
 }
 
@@ -152,11 +165,15 @@ std::optional<int64_t> CurrentRoom(Db& db, int64_t user_id) {
 std::vector<StreamId> StreamsToRevoke(Db& db, const StreamScope& scope) {
   std::vector<StreamId> out;
   std::optional<int64_t> room = scope.room_id ? scope.room_id : CurrentRoom(db, scope.user_id);
-  if (!room) return out;
+  // A scope without a room ends sessions: their person streams end too.
+  const bool persons = !scope.room_id;
   if (scope.sessions == StreamScope::kOnly) {
-    out.push_back({scope.user_id, *room, StreamKey(*scope.session)});
+    std::string key = StreamKey(*scope.session);
+    if (room) out.push_back({scope.user_id, *room, key});
+    if (persons) out.push_back({scope.user_id, 0, key, true});
     return out;
   }
+  if (!room && !persons) return out;
   // StreamKey in SQL: the first 16 bytes of the hash, in lowercase hex.
   auto q = db.Prepare(
       "SELECT lower(hex(substr(token_hash, 1, 16))) FROM sessions "
@@ -165,7 +182,10 @@ std::vector<StreamId> StreamsToRevoke(Db& db, const StreamScope& scope) {
   if (scope.sessions == StreamScope::kAllBut) {
     q.BindBlob(2, scope.session->data(), static_cast<int>(scope.session->size()));
   }  // else ?2 stays NULL, and "IS NOT NULL" holds for every row
-  while (q.Step()) out.push_back({scope.user_id, *room, q.Text(0)});
+  while (q.Step()) {
+    if (room) out.push_back({scope.user_id, *room, q.Text(0)});
+    if (persons) out.push_back({scope.user_id, 0, q.Text(0), true});
+  }
   return out;
 }
 

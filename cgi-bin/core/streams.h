@@ -37,8 +37,9 @@ using TokenHash = std::array<unsigned char, 32>;
 // One stream's own channel.
 struct StreamId {
   int64_t user_id = 0;
-  int64_t room_id = 0;
-  std::string key;  // 32 lowercase hex digits
+  int64_t room_id = 0;  // 0 for a person stream
+  std::string key;      // 32 lowercase hex digits
+  bool person = false;  // the person's own stream (GET /api/me/events), not a room's
 };
 
 // The key of the streams a session opens.
@@ -46,7 +47,12 @@ std::string StreamKey(const TokenHash& session);
 // Where the workers send a member's subscription (X-Accel-Redirect to the
 // internal nchan location of conf/push-events.conf.in).
 std::string SubscribePath(int64_t room_id, const TokenHash& session);
-// The publisher path that closes a stream ("/streams/{room}/{key}").
+// The same for a person's own stream (GET /api/me/events, issue 14): its
+// channels are the person's ("person_{user}", rung by core/attention.h
+// RingPeople) and the stream's own ("pstream_{user}_{key}").
+std::string PersonSubscribePath(int64_t user_id, const TokenHash& session);
+// The publisher path that closes a stream ("/streams/{room}/{key}", or
+// "/pstreams/{user}/{key}" for a person stream).
 std::string StreamPublisherPath(const StreamId& stream);
 
 // Which of a user's streams a revocation ends. Made by the three functions
@@ -72,7 +78,9 @@ StreamScope OtherSessionsStreams(int64_t user_id, const TokenHash& session);
 std::optional<int64_t> CurrentRoom(Db& db, int64_t user_id);
 
 // Inside the revoking write transaction, before it changes anything: the
-// streams the revocation ends (none when the user is in no room).
+// streams the revocation ends: the room streams (none when the user is in
+// no room) and, when the scope names no room (the session ends: logout,
+// password change, reset, disable, delete), the sessions' person streams.
 std::vector<StreamId> StreamsToRevoke(Db& db, const StreamScope& scope);
 
 // After the commit: closes those streams (one DELETE each at the publisher,

@@ -1,7 +1,8 @@
 /* message-actions.js — what the buttons on a message do, through one click
    listener on the log (event delegation: the log holds hundreds of
    messages, each with several buttons, and they come and go). Every button
-   says what it is in data-action: "reply", "edit", "delete", "react"
+   says what it is in data-action: "reply", "direct" (talk to the author
+   one to one), "edit", "delete", "react"
    (opens the emoji picker), "pick" (an emoji in the picker), "reaction"
    (an existing reaction: toggles the reader's own) and "quote" (jumps to
    the message answered). The room page supplies the doing; this module
@@ -16,6 +17,7 @@ export class MessageActions {
    * @param {object} options
    *   list                       the MessageList
    *   reply(message), edit(message), remove(message)
+   *   direct(message)            open the direct conversation with its author
    *   react(message, emoji, add) add or take back the reader's reaction
    *   jump(id)                   show message `id` (a quote was clicked)
    */
@@ -46,6 +48,7 @@ export class MessageActions {
     const { action } = button.dataset;
     const myId = this.list.viewer.myId;
     if (action === 'reply') this.reply(message);
+    else if (action === 'direct') this.direct(message);
     else if (action === 'edit') this.edit(message);
     else if (action === 'delete') this.remove(message);
     else if (action === 'quote') this.jump(Number(button.dataset.target));

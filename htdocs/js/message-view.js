@@ -33,7 +33,7 @@ export function formatTime(date, now = new Date()) {
 /**
  * @param {object} message  {id, user:{id,username}, text, created_at, edited_at,
  *   reply_to, reactions}
- * @param {object} viewer   {myId, ownerId, admin}: who is reading
+ * @param {object} viewer   {myId, ownerId, admin, direct}: who is reading, and whether in a direct room
  */
 export function renderMessage(message, viewer) {
   const element = fromTemplate('message-template');
@@ -63,6 +63,12 @@ export function renderMessage(message, viewer) {
   for (const button of element.querySelectorAll('.message-action')) {
     button.setAttribute('aria-label', `${button.dataset.label} (message from ${user.username})`);
   }
+  // Talk to the author one to one (POST /api/direct): not to yourself, and
+  // not inside a direct conversation, which is already that.
+  const direct = part(element, '[data-action="direct"]');
+  direct.hidden = mine || viewer.direct === true || !user.id;
+  direct.setAttribute('aria-label', `Message ${user.username}`);
+  direct.title = `Message ${user.username}`;
   fillMessage(element, message, viewer);
   return element;
 }

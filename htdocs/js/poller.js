@@ -30,13 +30,16 @@ export class Poller {
    * @param {object} options
    *   fetch(cursor, signal) → Promise<{messages, cursor}>
    *   onMessages(messages)         new messages, in order
+   *   onRoom(room)                 the room, when its owner renamed it or changed its topic
+   *                                since the cursor (the reply's "room"; optional)
    *   onHealth(ok, delayMs)        false while failing (with the wait), true after each success
    *   onFatal(error)               any non-transient error; polling stops
    *   interval                     ms between polls
    */
-  constructor({ fetch, onMessages, onHealth, onFatal, interval, cursor }) {
+  constructor({ fetch, onMessages, onRoom, onHealth, onFatal, interval, cursor }) {
     this.fetch = fetch;
     this.onMessages = onMessages;
+    this.onRoom = onRoom;
     this.onHealth = onHealth;
     this.onFatal = onFatal;
     this.interval = interval;
@@ -113,6 +116,7 @@ export class Poller {
       this.patience = PATIENCE_MS;
       this.onHealth(true, 0);
       if (messages.length) this.onMessages(messages);
+      if (reply.room && typeof reply.room === 'object' && this.onRoom) this.onRoom(reply.room);
       if (reply.more === true || messages.length >= PAGE_CAP) delay = 0;
     } catch (error) {
       if (this.stopped || seq !== this.seq) return;

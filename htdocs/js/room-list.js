@@ -5,8 +5,11 @@
    of window.confirm, which a strict page never uses. A row shows the room's
    kind at a glance: "#" for an open room, a lock for a private one and an
    "@" for a direct conversation (which is named after the other person),
-   each with words for screen readers; the topic sits under the name. All
-   room and user names go in through textContent. */
+   each with words for screen readers; the topic sits under the name. A
+   direct conversation has Hide instead of Delete: it leaves this person's
+   list only (DELETE /api/rooms/{id}/members/{own id}) until a new message
+   arrives. The profile keeps one list per kind (rooms-page.js). All room
+   and user names go in through textContent. */
 
 import { fromTemplate, part } from './dom.js';
 import { plainWords } from './errors.js';
@@ -25,10 +28,12 @@ export class RoomList {
   /**
    * @param {HTMLElement} list  the <ul> rows go into
    * @param {(room) => Promise<void>} onDelete  deletes; rejects with ApiError
+   * @param {(room) => Promise<void>} onHide  hides a direct room; rejects with ApiError
    */
-  constructor(list, onDelete) {
+  constructor(list, onDelete, onHide) {
     this.list = list;
     this.onDelete = onDelete;
+    this.onHide = onHide;
     this.rows = new Map();
   }
 
@@ -61,6 +66,7 @@ export class RoomList {
     row.dataset.roomId = String(room.id);
     part(row, '.join').href = `/rooms/${room.id}`;
     part(row, '.delete').addEventListener('click', () => this.openConfirm(row));
+    part(row, '.hide').addEventListener('click', () => this.hide(row));
     part(row, '.cancel').addEventListener('click', () => this.closeConfirm(row, true));
     part(row, '.confirm-delete').addEventListener('click', () => this.confirmDelete(row));
     row.addEventListener('keydown', (event) => {
@@ -91,6 +97,8 @@ export class RoomList {
       : own ? 'Your room' : `by ${room.owner ? room.owner.username : 'unknown'}`;
     part(row, '.room-count').textContent = people(Number(room.member_count) || 0);
     part(row, '.delete').hidden = !own;
+    part(row, '.hide').hidden = !direct;
+    part(row, '.hide-name').textContent = ` conversation with ${name}`;
     const here = room.id === currentRoomId;
     part(row, '.room-badge').hidden = !here;
     // The room you are in is opened, not joined (you are already inside).
@@ -134,6 +142,22 @@ export class RoomList {
     } finally {
       button.disabled = false;
       button.textContent = 'Delete room';
+    }
+  }
+
+  async hide(row) {
+    const button = part(row, '.hide');
+    const errorBox = part(row, '.hide-error');
+    button.disabled = true;
+    errorBox.hidden = true;
+    try {
+      await this.onHide(row.room);
+      this.rows.delete(row.room.id);
+      row.remove();
+    } catch (error) {
+      errorBox.textContent = plainWords(error);
+      errorBox.hidden = false;
+      button.disabled = false;
     }
   }
 

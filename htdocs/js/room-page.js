@@ -115,6 +115,15 @@ function actionFailed(error) {
 new MessageActions({ // eslint-disable-line no-new
   list,
   reply: (message) => composer.replyTo(message),
+  direct: async (message) => {
+    try {
+      const reply = await api.direct(message.user.username);
+      go(`/rooms/${reply.room.id}`);
+    } catch (error) {
+      if (error.status === 401) end(error);
+      else composer.setStatus(plainWords(error), true);
+    }
+  },
   edit: (message) => composer.startEdit(message),
   remove: async (message) => {
     const mine = message.user && message.user.id === list.viewer.myId;
@@ -229,7 +238,8 @@ function showMeta() {
 }
 
 // A ring from the room's event stream: a member count is shown as it is;
-// anything else (a message, the room deleted) makes the page poll at once.
+// anything else (a message, the room deleted, the room renamed or given a
+// new topic) makes the page poll at once.
 // When the stream (re)opens, what it may have missed is fetched: a poll and
 // the room (its member count, name and topic); "young" (1 s and 3 s after)
 // is a poll only, so a room deleted meanwhile costs no extra refusal.
@@ -334,6 +344,7 @@ async function start() {
     myId: me.user.id,
     ownerId: joined.room && joined.room.owner ? joined.room.owner.id : null,
     admin: me.user.admin === true,
+    direct: Boolean(joined.room && joined.room.kind === 'direct'),
   };
   showRoom(joined.room);
   const messages = Array.isArray(joined.messages) ? joined.messages : [];
@@ -351,6 +362,9 @@ async function start() {
       unread.arrived(fromOthers.length);
       announcer.announce(fromOthers);
     },
+    // The owner renamed the room or changed its topic (the poll carries
+    // the room once; with push a {"type":"room"} ring makes that poll now).
+    onRoom: (room) => { if (room.id === roomId) showRoom(room); },
     onHealth: (ok) => {
       banner.report(ok);
       if (ok) composer.retryNow();
@@ -373,6 +387,9 @@ async function start() {
     state.poller.now({ patience: 0 });
     composer.retryNow();
   });
+  // The history as a download, for whoever is inside (README, export).
+  byId('export-jsonl').href = `/api/rooms/${roomId}/export?format=jsonl`;
+  byId('export-html').href = `/api/rooms/${roomId}/export?format=html`;
   members.enable();
   composer.enable();
   composer.focus();

@@ -2,6 +2,10 @@
    in and the rooms, then refreshes the list every few seconds while the tab
    is visible (and at once when it becomes visible again). Creating a room
    (open or private, with an optional topic) takes the user straight into it; deleting asks first (see room-list.js).
+   The rooms come in three groups, each its own list under its own heading:
+   direct conversations, private rooms, open rooms (an empty group is not
+   shown). Hiding a direct conversation takes it off this person's list
+   until a new message arrives; the other person keeps it.
    A 401 anywhere means the session is gone: back to `/`. */
 
 import { api } from './api.js';
@@ -17,7 +21,9 @@ const REFRESH_MS = 4000;
 const state = {
   me: null, currentRoomId: null, timer: null, loading: false, again: false, seq: 0, freshFrom: 0,
 };
-const list = new RoomList(byId('rooms'), deleteRoom);
+// The groups, in the order the page shows them; a room of an unknown kind is open.
+const GROUPS = ['direct', 'private', 'open'];
+const lists = Object.fromEntries(GROUPS.map((kind) => [kind, new RoomList(byId(`rooms-${kind}`), deleteRoom, hideRoom)]));
 
 function handleAuth(error) {
   if (error && error.status === 401) {
@@ -43,7 +49,11 @@ function showMe(user, room) {
 
 function showRooms(rooms) {
   byId('rooms-loading').hidden = true;
-  list.update(rooms, state.me, state.currentRoomId);
+  for (const kind of GROUPS) {
+    const mine = rooms.filter((room) => (GROUPS.includes(room.kind) ? room.kind : 'open') === kind);
+    lists[kind].update(mine, state.me, state.currentRoomId);
+    byId(`group-${kind}`).hidden = mine.length === 0;
+  }
   byId('rooms-empty').hidden = rooms.length > 0;
   byId('rooms-count').textContent = rooms.length ? `${rooms.length} ${rooms.length === 1 ? 'room' : 'rooms'}` : '';
 }
@@ -104,6 +114,23 @@ async function deleteRoom(room) {
   state.freshFrom = state.seq + 1;
   const flash = byId('flash');
   flash.textContent = `Deleted “${isolate(roomTitle(room, state.me))}”.`;
+  flash.hidden = false;
+  byId('rooms-heading').focus();
+  refresh();
+}
+
+// Hide, on a direct conversation: the server takes it off this person's
+// list only (README, POST /api/direct); it comes back with a new message.
+async function hideRoom(room) {
+  try {
+    await api.removeMember(room.id, state.me.id);
+  } catch (error) {
+    if (handleAuth(error)) return;
+    throw error;
+  }
+  state.freshFrom = state.seq + 1;
+  const flash = byId('flash');
+  flash.textContent = `Hid your conversation with ${isolate(roomTitle(room, state.me))}. It comes back when a new message arrives.`;
   flash.hidden = false;
   byId('rooms-heading').focus();
   refresh();

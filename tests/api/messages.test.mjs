@@ -46,7 +46,7 @@ test('post answers 201 with the message: id, room_id, user, text, created_at (RF
   assert.equal(r.status, 201, r.text);
   const m = r.body.message;
   assert.deepEqual(Object.keys(m).sort(),
-    ['created_at', 'edited_at', 'id', 'reactions', 'reply_to', 'room_id', 'text', 'user']);
+    ['created_at', 'edited_at', 'id', 'mentions', 'reactions', 'reply_to', 'room_id', 'text', 'user']);
   assert.equal(m.edited_at, null);
   assert.equal(m.reply_to, null);
   assert.deepEqual(m.reactions, []);

@@ -405,3 +405,57 @@ test('the room-invites migration upgrades the previous version (direct rooms inc
   execFileSync('sqlite3', [fresh], { input: readFileSync(join(ROOT, 'sql', 'schema.sql')) });
   assert.deepEqual(shape(db), shape(fresh));
 });
+
+test('the room-changes migration upgrades the previous version (invites included), keeping every row; every room unchanged (changed_seq 0)', () => {
+  const MIGRATIONS = join(ROOT, 'sql', 'migrations');
+  const ours = readdirSync(MIGRATIONS).find((f) => /^\d{4}_room_changes\.sql$/.test(f)).replace('.sql', '');
+  const version = Number(ours.slice(0, 4));
+  const db = makeV1('previous-room-changes.db');
+  for (const f of readdirSync(MIGRATIONS).sort()) {
+    const n = Number(f.slice(0, 4));
+    if (!/^\d{4}_.*\.sql$/.test(f) || n <= 1 || n >= version) continue;
+    execFileSync('sqlite3', [db], { input: `BEGIN;\n${readFileSync(join(MIGRATIONS, f), 'utf8')}\nPRAGMA user_version = ${n};\nCOMMIT;\n` });
+  }
+  assert.equal(Number(sql(db, 'PRAGMA user_version')), version - 1);
+  sql(db, "UPDATE rooms SET kind = 'private', topic = 'plans' WHERE id = 2; INSERT INTO room_members (room_id, user_id, role, added_at) VALUES (2, 1, 'owner', 1700000009000); INSERT INTO room_invites (code_hash, room_id, created_by, created_at, expires_at) VALUES (x'0102', 2, 1, 1700000009000, 1700600009000);");
+  const tables = [...V1_TABLES, 'login_failures', 'user_buckets', 'room_members', 'room_bans', 'direct_rooms', 'room_invites'];
+  const before = Object.fromEntries(tables.map((t) => [t, rows(db, t)]));
+  const r = cgi('rooms', db, { uri: '/api/rooms' });
+  assert.equal(r.status, 401, r.raw + r.stderr);
+  assert.match(r.stderr, new RegExp(`applied migration ${ours}`));
+  assert.equal(r.stderr.match(/applied migration/g).length, NEWEST - version + 1, 'only the migrations from ours on ran');
+  assertRowsKept(db, before, tables);
+  assert.equal(sql(db, 'SELECT group_concat(changed_seq) FROM rooms'), '0,0');
+  const fresh = join(dir, 'fresh-room-changes.db');
+  execFileSync('sqlite3', [fresh], { input: readFileSync(join(ROOT, 'sql', 'schema.sql')) });
+  assert.deepEqual(shape(db), shape(fresh));
+});
+
+test('the attention migration upgrades the previous version (invites included), keeping every row: no read mark, no mention, attention 0, the history index grown', () => {
+  const MIGRATIONS = join(ROOT, 'sql', 'migrations');
+  const ours = readdirSync(MIGRATIONS).find((f) => /^\d{4}_attention\.sql$/.test(f)).replace('.sql', '');
+  const version = Number(ours.slice(0, 4));
+  const db = makeV1('previous-attention.db');
+  for (const f of readdirSync(MIGRATIONS).sort()) {
+    const n = Number(f.slice(0, 4));
+    if (!/^\d{4}_.*\.sql$/.test(f) || n <= 1 || n >= version) continue;
+    execFileSync('sqlite3', [db], { input: `BEGIN;\n${readFileSync(join(MIGRATIONS, f), 'utf8')}\nPRAGMA user_version = ${n};\nCOMMIT;\n` });
+  }
+  assert.equal(Number(sql(db, 'PRAGMA user_version')), version - 1);
+  sql(db, "UPDATE rooms SET kind = 'private' WHERE id = 2; INSERT INTO room_members (room_id, user_id, role, added_at, hidden_after) VALUES (2, 1, 'member', 1700000009000, 3), (2, 2, 'member', 1700000009000, NULL); INSERT INTO direct_rooms (room_id, user_low, user_high) VALUES (2, 1, 2); INSERT INTO room_bans (room_id, user_id, banned_at) VALUES (1, 2, 1700000009000); INSERT INTO room_invites (code_hash, room_id, created_by, created_at, expires_at) VALUES (randomblob(32), 2, 1, 1700000009000, 1700604809000);");
+  const tables = [...V1_TABLES, 'login_failures', 'user_buckets', 'room_members', 'room_bans', 'direct_rooms', 'room_invites'];
+  const before = Object.fromEntries(tables.map((t) => [t, rows(db, t)]));
+  const r = cgi('rooms', db, { uri: '/api/rooms' }); // 401 (no session), but it starts and migrates
+  assert.equal(r.status, 401, r.raw + r.stderr);
+  assert.match(r.stderr, new RegExp(`applied migration ${ours}`));
+  assert.equal(r.stderr.match(/applied migration/g).length, NEWEST - version + 1, 'only the migrations from ours on ran');
+  assertRowsKept(db, before, tables);
+  assert.equal(sql(db, 'SELECT count(*) FROM read_marks'), '0');
+  assert.equal(sql(db, 'SELECT count(*) FROM mentions'), '0');
+  assert.equal(sql(db, 'SELECT group_concat(DISTINCT attention) FROM users'), '0');
+  // An unread count reads the grown index alone (core/attention.h).
+  assert.match(sql(db, 'EXPLAIN QUERY PLAN SELECT count(*) FROM (SELECT user_id, deleted_at FROM messages WHERE room_id = 1 AND id > 0 ORDER BY id LIMIT 200) WHERE user_id <> 1 AND deleted_at IS NULL'), /COVERING INDEX messages_room/);
+  const fresh = join(dir, 'fresh-attention.db');
+  execFileSync('sqlite3', [fresh], { input: readFileSync(join(ROOT, 'sql', 'schema.sql')) });
+  assert.deepEqual(shape(db), shape(fresh));
+});

@@ -44,7 +44,8 @@ test('create answers 201 with the room: id, trimmed name, owner, created_at (RFC
   assert.ok(Math.abs(Date.parse(room.created_at) - t0) < 60000, room.created_at);
   assert.equal(count(stack.db, 'rooms', `id = ${room.id} AND name = 'Lobby'`), 1);
   const list = await bob.get('/api/rooms');
-  assert.deepEqual(list.body.rooms.find((x) => x.id === room.id), room, 'every user sees it in the list');
+  // The list adds the caller's unread counts (issue 14): none for a room never entered.
+  assert.deepEqual(list.body.rooms.find((x) => x.id === room.id), { ...room, unread: 0, mentions: 0 }, 'every user sees it in the list');
 });
 
 test('the room list is ordered by name regardless of letter case', async () => {
@@ -159,7 +160,7 @@ test('join answers 200 with the room, the last 50 messages ascending and the cur
   assert.equal(r.status, 200, r.text);
   // "events" (the push stream) only when nginx has nchan (push.test.mjs).
   const keys = Object.keys(r.body).filter((k) => k !== 'events').sort();
-  assert.deepEqual(keys, ['cursor', 'messages', 'room']);
+  assert.deepEqual(keys, ['cursor', 'last_read', 'messages', 'room']);
   if ('events' in r.body) assert.equal(r.body.events, `/api/rooms/${room.id}/events`);
   assert.equal(r.body.room.id, room.id);
   assert.equal(r.body.room.member_count, 2, 'the count includes the joiner');

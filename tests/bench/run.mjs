@@ -15,9 +15,11 @@ import { spawn, spawnSync, execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir, cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { createInterface } from 'node:readline';
 import { startStack, ROOT, waitFor } from '../lib/stack.mjs';
 import { measurePush, NCHAN_MODULE } from './s7.mjs';
+import { seedRoomList, S9_USER, S9_VISIBLE } from './s9.mjs';
 import { compareTargets, targetLines } from './targets.mjs';
 import { measureFossil, FOSSIL } from './peers.mjs';
 
@@ -37,7 +39,7 @@ const THREADS = Number(process.env.CHAT_WORKER_THREADS || 4);
 const NGINX_PROCESSES = Number(process.env.CHAT_NGINX_PROCESSES) || cpus().length;
 const KEEP = Math.floor((WORKERS * THREADS) / (2 * NGINX_PROCESSES));
 
-const work = mkdtempSync(join(tmpdir(), 'chat-bench-'));
+let work; // made by main()
 const say = (s) => process.stderr.write(`bench: ${s}\n`);
 
 // Runs bench_load and returns its JSON lines (open mode prints one per level).
@@ -89,12 +91,12 @@ async function openLoop(port, users, levels, seconds) {
   return rows;
 }
 
-async function closed(port, name, lines) {
+async function closed(port, name, lines, conns = P.conns) {
   const file = join(work, `${name}.req`);
   writeFileSync(file, `${lines.join('\n')}\n`);
   const { nginx, workers } = serverPids();
   const before = [cpuTicks(nginx), cpuTicks(workers)];
-  const [row] = await load(['closed', port, P.conns, P.seconds, file]);
+  const [row] = await load(['closed', port, conns, P.seconds, file]);
   // CPU time the server (nginx and every FastCGI worker) spent per answer:
   // unlike req/s, other people's load on the machine barely moves it.
   const us = (ticks) => Math.round((ticks * 1e6) / TICKS / row.answered);
@@ -171,6 +173,35 @@ function latestByRoom(db) {
   return new Map(out.trim().split('\n').map((l) => l.split('|').map(Number)));
 }
 
+// S9 with unread counts (issue 14): the person's read marks leave 150
+// messages unread in each of the seed's open rooms (each count reads 200
+// index entries at most and says 100), and each of their 60 private rooms
+// gets 30 unread messages, 5 of them mentioning them (no mark: a member has
+// read nothing). Written as the routes write them (core/attention.h,
+// core/mentions.h). Returns what the list must then say.
+function seedUnread(db, rooms) {
+  const me = S9_USER;
+  execFileSync('sqlite3', [db], { input: `BEGIN IMMEDIATE;
+    INSERT INTO read_marks (user_id, room_id, message_id)
+      SELECT ${me}, room_id, max(id) - 150 FROM messages WHERE room_id <= ${rooms} GROUP BY room_id;
+    WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 30)
+    INSERT INTO messages (room_id, user_id, text, created_at)
+      SELECT r.id, 1, 'unread ' || n.i, 0 FROM rooms r JOIN room_members rm ON rm.room_id = r.id, n
+      WHERE rm.user_id = ${me} AND r.name LIKE 'Private %';
+    INSERT INTO mentions (message_id, user_id, room_id)
+      SELECT m.id, ${me}, m.room_id FROM messages m JOIN rooms r ON r.id = m.room_id
+      WHERE r.name LIKE 'Private %' AND m.text LIKE 'unread %' AND CAST(substr(m.text, 8) AS INTEGER) % 6 = 0;
+    COMMIT;` });
+  // What core/attention.h counts in the open rooms: others' messages among
+  // the 101 after the mark (the person's own in that window are not news).
+  const open = Number(execFileSync('sqlite3', [db, `SELECT sum(min(100, (SELECT count(*) FROM
+    (SELECT user_id FROM messages m WHERE m.room_id = k.room_id AND m.id > k.message_id ORDER BY m.id LIMIT 101)
+    WHERE user_id <> ${me}))) FROM read_marks k WHERE k.user_id = ${me}`], { encoding: 'utf8' }).trim());
+  if (open < rooms * 99) throw new Error(`S9: only ${open} unread in the open rooms`);
+  // (+ 5: the "are you there?" of the 5 direct rooms shown again, seedRoomList.)
+  return { unread: open + 60 * 30 + 5, mentions: 60 * 5 };
+}
+
 function machine() {
   const cpu = cpus();
   let kernel = '';
@@ -188,6 +219,7 @@ function machine() {
 }
 
 async function main() {
+  work = mkdtempSync(join(tmpdir(), 'chat-bench-'));
   const started = Date.now();
   const box = machine();
   // The hello-world baselines: same spawn-fcgi + multiwatch, same worker
@@ -242,6 +274,16 @@ async function main() {
         WHERE room_id = 3;
       COMMIT;` });
     const s8Cursor = latestByRoom(stack.db).get(3);
+    seedRoomList(stack.db, P.rooms, P.users);
+    const s9Cookie = users[S9_USER - 1].cookie;
+    const s9List = await (await fetch(`${stack.base}/api/rooms`, { headers: { cookie: `chat_session=${s9Cookie}` } })).json();
+    if (s9List.rooms?.length !== S9_VISIBLE) throw new Error(`S9: the room list has ${s9List.rooms?.length} rooms, not ${S9_VISIBLE}: ${JSON.stringify(s9List).slice(0, 300)}`);
+    const s9Want = seedUnread(stack.db, P.rooms);
+    const s9Counted = await (await fetch(`${stack.base}/api/rooms`, { headers: { cookie: `chat_session=${s9Cookie}` } })).json();
+    const sum = (k) => s9Counted.rooms.reduce((a, x) => a + x[k], 0);
+    if (sum('unread') !== s9Want.unread || sum('mentions') !== s9Want.mentions) {
+      throw new Error(`S9: the list counts ${sum('unread')} unread and ${sum('mentions')} mentions, not ${s9Want.unread} and ${s9Want.mentions}`);
+    }
     const poll = (u, after) => `GET /api/rooms/${u.room}/messages?after=${after} ${u.cookie}`;
     const anyCookie = users[0].cookie;
     const rows = {};
@@ -257,6 +299,9 @@ async function main() {
       r.s2 = await closed(port, 'S2 poll with one new message', inRoom(2).map((u) => poll(u, u.cursor - 1)));
       r.s3 = await closed(port, `S3 empty poll (${P.big.toLocaleString('en')}-message room)`, inRoom(1).map((u) => poll(u, u.cursor)));
       r.s8 = await closed(port, `S8 empty poll after ${EDITS.toLocaleString('en')} edits (1,000-message room)`, inRoom(3).map((u) => poll(u, s8Cursor)));
+      // One connection: S9 is one person's wait for their list (32 at once
+      // would measure the queue in front of two workers instead).
+      r.s9 = await closed(port, `S9 room list (${S9_VISIBLE} rooms: open, private, direct; with unread counts), one connection`, [`GET /api/rooms ${s9Cookie}`], 1);
       rounds.push(r);
     }
     const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -264,7 +309,7 @@ async function main() {
       const rps = median(rounds.map((r) => r[key].rps));
       return rounds.find((r) => r[key].rps === rps)[key];
     };
-    for (const key of ['hello', 'hello_keep', 'static', 's1', 's2', 's3', 's8']) rows[key] = medianRow(key);
+    for (const key of ['hello', 'hello_keep', 'static', 's1', 's2', 's3', 's8', 's9']) rows[key] = medianRow(key);
     const ratio = (a, b) => +median(rounds.map((r) => r[a].rps / r[b].rps)).toFixed(3);
     // The same ratios from server CPU per answer (b's cost over a's).
     const cpuRatio = (a, b) => +median(rounds.map((r) => r[b].server_cpu_us / r[a].server_cpu_us)).toFixed(3);
@@ -287,6 +332,27 @@ async function main() {
       }
     }
     rows.s4 = await closed(port, 'S4 posts', users.map((u) => `POST /api/rooms/${u.room}/messages ${u.cookie} {"text":"bench post %n"}`));
+    // S11 (issue 14): a post naming 50 people (looked up, one mentions row
+    // and one mentions_user index entry each) against a plain post of the
+    // same length, back to back, by the same users (everyone may be
+    // mentioned in the seed's open rooms), on one connection: what one post
+    // costs its sender is its latency (cost = p50 over p50). Server CPU per
+    // post is reported beside it: each named person's index entry sits on a
+    // page of its own in a big index, so the CPU and the bytes written grow
+    // with the names (README "Read marks, mentions and attention").
+    const named = Array.from({ length: 50 }, (_, i) => `@bench${P.users - i}`).join(' ');
+    const plain = 'x'.repeat(named.length);
+    const postLines = (text) => users.map((u) => `POST /api/rooms/${u.room}/messages ${u.cookie} {"text":"${text} %n"}`);
+    const s11 = [];
+    // Three rounds even in QUICK: posts wait on fsync, and the disk is shared.
+    for (let i = 0; i < Math.max(3, P.rounds); i += 1) {
+      s11.push({ plain: await closed(port, 'S11a plain post, as long as S11b, one connection', postLines(plain), 1),
+        mentions: await closed(port, 'S11b post naming 50 people, one connection', postLines(named), 1) });
+    }
+    rows.s11_plain = s11.map((x) => x.plain).sort((a, b) => a.poll_p50_ms - b.poll_p50_ms)[Math.floor(s11.length / 2)];
+    rows.s11_mentions = s11.map((x) => x.mentions).sort((a, b) => a.poll_p50_ms - b.poll_p50_ms)[Math.floor(s11.length / 2)];
+    const s11Cost = +median(s11.map((x) => x.mentions.poll_p50_ms / x.plain.poll_p50_ms)).toFixed(3);
+    const s11CpuCost = +median(s11.map((x) => x.mentions.server_cpu_us / x.plain.server_cpu_us)).toFixed(3);
     // What the disk allows: S4 cannot beat durable commits/s (see commits.cc).
     const commits = {};
     for (const sync of ['FULL', 'NORMAL']) {
@@ -335,6 +401,8 @@ async function main() {
         s2_vs_hello: ratio('s2', 'hello'),
         s3_big_vs_small: ratio('s3', 's1'),
         s8_edited_vs_s1: ratio('s8', 's1'),
+        s9_room_list_vs_s1: ratio('s9', 's1'),
+        s11_mentions_cost: s11Cost,
         // Against the hello configured as the chat is (kept connections).
         s1_vs_hello_keep: ratio('s1', 'hello_keep'),
         s2_vs_hello_keep: ratio('s2', 'hello_keep'),
@@ -347,6 +415,8 @@ async function main() {
           s2_vs_hello: cpuRatio('s2', 'hello'),
           s3_big_vs_small: cpuRatio('s3', 's1'),
           s8_edited_vs_s1: cpuRatio('s8', 's1'),
+          s9_room_list_vs_s1: cpuRatio('s9', 's1'),
+          s11_mentions_cost: s11CpuCost,
         },
       },
       // What two cores given wholly to the server could carry, from S1's CPU
@@ -401,6 +471,9 @@ function printTable(r) {
     row('S2 poll with one new message', c.s2, `${r.ratios.s2_vs_hello}; ${r.ratios.by_server_cpu.s2_vs_hello} of hello (target 0.65); ${r.ratios.s2_vs_hello_keep}; ${r.ratios.by_server_cpu.s2_vs_hello_keep} of hello kept`),
     row(`S3 empty poll, ${f(r.params.big)}-message room`, c.s3, `${r.ratios.s3_big_vs_small}; ${r.ratios.by_server_cpu.s3_big_vs_small} of S1 (target 0.9-1.1)`),
     row('S8 empty poll after 10,000 edits, 1,000-message room', c.s8, `${r.ratios.s8_edited_vs_s1}; ${r.ratios.by_server_cpu.s8_edited_vs_s1} of S1 (target 0.9-1.1)`),
+    row('S9 room list, 200 rooms (open, private, direct), unread counts', c.s9, `${r.ratios.s9_room_list_vs_s1}; ${r.ratios.by_server_cpu.s9_room_list_vs_s1} of S1 (target: p99 < 5 ms)`),
+    row('S11a plain post (as long as S11b)', c.s11_plain),
+    row('S11b post naming 50 people', c.s11_mentions, `cost ${r.ratios.s11_mentions_cost}× by p50 latency (target < 2); ${r.ratios.by_server_cpu.s11_mentions_cost}× by server CPU`),
     row('S4 posts (all users, 201 each)', c.s4, `target 2,500/s or 0.9 of the disk; disk allows ${f(r.sqlite_commits_per_s.FULL)} commits/s (FULL), ${f(r.sqlite_commits_per_s.NORMAL)} (NORMAL)`),
     '',
     '| S5 virtual users | polls/s | poll p50 ms | poll p99 ms | post p99 ms | post-to-seen p50 / p99 ms | errors |',
@@ -424,7 +497,12 @@ function printTable(r) {
   console.log(lines.join('\n'));
 }
 
-main().catch((e) => {
-  console.error(e);
-  process.exitCode = 1;
-});
+// Run as a program (make bench); imported, it only lends its seeders
+// (a profiling script can build S9's database without a whole run).
+export { seedRoomList, seedUnread, S9_USER };
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main().catch((e) => {
+    console.error(e);
+    process.exitCode = 1;
+  });
+}

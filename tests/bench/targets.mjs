@@ -29,6 +29,11 @@ const TARGETS = [
   // Issue 12: a poll after 10,000 edits costs what an ordinary one does.
   ['S8', 'S8 poll after 10,000 edits / S1, by req/s', between(0.9, 1.1), (r) => r.ratios?.s8_edited_vs_s1],
   ['S8', 'S8 poll after 10,000 edits / S1, by server CPU', between(0.9, 1.1), (r) => r.ratios?.by_server_cpu?.s8_edited_vs_s1],
+  // Issue 13: the room list of a person who sees 200 rooms (open, private, direct).
+  ['S9', 'S9 room list (200 rooms) p99 ms', below(5), (r) => r.closed?.s9?.poll_p99_ms],
+  // Issue 14: one post that mentions 50 people costs its sender (latency,
+  // one connection) under twice a plain one (server CPU is reported, no target).
+  ['S11', 'S11 post naming 50 people / plain post, p50 latency', below(2), (r) => r.ratios?.s11_mentions_cost],
   // Issue 17: 2,500 durable posts/s, or within 10% of what the disk allowed
   // (bench_commits' FULL commits/s in the same run) when that is less.
   ['S4', 'S4 posts/s (synchronous=FULL)', {

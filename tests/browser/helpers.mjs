@@ -178,9 +178,9 @@ export async function waitForMessage(page, text, timeout = 3000) {
   await page.locator('#messages .message-text').filter({ hasText: text }).first().waitFor({ timeout });
 }
 
-export async function screenshot(page, name) {
+export async function screenshot(page, name, { fullPage = false } = {}) {
   await mkdir(ARTIFACTS, { recursive: true });
-  await page.screenshot({ path: join(ARTIFACTS, `${name}.png`) });
+  await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage });
 }
 
 /** Posts `count` messages through the API from the page's own session. */

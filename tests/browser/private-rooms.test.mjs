@@ -54,7 +54,7 @@ test('a private room made from the form shows its lock and topic; a non-member n
   assert.equal(await mine.getAttribute('data-kind'), 'private');
   assert.equal(await mine.locator('.room-icon').textContent(), '🔒');
   // What a screen reader hears: the kind in words, then the name.
-  assert.equal(await mine.locator('h3').textContent(), 'Private room: Secret plans');
+  assert.equal(await mine.locator('.room-title').textContent(), 'Private room: Secret plans');
   assert.equal(await mine.locator('.room-topic').textContent(), 'Only for the two of us');
   await screenshot(page, 'private-list-1280');
 

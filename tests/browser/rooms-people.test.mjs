@@ -64,7 +64,7 @@ test('"Message" beside a name opens the direct room, named after the other perso
   await bob.page.goto('/rooms');
   const row = bob.page.locator('.room-row[data-kind="direct"]');
   await row.waitFor();
-  assert.equal(await row.locator('h3').textContent(), 'Direct conversation with alice');
+  assert.equal(await row.locator('.room-title').textContent(), 'Direct conversation with alice');
   // Nobody owns a direct room or may delete it.
   assert.equal(await row.locator('.room-owner').textContent(), 'Direct conversation');
   assert.equal(await row.getByRole('button', { name: /^Delete/ }).isVisible(), false);

@@ -27,6 +27,22 @@
 namespace chat {
 namespace {
 
+// The person doorbells of one post go pipelined over one connection: each
+// request complete with its length, HTTP/1.1 so nginx keeps the connection
+// for the next, and only the last one closing it.
+TEST(Doorbell, PeopleRequestsArePipelinedAndTheLastCloses) {
+  const std::string one =
+      "POST /people/7 HTTP/1.1\r\nHost: chat-push\r\nContent-Type: application/json\r\n"
+      "Connection: close\r\nContent-Length: 20\r\n\r\n{\"type\":\"attention\"}";
+  EXPECT_EQ(PeopleRequests({7}), one);
+  const std::string two = PeopleRequests({3, 7});
+  EXPECT_EQ(two,
+            "POST /people/3 HTTP/1.1\r\nHost: chat-push\r\nContent-Type: application/json\r\n"
+            "Content-Length: 20\r\n\r\n{\"type\":\"attention\"}" +
+                one);
+  EXPECT_EQ(PeopleRequests({}), "");
+}
+
 TEST(Doorbell, RequestIsHttp10PostWithExactLength) {
   struct Case {
     int64_t room;

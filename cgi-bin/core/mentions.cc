@@ -1,0 +1,131 @@
+// See mentions.h.
+#include "mentions.h"
+
+#include <algorithm>
+#include <map>
+#include <set>
+
+#include "rooms.h"
+
+namespace chat {
+namespace {
+
+bool IsNameChar(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+         c == '.' || c == '-';
+}
+
+std::string Lower(std::string s) {
+  for (char& c : s) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return s;
+}
+
+bool IsNameLength(const std::string& s) { return s.size() >= 3 && s.size() <= 32; }
+
+// Every key of `keys` (a JSON array of lower-cased names) that names a
+// person who may be mentioned in the room, with their id: one statement for
+// the whole message (the unique username_key index, then a primary-key read
+// of the ban or the membership per name), not one per name.
+std::map<std::string, int64_t> AllowedUsers(Db& db, const std::string& keys, int64_t room_id,
+                                            bool open, int64_t author_id) {
+  auto q = db.Prepare(
+      "SELECT u.username_key, u.id FROM json_each(?1) j JOIN users u ON u.username_key = j.value "
+      "WHERE u.disabled_at IS NULL AND u.id <> ?3 AND CASE WHEN ?4 THEN NOT EXISTS (SELECT 1 "
+      "FROM room_bans b WHERE b.room_id = ?2 AND b.user_id = u.id) ELSE EXISTS (SELECT 1 FROM "
+      "room_members m WHERE m.room_id = ?2 AND m.user_id = u.id) END");
+  q.Bind(1, keys).Bind(2, room_id).Bind(3, author_id).Bind(4, static_cast<int64_t>(open));
+  std::map<std::string, int64_t> out;
+  while (q.Step()) out[q.Text(0)] = q.Int(1);
+  return out;
+}
+
+// JSON arrays for json_each: names made only of username characters
+// (nothing in them needs escaping) and decimal ids.
+std::string JsonNames(const std::vector<std::string>& names) {
+  std::string out = "[";
+  for (const std::string& n : names) out += (out.size() > 1 ? ",\"" : "\"") + n + "\"";
+  return out + "]";
+}
+
+std::string JsonIds(const std::set<int64_t>& ids) {
+  std::string out = "[";
+  for (int64_t id : ids) out += (out.size() > 1 ? "," : "") + std::to_string(id);
+  return out + "]";
+}
+
+}  // namespace
+
+std::vector<std::vector<std::string>> MentionCandidates(const std::string& text) {
+  std::vector<std::vector<std::string>> out;
+  std::set<std::string> seen;
+  for (size_t i = 0; i < text.size() && out.size() < kMaxMentionsPerMessage; ++i) {
+    if (text[i] != '@' || (i > 0 && (IsNameChar(text[i - 1]) || text[i - 1] == '@'))) continue;
+    size_t end = i + 1;
+    while (end < text.size() && IsNameChar(text[end])) ++end;
+    std::string run = Lower(text.substr(i + 1, end - i - 1));
+    std::string trimmed = run;
+    while (!trimmed.empty() && (trimmed.back() == '.' || trimmed.back() == '-')) trimmed.pop_back();
+    std::vector<std::string> names;
+    if (trimmed != run && IsNameLength(trimmed)) names.push_back(trimmed);
+    if (IsNameLength(run)) names.push_back(run);
+    if (!names.empty() && seen.insert(names.front()).second) out.push_back(names);
+    i = end - 1;
+  }
+  return out;
+}
+
+std::vector<int64_t> StoreMentions(Db& db, int64_t message_id, int64_t room_id, bool open,
+                                   int64_t author_id, const std::string& text) {
+  std::set<int64_t> before;
+  {
+    auto q = db.Prepare("SELECT user_id FROM mentions WHERE message_id = ?1");
+    q.Bind(1, message_id);
+    while (q.Step()) before.insert(q.Int(0));
+  }
+  if (!before.empty()) ForgetMentions(db, message_id);
+  const std::vector<std::vector<std::string>> candidates = MentionCandidates(text);
+  if (candidates.empty()) return {};
+  std::vector<std::string> names;
+  for (const auto& c : candidates) names.insert(names.end(), c.begin(), c.end());
+  const std::map<std::string, int64_t> allowed =
+      AllowedUsers(db, JsonNames(names), room_id, open, author_id);
+  std::set<int64_t> stored;
+  std::vector<int64_t> added;
+  for (const auto& c : candidates) {
+    for (const std::string& name : c) {
+      auto it = allowed.find(name);
+      if (it == allowed.end()) continue;
+      if (stored.insert(it->second).second && !before.count(it->second))
+        added.push_back(it->second);
+      break;
+    }
+  }
+  if (!stored.empty()) {
+    db.Prepare(
+          "INSERT INTO mentions (message_id, user_id, room_id) SELECT ?1, value, ?2 "
+          "FROM json_each(?3)")
+        .Bind(1, message_id)
+        .Bind(2, room_id)
+        .Bind(3, JsonIds(stored))
+        .Run();
+  }
+  return added;
+}
+
+void ForgetMentions(Db& db, int64_t message_id) {
+  db.Prepare("DELETE FROM mentions WHERE message_id = ?1").Bind(1, message_id).Run();
+}
+
+Json::Value MentionsJson(Db& db, int64_t message_id) {
+  auto q = db.Prepare(
+      "SELECT x.user_id, u.username FROM mentions x JOIN users u ON u.id = x.user_id "
+      "WHERE x.message_id = ?1 ORDER BY x.user_id");
+  q.Bind(1, message_id);
+  Json::Value list(Json::arrayValue);
+  while (q.Step()) list.append(UserJson(q.Int(0), q.Text(1)));
+  return list;
+}
+
+}  // namespace chat
