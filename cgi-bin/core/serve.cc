@@ -17,6 +17,7 @@
 #include <cgicc/CgiInput.h>
 #include <cgicc/Cgicc.h>
 #include <fcgiapp.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
 #include <sodium.h>
@@ -287,6 +288,19 @@ void Refuse(const char* program, const ApiError& why, RequestInput& in, const Wr
   LogRequest(program, method, path, e.status, MsSince(start), 0);
 }
 
+// CHAT_WORKER_THREADS: how many threads of a worker accept FastCGI
+// connections, each with its own key file and SQLite connection (1 to 64; 1
+// when unset or not a number). More than one lets nginx keep connections
+// open between requests (fastcgi_keep_conn, an upstream keepalive pool;
+// conf/run.sh): a kept connection holds its thread while idle, so the
+// threads of all workers must outnumber the connections nginx may keep idle.
+int AcceptThreads() {
+  std::optional<int64_t> n =
+      ParseDecimal(std::getenv("CHAT_WORKER_THREADS") ? std::getenv("CHAT_WORKER_THREADS") : "");
+  if (!n || *n < 1) return 1;
+  return static_cast<int>(std::min<int64_t>(*n, 64));
+}
+
 // What a worker needs before it can answer: the session key file and a
 // writable database at the schema version it speaks.
 struct Backend {
@@ -332,6 +346,13 @@ std::optional<StartFailure> Start(const char* program, const Config& config, Bac
       e.retry_after = 30;
       return StartFailure{e, schema.error().message};
     }
+    // Threads share the memory one connection had: SQLite's default page
+    // cache (2,000 KiB, https://sqlite.org/pragma.html#pragma_cache_size)
+    // divided among them, so more threads do not mean more cache per
+    // worker (S6 counts the workers' memory).
+    if (int threads = AcceptThreads(); threads > 1) {
+      db->Exec(("PRAGMA cache_size=-" + std::to_string(2000 / threads)).c_str());
+    }
     b.db = std::move(db);
   }
   return std::nullopt;
@@ -374,19 +395,6 @@ void AcceptLoop(const char* program, const std::vector<Route>& routes, const Con
     FCGX_Finish_r(&fcgi);
   }
   FCGX_Free(&fcgi, 1);
-}
-
-// CHAT_WORKER_THREADS: how many threads of a worker accept FastCGI
-// connections, each with its own key file and SQLite connection (1 to 64; 1
-// when unset or not a number). More than one lets nginx keep connections
-// open between requests (fastcgi_keep_conn, an upstream keepalive pool;
-// conf/run.sh): a kept connection holds its thread while idle, so the
-// threads of all workers must outnumber the connections nginx may keep idle.
-int AcceptThreads() {
-  std::optional<int64_t> n =
-      ParseDecimal(std::getenv("CHAT_WORKER_THREADS") ? std::getenv("CHAT_WORKER_THREADS") : "");
-  if (!n || *n < 1) return 1;
-  return static_cast<int>(std::min<int64_t>(*n, 64));
 }
 
 // The signal that wakes the other accepting threads at shutdown.
@@ -461,6 +469,10 @@ int Serve(const char* program, const std::vector<Route>& routes) {
   sigaddset(&term, SIGINT);
   sigaddset(&term, SIGUSR1);
   pthread_sigmask(SIG_BLOCK, &term, &old);
+  // glibc gives each thread a malloc arena of its own (up to 8 per core),
+  // each keeping freed memory for itself: two arenas keep a worker's
+  // threads from holding several copies of their high-water mark.
+  mallopt(M_ARENA_MAX, 2);
   std::atomic<int> running{threads - 1};
   std::vector<std::thread> others;
   for (int i = 1; i < threads; ++i) {

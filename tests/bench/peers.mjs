@@ -77,7 +77,8 @@ export async function measureFossil({ work, load, conns, seconds, ticks, say }) 
     const raw = `raw:${cookie}`;
     const poll = await run('poll with one new message', [`GET /chat-poll?name=${latest - 1} ${raw}`]);
     const posts = await run('posts', [`POSTFORM /chat-send ${raw} msg=bench+post+%n`]);
-    return { version: execFileSync(FOSSIL, ['version'], { encoding: 'utf8' }).trim(), poll, posts, idle_pss_mb: idle };
+    const version = /version (\S+)/.exec(execFileSync(FOSSIL, ['version'], { encoding: 'utf8' }))?.[1] ?? '?';
+    return { version, poll, posts, idle_pss_mb: idle };
   } finally {
     try { process.kill(-server.pid, 'SIGTERM'); } catch { /* gone */ }
   }

@@ -443,7 +443,7 @@ function peerLines(r) {
   const { fossil, ours, ratios } = r.peers;
   const f = (n) => Math.round(n).toLocaleString('en');
   return [
-    `| side by side (${fossil.version.split(' ').slice(0, 4).join(' ')}) | ours req/s | Fossil req/s | ours/Fossil | ours server CPU µs | Fossil server CPU µs | Fossil/ours |`,
+    `| side by side (Fossil ${fossil.version}) | ours req/s | Fossil req/s | ours/Fossil | ours server CPU µs | Fossil server CPU µs | Fossil/ours |`,
     '|---|---:|---:|---:|---:|---:|---:|',
     `| poll with one new message (S2; Fossil /chat-poll) | ${f(r.closed.s2.rps)} | ${f(fossil.poll.rps)} | ${ratios.poll_with_news_rps} | ${f(r.closed.s2.server_cpu_us)} | ${f(fossil.poll.server_cpu_us)} | ${ratios.poll_with_news_cpu} |`,
     `| posts (S4; Fossil /chat-send) | ${f(r.closed.s4.rps)} | ${f(fossil.posts.rps)} | ${ratios.posts_rps} | ${f(r.closed.s4.server_cpu_us)} | ${f(fossil.posts.server_cpu_us)} | ${ratios.posts_cpu} |`,
