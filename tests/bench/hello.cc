@@ -34,9 +34,11 @@ void Loop() {
 
 int main(int argc, char** argv) {
   FCGX_Init();
-  // Stopped at once by SIGTERM (multiwatch's stop): libfcgi's own handler
-  // would only end the loop of the thread it lands on. Nothing to save.
+  // Stopped at once by SIGTERM or SIGUSR1 (multiwatch's graceful stop):
+  // libfcgi's own handlers would only end the loop of the thread they land
+  // on. Nothing to save.
   signal(SIGTERM, [](int) { _exit(0); });
+  signal(SIGUSR1, [](int) { _exit(0); });
   int threads = argc > 1 ? std::atoi(argv[1]) : 1;
   std::vector<std::thread> more;
   for (int i = 1; i < threads; ++i) more.emplace_back(Loop);
