@@ -4,7 +4,7 @@
 // pools of all nginx processes together may keep at most half the threads
 // idle, so a new connection always finds a thread; many requests at once
 // through every nginx process are all answered; a worker told to stop
-// (SIGTERM, as multiwatch and systemd do) ends with all its threads instead
+// (SIGTERM as systemd does, SIGUSR1 as multiwatch does) ends with all its threads instead
 // of hanging in accept(), and its replacement serves.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -54,17 +54,19 @@ test('many polls and posts at once, over kept connections, are all answered', as
   }
 });
 
-test('a worker told to stop (SIGTERM) ends with all its threads, and its replacement serves', async () => {
-  const [pid] = workerPids(stack, 'poll');
-  assert.ok(pid, 'a poll worker');
-  // A kept connection to it first, so one thread is busy with it.
-  assert.equal((await people[1].get(`/api/rooms/${room.id}/messages?after=0`)).status, 200);
-  process.kill(pid, 'SIGTERM');
-  await waitFor(() => !existsSync(`/proc/${pid}`) || /^State:\s+Z/m.test(readFileSync(`/proc/${pid}/status`, 'latin1')),
-    15000, `poll worker ${pid} to stop`);
-  await waitFor(() => workerPids(stack, 'poll').length === WORKERS, 15000, 'multiwatch to start another');
-  for (let i = 0; i < 10; i += 1) {
-    const r = await people[i % 4].get(`/api/rooms/${room.id}/messages?after=0`);
-    assert.equal(r.status, 200, r.text);
-  }
-});
+for (const signal of ['SIGTERM', 'SIGUSR1']) {
+  test(`a worker told to stop (${signal}: systemd's, multiwatch's) ends with all its threads, and its replacement serves`, async () => {
+    const [pid] = workerPids(stack, 'poll');
+    assert.ok(pid, 'a poll worker');
+    // A kept connection to it first, so one thread is busy with it.
+    assert.equal((await people[1].get(`/api/rooms/${room.id}/messages?after=0`)).status, 200);
+    process.kill(pid, signal);
+    await waitFor(() => !existsSync(`/proc/${pid}`) || /^State:\s+Z/m.test(readFileSync(`/proc/${pid}/status`, 'latin1')),
+      15000, `poll worker ${pid} to stop`);
+    await waitFor(() => workerPids(stack, 'poll').length === WORKERS, 15000, 'multiwatch to start another');
+    for (let i = 0; i < 10; i += 1) {
+      const r = await people[i % 4].get(`/api/rooms/${room.id}/messages?after=0`);
+      assert.equal(r.status, 200, r.text);
+    }
+  });
+}
