@@ -29,7 +29,7 @@ export ASAN_OPTIONS := log_path=$(SAN_LOG)/asan:detect_leaks=1:abort_on_error=1
 export UBSAN_OPTIONS := log_path=$(SAN_LOG)/ubsan:print_stacktrace=1:halt_on_error=1
 endif
 
-PROGRAMS := auth rooms post poll
+PROGRAMS := auth rooms post poll search
 CORE_OBJ := $(patsubst cgi-bin/core/%.cc,$(B)/obj/core/%.o,$(wildcard cgi-bin/core/*.cc))
 # sql/schema.sql and sql/migrations/*.sql compiled into every program (core/migrate.h).
 CORE_OBJ += $(B)/obj/gen/sql_embed.o
@@ -322,7 +322,8 @@ SYSTEMD_UNITDIR ?= /etc/systemd/system
 CHAT_CONFIG ?= /etc/chatroom/chatroom.env
 INSTALL_SED = sed -e 's|@LIB@|$(CHAT_LIBDIR)|g' -e 's|@HTDOCS@|$(CHAT_SHAREDIR)/htdocs|g' \
   -e 's|@NGINX@|$(CHAT_SHAREDIR)/conf/nginx|g' -e 's|@RUN@|$(CHAT_RUNDIR)|g' \
-  -e 's|@STATE@|$(CHAT_STATEDIR)|g' -e 's|@CONFIG@|$(CHAT_CONFIG)|g' -e 's|@SHARE@|$(CHAT_SHAREDIR)|g'
+  -e 's|@STATE@|$(CHAT_STATEDIR)|g' -e 's|@CONFIG@|$(CHAT_CONFIG)|g' -e 's|@SHARE@|$(CHAT_SHAREDIR)|g' \
+  -e 's|@SBIN@|$(PREFIX)/sbin|g'
 
 # The push parts of the nginx site (conf/push-*.conf.in, as in development):
 # the site's upstream names, the publisher socket beside the run folder (it
@@ -379,6 +380,8 @@ install: all
 	$(INSTALL_SED) conf/deploy/chatroom.logrotate.in > $(DESTDIR)$(CHAT_SHAREDIR)/conf/logrotate/chatroom
 	$(INSTALL_SED) 'conf/deploy/chatroom@.socket.in' > '$(DESTDIR)$(SYSTEMD_UNITDIR)/chatroom@.socket'
 	$(INSTALL_SED) 'conf/deploy/chatroom@.service.in' > '$(DESTDIR)$(SYSTEMD_UNITDIR)/chatroom@.service'
+	for u in service timer; do $(INSTALL_SED) conf/deploy/chatroom-prune.$$u.in \
+	  > $(DESTDIR)$(SYSTEMD_UNITDIR)/chatroom-prune.$$u; done
 	@echo "installed under $(DESTDIR)$(PREFIX); next: README \"Deploying\""
 
 # make deb [DEB_VERSION=]: build/chatroom_<version>_<arch>.deb with Debian's
@@ -392,6 +395,9 @@ deb:
 	@command -v dh >/dev/null && command -v lintian >/dev/null || { \
 	  echo "make deb needs debhelper and lintian: apt-get install debhelper lintian (make deps)"; exit 1; }
 	mkdir -p build/deb/src
+	@# sql/ afresh: a migration renumbered or removed in git must not stay behind in the
+	@# kept copy (two files with one number stop the build's tools/embed-sql.sh).
+	rm -rf build/deb/src/sql
 	git ls-files -z | grep -zv '^tests/' | xargs -0 cp -p --parents -t build/deb/src
 	rm -rf build/deb/src/debian && cp -R conf/debian build/deb/src/debian
 	sed -e 's|@VERSION@|$(DEB_VERSION)|' -e "s|@DATE@|$$(date -R)|" conf/debian/changelog.in \

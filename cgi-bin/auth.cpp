@@ -1,6 +1,8 @@
-// auth: accounts and sessions. Register, log in, log out, and "who am I".
+// auth: accounts and sessions. Register, log in, log out, "who am I", and
+// the admin's list of accounts with disable/enable (/api/admin/users).
 // Password hashing (about a quarter second of scrypt) happens outside any
 // transaction, so a login never holds the database's write lock while it hashes.
+#include "core/audit.h"
 #include "core/clock.h"
 #include "core/device.h"
 #include "core/feed.h"
@@ -209,7 +211,7 @@ Response HandleChangePassword(Context& ctx) {
 
 // GET /api/me
 // A logged-in user. 200 {"user": user plus "admin": true for an admin (who
-// may delete any message in a room they are in), "room": the room the user
+// may delete any room and message and use /admin), "room": the room the user
 // is in, or null}. 401 not_logged_in.
 Response HandleMe(Context& ctx) {
   Json::Value body(Json::objectValue);
@@ -262,6 +264,96 @@ Response HandleHealth(Context& ctx) {
   return Response::Error(e);
 }
 
+constexpr int kAdminUsersPage = 100;
+
+// 403 not_admin unless the caller is an admin (`chatctl user admin NAME on`).
+Status RequireAdmin(Context& ctx) {
+  if (IsAdmin(ctx.db, ctx.user().id)) return std::nullopt;
+  return Err(403, "not_admin", "Only an admin can do this.");
+}
+
+// An account as the admin page shows it.
+Json::Value AdminUserJson(const Query& q) {
+  Json::Value u = UserJson(q.Int(0), q.Text(1));
+  u["created_at"] = FormatTime(q.Int(2));
+  u["disabled"] = !q.IsNull(3);
+  u["admin"] = q.Int(4) != 0;
+  return u;
+}
+
+// GET /api/admin/users?after=N
+// An admin. 200 {"users": [{"id", "username", "created_at", "disabled",
+// "admin"}...] the next 100 accounts with an id above N (default 0) by id,
+// "more": whether more follow (ask again with after= the last id)}.
+// 400 invalid_cursor (N not a whole number); 401; 403 not_admin.
+Response HandleAdminUsers(Context& ctx) {
+  if (Status s = RequireAdmin(ctx)) return Response::Error(*s);
+  int64_t after = 0;
+  if (std::optional<std::string> text = ctx.req.Param("after")) {
+    std::optional<int64_t> v = ParseDecimal(*text);
+    if (!v) {
+      return Response::Error(
+          Err(400, "invalid_cursor", "after must be a whole number of at least 0."));
+    }
+    after = *v;
+  }
+  auto q = ctx.db.Prepare(
+      "SELECT id, username, created_at, disabled_at, admin FROM users WHERE id > ?1 "
+      "ORDER BY id LIMIT ?2");
+  q.Bind(1, after).Bind(2, static_cast<int64_t>(kAdminUsersPage + 1));
+  Json::Value body(Json::objectValue);
+  body["users"] = Json::Value(Json::arrayValue);
+  body["more"] = false;
+  while (q.Step()) {
+    if (body["users"].size() == kAdminUsersPage) {
+      body["more"] = true;
+      break;
+    }
+    body["users"].append(AdminUserJson(q));
+  }
+  return Response::Json(200, body);
+}
+
+// POST /api/admin/users/{id} {"disabled": true|false}
+// An admin disables or enables an account, as `chatctl user disable|enable`
+// does (core/users.h SetDisabled, the same code): disabling ends every
+// session of the account and its open event streams at once. Recorded in
+// the audit log with who did it (core/audit.h). 200 {"user"} as in the list.
+// 400 invalid_json ("disabled" not true or false); 401; 403 not_admin;
+// 404 user_not_found; 409 own_account (an admin cannot disable themself:
+// that would end the very session asking).
+Response HandleAdminSetUser(Context& ctx) {
+  if (Status s = RequireAdmin(ctx)) return Response::Error(*s);
+  const Json::Value& v = ctx.req.json["disabled"];
+  if (!v.isBool()) {
+    return Response::Error(Err(400, "invalid_json", "Send {\"disabled\": true} or false."));
+  }
+  const bool disabled = v.asBool();
+  if (disabled && ctx.req.id == ctx.user().id) {
+    return Response::Error(Err(409, "own_account", "You cannot disable your own account."));
+  }
+  Transaction tx(ctx.db);
+  auto who = ctx.db.Prepare("SELECT username FROM users WHERE id = ?1");
+  if (!who.Bind(1, ctx.req.id).Step()) {
+    return Response::Error(Err(404, "user_not_found", "There is no such user."));
+  }
+  const std::string name = who.Text(0);
+  DisableResult done = SetDisabled(ctx.db, ctx.req.id, disabled, NowMs());
+  const AuditEntry audit{ctx.user().id, ctx.user().username,
+                         disabled ? "user_disable" : "user_enable", Named("user", ctx.req.id, name),
+                         disabled ? std::to_string(done.sessions_ended) + " session(s) ended" : ""};
+  RecordAudit(ctx.db, audit);
+  auto q = ctx.db.Prepare(
+      "SELECT id, username, created_at, disabled_at, admin FROM users WHERE id = ?1");
+  q.Bind(1, ctx.req.id).Step();
+  Json::Value body(Json::objectValue);
+  body["user"] = AdminUserJson(q);
+  tx.Commit();
+  LogAudit("auth", audit);
+  RevokeStreams(ctx.config, "auth", done.streams);
+  return Response::Json(200, body);
+}
+
 const std::vector<Route> kRoutes = {
     {"GET", "/api/health", kOwnTransactions, HandleHealth},
     {"POST", "/api/register", kNeedsJsonBody, HandleRegister},
@@ -269,6 +361,8 @@ const std::vector<Route> kRoutes = {
     {"POST", "/api/logout", kNeedsSession, HandleLogout},
     {"POST", "/api/password", kNeedsSession | kNeedsJsonBody, HandleChangePassword},
     {"GET", "/api/me", kNeedsSession, HandleMe},
+    {"GET", "/api/admin/users", kNeedsSession, HandleAdminUsers},
+    {"POST", "/api/admin/users/{id}", kNeedsSession | kNeedsJsonBody, HandleAdminSetUser},
 };
 
 }  // namespace

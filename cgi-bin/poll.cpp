@@ -47,32 +47,51 @@ Status ParseCursor(const std::optional<std::string>& text, int64_t* out) {
 // after=<a message's id> means "everything since that message".
 // before=N: 200 {"messages": the L (1-100, default 50) live messages just
 // before message N, ascending, "more": whether older ones exist}.
+// around=N&limit=L: 200 {"messages": live message N with up to (L-1)/2
+// live messages before it and the rest of L after it, ascending (L 1-100,
+// default 50), "more_before", "more_after"}: a search result opened in its
+// room (issue 15); history then loads up with before= and down with after=.
 // Neither: the latest 50 and their cursor, like join.
 // after=N also carries "room": the room (name, topic ...) when its owner
 // changed it after change number N (rooms.changed_seq), and the cursor then
 // moves past that change even with no message; on a page with "more" the
 // room waits for the last page, whose cursor passes it.
-// With attention=V (any of the above but before=): when the caller's
+// With attention=V (after= or neither, not before= or around=): when the caller's
 // attention version is not V (e.g. "attention=" on the first poll), the
 // answer also has "attention": {"version", "mentions",
 // "direct", "messages"} about the other rooms (core/attention.h
 // AttentionSummary); the page sends the version back next time.
-// 400 invalid_cursor (not a decimal number, both given, bad limit);
-// 401 not_logged_in; 404 room_not_found; 409 not_in_room;
+// 400 invalid_cursor (not a decimal number, more than one given, bad limit);
+// 401 not_logged_in; 404 room_not_found, message_not_found (around= is not
+// a live message of this room); 409 not_in_room;
 // 410 room_deleted with "room": {"id", "name"}.
 Response HandleMessages(Context& ctx) {
   const Request& req = ctx.req;
-  int64_t after = -1, before = -1, limit = kJoinHistory;
+  int64_t after = -1, before = -1, around = -1, limit = kJoinHistory;
   std::optional<std::string> limit_text = req.Param("limit");
   if (Status s = ParseCursor(req.Param("after"), &after)) return Response::Error(*s);
   if (Status s = ParseCursor(req.Param("before"), &before)) return Response::Error(*s);
+  if (Status s = ParseCursor(req.Param("around"), &around)) return Response::Error(*s);
   if (Status s = ParseCursor(limit_text, &limit)) return Response::Error(*s);
-  if ((after >= 0 && before >= 0) || limit < 1 || limit > kMaxPageSize ||
-      (limit_text && before < 0)) {
-    return Response::Error(
-        Err(400, "invalid_cursor", "Use either after=N or before=N&limit=L (L from 1 to 100)."));
+  if ((after >= 0) + (before >= 0) + (around >= 0) > 1 || limit < 1 || limit > kMaxPageSize ||
+      (limit_text && before < 0 && around < 0)) {
+    return Response::Error(Err(400, "invalid_cursor",
+                               "Use one of after=N, before=N&limit=L or around=N&limit=L "
+                               "(L from 1 to 100)."));
   }
   Json::Value body(Json::objectValue);
+  if (around >= 0) {
+    bool more_before = false, more_after = false;
+    body["messages"] =
+        MessagesAround(ctx.db, req.id, around, static_cast<int>(limit), &more_before, &more_after);
+    if (body["messages"].isNull()) {
+      return Response::Error(
+          Err(404, "message_not_found", "There is no such message in this room."));
+    }
+    body["more_before"] = more_before;
+    body["more_after"] = more_after;
+    return Response::Json(200, body);
+  }
   int64_t cursor = 0;
   if (before >= 0) {
     body["messages"] = MessagesBefore(ctx.db, req.id, before, static_cast<int>(limit) + 1);

@@ -11,6 +11,7 @@
 #include <memory>
 
 #include "core/attention.h"
+#include "core/audit.h"
 #include "core/clock.h"
 #include "core/coalesce.h"
 #include "core/doorbell.h"
@@ -22,6 +23,7 @@
 #include "core/log.h"
 #include "core/members.h"
 #include "core/messages.h"
+#include "core/retention.h"
 #include "core/streams.h"
 #include "core/throttle.h"
 #include "core/validate.h"
@@ -187,10 +189,12 @@ Response HandleGetRoom(Context& ctx) {
   return RoomReply(200, room.value());
 }
 
-// PATCH /api/rooms/{id} {"name"?, "topic"?}
-// The room's owner renames it or changes its topic; a field left out stays.
+// PATCH /api/rooms/{id} {"name"?, "topic"?, "retention_days"?}
+// The room's owner renames it, changes its topic, or sets how long its
+// messages are kept: retention_days an integer 1-3650, or null for forever
+// (core/retention.h deletes older ones for good); a field left out stays.
 // 200 {"room"}. 400 invalid_room_name, invalid_topic (the rules of
-// creation); 403 not_owner; 403 direct_room (a direct room has no name or
+// creation), invalid_retention; 403 not_owner; 403 direct_room (a direct room has no name or
 // topic to change); 404 room_not_found (also a private room the
 // user is not a member of); 409 room_name_taken (another live room has the
 // same RoomNameKey, as at creation); 410 room_deleted; 401.
@@ -212,12 +216,34 @@ Response HandleUpdateRoom(Context& ctx) {
       return Response::Error(InvalidTopic());
     }
   }
+  // Days as a JSON integer (not 7.0 or "7"), or null; 0 stands for null below.
+  std::optional<int64_t> retention;
+  if (ctx.req.json.isMember("retention_days")) {
+    const Json::Value& v = ctx.req.json["retention_days"];
+    const bool integer = v.type() == Json::intValue || v.type() == Json::uintValue;
+    if (v.isNull()) {
+      retention = 0;
+    } else if (integer && v.isInt64() && v.asInt64() >= kMinRetentionDays &&
+               v.asInt64() <= kMaxRetentionDays) {
+      retention = v.asInt64();
+    } else {
+      return Response::Error(Err(400, "invalid_retention",
+                                 "retention_days is a whole number of days from 1 to 3650, or "
+                                 "null to keep messages forever."));
+    }
+  }
   Transaction tx(ctx.db);
   Result<Room> room = FindLiveRoom(ctx.db, ctx.user().id, ctx.req.id);
   if (!room.ok()) return Response::Error(room.error());
   if (room.value().kind == "direct") return Response::Error(DirectRoomError());
   if (room.value().owner_id != ctx.user().id) {
     return Response::Error(Err(403, "not_owner", "Only the room's owner can change it."));
+  }
+  if (retention) {
+    auto set = ctx.db.Prepare("UPDATE rooms SET retention_days = ?2 WHERE id = ?1");
+    set.Bind(1, ctx.req.id);
+    if (*retention) set.Bind(2, *retention);
+    set.Run();
   }
   if (name) {
     // The unique index rooms_live_name holds the same rule; asking first
@@ -239,7 +265,9 @@ Response HandleUpdateRoom(Context& ctx) {
         .Bind(2, *topic)
         .Run();
   }
-  if (name || topic) {
+  // Whatever changed, the room object people inside see changed with it.
+  const bool changed = name || topic || retention;
+  if (changed) {
     ctx.db.Prepare("UPDATE rooms SET changed_seq = ?2 WHERE id = ?1")
         .Bind(1, ctx.req.id)
         .Bind(2, NextChangeNumber(ctx.db))
@@ -247,12 +275,17 @@ Response HandleUpdateRoom(Context& ctx) {
   }
   std::optional<Room> updated = FindRoom(ctx.db, ctx.req.id);
   tx.Commit();
-  if (name || topic) RingDoorbell(ctx.config, "rooms", ctx.req.id, "{\"type\":\"room\"}");
+  if (changed) RingDoorbell(ctx.config, "rooms", ctx.req.id, "{\"type\":\"room\"}");
   return RoomReply(200, *updated);
 }
 
 // DELETE /api/rooms/{id}
-// The room's owner. Deletes the room and its messages; members still inside
+// The room's owner, or an admin (any live open or private room, whether or
+// not they may see it; recorded in the audit log, core/audit.h, unless the
+// admin owns it). A direct room is never deleted, not by an admin either:
+// POST /api/direct must keep finding the pair's one room; an admin deletes
+// its messages instead. Deletes the room and its
+// messages; members still inside
 // get 410 room_deleted on their next poll or post, which the doorbell
 // ({"type":"room_deleted"}) makes at once when push is on. The name is free
 // again. 204. 403 not_owner; 403 direct_room (a direct room is both
@@ -260,12 +293,20 @@ Response HandleUpdateRoom(Context& ctx) {
 // deleted, or private and the user is not a member); 401.
 Response HandleDeleteRoom(Context& ctx) {
   Transaction tx(ctx.db);
-  Result<Room> room = FindVisibleRoom(ctx.db, ctx.user().id, ctx.req.id);
-  if (!room.ok() || room.value().deleted) {
+  // An admin reaches every room; anyone else only the rooms they may see.
+  const bool admin = IsAdmin(ctx.db, ctx.user().id);
+  std::optional<Room> room;
+  if (admin) {
+    room = FindRoom(ctx.db, ctx.req.id);
+  } else if (Result<Room> seen = FindVisibleRoom(ctx.db, ctx.user().id, ctx.req.id); seen.ok()) {
+    room = seen.value();
+  }
+  if (!room || room->deleted) {
     return Response::Error(Err(404, "room_not_found", "There is no such room."));
   }
-  if (room.value().kind == "direct") return Response::Error(DirectRoomError());
-  if (room.value().owner_id != ctx.user().id) {
+  if (room->kind == "direct") return Response::Error(DirectRoomError());
+  const bool owner = room->owner_id == ctx.user().id;
+  if (!owner && !admin) {
     return Response::Error(Err(403, "not_owner", "Only the room's owner can delete it."));
   }
   int64_t id = ctx.req.id;
@@ -274,8 +315,18 @@ Response HandleDeleteRoom(Context& ctx) {
       .Bind(2, NowMs())
       .Run();
   ctx.db.Prepare("DELETE FROM messages WHERE room_id = ?1").Bind(1, id).Run();
+  const int messages = ctx.db.Changes();
   ctx.db.Prepare("UPDATE users SET room_id = NULL WHERE room_id = ?1").Bind(1, id).Run();
+  std::optional<AuditEntry> audit;
+  if (!owner) {
+    audit =
+        AuditEntry{ctx.user().id, ctx.user().username, "room_delete", Named("room", id, room->name),
+                   room->kind + " room of user " + std::to_string(room->owner_id) + ", " +
+                       std::to_string(messages) + " message(s)"};
+    RecordAudit(ctx.db, *audit);
+  }
   tx.Commit();
+  if (audit) LogAudit("rooms", *audit);
   RingDoorbell(ctx.config, "rooms", id, "{\"type\":\"room_deleted\"}");
   return Response::NoContent();
 }

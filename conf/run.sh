@@ -131,7 +131,7 @@ check_setup() {
 
 start_workers() {
   check_setup
-  for program in auth rooms post poll; do
+  for program in auth rooms post poll search; do
     rm -f "$RUN_DIR/$program.sock"
     # spawn-fcgi binds the socket and becomes multiwatch, which keeps
     # $WORKERS copies running and restarts any that die.

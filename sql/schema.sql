@@ -1,4 +1,4 @@
--- Chatroom database schema, version 13 (the newest: see PRAGMA user_version at
+-- Chatroom database schema, version 15 (the newest: see PRAGMA user_version at
 -- the end). A database made by an older version is brought here by the
 -- numbered files in sql/migrations/, applied in order by `chatctl migrate` and
 -- by the programs at start; a change to this file needs such a migration too.
@@ -46,8 +46,10 @@ CREATE TABLE rooms (
                                            -- Kept so members still inside get 410 with the name.
   kind        TEXT NOT NULL DEFAULT 'open' CHECK (kind IN ('open', 'private')),  -- private: only room_members see it
   topic       TEXT NOT NULL DEFAULT '',    -- 0-250 characters, the name's text rules (core/validate.h)
-  changed_seq INTEGER NOT NULL DEFAULT 0   -- change-feed number of the last rename or topic change (core/feed.h);
+  changed_seq INTEGER NOT NULL DEFAULT 0,  -- change-feed number of the last rename or topic change (core/feed.h);
                                            -- a poll after a smaller cursor carries the room. 0: never changed
+  retention_days INTEGER CHECK (retention_days BETWEEN 1 AND 3650)  -- messages older than this many days are
+                                           -- deleted for good (core/retention.h); NULL: kept forever
 );
 CREATE UNIQUE INDEX rooms_live_name ON rooms(name_key) WHERE deleted_at IS NULL;
 CREATE INDEX rooms_owner ON rooms(owner_id) WHERE deleted_at IS NULL;  -- live rooms per owner (CHAT_ROOMS_PER_USER)
@@ -127,6 +129,45 @@ BEGIN
   UPDATE messages SET seq = NEW.id WHERE id = NEW.id;
 END;
 
+-- Full-text search (cgi-bin/search.cpp, migration 0014): an FTS5 index over
+-- messages.text with the trigram tokenizer (parts of words, text without
+-- spaces: https://sqlite.org/fts5.html#the_trigram_tokenizer). External
+-- content: the text is stored once, in messages. The triggers keep it in
+-- step in the same transaction as every post, edit and deletion, one entry
+-- per message; a deleted message's text is '', an entry no search matches. The 'delete' form must be
+-- given the old text exactly (https://sqlite.org/fts5.html#external_content_tables).
+-- detail='none': the index keeps which messages hold a trigram, not where
+-- (https://sqlite.org/fts5.html#the_detail_option). With positions, a
+-- message of 2,000 'x' put 1,998 positions under the one trigram 'xxx', and
+-- FTS5 merges a term's whole list in one go (it stops merging only between
+-- terms), so merges inside a post wrote up to 4 MB at once and the WAL
+-- outgrew its bound (tests/api/wal.test.mjs; README "Search"). Without
+-- positions a post adds a few bytes per distinct trigram; search.cpp
+-- checks each candidate's text for the terms themselves.
+CREATE VIRTUAL TABLE messages_fts USING fts5(text, content='messages', content_rowid='id',
+  tokenize='trigram', detail='none');
+-- No crisis merges: by default a level of 16 segments is merged whole in
+-- one step, which on a 200,000-message index wrote 4,973 pages (20 MB) in
+-- one post's transaction; FTS5's automatic merges, done in slices after
+-- every 64 leaves written, keep the levels short without it (largest step
+-- seen: 740 pages). 1999 is the most FTS5 takes
+-- (https://sqlite.org/fts5.html#the_crisismerge_configuration_option);
+-- the setting is stored in messages_fts_config, so every connection has it.
+INSERT INTO messages_fts(messages_fts, rank) VALUES ('crisismerge', 1999);
+CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages
+BEGIN
+  INSERT INTO messages_fts(rowid, text) VALUES (NEW.id, NEW.text);
+END;
+CREATE TRIGGER messages_fts_update AFTER UPDATE OF text ON messages
+BEGIN
+  INSERT INTO messages_fts(messages_fts, rowid, text) VALUES ('delete', OLD.id, OLD.text);
+  INSERT INTO messages_fts(rowid, text) VALUES (NEW.id, NEW.text);
+END;
+CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages
+BEGIN
+  INSERT INTO messages_fts(messages_fts, rowid, text) VALUES ('delete', OLD.id, OLD.text);
+END;
+
 CREATE TABLE reactions (
   id          INTEGER PRIMARY KEY,         -- order of use: a message lists its emoji in order of first use
   message_id  INTEGER NOT NULL REFERENCES messages(id) ON DELETE CASCADE,  -- the message reacted to
@@ -183,6 +224,19 @@ CREATE TABLE user_buckets (
   PRIMARY KEY (user_id, action)
 ) WITHOUT ROWID;
 
-PRAGMA user_version = 13;
+-- Everything an admin did with an admin's power, and every change chatctl
+-- made (core/audit.h): who, when, what, to what. Read with `chatctl audit`.
+-- Kept when the actor's account is deleted (no foreign key: the name stays).
+CREATE TABLE admin_log (
+  id          INTEGER PRIMARY KEY AUTOINCREMENT,  -- order of the actions
+  at          INTEGER NOT NULL,            -- ms since epoch
+  actor_id    INTEGER,                     -- the admin's user id; NULL for chatctl
+  actor       TEXT NOT NULL,               -- the admin's username at the time, or "chatctl"
+  action      TEXT NOT NULL,               -- "room_delete", "message_delete", "user_disable", "prune" ...
+  target      TEXT NOT NULL,               -- what it was done to: "room 3 (General)", "user 7 (bob)" ...
+  detail      TEXT NOT NULL DEFAULT ''     -- anything more (counts, the new value)
+);
+
+PRAGMA user_version = 15;
 
 COMMIT;

@@ -37,6 +37,7 @@ std::string When(int64_t ms);
 
 // Commands (see main.cc for their usage and help).
 int CmdInit(Args& a);
+int CmdSearchReindex(Args& a, Db& db);
 int CmdMigrate(Args& a);
 int CmdUserAdd(Args& a, Db& db);
 int CmdUserList(Args& a, Db& db);
@@ -47,6 +48,9 @@ int CmdUserAdmin(Args& a, Db& db);
 int CmdUserDelete(Args& a, Db& db);
 int CmdRoomList(Args& a, Db& db);
 int CmdRoomDelete(Args& a, Db& db);
+int CmdRoomExport(Args& a, Db& db);
+int CmdPrune(Args& a, Db& db);
+int CmdAudit(Args& a, Db& db);
 int CmdBackup(Args& a, Db& db);
 int CmdRestore(Args& a);
 int CmdStats(Args& a, Db& db);

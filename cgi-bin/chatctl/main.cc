@@ -49,7 +49,8 @@ const Command kCommands[] = {
      nullptr, CmdUserEnable},
     {"user admin", "chatctl user admin USERNAME on|off",
      "Makes an account an admin, or no longer one. An admin may delete any\n"
-     "message in a room they are in.",
+     "room and any message, and disable or enable accounts on the admin page\n"
+     "(/admin); what admins do is in `chatctl audit`.",
      nullptr, CmdUserAdmin},
     {"user delete", "chatctl user delete USERNAME",
      "Deletes an account with its sessions, its messages and the rooms it owns\n"
@@ -62,6 +63,19 @@ const Command kCommands[] = {
      "Deletes a room and its messages, as its owner would: anyone inside is told\n"
      "it was deleted.",
      nullptr, CmdRoomDelete},
+    {"room export", "chatctl room export ROOM --format jsonl|html [--out FILE]",
+     "Writes a room's whole history (ROOM: its id or name) as GET\n"
+     "/api/rooms/{id}/export does, byte for byte: JSON Lines or a self-contained\n"
+     "HTML page, to stdout or to FILE (made new, mode 0600). Logged in the audit log.",
+     nullptr, CmdRoomExport},
+    {"prune", "chatctl prune",
+     "Deletes for good every message older than its room's retention (set by the\n"
+     "room's owner), in batches of CHAT_PRUNE_BATCH. For a daily timer.",
+     nullptr, CmdPrune},
+    {"audit", "chatctl audit [--limit N]",
+     "Shows the audit log, newest first (100 lines unless --limit): what admins\n"
+     "did on the site and what chatctl changed, with who did it.",
+     nullptr, CmdAudit},
     {"backup", "chatctl backup FILE",
      "Copies the database to FILE while the chat runs (SQLite's online backup:\n"
      "one consistent snapshot), then checks the copy's integrity. FILE must not exist.",
@@ -76,6 +90,11 @@ const Command kCommands[] = {
      "Integrity and foreign-key check, schema version, journal mode and the\n"
      "secret file (32 bytes, mode 0600). Exits 1 when anything is wrong.",
      CmdCheck, nullptr},
+    {"search-reindex", "chatctl search-reindex",
+     "Rebuilds the search index (messages_fts) from the messages in one\n"
+     "transaction (`chatctl check` says when it is needed). Searches keep\n"
+     "working meanwhile: they read the old index until it commits.",
+     nullptr, CmdSearchReindex},
     {"secret rotate", "chatctl secret rotate",
      "Replaces the session secret and ends every session (everyone logs in\n"
      "again). Running workers use the new secret from their next request.",

@@ -320,6 +320,15 @@ int CmdStats(Args& a, Db& db) {
   return 0;
 }
 
+// chatctl search-reindex: FTS5's 'rebuild' reads every message again, as
+// migration 0014 built the index (https://sqlite.org/fts5.html#the_rebuild_command).
+int CmdSearchReindex(Args& a, Db& db) {
+  if (!a.rest.empty()) return Usage("chatctl search-reindex");
+  db.Exec("INSERT INTO messages_fts(messages_fts) VALUES('rebuild')");
+  printf("search index rebuilt\n");
+  return 0;
+}
+
 // chatctl check
 int CmdCheck(Args& a) {
   if (!a.rest.empty()) return Usage("chatctl check");
@@ -336,6 +345,18 @@ int CmdCheck(Args& a) {
                                         " (this release: " + std::to_string(kSchemaVersion) + ")");
   std::string integrity = Single(db->raw(), "PRAGMA integrity_check");
   report(integrity == "ok", "integrity check: " + integrity);
+  // The search index against itself and, with rank 1, against the messages
+  // (https://sqlite.org/fts5.html#the_integrity_check_command); a broken one
+  // is rebuilt by `chatctl search-reindex`.
+  std::string fts = sqlite3_exec(db->raw(),
+                                 "INSERT INTO messages_fts(messages_fts, rank) "
+                                 "VALUES('integrity-check', 1)",
+                                 nullptr, nullptr, nullptr) == SQLITE_OK
+                        ? ""
+                        : sqlite3_errmsg(db->raw());
+  report(fts.empty(), fts.empty()
+                          ? "search index"
+                          : "search index: " + fts + " (chatctl search-reindex rebuilds it)");
   std::string fk = Single(db->raw(), "PRAGMA foreign_key_check");
   report(fk.empty(), fk.empty() ? "foreign keys" : "foreign key broken in table " + fk);
   std::string mode = Single(db->raw(), "PRAGMA journal_mode");

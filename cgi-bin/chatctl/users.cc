@@ -13,6 +13,7 @@
 #include <iostream>
 
 #include "chatctl/chatctl.h"
+#include "core/audit.h"
 #include "core/clock.h"
 #include "core/password.h"
 #include "core/streams.h"
@@ -79,7 +80,10 @@ int CmdUserAdd(Args& a, Db& db) {
   std::optional<int64_t> added = InsertUser(db, name, *hash);
   if (!added) return Fail("the username \"" + name + "\" is taken");
   int64_t id = *added;
+  const AuditEntry audit = ChatctlAction("user_add", Named("user", id, name));
+  RecordAudit(db, audit);
   tx.Commit();
+  LogAudit("chatctl", audit);
   printf("added user %s (id %lld)\n", name.c_str(), static_cast<long long>(id));
   return 0;
 }
@@ -118,44 +122,52 @@ int CmdUserResetPassword(Args& a, Db& db) {
   // A login that checked the old password and has not yet made its session
   // finds a new hash and fails (core/users.h AccountUnchanged).
   int ended = EndSessions(db, id);
+  const AuditEntry audit = ChatctlAction("user_reset_password", Named("user", id, a.rest[0]),
+                                         std::to_string(ended) + " session(s) ended");
+  RecordAudit(db, audit);
   tx.Commit();
+  LogAudit("chatctl", audit);
   RevokeStreams(a.config, "chatctl", streams);
   printf("new password for %s; %d session(s) ended\n", a.rest[0].c_str(), ended);
   return 0;
 }
 
 // chatctl user disable USERNAME
+// chatctl user enable USERNAME
+// Both through core/users.h SetDisabled, as the admin page's route does.
 int CmdUserDisable(Args& a, Db& db) {
   if (a.rest.size() != 1) return Usage("chatctl user disable USERNAME");
   Transaction tx(db);
   int64_t id = FindUser(db, a.rest[0]);
   if (id == 0) return 1;
-  std::vector<StreamId> streams = StreamsToRevoke(db, AllStreams(id));
-  db.Prepare("UPDATE users SET disabled_at = coalesce(disabled_at, ?2) WHERE id = ?1")
-      .Bind(1, id)
-      .Bind(2, NowMs())
-      .Run();
-  int ended = EndSessions(db, id);
+  DisableResult done = SetDisabled(db, id, true, NowMs());
+  const AuditEntry audit = ChatctlAction("user_disable", Named("user", id, a.rest[0]),
+                                         std::to_string(done.sessions_ended) + " session(s) ended");
+  RecordAudit(db, audit);
   tx.Commit();
-  RevokeStreams(a.config, "chatctl", streams);
-  printf("disabled %s; %d session(s) ended\n", a.rest[0].c_str(), ended);
+  LogAudit("chatctl", audit);
+  RevokeStreams(a.config, "chatctl", done.streams);
+  printf("disabled %s; %d session(s) ended\n", a.rest[0].c_str(), done.sessions_ended);
   return 0;
 }
 
-// chatctl user enable USERNAME
 int CmdUserEnable(Args& a, Db& db) {
   if (a.rest.size() != 1) return Usage("chatctl user enable USERNAME");
   Transaction tx(db);
   int64_t id = FindUser(db, a.rest[0]);
   if (id == 0) return 1;
-  db.Prepare("UPDATE users SET disabled_at = NULL WHERE id = ?1").Bind(1, id).Run();
+  SetDisabled(db, id, false, NowMs());
+  const AuditEntry audit = ChatctlAction("user_enable", Named("user", id, a.rest[0]));
+  RecordAudit(db, audit);
   tx.Commit();
+  LogAudit("chatctl", audit);
   printf("enabled %s\n", a.rest[0].c_str());
   return 0;
 }
 
 // chatctl user admin USERNAME on|off
-// An admin may delete any message in a room they are in (issue 12); nothing else.
+// An admin may delete any room and any message, and disable or enable
+// accounts on the admin page (/admin); each such action is in the audit log.
 int CmdUserAdmin(Args& a, Db& db) {
   const char* usage = "chatctl user admin USERNAME on|off";
   if (a.rest.size() != 2 || (a.rest[1] != "on" && a.rest[1] != "off")) return Usage(usage);
@@ -166,7 +178,11 @@ int CmdUserAdmin(Args& a, Db& db) {
       .Bind(1, id)
       .Bind(2, static_cast<int64_t>(a.rest[1] == "on"))
       .Run();
+  const AuditEntry audit = ChatctlAction(a.rest[1] == "on" ? "user_admin_on" : "user_admin_off",
+                                         Named("user", id, a.rest[0]));
+  RecordAudit(db, audit);
   tx.Commit();
+  LogAudit("chatctl", audit);
   printf("%s is %s\n", a.rest[0].c_str(), a.rest[1] == "on" ? "an admin" : "no longer an admin");
   return 0;
 }
@@ -185,7 +201,12 @@ int CmdUserDelete(Args& a, Db& db) {
   db.Prepare("DELETE FROM rooms WHERE owner_id = ?1").Bind(1, id).Run();
   int rooms = db.Changes();
   db.Prepare("DELETE FROM users WHERE id = ?1").Bind(1, id).Run();
+  const AuditEntry audit = ChatctlAction(
+      "user_delete", Named("user", id, a.rest[0]),
+      std::to_string(messages) + " message(s), " + std::to_string(rooms) + " room(s)");
+  RecordAudit(db, audit);
   tx.Commit();
+  LogAudit("chatctl", audit);
   RevokeStreams(a.config, "chatctl", streams);
   printf("deleted user %s with %d message(s) and %d room(s)\n", a.rest[0].c_str(), messages, rooms);
   return 0;

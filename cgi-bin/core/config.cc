@@ -48,6 +48,9 @@ Config LoadConfig() {
   c.membership_burst = EnvNumber("CHAT_JOIN_BURST", c.membership_burst, 1, 1e9);
   c.membership_rate = EnvNumber("CHAT_JOIN_RATE", c.membership_rate, 0.0001, 1e9);
   if (const char* push = getenv("CHAT_PUSH_SOCKET"); push != nullptr) c.push_socket = push;
+  c.prune_interval_s = static_cast<int>(
+      EnvNumber("CHAT_PRUNE_INTERVAL_SECONDS", c.prune_interval_s, 0, 7 * 24 * 3600));
+  c.prune_batch = static_cast<int>(EnvNumber("CHAT_PRUNE_BATCH", c.prune_batch, 1, 100000));
   return c;
 }
 
@@ -67,7 +70,9 @@ std::string Describe(const Config& c) {
       << " CHAT_ROOM_CREATE_RATE=" << c.room_create_rate
       << " CHAT_ROOMS_PER_USER=" << c.rooms_per_user << " CHAT_JOIN_BURST=" << c.membership_burst
       << " CHAT_JOIN_RATE=" << c.membership_rate
-      << " CHAT_PUSH_SOCKET=" << (c.push_socket.empty() ? "(off)" : c.push_socket);
+      << " CHAT_PUSH_SOCKET=" << (c.push_socket.empty() ? "(off)" : c.push_socket)
+      << " CHAT_PRUNE_INTERVAL_SECONDS=" << c.prune_interval_s
+      << " CHAT_PRUNE_BATCH=" << c.prune_batch;
   return out.str();
 }
 

@@ -30,6 +30,8 @@ struct Config {
   double membership_burst = 30;   // CHAT_JOIN_BURST: joins and leaves a user may send at once
   double membership_rate = 1;     // CHAT_JOIN_RATE: joins and leaves per second after the burst
   std::string push_socket;        // CHAT_PUSH_SOCKET: nchan publisher's unix socket; "" = no push
+  int prune_interval_s = 60;  // CHAT_PRUNE_INTERVAL_SECONDS: a worker's retention batches; 0 = none
+  int prune_batch = 500;  // CHAT_PRUNE_BATCH: messages one retention transaction deletes at most
 };
 
 // Reads CHAT_* variables; unknown or malformed values fall back to defaults.

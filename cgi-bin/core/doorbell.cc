@@ -44,8 +44,7 @@ bool WaitFor(int fd, short events) {
 }
 
 // Sends the request; returns an error text, or "" when it was handed over.
-std::string Send(const std::string& path, const std::string& request, std::string* reply,
-                 bool until_closed) {
+std::string Send(const std::string& path, const std::string& request, std::string* reply) {
   sockaddr_un addr{};
   if (path.size() >= sizeof(addr.sun_path)) return "socket path too long";
   addr.sun_family = AF_UNIX;
@@ -67,17 +66,10 @@ std::string Send(const std::string& path, const std::string& request, std::strin
       return std::string("send: ") + (n < 0 ? strerror(errno) : "closed");
     }
   }
-  // Pipelined requests (until_closed): read every reply until nginx closes
-  // the connection after the last, since closing first would make nginx's
-  // write of a reply fail and drop the requests still queued behind it.
-  // Each wait stays bounded by kWaitMs, and so does the whole: a publisher
-  // that stalls ends the exchange.
-  char buf[4096];
-  while (WaitFor(fd.get(), POLLIN)) {
-    ssize_t n = recv(fd.get(), buf, sizeof(buf), 0);
-    if (n <= 0) break;
-    if (reply->empty()) reply->assign(buf, static_cast<size_t>(std::min<ssize_t>(n, 64)));
-    if (!until_closed) break;
+  char buf[64];
+  if (WaitFor(fd.get(), POLLIN)) {
+    ssize_t n = recv(fd.get(), buf, sizeof(buf) - 1, 0);
+    if (n > 0) reply->assign(buf, static_cast<size_t>(n));
   }
   return "";
 }
@@ -91,16 +83,14 @@ std::string DoorbellRequest(int64_t room_id, const std::string& event) {
          std::to_string(event.size()) + "\r\n\r\n" + event;
 }
 
-std::string PeopleRequests(const std::vector<int64_t>& users) {
+std::string PeopleRequest(const std::vector<int64_t>& users) {
   static const std::string kEvent = "{\"type\":\"attention\"}";
-  std::string out;
-  for (size_t i = 0; i < users.size(); ++i) {
-    out += "POST /people/" + std::to_string(users[i]) +
-           " HTTP/1.1\r\nHost: chat-push\r\nContent-Type: application/json\r\n" +
-           (i + 1 == users.size() ? "Connection: close\r\n" : "") +
-           "Content-Length: " + std::to_string(kEvent.size()) + "\r\n\r\n" + kEvent;
-  }
-  return out;
+  std::string to;
+  for (int64_t u : users) to += (to.empty() ? "person_" : ",person_") + std::to_string(u);
+  return "POST /people?to=" + to +
+         " HTTP/1.0\r\nHost: chat-push\r\nContent-Type: application/json\r\n"
+         "Content-Length: " +
+         std::to_string(kEvent.size()) + "\r\n\r\n" + kEvent;
 }
 
 std::string DeleteRequest(const std::string& path) {
@@ -112,11 +102,10 @@ namespace {
 // Sends `request` and logs what went wrong under `what`. A reply whose
 // status starts with one of `ok` (e.g. "2", "404") is success.
 void Exchange(const Config& config, const char* program, const std::string& what,
-              const std::string& request, std::initializer_list<const char*> ok,
-              bool until_closed = false) {
+              const std::string& request, std::initializer_list<const char*> ok) {
   if (config.push_socket.empty()) return;
   std::string reply;
-  std::string error = Send(config.push_socket, request, &reply, until_closed);
+  std::string error = Send(config.push_socket, request, &reply);
   if (error.empty() && reply.size() >= 12) {
     std::string status = reply.substr(9, 3);  // "HTTP/1.x NNN"
     bool fine = false;
@@ -137,11 +126,15 @@ void RingDoorbell(const Config& config, const char* program, int64_t room_id,
 
 void RingPeopleDoorbells(const Config& config, const char* program,
                          const std::vector<int64_t>& users) {
-  if (users.empty()) return;
-  // The first reply's status stands for all: they are the same request to
-  // the same publisher location, so one refused means all were.
-  Exchange(config, program, "attention doorbell for " + std::to_string(users.size()) + " people",
-           PeopleRequests(users), {"2"}, true);
+  // nchan multiplexes at most 255 channel ids; a post names at most 100
+  // people (core/mentions.h) plus the other person of a direct room.
+  constexpr size_t kPerRequest = 200;
+  for (size_t i = 0; i < users.size(); i += kPerRequest) {
+    std::vector<int64_t> part(users.begin() + i,
+                              users.begin() + std::min(users.size(), i + kPerRequest));
+    Exchange(config, program, "attention doorbell for " + std::to_string(part.size()) + " people",
+             PeopleRequest(part), {"2"});
+  }
 }
 
 void DeleteChannel(const Config& config, const char* program, const std::string& path) {

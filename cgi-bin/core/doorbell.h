@@ -28,18 +28,18 @@ void RingDoorbell(const Config& config, const char* program, int64_t room_id,
 // RingDoorbell (a "404 no such channel" is no failure: nobody was listening).
 void DeleteChannel(const Config& config, const char* program, const std::string& path);
 
-// Publishes {"type":"attention"} to each user's own channel
-// ("/people/{id}", conf/push-publisher.conf.in: the person streams of
-// GET /api/me/events). All the requests go over one connection, pipelined
-// (HTTP/1.1 keep-alive, the last one closing), so a post that mentions 50
-// people makes one exchange, not 50. Bounded, never throws, like RingDoorbell.
+// Publishes {"type":"attention"} to each user's own channel (person_{id},
+// the person streams of GET /api/me/events) in one request to the
+// publisher ("/people?to=person_1,person_2...", which nchan splits into
+// channels: conf/push-publisher.conf.in), so a post that mentions 50 people
+// makes one exchange, not 50. Bounded, never throws, like RingDoorbell.
 void RingPeopleDoorbells(const Config& config, const char* program,
                          const std::vector<int64_t>& users);
 
 // The raw HTTP/1.0 requests RingDoorbell and DeleteChannel send (for the unit test).
 std::string DoorbellRequest(int64_t room_id, const std::string& event);
 std::string DeleteRequest(const std::string& path);
-// RingPeopleDoorbells' pipelined requests, in one text.
-std::string PeopleRequests(const std::vector<int64_t>& users);
+// RingPeopleDoorbells' request for these users (at most 255).
+std::string PeopleRequest(const std::vector<int64_t>& users);
 
 }  // namespace chat

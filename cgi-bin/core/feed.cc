@@ -26,6 +26,16 @@ Result<MessageRef> FindMessageToActOn(Db& db, int64_t user_id, int64_t message_i
   return ref;
 }
 
+Result<MessageRef> FindMessageForAdmin(Db& db, int64_t message_id) {
+  auto q = db.Prepare(
+      "SELECT m.room_id, m.user_id, r.owner_id FROM messages m JOIN rooms r ON r.id = m.room_id "
+      "WHERE m.id = ?1 AND m.deleted_at IS NULL AND r.deleted_at IS NULL");
+  if (!q.Bind(1, message_id).Step()) {
+    return Err(404, "message_not_found", "There is no such message.");
+  }
+  return MessageRef{message_id, q.Int(0), q.Int(1), q.Int(2)};
+}
+
 bool IsAdmin(Db& db, int64_t user_id) {
   auto q = db.Prepare("SELECT admin FROM users WHERE id = ?1");
   return q.Bind(1, user_id).Step() && q.Int(0) != 0;

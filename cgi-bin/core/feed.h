@@ -40,6 +40,12 @@ struct MessageRef {
 // Call inside the write transaction that acts on it.
 Result<MessageRef> FindMessageToActOn(Db& db, int64_t user_id, int64_t message_id);
 
+// An admin's delete (DELETE /api/messages/{id}): any live message of a live
+// room, whether or not the admin may see the room or is in it (an admin
+// moderates everywhere; core/audit.h records it). 404 message_not_found
+// otherwise.
+Result<MessageRef> FindMessageForAdmin(Db& db, int64_t message_id);
+
 // True for an account an admin made an admin (`chatctl user admin NAME on`).
 bool IsAdmin(Db& db, int64_t user_id);
 

@@ -105,6 +105,35 @@ Json::Value MessagesBefore(Db& db, int64_t room_id, int64_t before, int limit) {
   return list;
 }
 
+Json::Value MessagesAround(Db& db, int64_t room_id, int64_t around, int limit, bool* more_before,
+                           bool* more_after) {
+  auto self = db.Prepare("SELECT " MESSAGE_COLUMNS
+                         "WHERE m.id = ?1 AND m.room_id = ?2 AND m.deleted_at IS NULL");
+  self.Bind(1, around).Bind(2, room_id);
+  if (!self.Step()) return Json::Value();
+  Json::Value middle = ReadMessage(db, self);
+  int before_count = (limit - 1) / 2, after_count = limit - 1 - before_count;
+  // One more than wanted on each side says whether more lie beyond.
+  Json::Value list = MessagesBefore(db, room_id, around, before_count + 1);
+  *more_before = static_cast<int>(list.size()) > before_count;
+  if (*more_before) list.removeIndex(0, nullptr);
+  list.append(middle);
+  auto after = db.Prepare("SELECT " MESSAGE_COLUMNS
+                          "WHERE m.room_id = ?1 AND m.id > ?2 AND m.deleted_at IS NULL "
+                          "ORDER BY m.id LIMIT ?3");
+  after.Bind(1, room_id).Bind(2, around).Bind(3, static_cast<int64_t>(after_count) + 1);
+  int n = 0;
+  *more_after = false;
+  while (after.Step()) {
+    if (n++ == after_count) {
+      *more_after = true;
+      break;
+    }
+    list.append(ReadMessage(db, after));
+  }
+  return list;
+}
+
 Json::Value MessagesFrom(Db& db, int64_t room_id, int64_t after, int limit) {
   auto q = db.Prepare("SELECT " MESSAGE_COLUMNS
                       "WHERE m.room_id = ?1 AND m.id > ?2 AND m.deleted_at IS NULL "

@@ -36,6 +36,12 @@ Json::Value MessagesAfter(Db& db, int64_t room_id, int64_t after, int limit, int
 // History: the `limit` live messages just before message id `before`,
 // ascending by id.
 Json::Value MessagesBefore(Db& db, int64_t room_id, int64_t before, int limit);
+// Message `around` (live, of this room) with its neighbours: up to
+// (limit-1)/2 live messages before it and the rest after it, ascending by
+// id; *more_before / *more_after say whether more live messages lie beyond.
+// Null when `around` is not a live message of the room.
+Json::Value MessagesAround(Db& db, int64_t room_id, int64_t around, int limit, bool* more_before,
+                           bool* more_after);
 // Export: the `limit` live messages just after message id `after`,
 // ascending by id (keyset paging: each page one indexed range read).
 Json::Value MessagesFrom(Db& db, int64_t room_id, int64_t after, int limit);

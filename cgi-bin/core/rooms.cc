@@ -16,7 +16,8 @@ namespace {
   "r.id, r.name, r.owner_id, o.username, r.created_at, r.deleted_at IS NOT NULL, "                \
   "(SELECT count(*) FROM users m WHERE m.room_id = r.id), "                                       \
   "CASE WHEN d.room_id IS NULL THEN r.kind ELSE 'direct' END, r.topic, d.user_low, dl.username, " \
-  "d.user_high, dh.username FROM rooms r JOIN users o ON o.id = r.owner_id LEFT JOIN "            \
+  "d.user_high, dh.username, r.retention_days FROM rooms r JOIN users o ON o.id = r.owner_id "    \
+  "LEFT JOIN "                                                                                    \
   "direct_rooms d ON d.room_id = r.id LEFT JOIN users dl ON dl.id = d.user_low LEFT JOIN users "  \
   "dh ON dh.id = d.user_high "
 
@@ -34,6 +35,7 @@ Room ReadRoom(const Query& q) {
   if (r.kind == "direct") {
     r.direct = {{q.Int(9), q.Text(10)}, {q.Int(11), q.Text(12)}};
   }
+  r.retention_days = q.IsNull(13) ? 0 : q.Int(13);
   return r;
 }
 
@@ -132,6 +134,9 @@ Json::Value RoomJson(const Room& room) {
   j["member_count"] = static_cast<Json::Int64>(room.member_count);
   j["kind"] = room.kind;
   j["topic"] = room.topic;
+  j["retention_days"] = room.retention_days
+                            ? Json::Value(static_cast<Json::Int64>(room.retention_days))
+                            : Json::Value();
   if (room.kind == "direct") {
     j["members"] = Json::Value(Json::arrayValue);
     for (const auto& [id, username] : room.direct) j["members"].append(UserJson(id, username));

@@ -31,6 +31,8 @@ struct Room {
   std::string topic;
   // A direct room's two people (id, username), smaller id first; else empty.
   std::vector<std::pair<int64_t, std::string>> direct;
+  // Days messages are kept (core/retention.h), 0 for forever; the API says null.
+  int64_t retention_days = 0;
 };
 
 // The room whatever the reader: for code that is not answering a person

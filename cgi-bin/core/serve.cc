@@ -40,6 +40,7 @@
 #include "json.h"
 #include "log.h"
 #include "migrate.h"
+#include "retention.h"
 #include "storage.h"
 #include "validate.h"
 
@@ -393,6 +394,8 @@ void AcceptLoop(const char* program, const std::vector<Route>& routes, const Con
       if (failure) LogLine(program, "cannot serve, answering 503 until mended: " + failure->log);
     }
     FCGX_Finish_r(&fcgi);
+    // After the reply has gone (Finish flushed it): nobody waits on this.
+    if (!failure) MaybePruneBetweenRequests(program, config, *backend.db);
   }
   FCGX_Free(&fcgi, 1);
 }

@@ -31,4 +31,21 @@ bool AccountUnchanged(Db& db, int64_t id, const std::string& password_hash) {
       .Step();
 }
 
+DisableResult SetDisabled(Db& db, int64_t id, bool disabled, int64_t now_ms) {
+  DisableResult r;
+  if (!disabled) {
+    db.Prepare("UPDATE users SET disabled_at = NULL WHERE id = ?1").Bind(1, id).Run();
+    return r;
+  }
+  // Before anything changes (core/streams.h): the streams that end.
+  r.streams = StreamsToRevoke(db, AllStreams(id));
+  db.Prepare("UPDATE users SET disabled_at = coalesce(disabled_at, ?2) WHERE id = ?1")
+      .Bind(1, id)
+      .Bind(2, now_ms)
+      .Run();
+  db.Prepare("DELETE FROM sessions WHERE user_id = ?1").Bind(1, id).Run();
+  r.sessions_ended = db.Changes();
+  return r;
+}
+
 }  // namespace chat

@@ -23,7 +23,7 @@ gone() {  # PATH...: removes each that exists, saying so
 
 if [ -z "$D" ]; then
   if [ -d /run/systemd/system ] && command -v systemctl >/dev/null; then
-    units=$(systemctl list-units --all --plain --no-legend 'chatroom@*' 2>/dev/null | awk '{print $1}')
+    units=$(systemctl list-units --all --plain --no-legend 'chatroom@*' 'chatroom-prune.*' 2>/dev/null | awk '{print $1}')
     if [ -n "$units" ]; then
       # shellcheck disable=SC2086
       systemctl disable --now $units >/dev/null 2>&1 || true
@@ -40,6 +40,7 @@ fi
 gone "$CHAT_LIBDIR" "$PREFIX/sbin/chatctl" "$PREFIX/sbin/chatroom-site" "$CHAT_SHAREDIR" \
   "$PREFIX/share/man/man8/chatctl.8" "$PREFIX/share/man/man8/chatroom-site.8" \
   "$SYSTEMD_UNITDIR/chatroom@.socket" "$SYSTEMD_UNITDIR/chatroom@.service" \
+  "$SYSTEMD_UNITDIR/chatroom-prune.service" "$SYSTEMD_UNITDIR/chatroom-prune.timer" \
   /etc/init.d/chatroom /etc/logrotate.d/chatroom
 for level in 0 1 2 3 4 5 6 S; do
   for link in "$D/etc/rc$level.d/"[SK][0-9][0-9]chatroom; do

@@ -122,6 +122,8 @@ export const api = {
   leave: (id) => request('POST', `${roomPath(id)}/leave`, {}),
   messagesAfter: (id, cursor, signal) =>
     request('GET', `${roomPath(id)}/messages?after=${cursor}`, undefined, { signal }),
+  messagesAround: (id, around, limit) =>
+    request('GET', `${roomPath(id)}/messages?around=${around}&limit=${limit}`),
   messagesBefore: (id, before, limit) =>
     request('GET', `${roomPath(id)}/messages?before=${before}&limit=${limit}`),
   post: (id, text, clientId, replyTo = null) => request('POST', `${roomPath(id)}/messages`,

@@ -82,7 +82,9 @@ export class MessageList {
    * Adds the messages not shown yet and returns them.
    * how: 'initial' (scroll to the end), 'poll' (follow or mark), 'own'
    * (our own message: always scroll to it), 'older' (keep the view still),
-   * 'update' (the reply to an edit or a reaction: only changes what is shown).
+   * 'update' (the reply to an edit or a reaction: only changes what is shown),
+   * 'newer' (history below what is shown, loaded after a search result
+   * opened the room in the middle of it: not new, the view stays still).
    * Messages shown already, and deleted ones, are changes (change()).
    */
   add(messages, how) {
@@ -113,6 +115,8 @@ export class MessageList {
 
     if (how === 'older') {
       this.scroller.scrollTop = oldTop + (this.scroller.scrollHeight - oldHeight);
+    } else if (how === 'newer') {
+      // Below the view: it stays where the reader is.
     } else if (how === 'initial' || how === 'own' || wasAtBottom) {
       this.scrollToBottom();
     } else if (added.some((m) => newestBefore === null || m.id > newestBefore)) {

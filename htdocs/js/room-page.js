@@ -347,17 +347,43 @@ async function start() {
     direct: Boolean(joined.room && joined.room.kind === 'direct'),
   };
   showRoom(joined.room);
-  const messages = Array.isArray(joined.messages) ? joined.messages : [];
+  let messages = Array.isArray(joined.messages) ? joined.messages : [];
+  let cursor = Number(joined.cursor) || 0;
+  let moreBefore = messages.length >= PAGE;
+  // The newest message when we joined: anything up to it is history, never
+  // "new" (no marker, no announcement, no unread count).
+  const historyEnd = messages.length ? messages[messages.length - 1].id : 0;
+  // A search result (js/search-page.js) opens the room at #m-N: the page
+  // starts from the messages around N (around=, issue 15) instead of the
+  // latest, then loads history up (Load older, before=) and down: the poll
+  // starts from the last message shown (after=<id> is everything since that
+  // message) and pages on at once while more is waiting, down to the live end.
+  const target = /^#m-(\d+)$/.exec(window.location.hash);
+  const targetId = target ? Number(target[1]) : null;
+  if (targetId !== null && !messages.some((m) => m.id === targetId)) {
+    try {
+      const around = await api.messagesAround(roomId, targetId, PAGE);
+      if (Array.isArray(around.messages) && around.messages.length) {
+        messages = around.messages;
+        moreBefore = around.more_before === true;
+        if (around.more_after === true) cursor = messages[messages.length - 1].id;
+      }
+    } catch (error) {
+      // 404 message_not_found: deleted since; jumpTo below says so.
+      if (error.status !== 404) return end(error);
+    }
+  }
   list.add(messages, 'initial');
-  showHistoryEdge(messages.length >= PAGE);
+  showHistoryEdge(moreBefore);
 
   state.poller = new Poller({
-    cursor: Number(joined.cursor) || 0,
+    cursor,
     interval: pollInterval(),
-    fetch: (cursor, signal) => api.messagesAfter(roomId, cursor, signal),
+    fetch: (after, signal) => api.messagesAfter(roomId, after, signal),
     onMessages: (batch) => {
       for (const m of batch) if (m && m.deleted) composer.forget(m.id);
-      const added = list.add(batch, 'poll');
+      list.add(batch.filter((m) => m && m.id <= historyEnd), 'newer');
+      const added = list.add(batch.filter((m) => !m || m.id > historyEnd), 'poll');
       const fromOthers = added.filter((m) => !m.user || m.user.id !== state.me.id);
       unread.arrived(fromOthers.length);
       announcer.announce(fromOthers);
@@ -393,6 +419,11 @@ async function start() {
   members.enable();
   composer.enable();
   composer.focus();
+  // The search result is shown, highlighted and focused as a reply's quote
+  // does (reply-jump.js).
+  if (targetId !== null) {
+    jumpTo(targetId, { list, loadOlder, say: (text) => composer.setStatus(text, true) });
+  }
   return undefined;
 }
 

@@ -37,6 +37,7 @@ function showMe(user, room) {
   state.me = user;
   state.currentRoomId = room ? room.id : null;
   byId('me-name').textContent = user.username;
+  byId('admin-link').hidden = !user.admin; // the admin page (/admin), for admins only
   const avatar = byId('me-avatar');
   avatar.textContent = initial(user.username);
   avatar.className = `avatar ${avatarHueClass(user)}`;

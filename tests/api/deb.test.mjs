@@ -137,6 +137,7 @@ test('the package holds the programs, pages, sites, units and spawner with their
   for (const p of ['/usr/share/chatroom/htdocs/index.html', '/usr/share/chatroom/htdocs/rooms.html', '/usr/share/chatroom/sql/schema.sql',
     '/usr/share/chatroom/conf/nginx/chatroom.conf', '/usr/share/chatroom/conf/nginx/chatroom.conf.in', '/usr/share/chatroom/conf/apache/chatroom.conf',
     '/lib/systemd/system/chatroom@.socket', '/lib/systemd/system/chatroom@.service', '/etc/chatroom/chatroom.env', '/etc/logrotate.d/chatroom',
+    '/lib/systemd/system/chatroom-prune.service', '/lib/systemd/system/chatroom-prune.timer', '/usr/share/chatroom/htdocs/admin.html',
     '/usr/share/doc/chatroom/copyright', '/usr/share/man/man8/chatctl.8.gz', '/usr/share/man/man8/chatroom-site.8.gz']) {
     assert.equal(entry(p)?.mode, '-rw-r--r--', p);
   }
@@ -175,7 +176,7 @@ test('dpkg -i into a throwaway root: postinst makes the account, the data folder
   assert.equal(modeOf('/var/lib/chatroom/chat.db'), '640');
   assert.equal(ownerOf('/var/lib/chatroom/chat.db'), 'chatroom:chatroom');
   assert.equal(modeOf('/var/lib/chatroom/chat.db.secret'), '600');
-  for (const p of ['auth', 'rooms', 'post', 'poll']) {
+  for (const p of ['auth', 'rooms', 'post', 'poll', 'search']) {
     assert.ok(lstatSync(at(`/etc/systemd/system/sockets.target.wants/chatroom@${p}.socket`)).isSymbolicLink(), `chatroom@${p}.socket enabled`);
   }
   assert.deepEqual(readdirSync(at('/etc/nginx/sites-enabled')), [], 'no nginx site enabled');
@@ -194,7 +195,7 @@ test('the installed programs, started by the installed chatroom-spawn, serve the
   writeFileSync(at('/etc/nginx/sites-available/chatroom'), site.out);
   run('ln', ['-s', '../sites-available/chatroom', at('/etc/nginx/sites-enabled/chatroom')]);
   spawner = startInRoot(['/usr/lib/chatroom/chatroom-spawn'], 'spawn.log');
-  await waitFor(() => ['auth', 'rooms', 'post', 'poll'].every((p) => existsSync(at(`/run/chatroom/${p}.sock`))), 10000, 'worker sockets');
+  await waitFor(() => ['auth', 'rooms', 'post', 'poll', 'search'].every((p) => existsSync(at(`/run/chatroom/${p}.sock`))), 10000, 'worker sockets');
   assert.equal(ownerOf('/run/chatroom/auth.sock'), 'chatroom:www-data');
   const check = inRoot(['nginx', '-t']);
   assert.equal(check.code, 0, `nginx -t: ${check.err}`);

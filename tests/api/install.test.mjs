@@ -185,7 +185,7 @@ CHAT_USER=
 CHAT_LIB_DIR=${dest}${PREFIX}/lib/chatroom
 `);
   spawner = startDetached(`${dest}${PREFIX}/lib/chatroom/chatroom-spawn`, ['--config', settingsFile], {}, { clean: true });
-  await waitFor(() => ['auth', 'rooms', 'post', 'poll'].every((p) => existsSync(join(t, 'run', `${p}.sock`))), 10000, 'worker sockets');
+  await waitFor(() => ['auth', 'rooms', 'post', 'poll', 'search'].every((p) => existsSync(join(t, 'run', `${p}.sock`))), 10000, 'worker sockets');
 });
 
 after(async () => {
@@ -202,12 +202,12 @@ after(async () => {
 
 test('make install puts programs, chatctl, pages, sql, sites and units where README says, with every path filled in', () => {
   const p = (rel) => join(dest, rel);
-  for (const prog of ['auth', 'rooms', 'post', 'poll', 'chatroom-spawn']) {
+  for (const prog of ['auth', 'rooms', 'post', 'poll', 'search', 'chatroom-spawn']) {
     assert.ok(statSync(p(`${PREFIX}/lib/chatroom/${prog}`)).mode & 0o111, `${prog} executable`);
   }
   assert.ok(statSync(p(`${PREFIX}/sbin/chatctl`)).mode & 0o111);
   assert.ok(statSync(p(`${PREFIX}/sbin/chatroom-site`)).mode & 0o111);
-  for (const f of ['htdocs/index.html', 'htdocs/rooms.html', 'htdocs/room.html', 'sql/schema.sql',
+  for (const f of ['htdocs/index.html', 'htdocs/rooms.html', 'htdocs/room.html', 'htdocs/search.html', 'sql/schema.sql',
     'sql/migrations/0002_users_disabled.sql', 'conf/nginx/chatroom.conf', 'conf/nginx/security-headers.conf',
     'conf/nginx/api-errors.conf', 'conf/nginx/fastcgi-params.conf', 'conf/nginx/push-publisher.conf',
     'conf/nginx/push-events.conf', 'conf/apache/chatroom.conf', 'conf/chatroom.env',
@@ -222,7 +222,7 @@ test('make install puts programs, chatctl, pages, sql, sites and units where REA
   const texts = [`${PREFIX}/share/chatroom/conf/nginx/chatroom.conf`, `${PREFIX}/share/chatroom/conf/apache/chatroom.conf`,
     `${PREFIX}/share/chatroom/conf/nginx/push-publisher.conf`, `${PREFIX}/share/chatroom/conf/nginx/push-events.conf`,
     `${PREFIX}/lib/chatroom/chatroom-spawn`, `${PREFIX}/sbin/chatroom-site`, `${PREFIX}/share/chatroom/conf/init.d/chatroom`,
-    '/etc/systemd/system/chatroom@.socket', '/etc/systemd/system/chatroom@.service'];
+    '/etc/systemd/system/chatroom@.socket', '/etc/systemd/system/chatroom@.service', '/etc/systemd/system/chatroom-prune.service'];
   // make install's own placeholders (chatroom-site fills the sites' own: test below).
   for (const f of texts) assert.doesNotMatch(readFileSync(p(f), 'utf8'), /@(LIB|HTDOCS|NGINX|RUN|STATE|CONFIG|SHARE|CONF|PUSH_[A-Z]+)@/, `${f}: placeholders filled`);
   for (const kind of ['nginx', 'apache']) {
@@ -370,7 +370,7 @@ test('chatroom-spawn exports the settings file to the workers, and every program
   // In the log: the spawner's line, and one line per program with what it runs with.
   const log = readFileSync(spawner.log, 'utf8');
   assert.match(log, new RegExp(`chatroom-spawn: settings file ${settingsFile}; .*CHAT_POST_BURST=${POST_BURST}`));
-  await waitFor(() => ['auth', 'rooms', 'post', 'poll'].every((p) => settingsLines().some((l) => l.includes(p))), 10000, 'a settings line from every program');
+  await waitFor(() => ['auth', 'rooms', 'post', 'poll', 'search'].every((p) => settingsLines().some((l) => l.includes(p))), 10000, 'a settings line from every program');
   // Every setting the programs read (the CHAT_ names config.h documents) is in the line.
   const header = readFileSync(join(ROOT, 'cgi-bin', 'core', 'config.h'), 'utf8');
   const names = [...new Set(header.slice(header.indexOf('struct Config'), header.indexOf('};')).match(/CHAT_[A-Z_]+/g))];
@@ -409,13 +409,13 @@ test('chatroom-spawn --help prints its usage and starts nothing; an unknown argu
 
 test('a second chatroom-spawn for the same run folder refuses to start and leaves the first one\'s sockets alone', () => {
   assert.ok(nginxBase, 'the installed nginx site is serving');
-  const sockets = ['auth', 'rooms', 'post', 'poll'].map((p) => statSync(join(t, 'run', `${p}.sock`)).ino);
+  const sockets = ['auth', 'rooms', 'post', 'poll', 'search'].map((p) => statSync(join(t, 'run', `${p}.sock`)).ino);
   assert.equal(readFileSync(join(t, 'run', 'chatroom-spawn.pid'), 'utf8').trim(), String(spawner.child.pid));
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('CHAT_')));
   const second = run(`${dest}${PREFIX}/lib/chatroom/chatroom-spawn`, ['--config', settingsFile], { env, timeout: 10000 });
   assert.equal(second.code, 1, `${second.out}${second.err}`);
   assert.match(second.err, new RegExp(`already running \\(pid ${spawner.child.pid}, lock `));
-  assert.deepEqual(['auth', 'rooms', 'post', 'poll'].map((p) => statSync(join(t, 'run', `${p}.sock`)).ino), sockets, 'same sockets');
+  assert.deepEqual(['auth', 'rooms', 'post', 'poll', 'search'].map((p) => statSync(join(t, 'run', `${p}.sock`)).ino), sockets, 'same sockets');
   assert.equal(curl('GET', `${nginxBase}/api/health`).status, 200);
 });
 
@@ -425,9 +425,9 @@ test('a spawner killed outright (SIGKILL) leaves its workers serving: a new copy
   writeFileSync(config, readFileSync(settingsFile, 'utf8').replace(/^CHAT_RUN_DIR=.*$/m, `CHAT_RUN_DIR=${runDir}`));
   const spawnPath = `${dest}${PREFIX}/lib/chatroom/chatroom-spawn`;
   const first = startDetached(spawnPath, ['--config', config], {}, { clean: true });
-  await waitFor(() => ['auth', 'rooms', 'post', 'poll'].every((p) => existsSync(join(runDir, `${p}.sock`))), 10000, 'sockets');
-  const sockets = ['auth', 'rooms', 'post', 'poll'].map((p) => statSync(join(runDir, `${p}.sock`)).ino);
-  const inodes = () => ['auth', 'rooms', 'post', 'poll'].map((p) => statSync(join(runDir, `${p}.sock`)).ino);
+  await waitFor(() => ['auth', 'rooms', 'post', 'poll', 'search'].every((p) => existsSync(join(runDir, `${p}.sock`))), 10000, 'sockets');
+  const sockets = ['auth', 'rooms', 'post', 'poll', 'search'].map((p) => statSync(join(runDir, `${p}.sock`)).ino);
+  const inodes = () => ['auth', 'rooms', 'post', 'poll', 'search'].map((p) => statSync(join(runDir, `${p}.sock`)).ino);
   process.kill(first.child.pid, 'SIGKILL'); // only the shell: its multiwatch and workers go on
   await waitFor(() => first.child.exitCode !== null || first.child.signalCode !== null, 5000, 'the spawner gone');
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('CHAT_')));
@@ -444,7 +444,7 @@ test('a spawner killed outright (SIGKILL) leaves its workers serving: a new copy
   await waitFor(() => run('sh', ['-c', `ps -eo pgid= | grep -qx ' *${first.child.pid}' && exit 1 || exit 0`]).code === 0, 10000, 'orphans gone');
   const second = startDetached(spawnPath, ['--config', config], {}, { clean: true });
   await waitFor(() => existsSync(join(runDir, 'chatroom-spawn.pid')) && readFileSync(join(runDir, 'chatroom-spawn.pid'), 'utf8').trim() === String(second.child.pid), 10000, 'the new copy holds the lock');
-  await waitFor(() => ['auth', 'rooms', 'post', 'poll'].every((p) => existsSync(join(runDir, `${p}.sock`))), 10000, 'new sockets');
+  await waitFor(() => ['auth', 'rooms', 'post', 'poll', 'search'].every((p) => existsSync(join(runDir, `${p}.sock`))), 10000, 'new sockets');
 });
 
 // Reads a room's event stream over HTTPS with curl (the certificate is
@@ -605,7 +605,7 @@ test('without systemd: the installed init script starts, reports, reloads and st
   try {
     const start = service('start');
     assert.equal(start.code, 0, `${start.out}${start.err}`);
-    await waitFor(() => ['auth', 'rooms', 'post', 'poll'].every((p) => existsSync(join(runDir, `${p}.sock`))), 10000, 'sockets');
+    await waitFor(() => ['auth', 'rooms', 'post', 'poll', 'search'].every((p) => existsSync(join(runDir, `${p}.sock`))), 10000, 'sockets');
     const pid = Number(readFileSync(join(runDir, 'chatroom-spawn.pid'), 'utf8'));
     const status = service('status');
     assert.equal(status.code, 0, `${status.out}${status.err}`);
@@ -673,6 +673,15 @@ test('the installed systemd units pass systemd-analyze verify', (ctx) => {
   const r = run('systemd-analyze', ['verify', join(units, 'chatroom@auth.socket'), join(units, 'chatroom@auth.service')]);
   assert.equal(r.code, 0, `systemd-analyze verify: ${r.out}${r.err}`);
   assert.doesNotMatch(r.err, /chatroom@/, `warnings about our units: ${r.err}`);
+  // The retention timer (README "Retention") and its oneshot service.
+  for (const kind of ['service', 'timer']) {
+    const text = readFileSync(join(dest, `/etc/systemd/system/chatroom-prune.${kind}`), 'utf8').replaceAll(`${PREFIX}/`, `${dest}${PREFIX}/`);
+    writeFileSync(join(units, `chatroom-prune.${kind}`), text);
+  }
+  const prune = run('systemd-analyze', ['verify', join(units, 'chatroom-prune.timer'), join(units, 'chatroom-prune.service')]);
+  assert.equal(prune.code, 0, `systemd-analyze verify: ${prune.out}${prune.err}`);
+  assert.doesNotMatch(prune.err, /chatroom-prune/, `warnings about the prune units: ${prune.err}`);
+  assert.match(readFileSync(join(units, 'chatroom-prune.service'), 'utf8'), /^ExecStart=\S+\/sbin\/chatctl prune$/m);
   const service = readFileSync(join(units, 'chatroom@.service'), 'utf8');
   for (const line of ['StandardInput=socket', 'Restart=always', 'User=chatroom', 'ProtectSystem=strict', 'ReadWritePaths=/var/lib/chatroom', 'NoNewPrivileges=yes']) {
     assert.ok(service.includes(line), line);

@@ -459,3 +459,98 @@ test('the attention migration upgrades the previous version (invites included), 
   execFileSync('sqlite3', [fresh], { input: readFileSync(join(ROOT, 'sql', 'schema.sql')) });
   assert.deepEqual(shape(db), shape(fresh));
 });
+
+test('the search migration indexes every existing message of the previous version, keeping every row; a deleted one is never found', () => {
+  const MIGRATIONS = join(ROOT, 'sql', 'migrations');
+  const ours = readdirSync(MIGRATIONS).find((f) => /^\d{4}_search\.sql$/.test(f)).replace('.sql', '');
+  const version = Number(ours.slice(0, 4));
+  const db = makeV1('previous-search.db');
+  for (const f of readdirSync(MIGRATIONS).sort()) {
+    const n = Number(f.slice(0, 4));
+    if (!/^\d{4}_.*\.sql$/.test(f) || n <= 1 || n >= version) continue;
+    execFileSync('sqlite3', [db], { input: `BEGIN;\n${readFileSync(join(MIGRATIONS, f), 'utf8')}\nPRAGMA user_version = ${n};\nCOMMIT;\n` });
+  }
+  assert.equal(Number(sql(db, 'PRAGMA user_version')), version - 1);
+  // The previous version's own rows: an edited message, a deleted one (text
+  // emptied), a private room with a member.
+  sql(db, `UPDATE messages SET text = 'edited zanzibar text', edited_at = 1700000009000 WHERE id = 1;
+    INSERT INTO messages (room_id, user_id, text, created_at, deleted_at) VALUES (1, 1, '', 1700000009500, 1700000009600);
+    UPDATE rooms SET kind = 'private' WHERE id = 2; INSERT INTO room_members (room_id, user_id, role, added_at) VALUES (2, 1, 'owner', 1700000009000);`);
+  const tables = [...V1_TABLES, 'login_failures', 'user_buckets', 'reactions', 'room_members'];
+  const before = Object.fromEntries(tables.map((t) => [t, rows(db, t)]));
+  const live = Number(sql(db, "SELECT count(*) FROM messages WHERE text <> ''"));
+  assert.ok(live >= 2, 'the fixture has messages to index');
+  const r = cgi('search', db, { uri: '/api/search?q=zanzibar' }); // 401 (no session), but it starts and migrates
+  assert.equal(r.status, 401, r.raw + r.stderr);
+  assert.match(r.stderr, new RegExp(`applied migration ${ours}`));
+  assert.equal(r.stderr.match(/applied migration/g).length, NEWEST - version + 1, 'only the migrations from ours on ran');
+  assertRowsKept(db, before, tables);
+  // Every live message is in the index, found by its text; the deleted one is not.
+  assert.equal(sql(db, "SELECT count(*) FROM messages_fts_docsize"), sql(db, 'SELECT count(*) FROM messages'), 'one entry per message');
+  // LIKE on a trigram index with three or more characters reads the index
+  // for candidates (https://sqlite.org/fts5.html#the_trigram_tokenizer);
+  // the index keeps no positions (detail=none), so MATCH takes one trigram.
+  assert.equal(sql(db, `SELECT group_concat(rowid) FROM messages_fts WHERE text LIKE '%zanzibar%'`), '1');
+  for (const { id, text } of rows(db, 'messages').filter((m) => m.text !== '')) {
+    const word = [...text].slice(0, 3).join('').replaceAll('"', '""').replaceAll("'", "''");
+    assert.ok(sql(db, `SELECT group_concat(rowid) FROM messages_fts WHERE messages_fts MATCH '"${word}"'`).split(',').includes(String(id)), `message ${id} indexed`);
+  }
+  sql(db, "INSERT INTO messages_fts(messages_fts, rank) VALUES ('integrity-check', 1)"); // the index matches the messages
+  // No crisis merges, as in a new database (schema.sql says why).
+  assert.equal(sql(db, "SELECT v FROM messages_fts_config WHERE k = 'crisismerge'"), '1999');
+  const fresh = join(dir, 'fresh-search.db');
+  execFileSync('sqlite3', [fresh], { input: readFileSync(join(ROOT, 'sql', 'schema.sql')) });
+  assert.deepEqual(shape(db), shape(fresh));
+  assert.equal(sql(db, "SELECT group_concat(name) FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'messages_fts%' ORDER BY name"),
+    sql(fresh, "SELECT group_concat(name) FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'messages_fts%' ORDER BY name"));
+  // A post on the migrated file is indexed by the trigger.
+  sql(db, "INSERT INTO messages (room_id, user_id, text, created_at) VALUES (1, 1, 'after the upgrade: quokka', 1700000010000)");
+  assert.equal(sql(db, `SELECT count(*) FROM messages_fts WHERE text LIKE '%quokka%'`), '1');
+});
+
+test('the admin-log and retention migration upgrades the previous version (invites, read marks and mentions included), keeping every row: every room kept forever, the log empty', () => {
+  const MIGRATIONS = join(ROOT, 'sql', 'migrations');
+  const ours = readdirSync(MIGRATIONS).find((f) => /^\d{4}_admin_log_retention\.sql$/.test(f)).replace('.sql', '');
+  const version = Number(ours.slice(0, 4));
+  const db = makeV1('previous-retention.db');
+  for (const f of readdirSync(MIGRATIONS).sort()) {
+    const n = Number(f.slice(0, 4));
+    if (!/^\d{4}_.*\.sql$/.test(f) || n <= 1 || n >= version) continue;
+    execFileSync('sqlite3', [db], { input: `BEGIN;\n${readFileSync(join(MIGRATIONS, f), 'utf8')}\nPRAGMA user_version = ${n};\nCOMMIT;\n` });
+  }
+  assert.equal(Number(sql(db, 'PRAGMA user_version')), version - 1);
+  sql(db, `UPDATE rooms SET kind = 'private', topic = 'plans' WHERE id = 2;
+    UPDATE users SET admin = 1 WHERE id = 1;
+    INSERT INTO room_members (room_id, user_id, role, added_at, hidden_after) VALUES (2, 1, 'owner', 1700000009000, NULL), (2, 2, 'member', 1700000009000, 3);
+    INSERT INTO room_bans (room_id, user_id, banned_at) VALUES (1, 2, 1700000009000);
+    INSERT INTO room_invites (code_hash, room_id, created_by, created_at, expires_at) VALUES (randomblob(32), 2, 1, 1700000009000, 1700604809000);
+    INSERT INTO reactions (message_id, user_id, emoji, created_at) VALUES (1, 2, '👍', 1700000009000);
+    UPDATE messages SET reply_to = 1 WHERE id = 2;
+    INSERT INTO read_marks (user_id, room_id, message_id) VALUES (2, 1, 2);
+    INSERT INTO mentions (message_id, user_id, room_id) VALUES (1, 2, 1);
+    UPDATE users SET attention = 5 WHERE id = 2;`);
+  const tables = [...V1_TABLES, 'login_failures', 'user_buckets', 'room_members', 'room_bans', 'direct_rooms', 'room_invites', 'reactions', 'read_marks', 'mentions'];
+  const before = Object.fromEntries(tables.map((t) => [t, rows(db, t)]));
+  const r = cgi('rooms', db, { uri: '/api/rooms' }); // 401 (no session), but it starts and migrates
+  assert.equal(r.status, 401, r.raw + r.stderr);
+  assert.match(r.stderr, new RegExp(`applied migration ${ours}`));
+  assert.equal(r.stderr.match(/applied migration/g).length, NEWEST - version + 1, 'only the migrations from ours on ran');
+  assertRowsKept(db, before, tables);
+  assert.equal(sql(db, 'SELECT count(*) FROM rooms WHERE retention_days IS NOT NULL'), '0', 'every room keeps its messages forever');
+  assert.equal(sql(db, 'SELECT count(*) FROM admin_log'), '0');
+  assert.equal(sql(db, 'PRAGMA foreign_key_check'), '');
+  const fresh = join(dir, 'fresh-retention.db');
+  execFileSync('sqlite3', [fresh], { input: readFileSync(join(ROOT, 'sql', 'schema.sql')) });
+  assert.deepEqual(shape(db), shape(fresh));
+  // The old admin uses the migrated file: the list answers, the room shows retention null.
+  const login = cgi('auth', db, { method: 'POST', uri: '/api/login', body: { username: 'alice', password: PASSWORD } });
+  assert.equal(login.status, 200, login.raw);
+  const cookie = /Set-Cookie: (chat_session=[^;\r\n]+)/i.exec(login.raw)[1];
+  const list = spawnSync(join(ROOT, 'build', 'bin', 'auth'), {
+    env: { PATH: process.env.PATH, CHAT_DB: db, REQUEST_METHOD: 'GET', REQUEST_URI: '/api/admin/users', HTTP_HOST: 'chat.example', HTTP_COOKIE: cookie },
+    timeout: 20000,
+  }).stdout.toString();
+  assert.match(list, /Status: 200/, list);
+  const body = JSON.parse(list.slice(list.indexOf('\r\n\r\n') + 4));
+  assert.deepEqual(body.users.map((u) => [u.id, u.admin]), [[1, true], [2, false]]);
+});

@@ -33,7 +33,7 @@ test('create answers 201 with the room: id, trimmed name, owner, created_at (RFC
   const r = await olive.post('/api/rooms', { name: '  Lobby \t' });
   assert.equal(r.status, 201, r.text);
   const room = r.body.room;
-  assert.deepEqual(Object.keys(room).sort(), ['created_at', 'id', 'kind', 'member_count', 'name', 'owner', 'topic']);
+  assert.deepEqual(Object.keys(room).sort(), ['created_at', 'id', 'kind', 'member_count', 'name', 'owner', 'retention_days', 'topic']);
   assert.equal(room.kind, 'open', 'open is the default kind');
   assert.equal(room.topic, '');
   assert.ok(Number.isInteger(room.id) && room.id > 0);

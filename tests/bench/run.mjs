@@ -15,18 +15,29 @@ import { spawn, spawnSync, execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir, cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { createInterface } from 'node:readline';
 import { startStack, ROOT, waitFor } from '../lib/stack.mjs';
 import { measurePush, NCHAN_MODULE } from './s7.mjs';
-import { seedRoomList, S9_USER, S9_VISIBLE } from './s9.mjs';
+import { seedRoomList, seedUnread, S9_USER, S9_VISIBLE } from './s9.mjs';
 import { compareTargets, targetLines } from './targets.mjs';
 import { measureFossil, FOSSIL } from './peers.mjs';
 
 const QUICK = process.argv.includes('--quick');
 const PEERS = process.argv.includes('--peers');
+// --search: seed, then S10 (search) only (a few minutes instead of the whole
+// bench), written to results-search.json.
+const SEARCH_ONLY = process.argv.includes('--search');
+// --post-cost: seed a small database, then S4 three times on the same stack:
+// with the search index as it is (detail=none), with the index rebuilt with
+// positions (detail=full, as first written), and with no index (triggers
+// dropped); written to results-post-cost.json. Not part of `make bench`.
+const POST_COST = process.argv.includes('--post-cost');
 const BIN = join(ROOT, 'build', 'bin');
-const P = QUICK
+const P = POST_COST
+  ? { users: 1000, rooms: 100, big: 100_000, small: 1000, seconds: 4, conns: 32, rounds: 3 }
+  : SEARCH_ONLY
+  ? { users: 1000, rooms: 100, big: QUICK ? 100_000 : 1_000_000, small: 1000, seconds: 4, conns: 32, rounds: 1 }
+  : QUICK
   ? { users: 3000, rooms: 100, big: 100_000, small: 1000, seconds: 3, conns: 32, rounds: 1, levels: '500,1000,2000', levelSeconds: 7 }
   : { users: 30_000, rooms: 100, big: 1_000_000, small: 1000, seconds: 4, conns: 64, rounds: 5,
       levels: '1000,2000,5000,10000,15000,20000,25000,30000', levelSeconds: 15 };
@@ -39,7 +50,7 @@ const THREADS = Number(process.env.CHAT_WORKER_THREADS || 4);
 const NGINX_PROCESSES = Number(process.env.CHAT_NGINX_PROCESSES) || cpus().length;
 const KEEP = Math.floor((WORKERS * THREADS) / (2 * NGINX_PROCESSES));
 
-let work; // made by main()
+const work = mkdtempSync(join(tmpdir(), 'chat-bench-'));
 const say = (s) => process.stderr.write(`bench: ${s}\n`);
 
 // Runs bench_load and returns its JSON lines (open mode prints one per level).
@@ -156,7 +167,7 @@ function childrenOf(parent) {
 }
 
 function stackPids(stack) {
-  const programs = new Set(['auth', 'rooms', 'post', 'poll']);
+  const programs = new Set(['auth', 'rooms', 'post', 'poll', 'search']);
   const workers = pidsWhere((pid) => {
     const exe = readFileSync(`/proc/${pid}/cmdline`, 'latin1').split('\0')[0];
     return exe.startsWith(BIN) && programs.has(exe.slice(BIN.length + 1))
@@ -171,35 +182,6 @@ function stackPids(stack) {
 function latestByRoom(db) {
   const out = execFileSync('sqlite3', [db, 'SELECT room_id, max(seq) FROM messages GROUP BY room_id'], { encoding: 'utf8' });
   return new Map(out.trim().split('\n').map((l) => l.split('|').map(Number)));
-}
-
-// S9 with unread counts (issue 14): the person's read marks leave 150
-// messages unread in each of the seed's open rooms (each count reads 200
-// index entries at most and says 100), and each of their 60 private rooms
-// gets 30 unread messages, 5 of them mentioning them (no mark: a member has
-// read nothing). Written as the routes write them (core/attention.h,
-// core/mentions.h). Returns what the list must then say.
-function seedUnread(db, rooms) {
-  const me = S9_USER;
-  execFileSync('sqlite3', [db], { input: `BEGIN IMMEDIATE;
-    INSERT INTO read_marks (user_id, room_id, message_id)
-      SELECT ${me}, room_id, max(id) - 150 FROM messages WHERE room_id <= ${rooms} GROUP BY room_id;
-    WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 30)
-    INSERT INTO messages (room_id, user_id, text, created_at)
-      SELECT r.id, 1, 'unread ' || n.i, 0 FROM rooms r JOIN room_members rm ON rm.room_id = r.id, n
-      WHERE rm.user_id = ${me} AND r.name LIKE 'Private %';
-    INSERT INTO mentions (message_id, user_id, room_id)
-      SELECT m.id, ${me}, m.room_id FROM messages m JOIN rooms r ON r.id = m.room_id
-      WHERE r.name LIKE 'Private %' AND m.text LIKE 'unread %' AND CAST(substr(m.text, 8) AS INTEGER) % 6 = 0;
-    COMMIT;` });
-  // What core/attention.h counts in the open rooms: others' messages among
-  // the 101 after the mark (the person's own in that window are not news).
-  const open = Number(execFileSync('sqlite3', [db, `SELECT sum(min(100, (SELECT count(*) FROM
-    (SELECT user_id FROM messages m WHERE m.room_id = k.room_id AND m.id > k.message_id ORDER BY m.id LIMIT 101)
-    WHERE user_id <> ${me}))) FROM read_marks k WHERE k.user_id = ${me}`], { encoding: 'utf8' }).trim());
-  if (open < rooms * 99) throw new Error(`S9: only ${open} unread in the open rooms`);
-  // (+ 5: the "are you there?" of the 5 direct rooms shown again, seedRoomList.)
-  return { unread: open + 60 * 30 + 5, mentions: 60 * 5 };
 }
 
 function machine() {
@@ -219,7 +201,6 @@ function machine() {
 }
 
 async function main() {
-  work = mkdtempSync(join(tmpdir(), 'chat-bench-'));
   const started = Date.now();
   const box = machine();
   // The hello-world baselines: same spawn-fcgi + multiwatch, same worker
@@ -259,6 +240,7 @@ async function main() {
       return { room: Number(room), cursor: Number(cursor), cookie };
     });
     const inRoom = (r) => users.filter((u) => u.room === r);
+    if (POST_COST) return await postCost(stack, port, users, { seed, box });
     // S8's room (3, 1,000 messages) after EDITS edits, made as the edit
     // handler makes them (core/feed.h): each takes the next number of the
     // one sequence and becomes its message's seq, cycling through the room,
@@ -290,7 +272,7 @@ async function main() {
     // The machine is shared and noisy: the baseline and the polls run
     // back to back in each round, and each figure is the median round.
     const rounds = [];
-    for (let i = 0; i < P.rounds; i += 1) {
+    for (let i = 0; i < (SEARCH_ONLY ? 0 : P.rounds); i += 1) {
       const r = {};
       r.hello = await closed(port, 'hello', [`GET /bench/hello ${anyCookie}`]);
       r.hello_keep = await closed(port, 'hello, kept connections', [`GET /bench/hello-keep ${anyCookie}`]);
@@ -309,10 +291,53 @@ async function main() {
       const rps = median(rounds.map((r) => r[key].rps));
       return rounds.find((r) => r[key].rps === rps)[key];
     };
-    for (const key of ['hello', 'hello_keep', 'static', 's1', 's2', 's3', 's8', 's9']) rows[key] = medianRow(key);
+    if (!SEARCH_ONLY) for (const key of ['hello', 'hello_keep', 'static', 's1', 's2', 's3', 's8', 's9']) rows[key] = medianRow(key);
     const ratio = (a, b) => +median(rounds.map((r) => r[a].rps / r[b].rps)).toFixed(3);
     // The same ratios from server CPU per answer (b's cost over a's).
     const cpuRatio = (a, b) => +median(rounds.map((r) => r[b].server_cpu_us / r[a].server_cpu_us)).toFixed(3);
+    // S10 (issue 15), first two: search in the big room (room 1, P.big messages, every
+    // one indexed by the trigram FTS5 index as the seed inserted it). A rare
+    // phrase (one message: "message N in", N different on each line) and a
+    // common pair of words (every message matches; the newest 20 are read).
+    // SEARCHERS connections, not P.conns: a search is something a person
+    // does now and then, not every 2 s, so a few at the same instant is the
+    // realistic load; 32 would measure the queue in front of 2 workers.
+    const SEARCHERS = 4;
+    const searchers = inRoom(1).slice(0, 200);
+    rows.s10_phrase = await closed(port, `S10 search, rare phrase (${P.big.toLocaleString('en')}-message room)`,
+      searchers.map((u, i) => `GET /api/search?q=%22message%20${(i * 7919) % P.big}%20in%22&room=1 ${u.cookie}`), SEARCHERS);
+    rows.s10_words = await closed(port, `S10 search, common words (${P.big.toLocaleString('en')}-message room)`,
+      searchers.map((u) => `GET /api/search?q=chat%20line&room=1 ${u.cookie}`), SEARCHERS);
+    // S10 (issue 15), the rest: four kinds of query, in the big room and over the
+    // whole seeded database (the seed's 100 rooms are open; S9's private and
+    // direct rooms are not the searcher's, and the access rule skips them):
+    // a rare word (in 10 messages of the big room and
+    // one of each small room: seed.cc), a common word (every message), a
+    // three-character fragment (inside "long": every message) and a word in
+    // no message (a trigram of it is in no message, so the index answers
+    // alone). Then the index's size as a share of the database file
+    // (dbstat: https://sqlite.org/dbstat.html).
+    const s10 = { rows: [], index: indexShare(stack.db) };
+    const S10_QUERIES = [['rare word', 'quokka'], ['common word', 'chat'], ['three-character fragment', 'ong'], ['no match', 'xylophone']];
+    for (const [scope, param] of [[`${f(P.big)}-message room`, '&room=1'], ['whole database', '']]) {
+      for (const [kind, q] of S10_QUERIES) {
+        const row = await closed(port, `S10 search, ${kind} "${q}" (${scope})`,
+          searchers.map((u) => `GET /api/search?q=${q}${param} ${u.cookie}`), SEARCHERS);
+        s10.rows.push({ scope, kind, q, ...row });
+      }
+    }
+    s10.worst_p99_ms = Math.max(...s10.rows.map((x) => x.poll_p99_ms));
+    say(`S10: index ${s10.index.index_mb} MB of ${s10.index.database_mb} MB (${s10.index.share_percent} %); worst p99 ${s10.worst_p99_ms} ms`);
+    if (SEARCH_ONLY) {
+      const result = { when: new Date().toISOString(), command: `node tests/bench/run.mjs --search${QUICK ? ' --quick' : ''}`,
+        machine: { ...box, loadavg_after: readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).map(Number) },
+        params: { ...P, workers_per_program: WORKERS }, seed, closed: rows, s10 };
+      const out = join(ROOT, 'tests', 'bench', 'results-search.json');
+      writeFileSync(out, `${JSON.stringify(result, null, 2)}\n`);
+      console.log(searchLines(result).join('\n'));
+      console.log(`\n(JSON: ${out})`);
+      return;
+    }
     // PEERS=1: Fossil's chat through the same generator, now (peers.mjs).
     let peers = null;
     if (PEERS) {
@@ -396,6 +421,7 @@ async function main() {
       s6_memory: mem,
       s7_push: s7,
       peers,
+      s10,
       ratios: {
         s1_vs_hello: ratio('s1', 'hello'),
         s2_vs_hello: ratio('s2', 'hello'),
@@ -452,9 +478,71 @@ function peerLines(r) {
   ];
 }
 
+const f = (n) => Math.round(n).toLocaleString('en');
+
+// See POST_COST. Each variant is measured P.rounds times, alternating, and
+// the median round kept: the machine is shared, so the order must not
+// favour one. Server CPU per post is the figure least moved by others' load.
+async function postCost(stack, port, users, { seed, box }) {
+  const fts = (detail) => `DROP TABLE IF EXISTS messages_fts;
+    CREATE VIRTUAL TABLE messages_fts USING fts5(text, content='messages', content_rowid='id', tokenize='trigram', detail='${detail}');
+    INSERT INTO messages_fts(messages_fts, rank) VALUES ('crisismerge', 1999);
+    INSERT INTO messages_fts(messages_fts) VALUES ('rebuild');`;
+  const schema = readFileSync(join(ROOT, 'sql', 'schema.sql'), 'utf8');
+  const triggers = schema.match(/CREATE TRIGGER messages_fts_[\s\S]*?\nEND;/g).join('\n');
+  const variants = [
+    ['detail=none (as shipped)', `${fts('none')}\n${triggers}`],
+    ['detail=full (positions)', `${fts('full')}\n${triggers}`],
+    ['no index', 'DROP TRIGGER messages_fts_insert; DROP TRIGGER messages_fts_update; DROP TRIGGER messages_fts_delete; DROP TABLE messages_fts;'],
+  ];
+  const results = Object.fromEntries(variants.map(([name]) => [name, []]));
+  for (let round = 0; round < P.rounds; round += 1) {
+    for (const [name, ddl] of variants) {
+      execFileSync('sqlite3', [stack.db], { input: `.timeout 10000\nBEGIN IMMEDIATE;\nDROP TRIGGER IF EXISTS messages_fts_insert; DROP TRIGGER IF EXISTS messages_fts_update; DROP TRIGGER IF EXISTS messages_fts_delete;\n${ddl.replace(/DROP TRIGGER messages_fts_\w+;/g, '')}\nCOMMIT;\n` });
+      results[name].push(await closed(port, `S4 posts, ${name}, round ${round + 1}`,
+        users.map((u) => `POST /api/rooms/${u.room}/messages ${u.cookie} {"text":"bench post %n"}`)));
+    }
+  }
+  const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  const summary = Object.entries(results).map(([name, rows]) => ({
+    variant: name, rps: median(rows.map((r) => r.rps)), p99_ms: median(rows.map((r) => r.poll_p99_ms)),
+    server_cpu_us: median(rows.map((r) => r.server_cpu_us)), worker_cpu_us: median(rows.map((r) => r.worker_cpu_us)),
+    errors: rows.reduce((a, r) => a + r.errors + r.conn_errors, 0),
+  }));
+  const out = join(ROOT, 'tests', 'bench', 'results-post-cost.json');
+  writeFileSync(out, `${JSON.stringify({ when: new Date().toISOString(), machine: { ...box, loadavg_after: readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).map(Number) }, params: P, seed, summary, results }, null, 2)}\n`);
+  console.log(['| S4 posts, search index | posts/s | p99 ms | server CPU µs/post | worker CPU µs/post | errors |', '|---|---:|---:|---:|---:|---:|',
+    ...summary.map((x) => `| ${x.variant} | ${f(x.rps)} | ${x.p99_ms} | ${f(x.server_cpu_us)} | ${f(x.worker_cpu_us)} | ${x.errors} |`)].join('\n'));
+  console.log(`\n(JSON: ${out})`);
+}
+
+// The index's pages and the whole file's, in MB (dbstat counts every b-tree
+// page by the table or index it belongs to; messages_fts's own tables are
+// messages_fts_data, _idx, _docsize and _config).
+function indexShare(db) {
+  const [index, total] = execFileSync('sqlite3', [db,
+    "SELECT (SELECT sum(pgsize) FROM dbstat WHERE name LIKE 'messages_fts%'), (SELECT page_count * page_size FROM pragma_page_count, pragma_page_size)"],
+  { encoding: 'utf8' }).trim().split('|').map(Number);
+  const mb = (x) => +(x / 1e6).toFixed(1);
+  return { index_mb: mb(index), database_mb: mb(total), share_percent: +((100 * index) / total).toFixed(1) };
+}
+
+// S10 (search) as table rows, after a header (the first two lines).
+function searchLines(r) {
+  const c = r.closed;
+  const row = (name, x, note = '') => `| ${name} | ${f(x.rps)} | ${x.poll_p50_ms} | ${x.poll_p99_ms} | ${x.errors + x.conn_errors} | ${f(x.server_cpu_us)} (${f(x.nginx_cpu_us)} + ${f(x.worker_cpu_us)}) | ${note} |`;
+  return [
+    '| scenario | req/s | p50 ms | p99 ms | errors | server CPU µs/req (nginx + workers) | vs (by req/s; by CPU) |',
+    '|---|---:|---:|---:|---:|---:|---|',
+    row(`S10 search, rare phrase, ${f(r.params.big)}-message room (4 connections)`, c.s10_phrase, 'target p99 < 50 ms'),
+    row(`S10 search, common words, ${f(r.params.big)}-message room (4 connections)`, c.s10_words, 'target p99 < 50 ms'),
+    ...(r.s10?.rows ?? []).map((x) => row(`S10 search, ${x.kind} "${x.q}", ${x.scope} (4 connections)`, x, 'target p99 < 50 ms')),
+    ...(r.s10 ? [`| S10 index size: ${r.s10.index.index_mb} MB of a ${r.s10.index.database_mb} MB database (${r.s10.index.share_percent} %) | | | | | | |`] : []),
+  ];
+}
+
 function printTable(r) {
   const c = r.closed;
-  const f = (n) => Math.round(n).toLocaleString('en');
   const row = (name, x, ratio = '') => `| ${name} | ${f(x.rps)} | ${x.poll_p50_ms} | ${x.poll_p99_ms} | ${x.errors + x.conn_errors} | ${f(x.server_cpu_us)} (${f(x.nginx_cpu_us)} + ${f(x.worker_cpu_us)}) | ${ratio} |`;
   const m = r.machine;
   const lines = [
@@ -472,6 +560,7 @@ function printTable(r) {
     row(`S3 empty poll, ${f(r.params.big)}-message room`, c.s3, `${r.ratios.s3_big_vs_small}; ${r.ratios.by_server_cpu.s3_big_vs_small} of S1 (target 0.9-1.1)`),
     row('S8 empty poll after 10,000 edits, 1,000-message room', c.s8, `${r.ratios.s8_edited_vs_s1}; ${r.ratios.by_server_cpu.s8_edited_vs_s1} of S1 (target 0.9-1.1)`),
     row('S9 room list, 200 rooms (open, private, direct), unread counts', c.s9, `${r.ratios.s9_room_list_vs_s1}; ${r.ratios.by_server_cpu.s9_room_list_vs_s1} of S1 (target: p99 < 5 ms)`),
+    ...searchLines(r).slice(2),
     row('S11a plain post (as long as S11b)', c.s11_plain),
     row('S11b post naming 50 people', c.s11_mentions, `cost ${r.ratios.s11_mentions_cost}× by p50 latency (target < 2); ${r.ratios.by_server_cpu.s11_mentions_cost}× by server CPU`),
     row('S4 posts (all users, 201 each)', c.s4, `target 2,500/s or 0.9 of the disk; disk allows ${f(r.sqlite_commits_per_s.FULL)} commits/s (FULL), ${f(r.sqlite_commits_per_s.NORMAL)} (NORMAL)`),
@@ -497,12 +586,7 @@ function printTable(r) {
   console.log(lines.join('\n'));
 }
 
-// Run as a program (make bench); imported, it only lends its seeders
-// (a profiling script can build S9's database without a whole run).
-export { seedRoomList, seedUnread, S9_USER };
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  main().catch((e) => {
-    console.error(e);
-    process.exitCode = 1;
-  });
-}
+main().catch((e) => {
+  console.error(e);
+  process.exitCode = 1;
+});

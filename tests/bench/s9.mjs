@@ -1,6 +1,7 @@
-// S9 of `make bench` (issue 13): the room list (GET /api/rooms) of a person
-// who sees 200 rooms of every kind, among rooms they must not see. run.mjs
-// seeds them after bench_seed with seedRoomList and measures the list.
+// S9 of `make bench` (issues 13 and 14): the room list (GET /api/rooms) of a
+// person who sees 200 rooms of every kind, among rooms they must not see,
+// with unread counts and mentions in them. run.mjs seeds them after
+// bench_seed with seedRoomList and seedUnread and measures the list.
 import { execFileSync } from 'node:child_process';
 
 // S9's person (user 2, the second line of users.txt) sees 200 rooms: the
@@ -49,3 +50,31 @@ export function seedRoomList(db, rooms, users) {
   execFileSync('sqlite3', [db], { input: `BEGIN IMMEDIATE;\n${rows.join('\n')}\nCOMMIT;` });
 }
 
+// S9 with unread counts (issue 14): the person's read marks leave 150
+// messages unread in each of the seed's open rooms (each count reads 101
+// index entries at most and says 100), and each of their 60 private rooms
+// gets 30 unread messages, 5 of them mentioning them (no mark: a member has
+// read nothing). Written as the routes write them (core/attention.h,
+// core/mentions.h). Returns what the list must then say.
+export function seedUnread(db, rooms) {
+  const me = S9_USER;
+  execFileSync('sqlite3', [db], { input: `BEGIN IMMEDIATE;
+    INSERT INTO read_marks (user_id, room_id, message_id)
+      SELECT ${me}, room_id, max(id) - 150 FROM messages WHERE room_id <= ${rooms} GROUP BY room_id;
+    WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 30)
+    INSERT INTO messages (room_id, user_id, text, created_at)
+      SELECT r.id, 1, 'unread ' || n.i, 0 FROM rooms r JOIN room_members rm ON rm.room_id = r.id, n
+      WHERE rm.user_id = ${me} AND r.name LIKE 'Private %';
+    INSERT INTO mentions (message_id, user_id, room_id)
+      SELECT m.id, ${me}, m.room_id FROM messages m JOIN rooms r ON r.id = m.room_id
+      WHERE r.name LIKE 'Private %' AND m.text LIKE 'unread %' AND CAST(substr(m.text, 8) AS INTEGER) % 6 = 0;
+    COMMIT;` });
+  // What core/attention.h counts in the open rooms: others' messages among
+  // the 101 after the mark (the person's own in that window are not news).
+  const open = Number(execFileSync('sqlite3', [db, `SELECT sum(min(100, (SELECT count(*) FROM
+    (SELECT user_id FROM messages m WHERE m.room_id = k.room_id AND m.id > k.message_id ORDER BY m.id LIMIT 101)
+    WHERE user_id <> ${me}))) FROM read_marks k WHERE k.user_id = ${me}`], { encoding: 'utf8' }).trim());
+  if (open < rooms * 99) throw new Error(`S9: only ${open} unread in the open rooms`);
+  // (+ 5: the "are you there?" of the 5 direct rooms shown again, seedRoomList.)
+  return { unread: open + 60 * 30 + 5, mentions: 60 * 5 };
+}

@@ -101,8 +101,11 @@ int main(int argc, char** argv) {
   for (long r = 1; r <= rooms; ++r) {
     long count = r == 1 ? big : small;
     for (long i = 0; i < count; ++i) {
+      // One message in 100,000 of the big room, and one in each small room,
+      // has the rare word S10 searches for (tests/bench/run.mjs).
       std::string text = "seeded message " + std::to_string(i) + " in room " + std::to_string(r) +
-                         ", about as long as a chat line is";
+                         ", about as long as a chat line is" +
+                         (i % 100000 == 777 ? ", quokka" : "");
       sqlite3_bind_int64(msg, 1, r);
       sqlite3_bind_int64(msg, 2, 1 + (i * rooms + r) % users);
       sqlite3_bind_text(msg, 3, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT);

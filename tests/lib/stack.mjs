@@ -182,7 +182,7 @@ export async function startStack({ env = {} } = {}) {
     };
     await waitFor(() => {
       running(workers, 'run.sh workers');
-      return ['auth', 'rooms', 'post', 'poll'].every((p) => existsSync(join(runDir, `${p}.sock`)));
+      return ['auth', 'rooms', 'post', 'poll', 'search'].every((p) => existsSync(join(runDir, `${p}.sock`)));
     }, 10000, 'worker sockets');
     nginx = launch('nginx');
     await waitFor(async () => {

@@ -27,20 +27,14 @@
 namespace chat {
 namespace {
 
-// The person doorbells of one post go pipelined over one connection: each
-// request complete with its length, HTTP/1.1 so nginx keeps the connection
-// for the next, and only the last one closing it.
-TEST(Doorbell, PeopleRequestsArePipelinedAndTheLastCloses) {
-  const std::string one =
-      "POST /people/7 HTTP/1.1\r\nHost: chat-push\r\nContent-Type: application/json\r\n"
-      "Connection: close\r\nContent-Length: 20\r\n\r\n{\"type\":\"attention\"}";
-  EXPECT_EQ(PeopleRequests({7}), one);
-  const std::string two = PeopleRequests({3, 7});
-  EXPECT_EQ(two,
-            "POST /people/3 HTTP/1.1\r\nHost: chat-push\r\nContent-Type: application/json\r\n"
-            "Content-Length: 20\r\n\r\n{\"type\":\"attention\"}" +
-                one);
-  EXPECT_EQ(PeopleRequests({}), "");
+// The person doorbells of one post go as one request naming every
+// person's channel, which nchan splits at the commas.
+TEST(Doorbell, PeopleRequestNamesEveryChannelOnce) {
+  EXPECT_EQ(PeopleRequest({7}),
+            "POST /people?to=person_7 HTTP/1.0\r\nHost: chat-push\r\nContent-Type: "
+            "application/json\r\nContent-Length: 20\r\n\r\n{\"type\":\"attention\"}");
+  EXPECT_EQ(PeopleRequest({3, 7, 12}).substr(0, 48),
+            "POST /people?to=person_3,person_7,person_12 HTTP");
 }
 
 TEST(Doorbell, RequestIsHttp10PostWithExactLength) {

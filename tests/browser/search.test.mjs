@@ -1,0 +1,86 @@
+// Search from the pages (issue 15): "/" focuses the header's search box,
+// Enter shows the results with the matched words marked (<mark> elements,
+// never HTML from the text), and a result opened with the keyboard joins
+// its room and shows that message, more than two pages up, highlighted and
+// focused: the page starts from the messages around it (around=), the later
+// ones load down by themselves as history, the earlier ones with Load
+// older. Real stack, chromium.
+
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { FRONT_DOOR, clean, createRoom, launch, person, postMany, say, signUp } from './helpers.mjs';
+import { startStack } from '../lib/stack.mjs';
+
+let stack;
+let browser;
+let dana;
+
+before(async () => {
+  stack = await startStack({ env: { CHAT_POST_BURST: '1000' } });
+  browser = await launch();
+  dana = await person(browser, stack.base, { expect: [FRONT_DOOR] });
+  await signUp(dana.page, 'dana');
+  clean(dana);
+});
+
+after(async () => {
+  await browser?.close();
+  await stack?.stop();
+});
+
+test('"/" then Enter searches; Enter on the focused first result joins its room at the message (around=), highlighted, history loading up and down', async () => {
+  const { page } = dana;
+  const archive = await createRoom(page, 'Archive');
+  await postMany(page, archive, 'early', 60);
+  await say(page, 'The <b>walrus</b> protocol is ready');
+  await postMany(page, archive, 'filler', 120); // the target is now more than two pages up
+  await page.goto('/rooms');
+  await createRoom(page, 'Lobby'); // in another room now
+  await page.goto('/rooms');
+  await page.locator('#search-q').waitFor();
+  await page.keyboard.press('/');
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'search-q');
+  await page.keyboard.type('WALRUS pro');
+  await page.keyboard.press('Enter');
+  await page.waitForURL(/\/search\?q=WALRUS\+pro$/);
+  const result = page.locator('.search-result a');
+  await result.first().waitFor();
+  assert.equal(await result.count(), 1);
+  const marks = await result.locator('mark').allTextContents();
+  assert.deepEqual(marks, ['walrus', 'pro']);
+  assert.equal(await result.locator('b').count(), 0, 'the text is text, not HTML');
+  assert.match(await result.locator('.search-result-text').textContent(), /^The <b>walrus<\/b> protocol is ready$/);
+  assert.match(await result.textContent(), /#Archive/);
+  const id = Number(await result.getAttribute('data-message-id'));
+  await page.waitForFunction(() => document.activeElement?.dataset?.messageId);
+  assert.equal(await page.evaluate(() => document.activeElement.dataset.messageId), String(id));
+  const asked = [];
+  const listen = (request) => { if (request.url().includes('/messages?')) asked.push(new URL(request.url()).search); };
+  page.on('request', listen);
+  await page.keyboard.press('Enter');
+  await page.waitForURL(new RegExp(`/rooms/${archive}#m-${id}$`));
+  const message = page.locator(`#messages .message[data-id="${id}"]`);
+  await message.waitFor({ timeout: 10000 });
+  await page.waitForFunction((mid) => document.activeElement?.dataset?.id === String(mid), id, { timeout: 10000 });
+  assert.match(await message.getAttribute('class'), /is-highlighted/);
+  await page.locator('#room-name').filter({ hasText: 'Archive' }).waitFor(); // joined: Lobby left
+  // The page started from the messages around the result, not the latest.
+  assert.ok(asked.some((q) => q === `?around=${id}&limit=50`), `around= asked: ${asked.join(' ')}`);
+  assert.ok(!asked.some((q) => q.startsWith('?before=')), `no older page was needed: ${asked.join(' ')}`);
+  // Down: the 120 later messages arrive by themselves, as history (nothing
+  // marked new), and the view stays on the result.
+  const texts = () => page.locator('#messages .message .message-text').allTextContents();
+  await page.locator('#messages .message .message-text', { hasText: /^\s*filler 120\s*$/ }).waitFor({ timeout: 15000 });
+  const below = (await texts()).filter((t) => /^filler \d+$/.test(t.trim()));
+  assert.equal(below.length, 120, 'every later message loaded');
+  assert.equal(await page.locator('#messages .message.is-new').count(), 0, 'history is not new');
+  assert.equal(await page.locator('#new-marker').isHidden(), true);
+  assert.equal(await page.evaluate((mid) => document.activeElement?.dataset?.id, id), String(id));
+  // Up: 24 earlier messages shown, Load older brings the other 36, then the start.
+  assert.equal((await texts()).filter((t) => /^early \d+$/.test(t.trim())).length, 24);
+  await page.locator('#load-older').click();
+  await page.locator('#log-start').waitFor({ state: 'visible', timeout: 10000 });
+  assert.equal((await texts()).filter((t) => /^early \d+$/.test(t.trim())).length, 60);
+  page.off('request', listen);
+  clean(dana);
+});
