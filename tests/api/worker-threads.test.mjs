@@ -12,7 +12,7 @@ import { readFileSync, existsSync } from 'node:fs';
 import { join as joinPath } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { startStack, waitFor } from '../lib/stack.mjs';
-import { workerPids } from '../lib/procs.mjs';
+import { PROGRAMS, workerPids } from '../lib/procs.mjs';
 import { createRoom, join, say, users } from './helpers.mjs';
 
 const WORKERS = 2;
@@ -39,7 +39,7 @@ test('every worker accepts on CHAT_WORKER_THREADS threads, and nginx may keep at
   const conf = readFileSync(joinPath(stack.dir, 'run', 'nginx.conf'), 'utf8');
   assert.match(conf, /^\s*fastcgi_keep_conn on;/m);
   const pools = [...conf.matchAll(/upstream chat_\w+ \{[^}]*keepalive (\d+);/g)].map((m) => Number(m[1]));
-  assert.equal(pools.length, 4, 'a pool for each program');
+  assert.equal(pools.length, PROGRAMS.length, 'a pool for each program');
   const processes = Number(execFileSync('getconf', ['_NPROCESSORS_ONLN'], { encoding: 'utf8' }).trim());
   assert.match(conf, /^worker_processes auto;/m);
   for (const keep of pools) assert.ok(keep * processes * 2 <= WORKERS * THREADS, `keepalive ${keep} x ${processes} nginx processes`);
