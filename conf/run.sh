@@ -12,7 +12,7 @@
 # CHAT_NGINX_CONNECTIONS (4096 per nginx worker),
 # CHAT_NGINX_EXTRA (a file of extra server locations, for `make bench`),
 # CHAT_NGINX_EXTRA_HTTP (the same at http level: upstreams),
-# CHAT_WORKER_THREADS (4 accepting threads per worker; nginx keeps FastCGI
+# CHAT_WORKER_THREADS (3 accepting threads per worker; nginx keeps FastCGI
 # connections open between requests when there are enough of them),
 # CHAT_NGINX_CLIENT_TIMEOUT (10s: client_header_timeout and
 # client_body_timeout; the slow-client test shortens it),
@@ -33,7 +33,7 @@ PORT=${PORT:-8080}
 CHAT_DB=$(realpath -m "${CHAT_DB:-$ROOT/chat.db}")
 RUN_DIR=$(realpath -m "${CHAT_RUN_DIR:-$ROOT/run}")
 WORKERS=${CHAT_WORKERS:-2}
-THREADS=${CHAT_WORKER_THREADS:-4}
+THREADS=${CHAT_WORKER_THREADS:-3}
 export CHAT_WORKER_THREADS=$THREADS
 BIN=${CHAT_BIN:-$ROOT/build/bin}
 NCHAN_MODULE=${CHAT_NCHAN_MODULE:-/usr/lib/nginx/modules/ngx_nchan_module.so}

@@ -46,7 +46,7 @@ const S7_SIZES = QUICK ? [1000] : [1000, 10000];
 const WORKERS = Number(process.env.CHAT_WORKERS || 2);
 // Accepting threads per worker, and the keepalive pool conf/run.sh derives
 // from them (0: connections closed after each request).
-const THREADS = Number(process.env.CHAT_WORKER_THREADS || 4);
+const THREADS = Number(process.env.CHAT_WORKER_THREADS || 3);
 const NGINX_PROCESSES = Number(process.env.CHAT_NGINX_PROCESSES) || cpus().length;
 const KEEP = Math.floor((WORKERS * THREADS) / (2 * NGINX_PROCESSES));
 
@@ -344,7 +344,8 @@ async function main() {
       if (existsSync(FOSSIL)) {
         try {
           const fossil = await measureFossil({ work, load, conns: P.conns, seconds: P.seconds, ticks: TICKS, say });
-          const ours = { workers_pss_mb: memory(stackPids(stack).workers).pss_mb };
+          const mem = memory(stackPids(stack).workers);
+          const ours = { workers_pss_mb: mem.pss_mb, workers: mem.processes };
           peers = { fossil, ours, ratios: {
             poll_with_news_rps: +(rows.s2.rps / fossil.poll.rps).toFixed(1),
             poll_with_news_cpu: +(fossil.poll.server_cpu_us / rows.s2.server_cpu_us).toFixed(1),
@@ -473,7 +474,7 @@ function peerLines(r) {
     '|---|---:|---:|---:|---:|---:|---:|',
     `| poll with one new message (S2; Fossil /chat-poll) | ${f(r.closed.s2.rps)} | ${f(fossil.poll.rps)} | ${ratios.poll_with_news_rps} | ${f(r.closed.s2.server_cpu_us)} | ${f(fossil.poll.server_cpu_us)} | ${ratios.poll_with_news_cpu} |`,
     `| posts (S4; Fossil /chat-send) | ${f(r.closed.s4.rps)} | ${f(fossil.posts.rps)} | ${ratios.posts_rps} | ${f(r.closed.s4.server_cpu_us)} | ${f(fossil.posts.server_cpu_us)} | ${ratios.posts_cpu} |`,
-    `memory: our 8 workers ${ours.workers_pss_mb} MB PSS after the polls; Fossil's server ${fossil.idle_pss_mb} MB idle (it forks a process per request)`,
+    `memory: our ${ours.workers} workers ${ours.workers_pss_mb} MB PSS after the polls; Fossil's server ${fossil.idle_pss_mb} MB idle (it forks a process per request)`,
     '',
   ];
 }
