@@ -1,5 +1,5 @@
 # Chatroom: build, run, test.
-#   make          build the four FastCGI programs into build/bin/
+#   make          build the five FastCGI programs and chatctl into build/bin/
 #   make run      install what is missing, build, start nginx + workers on PORT (8080)
 #   make test     install what is missing, build, run unit tests, unit + API tests through an
 #                 ASan+UBSan build, browser tests, 20 s of each fuzzer

@@ -39,8 +39,9 @@ function typingInField(target) {
 const header = document.querySelector('.app-header');
 if (header) {
   const form = box();
-  // After the brand and headings, before the header's buttons.
-  const anchor = header.querySelector('.header-user, #leave');
+  // After the brand and headings, before the header's buttons (the room's
+  // Members too, so the box does not sit between its two buttons).
+  const anchor = header.querySelector('.header-user, #members-open, #leave');
   if (anchor) header.insertBefore(form, anchor);
   else header.append(form);
   document.addEventListener('keydown', (e) => {
