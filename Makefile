@@ -5,7 +5,8 @@
 #                 ASan+UBSan build, browser tests, 20 s of each fuzzer
 #   make fuzz     each libFuzzer target (tests/fuzz/) for FUZZ_SECONDS (180)
 #   make chaos    the kill test for 60 s (CHAOS_SECONDS) instead of make test's 15 s
-#   make bench    build, start the stack on a scratch database, measure (QUICK=1: about a minute)
+#   make bench    build, start the stack on a scratch database, measure (QUICK=1: about a minute;
+#                 PEERS=1: Fossil's chat measured beside it, Debian's fossil installed if missing)
 #   make test SAN=1  only the sanitizer part: unit and API tests through build/san/
 #   make clean    remove build output
 #   make install / make uninstall  [PREFIX=/usr/local] [DESTDIR=] (README "Deploying")
@@ -145,6 +146,13 @@ $(B)/bin/unit_tests: $(UNIT_OBJ) $(CORE_OBJ) $(B)/obj/files/names.o
 	@mkdir -p $(@D)
 	$(CXX) $(CXXFLAGS) $^ -o $@ -lgtest -lgtest_main -pthread $(LDLIBS)
 
+# serve.cc and poll.cpp are compiled into the test itself (it calls Handle).
+$(B)/bin/alloc_tests: tests/alloc/poll_allocs.cc $(filter-out %/serve.o,$(CORE_OBJ))
+	@mkdir -p $(@D)
+	$(CXX) $(CPPFLAGS) $(CXXFLAGS) -Icgi-bin $< $(filter-out %/serve.o,$(CORE_OBJ)) -o $@ \
+	  -lgtest -lgtest_main -pthread $(LDLIBS)
+-include $(B)/bin/alloc_tests.d
+
 # Installs the Debian packages that are missing (nothing when all are there).
 deps:
 	@missing=$$(for p in $(DEB_PACKAGES); do \
@@ -194,8 +202,16 @@ else
 	$(MAKE) --no-print-directory SAN=1 test-san
 endif
 
+# The empty poll's allocation count (tests/alloc/): plain build only, since
+# it counts malloc itself and the sanitizers bring their own.
+ifeq ($(SAN),1)
 test-unit: $(B)/bin/unit_tests
 	$(B)/bin/unit_tests
+else
+test-unit: $(B)/bin/unit_tests $(B)/bin/alloc_tests
+	$(B)/bin/unit_tests
+	$(B)/bin/alloc_tests
+endif
 
 test-api: all $(BENCH_BINS)
 	node --test --test-concurrency=1 tests/api/
@@ -304,12 +320,15 @@ $(B)/bin/bench_commits: $(B)/obj/bench/commits.o
 	@mkdir -p $(@D)
 	$(CXX) $(CXXFLAGS) $^ -o $@ -lsqlite3
 
+# Only `make bench PEERS=1` needs it (tests/bench/peers.mjs).
+PEER_PACKAGES := fossil
 bench: deps
+	$(if $(PEERS),@$(MAKE) --no-print-directory deps DEB_PACKAGES="$(PEER_PACKAGES)")
 	@$(MAKE) --no-print-directory all $(BENCH_BINS)
-	node tests/bench/run.mjs $(if $(QUICK),--quick)
+	node tests/bench/run.mjs $(if $(QUICK),--quick) $(if $(PEERS),--peers)
 
 # Every C++ file, as .clang-format says; `make test` fails on any drift.
-CXX_SOURCES = $(wildcard cgi-bin/*.cpp cgi-bin/core/*.h cgi-bin/core/*.cc cgi-bin/files/*.h cgi-bin/files/*.cc cgi-bin/chatctl/*.h \
+CXX_SOURCES = $(wildcard cgi-bin/*.cpp tests/alloc/*.cc cgi-bin/core/*.h cgi-bin/core/*.cc cgi-bin/files/*.h cgi-bin/files/*.cc cgi-bin/chatctl/*.h \
   cgi-bin/chatctl/*.cc tests/unit/*.cpp tests/bench/*.cc tests/bench/*.h tests/fuzz/*.cc tests/fuzz/*.h)
 format:
 	clang-format -i $(CXX_SOURCES)

@@ -11,6 +11,9 @@
 # 10r/s and 20), CHAT_NGINX_PROCESSES (nginx worker_processes, auto),
 # CHAT_NGINX_CONNECTIONS (4096 per nginx worker),
 # CHAT_NGINX_EXTRA (a file of extra server locations, for `make bench`),
+# CHAT_NGINX_EXTRA_HTTP (the same at http level: upstreams),
+# CHAT_WORKER_THREADS (3 accepting threads per worker; nginx keeps FastCGI
+# connections open between requests when there are enough of them),
 # CHAT_NGINX_CLIENT_TIMEOUT (10s: client_header_timeout and
 # client_body_timeout; the slow-client test shortens it),
 # CHAT_PUSH (1: instant delivery through nginx's nchan module when
@@ -30,6 +33,8 @@ PORT=${PORT:-8080}
 CHAT_DB=$(realpath -m "${CHAT_DB:-$ROOT/chat.db}")
 RUN_DIR=$(realpath -m "${CHAT_RUN_DIR:-$ROOT/run}")
 WORKERS=${CHAT_WORKERS:-2}
+THREADS=${CHAT_WORKER_THREADS:-3}
+export CHAT_WORKER_THREADS=$THREADS
 BIN=${CHAT_BIN:-$ROOT/build/bin}
 NCHAN_MODULE=${CHAT_NCHAN_MODULE:-/usr/lib/nginx/modules/ngx_nchan_module.so}
 export CHAT_DB
@@ -162,7 +167,22 @@ start_nginx() {
     push_server="include $RUN_DIR/push-publisher.conf;"
     push_locations="include $RUN_DIR/push-events.conf;"
   fi
+  # Persistent FastCGI connections (issue 17): nginx keeps up to $keep idle
+  # connections per upstream in each of its worker processes, and each kept
+  # connection holds a worker thread while idle, so all the idle ones
+  # together (keep x nginx processes) may take at most half the threads that
+  # accept (WORKERS x THREADS): a new connection always finds a thread. Too
+  # few threads for one each: connections are closed after every request.
+  local processes=${CHAT_NGINX_PROCESSES:-auto} keep keepalive="" keep_conn=""
+  [ "$processes" = auto ] && processes=$(getconf _NPROCESSORS_ONLN)
+  keep=$((WORKERS * THREADS / (2 * processes)))
+  if ((keep > 0)); then
+    keepalive="keepalive $keep;"
+    keep_conn="fastcgi_keep_conn on;"
+  fi
   sed -e "s|@RUN@|$RUN_DIR|g" -e "s|@PORT@|$PORT|g" -e "s|@HTDOCS@|$ROOT/htdocs|g" \
+    -e "s|@KEEPALIVE@|$keepalive|g" -e "s|@KEEP_CONN@|$keep_conn|g" \
+    -e "s|@EXTRA_HTTP@|${CHAT_NGINX_EXTRA_HTTP:+include $CHAT_NGINX_EXTRA_HTTP;}|g" \
     -e "s|@CONF@|$ROOT/conf|g" -e "s|@USER@|$user|g" \
     -e "s|@AUTH_RATE@|${CHAT_AUTH_RATE:-10r/s}|g" -e "s|@AUTH_BURST@|${CHAT_AUTH_BURST:-20}|g" \
     -e "s|@PROCESSES@|${CHAT_NGINX_PROCESSES:-auto}|g" -e "s|@CONNECTIONS@|$connections|g" -e "s|@NOFILE@|$((2 * connections + 64))|g" \

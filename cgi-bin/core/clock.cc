@@ -33,12 +33,35 @@ std::string FormatTime(int64_t ms) {
     millis += 1000;
     --secs;
   }
-  struct tm tm {};
-  gmtime_r(&secs, &tm);
-  char buf[64];
-  snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
-           tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, millis);
-  return buf;
+  // Every log line and every message sent carries a time: the calendar
+  // fields of the last second seen are kept (per thread), and the digits
+  // written by hand, instead of gmtime_r and snprintf each time.
+  thread_local time_t cached_secs = -1;
+  thread_local struct tm tm {};
+  if (secs != cached_secs) {
+    gmtime_r(&secs, &tm);
+    cached_secs = secs;
+  }
+  int year = tm.tm_year + 1900;
+  if (year < 0 || year > 9999) {
+    char buf[64];
+    snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", year, tm.tm_mon + 1,
+             tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, millis);
+    return buf;
+  }
+  char buf[] = "0000-00-00T00:00:00.000Z";
+  auto put = [&buf](int at, int value, int digits) {
+    for (int i = at + digits - 1; i >= at; --i, value /= 10)
+      buf[i] = static_cast<char>('0' + value % 10);
+  };
+  put(0, year, 4);
+  put(5, tm.tm_mon + 1, 2);
+  put(8, tm.tm_mday, 2);
+  put(11, tm.tm_hour, 2);
+  put(14, tm.tm_min, 2);
+  put(17, tm.tm_sec, 2);
+  put(20, millis, 3);
+  return std::string(buf, sizeof buf - 1);
 }
 
 }  // namespace chat

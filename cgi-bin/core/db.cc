@@ -155,7 +155,16 @@ void Db::Exec(const char* sql) {
   }
 }
 
-Transaction::Transaction(Db& db) : db_(db) { db_.Prepare("BEGIN IMMEDIATE").Run(); }
+namespace {
+std::recursive_mutex& ProcessWriter() {
+  static std::recursive_mutex writer;  // recursive: a write may nest another (a second Db)
+  return writer;
+}
+}  // namespace
+
+Transaction::Transaction(Db& db) : db_(db), writer_(ProcessWriter()) {
+  db_.Prepare("BEGIN IMMEDIATE").Run();
+}
 
 Transaction::~Transaction() {
   if (!done_) sqlite3_exec(db_.raw(), "ROLLBACK", nullptr, nullptr, nullptr);
@@ -164,6 +173,7 @@ Transaction::~Transaction() {
 void Transaction::Commit() {
   db_.Prepare("COMMIT").Run();
   done_ = true;
+  writer_.unlock();
 }
 
 ReadSnapshot::ReadSnapshot(Db& db) : db_(db) { db_.Prepare("BEGIN").Run(); }

@@ -76,10 +76,69 @@ bool LexicallyInvalid(const std::string& body) {
   return false;
 }
 
+// A string as jsoncpp's writer quotes it with emitUTF8: the two characters
+// JSON requires escaped and the control characters (RFC 8259 section 7; the
+// short forms for \b \f \n \r \t, \u00XX in lower-case hex for the others),
+// every other byte, UTF-8 included, as it is.
+void AppendQuoted(const char* begin, const char* end, std::string* out) {
+  static const char kHex[] = "0123456789abcdef";
+  out->push_back('"');
+  const char* run = begin;
+  for (const char* c = begin; c != end; ++c) {
+    unsigned char u = static_cast<unsigned char>(*c);
+    if (u >= 0x20 && u != '"' && u != '\\') continue;
+    out->append(run, c);
+    run = c + 1;
+    switch (u) {
+      case '"':
+        out->append("\\\"");
+        break;
+      case '\\':
+        out->append("\\\\");
+        break;
+      case '\b':
+        out->append("\\b");
+        break;
+      case '\f':
+        out->append("\\f");
+        break;
+      case '\n':
+        out->append("\\n");
+        break;
+      case '\r':
+        out->append("\\r");
+        break;
+      case '\t':
+        out->append("\\t");
+        break;
+      default:
+        out->append("\\u00");
+        out->push_back(kHex[u >> 4]);
+        out->push_back(kHex[u & 15]);
+    }
+  }
+  out->append(run, end);
+  out->push_back('"');
+}
+
+void AppendInt(int64_t n, std::string* out) {
+  char buf[24];
+  char* p = buf + sizeof buf;
+  uint64_t u = n < 0 ? 0 - static_cast<uint64_t>(n) : static_cast<uint64_t>(n);
+  do {
+    *--p = static_cast<char>('0' + u % 10);
+    u /= 10;
+  } while (u != 0);
+  if (n < 0) *--p = '-';
+  out->append(p, buf + sizeof buf);
+}
+
 }  // namespace
 
 Result<Json::Value> ParseObject(const std::string& body) {
-  static const std::unique_ptr<Json::CharReader> reader(ReaderBuilder().newCharReader());
+  // A reader keeps state while it parses: one per thread (serve.cc's
+  // CHAT_WORKER_THREADS).
+  thread_local const std::unique_ptr<Json::CharReader> reader(ReaderBuilder().newCharReader());
   Json::Value root;
   std::string errors;
   bool ok = false;
@@ -98,7 +157,14 @@ Result<Json::Value> ParseObject(const std::string& body) {
 }
 
 std::string ToJson(const Json::Value& v) {
-  static const std::unique_ptr<Json::StreamWriter> writer = [] {
+  std::string out;
+  out.reserve(256);
+  AppendJson(v, &out);
+  return out;
+}
+
+std::string ToJsonWithWriter(const Json::Value& v) {
+  thread_local const std::unique_ptr<Json::StreamWriter> writer = [] {
     Json::StreamWriterBuilder b;
     b["indentation"] = "";
     b["emitUTF8"] = true;
@@ -107,6 +173,59 @@ std::string ToJson(const Json::Value& v) {
   std::ostringstream out;
   writer->write(v, &out);
   return out.str();
+}
+
+void AppendJson(const Json::Value& v, std::string* out) {
+  switch (v.type()) {
+    case Json::nullValue:
+      out->append("null");
+      return;
+    case Json::intValue:
+      AppendInt(v.asLargestInt(), out);
+      return;
+    case Json::uintValue:
+      out->append(std::to_string(v.asLargestUInt()));
+      return;
+    case Json::realValue:
+      // jsoncpp's own formatting (17 significant digits, ".0" kept, "1e+9999"
+      // style specials off: null), so a double reads back the same.
+      out->append(Json::valueToString(v.asDouble()));
+      return;
+    case Json::stringValue: {
+      const char* begin = nullptr;
+      const char* end = nullptr;
+      v.getString(&begin, &end);
+      AppendQuoted(begin, end, out);
+      return;
+    }
+    case Json::booleanValue:
+      out->append(v.asBool() ? "true" : "false");
+      return;
+    case Json::arrayValue: {
+      out->push_back('[');
+      for (Json::ArrayIndex i = 0; i < v.size(); ++i) {
+        if (i > 0) out->push_back(',');
+        AppendJson(v[i], out);
+      }
+      out->push_back(']');
+      return;
+    }
+    case Json::objectValue: {
+      out->push_back('{');
+      bool first = true;
+      for (auto it = v.begin(); it != v.end(); ++it) {
+        if (!first) out->push_back(',');
+        first = false;
+        const char* end = nullptr;
+        const char* name = it.memberName(&end);
+        AppendQuoted(name, end, out);
+        out->push_back(':');
+        AppendJson(*it, out);
+      }
+      out->push_back('}');
+      return;
+    }
+  }
 }
 
 Json::Value ErrorBody(const ApiError& e) {

@@ -14,8 +14,14 @@ namespace chat {
 
 // Parses a request body that must be exactly one JSON object.
 Result<Json::Value> ParseObject(const std::string& body);
-// Compact serialisation, UTF-8 kept as is.
+// Compact serialisation, UTF-8 kept as is: byte for byte what jsoncpp's
+// StreamWriter writes with indentation "" and emitUTF8 (ToJsonWithWriter;
+// tests/unit/json_test.cpp compares the two), appended to a string in one
+// walk of the tree, without the writer's ostringstream and its allocations.
 std::string ToJson(const Json::Value& v);
+void AppendJson(const Json::Value& v, std::string* out);
+// The same through jsoncpp's StreamWriter: the reference ToJson is tested against.
+std::string ToJsonWithWriter(const Json::Value& v);
 // {"error": {"code", "message"}} plus the error's extra fields.
 Json::Value ErrorBody(const ApiError& e);
 

@@ -117,7 +117,9 @@ class PruneTurn {
 
 void MaybePruneBetweenRequests(const char* program, const Config& config, Db& db) {
   using Clock = std::chrono::steady_clock;
-  static Clock::time_point next = Clock::now();  // the first request of a process may prune
+  // Per thread (serve.cc's CHAT_WORKER_THREADS): PruneTurn's file lock and
+  // its time decide who prunes; this only spares the look.
+  thread_local Clock::time_point next = Clock::now();  // the first request of a thread may prune
   if (config.prune_interval_s <= 0 || Clock::now() < next) return;
   next = Clock::now() + std::chrono::seconds(config.prune_interval_s);
   try {

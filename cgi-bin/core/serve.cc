@@ -17,13 +17,23 @@
 #include <cgicc/CgiInput.h>
 #include <cgicc/Cgicc.h>
 #include <fcgiapp.h>
+#include <malloc.h>
+#include <pthread.h>
+#include <signal.h>
 #include <sodium.h>
 #include <sqlite3.h>
+#include <unistd.h>
 
+#include <algorithm>
+#include <array>
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <functional>
+#include <thread>
+#include <vector>
 
 #include "device.h"
 #include "http.h"
@@ -39,22 +49,70 @@ namespace {
 
 using Writer = std::function<void(const std::string&)>;
 
-// cgicc reads FastCGI's streams through this.
-class FcgiInput : public cgicc::CgiInput {
+// The request's CGI variables and body, as cgicc and ReadRequest read them.
+// The variables this file uses are found in one pass over the environment
+// block (FastCGI's params or, as CGI, the process's environ) when the
+// request arrives: looking each name up on its own (FCGX_GetParam, getenv)
+// is a linear scan of some 40 variables, and cgicc alone asks for 25 names.
+// While cgicc builds its environment (`known_only`), a name outside the table
+// answers "" without a scan: cgicc reads every CGI/1.1 variable it knows of,
+// and nothing here uses those others. Any other name asked for later is
+// found by a scan, so a reader that needs one more variable still gets it.
+class RequestInput : public cgicc::CgiInput {
  public:
-  explicit FcgiInput(FCGX_Request& r) : r_(r) {}
-  size_t read(char* data, size_t length) override {
-    int n = FCGX_GetStr(data, static_cast<int>(length), r_.in);
-    return n < 0 ? 0 : static_cast<size_t>(n);
+  using Reader = size_t (*)(void* source, char* data, size_t length);
+  RequestInput(char** envp, Reader reader, void* source)
+      : envp_(envp), reader_(reader), source_(source) {
+    for (char** e = envp; e != nullptr && *e != nullptr; ++e) {
+      const char* eq = strchr(*e, '=');
+      if (eq == nullptr) continue;
+      size_t len = static_cast<size_t>(eq - *e);
+      for (size_t i = 0; i < kNames.size(); ++i) {
+        if (values_[i] == nullptr && strlen(kNames[i]) == len && memcmp(kNames[i], *e, len) == 0) {
+          values_[i] = eq + 1;
+          break;
+        }
+      }
+    }
   }
+  size_t read(char* data, size_t length) override { return reader_(source_, data, length); }
   std::string getenv(const char* name) override {
-    const char* v = FCGX_GetParam(name, r_.envp);
-    return v ? v : "";
+    for (size_t i = 0; i < kNames.size(); ++i) {
+      // The second byte tells most names apart ("HTTP_..." share the first
+      // five): a full compare only for a likely match.
+      if (name[0] != '\0' && kNames[i][1] == name[1] && strcmp(kNames[i], name) == 0) {
+        return values_[i] != nullptr ? values_[i] : "";
+      }
+    }
+    if (known_only_) return "";
+    size_t len = strlen(name);
+    for (char** e = envp_; e != nullptr && *e != nullptr; ++e) {
+      if (strncmp(*e, name, len) == 0 && (*e)[len] == '=') return *e + len + 1;
+    }
+    return "";
   }
+  void set_known_only(bool on) { known_only_ = on; }
 
  private:
-  FCGX_Request& r_;
+  // What ReadRequest, PathOf and cgicc's parse of the query string, cookies
+  // and body use; the rest of the 25 cgicc reads are never looked at here.
+  static constexpr std::array<const char*, 14> kNames = {
+      "REQUEST_METHOD",      "QUERY_STRING", "HTTP_COOKIE", "CONTENT_LENGTH",    "CONTENT_TYPE",
+      "DOCUMENT_URI",        "REQUEST_URI",  "HTTPS",       "HTTP_ORIGIN",       "HTTP_HOST",
+      "HTTP_SEC_FETCH_SITE", "REMOTE_ADDR",  "HTTP_ACCEPT", "HTTP_LAST_EVENT_ID"};
+  std::array<const char*, kNames.size()> values_{};
+  char** envp_;
+  Reader reader_;
+  void* source_;
+  bool known_only_ = false;
 };
+
+size_t ReadFcgi(void* source, char* data, size_t length) {
+  int n = FCGX_GetStr(data, static_cast<int>(length), static_cast<FCGX_Request*>(source)->in);
+  return n < 0 ? 0 : static_cast<size_t>(n);
+}
+
+size_t ReadStdin(void*, char* data, size_t length) { return fread(data, 1, length, stdin); }
 
 const char* Reason(int status) {
   switch (status) {
@@ -95,7 +153,7 @@ const char* Reason(int status) {
   }
 }
 
-std::string PathOf(cgicc::CgiInput& in) {
+std::string PathOf(RequestInput& in) {
   std::string path = in.getenv("DOCUMENT_URI");
   if (path.empty()) {
     path = in.getenv("REQUEST_URI");
@@ -105,7 +163,7 @@ std::string PathOf(cgicc::CgiInput& in) {
 }
 
 // Fills req from the CGI variables and body; an error when they are unusable.
-Status ReadRequest(cgicc::CgiInput& in, Request& req, const Config& config, bool uploads) {
+Status ReadRequest(RequestInput& in, Request& req, const Config& config, bool uploads) {
   req.method = in.getenv("REQUEST_METHOD");
   if (req.method == "HEAD") {
     req.method = "GET";
@@ -128,7 +186,9 @@ Status ReadRequest(cgicc::CgiInput& in, Request& req, const Config& config, bool
     body_length = *n;
   }
   try {
+    in.set_known_only(true);
     cgicc::Cgicc cgi(&in);
+    in.set_known_only(false);
     const cgicc::CgiEnvironment& env = cgi.getEnvironment();
     req.body = env.getPostData();
     // cgicc reads the body of a POST only; any other write's body (DELETE,
@@ -161,6 +221,7 @@ Status ReadRequest(cgicc::CgiInput& in, Request& req, const Config& config, bool
       for (const cgicc::FormEntry& e : *cgi) req.query.emplace(e.getName(), e.getValue());
     }
   } catch (const std::exception&) {
+    in.set_known_only(false);
     return Err(400, "invalid_request", "The request could not be read.");
   }
   req.origin = in.getenv("HTTP_ORIGIN");
@@ -211,7 +272,7 @@ double MsSince(std::chrono::steady_clock::time_point start) {
 // One request, start to finish; never throws. True when the database must
 // be opened again before the next one.
 bool Handle(const char* program, const std::vector<Route>& routes, const Config& config,
-            const SessionKey& key, Db& db, cgicc::CgiInput& in, const Writer& out,
+            const SessionKey& key, Db& db, RequestInput& in, const Writer& out,
             bool uploads = false) {
   auto start = std::chrono::steady_clock::now();
   Request req;
@@ -235,7 +296,7 @@ bool Handle(const char* program, const std::vector<Route>& routes, const Config&
 
 // A request while the worker cannot serve: the reason's 503, read from
 // nothing but the method and path (the body is left to libfcgi to discard).
-void Refuse(const char* program, const ApiError& why, cgicc::CgiInput& in, const Writer& out) {
+void Refuse(const char* program, const ApiError& why, RequestInput& in, const Writer& out) {
   auto start = std::chrono::steady_clock::now();
   std::string method = in.getenv("REQUEST_METHOD");
   std::string path = PathOf(in);
@@ -243,6 +304,19 @@ void Refuse(const char* program, const ApiError& why, cgicc::CgiInput& in, const
   if (path == "/api/health") e.extra["ok"] = false;  // health's own shape (auth.cpp)
   Write(Response::Error(e), method == "HEAD", out);
   LogRequest(program, method, path, e.status, MsSince(start), 0);
+}
+
+// CHAT_WORKER_THREADS: how many threads of a worker accept FastCGI
+// connections, each with its own key file and SQLite connection (1 to 64; 1
+// when unset or not a number). More than one lets nginx keep connections
+// open between requests (fastcgi_keep_conn, an upstream keepalive pool;
+// conf/run.sh): a kept connection holds its thread while idle, so the
+// threads of all workers must outnumber the connections nginx may keep idle.
+int AcceptThreads() {
+  std::optional<int64_t> n =
+      ParseDecimal(std::getenv("CHAT_WORKER_THREADS") ? std::getenv("CHAT_WORKER_THREADS") : "");
+  if (!n || *n < 1) return 1;
+  return static_cast<int>(std::min<int64_t>(*n, 64));
 }
 
 // What a worker needs before it can answer: the session key file and a
@@ -290,10 +364,62 @@ std::optional<StartFailure> Start(const char* program, const Config& config, Bac
       e.retry_after = 30;
       return StartFailure{e, schema.error().message};
     }
+    // Threads share the memory one connection had: SQLite's default page
+    // cache (2,000 KiB, https://sqlite.org/pragma.html#pragma_cache_size)
+    // divided among them, so more threads do not mean more cache per
+    // worker (S6 counts the workers' memory).
+    if (int threads = AcceptThreads(); threads > 1) {
+      db->Exec(("PRAGMA cache_size=-" + std::to_string(2000 / threads)).c_str());
+    }
     b.db = std::move(db);
   }
   return std::nullopt;
 }
+
+// Serves requests until libfcgi stops accepting (shutdown), with this
+// thread's own key file and database connection.
+void AcceptLoop(const char* program, const std::vector<Route>& routes, const Config& config,
+                Backend& backend, std::optional<StartFailure> failure, bool uploads) {
+  using Clock = std::chrono::steady_clock;
+  Clock::time_point last_try = Clock::now(), last_log = last_try;
+  FCGX_Request fcgi;
+  FCGX_InitRequest(&fcgi, 0, 0);
+  while (FCGX_Accept_r(&fcgi) >= 0) {
+    RequestInput in(fcgi.envp, ReadFcgi, &fcgi);
+    Writer out = [&fcgi](const std::string& s) {
+      FCGX_PutStr(s.data(), static_cast<int>(s.size()), fcgi.out);
+    };
+    if (failure && Clock::now() - last_try >= std::chrono::seconds(1)) {
+      std::string before = failure->log;
+      failure = Start(program, config, backend);
+      last_try = Clock::now();
+      if (!failure) {
+        LogLine(program, "mended, serving again (was: " + before + ")");
+      } else if (failure->log != before || last_try - last_log >= std::chrono::minutes(1)) {
+        LogLine(program, "still cannot serve: " + failure->log);
+        last_log = last_try;
+      }
+    }
+    if (failure) {
+      Refuse(program, failure->reply, in, out);
+    } else if (Handle(program, routes, config, backend.key->Current(), *backend.db, in, out,
+                      uploads)) {
+      // The key file is looked at for every request (Current()): `chatctl
+      // secret rotate` takes effect at once, without restarting the workers.
+      backend.db.reset();  // read-only under us: open it afresh, now
+      failure = Start(program, config, backend);
+      last_try = last_log = Clock::now();
+      if (failure) LogLine(program, "cannot serve, answering 503 until mended: " + failure->log);
+    }
+    FCGX_Finish_r(&fcgi);
+    // After the reply has gone (Finish flushed it): nobody waits on this.
+    if (!failure) MaybePruneBetweenRequests(program, config, *backend.db);
+  }
+  FCGX_Free(&fcgi, 1);
+}
+
+// The signal that wakes the other accepting threads at shutdown.
+const int kKick = SIGRTMIN + 3;
 
 }  // namespace
 
@@ -335,53 +461,71 @@ int Serve(const char* program, const std::vector<Route>& routes, bool uploads) {
       LogLine(program, failure->log);
       return 1;
     }
-    cgicc::CgiInput in;
+    RequestInput in(environ, ReadStdin, nullptr);
     Handle(
         program, routes, config, backend.key->Current(), *backend.db, in,
         [](const std::string& s) { fwrite(s.data(), 1, s.size(), stdout); }, uploads);
     fflush(stdout);
     return 0;
   }
+  int threads = AcceptThreads();
   LogLine(program, std::string("serving FastCGI, SQLite ") + sqlite3_libversion() + ", db " +
-                       config.db_path);
+                       config.db_path + ", " + std::to_string(threads) +
+                       " accepting thread(s) (CHAT_WORKER_THREADS)");
   LogLine(program, "settings: " + Describe(config));
-  using Clock = std::chrono::steady_clock;
-  Clock::time_point last_try = Clock::now(), last_log = last_try;
   if (failure) LogLine(program, "cannot serve, answering 503 until mended: " + failure->log);
   FCGX_Init();
-  FCGX_Request fcgi;
-  FCGX_InitRequest(&fcgi, 0, 0);
-  while (FCGX_Accept_r(&fcgi) >= 0) {
-    FcgiInput in(fcgi);
-    Writer out = [&fcgi](const std::string& s) {
-      FCGX_PutStr(s.data(), static_cast<int>(s.size()), fcgi.out);
-    };
-    if (failure && Clock::now() - last_try >= std::chrono::seconds(1)) {
-      std::string before = failure->log;
-      failure = Start(program, config, backend);
-      last_try = Clock::now();
-      if (!failure) {
-        LogLine(program, "mended, serving again (was: " + before + ")");
-      } else if (failure->log != before || last_try - last_log >= std::chrono::minutes(1)) {
-        LogLine(program, "still cannot serve: " + failure->log);
-        last_log = last_try;
-      }
-    }
-    if (failure) {
-      Refuse(program, failure->reply, in, out);
-    } else if (Handle(program, routes, config, backend.key->Current(), *backend.db, in, out,
-                      uploads)) {
-      // The key file is looked at for every request (Current()): `chatctl
-      // secret rotate` takes effect at once, without restarting the workers.
-      backend.db.reset();  // read-only under us: open it afresh, now
-      failure = Start(program, config, backend);
-      last_try = last_log = Clock::now();
-      if (failure) LogLine(program, "cannot serve, answering 503 until mended: " + failure->log);
-    }
-    FCGX_Finish_r(&fcgi);
-    // After the reply has gone (Finish flushed it): nobody waits on this.
-    if (!failure) MaybePruneBetweenRequests(program, config, *backend.db);
+  if (threads == 1) {
+    AcceptLoop(program, routes, config, backend, std::move(failure), uploads);
+    return 0;
   }
+  // The other threads never take SIGTERM (multiwatch's stop): it reaches this
+  // one, whose accept it interrupts (libfcgi's handler), and the others are
+  // then woken with kKick until each has left its loop.
+  struct sigaction kick {};
+  kick.sa_handler = [](int) {};  // no SA_RESTART: a blocked accept or read returns EINTR
+  sigaction(kKick, &kick, nullptr);
+  sigset_t term, old;
+  sigemptyset(&term);
+  sigaddset(&term, SIGTERM);
+  sigaddset(&term, SIGINT);
+  sigaddset(&term, SIGUSR1);
+  pthread_sigmask(SIG_BLOCK, &term, &old);
+  // glibc gives each thread a malloc arena of its own (up to 8 per core),
+  // each keeping freed memory for itself: two arenas keep a worker's
+  // threads from holding several copies of their high-water mark.
+  mallopt(M_ARENA_MAX, 2);
+  std::atomic<int> running{threads - 1};
+  std::vector<std::thread> others;
+  for (int i = 1; i < threads; ++i) {
+    others.emplace_back([&] {
+      Backend own;
+      std::optional<StartFailure> own_failure = Start(program, config, own);
+      if (own_failure)
+        LogLine(program, "cannot serve, answering 503 until mended: " + own_failure->log);
+      AcceptLoop(program, routes, config, own, std::move(own_failure), uploads);
+      --running;
+    });
+  }
+  pthread_sigmask(SIG_SETMASK, &old, nullptr);
+  AcceptLoop(program, routes, config, backend, std::move(failure), uploads);
+  FCGX_ShutdownPending();
+  // A thread in the middle of a request finishes it; one in accept() or
+  // waiting on a kept connection returns at the kick. Should a kick not
+  // reach one within two seconds (seen under AddressSanitizer, whose
+  // interceptors take the interrupted accept() up again), the process ends
+  // with exit(): the static destructors still run (a coalesced ring that is
+  // due is rung), and this frame, which the threads read, stays in place.
+  auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+  while (running > 0 && std::chrono::steady_clock::now() < give_up) {
+    for (std::thread& t : others) pthread_kill(t.native_handle(), kKick);
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  if (running > 0) {
+    LogLine(program, std::to_string(running.load()) + " thread(s) still in accept(); exiting");
+    std::exit(0);
+  }
+  for (std::thread& t : others) t.join();
   return 0;
 }
 

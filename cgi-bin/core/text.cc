@@ -21,9 +21,10 @@ void Check(UErrorCode status, const char* what) {
   if (U_FAILURE(status)) throw std::runtime_error(std::string(what) + ": " + u_errorName(status));
 }
 
-// Grapheme cluster boundaries (UAX #29), root locale.
+// Grapheme cluster boundaries (UAX #29), root locale. An iterator holds the
+// text it walks: one per thread (serve.cc's CHAT_WORKER_THREADS).
 icu::BreakIterator& Clusters() {
-  static const std::unique_ptr<icu::BreakIterator> it = [] {
+  thread_local const std::unique_ptr<icu::BreakIterator> it = [] {
     UErrorCode status = U_ZERO_ERROR;
     std::unique_ptr<icu::BreakIterator> b(
         icu::BreakIterator::createCharacterInstance(icu::Locale::getRoot(), status));

@@ -9,7 +9,9 @@
 //     CONNS connections, each sends its next request when the answer came.
 //     REQFILE lines: "GET <path> <cookie>" or "POST <path> <cookie> <json>";
 //     connection i uses lines i, i+CONNS, ... in turn. For POST bodies,
-//     "%n" is replaced by a number unique in the run.
+//     "%n" is replaced by a number unique in the run. A cookie "raw:<c>" is
+//     sent as "Cookie: <c>" (a peer's own cookie, PEERS=1), and the method
+//     "POSTFORM" is a POST of an application/x-www-form-urlencoded body.
 //   bench_load open PORT USERSFILE LEVELS SECONDS
 //     USERSFILE lines: "<room_id> <cursor> <cookie>". LEVELS is a comma list
 //     of virtual-user counts; each level runs SECONDS with that many users
@@ -112,11 +114,15 @@ void CloseConn(Conn& c) {
 
 std::string Wire(const std::string& method, const std::string& path, const std::string& cookie,
                  const std::string& body) {
-  std::string w = method + " " + path + " HTTP/1.1\r\nHost: 127.0.0.1:" + std::to_string(g_port) +
-                  "\r\nCookie: chat_session=" + cookie + "\r\n";
-  if (method == "POST") {
-    w += "Content-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) +
-         "\r\n\r\n" + body;
+  bool form = method == "POSTFORM";
+  std::string w =
+      (form ? std::string("POST") : method) + " " + path +
+      " HTTP/1.1\r\nHost: 127.0.0.1:" + std::to_string(g_port) + "\r\nCookie: " +
+      (cookie.compare(0, 4, "raw:") == 0 ? cookie.substr(4) : "chat_session=" + cookie) + "\r\n";
+  if (method == "POST" || form) {
+    w += std::string("Content-Type: ") +
+         (form ? "application/x-www-form-urlencoded" : "application/json") +
+         "\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
   } else {
     w += "\r\n";
   }

@@ -1,5 +1,5 @@
-// The targets of `make bench` (issue #4's list, README "Targets, and where
-// they are missed") and the comparison of a run's figures against them, so
+// The targets of `make bench` (issue #4's list as issue 17 raised it, README
+// "Targets, and where they are missed") and the comparison of a run's figures against them, so
 // the bench says in its own output which targets it met and which it MISSED
 // instead of only printing the targets beside the figures. Kept apart from
 // run.mjs so tests/api/bench-tools.test.mjs can check the comparison on
@@ -8,8 +8,7 @@
 // compareTargets(result) returns {checks, met, missed, not_measured}, where
 // each check is {id, figure, value, target, status} and status is 'met',
 // 'MISSED' or 'not measured' (a figure this run cannot give: QUICK's S5
-// levels stop at 2,000 users and its S7 at 1,000 subscribers; an absent
-// nchan module skips S7). A figure that is missing or not a finite number
+// levels stop at 2,000 users; an absent nchan module skips S7). A figure that is missing or not a finite number
 // is never counted as met.
 
 const atLeast = (min) => ({ text: `>= ${min.toLocaleString('en')}`, ok: (v) => v >= min });
@@ -21,10 +20,10 @@ const NOT_MEASURED = Symbol('not measured');
 
 // [id, figure, target, value(result), or NOT_MEASURED]
 const TARGETS = [
-  ['S1', 'S1 empty poll / hello, by req/s', atLeast(0.7), (r) => r.ratios?.s1_vs_hello],
-  ['S1', 'S1 empty poll / hello, by server CPU', atLeast(0.7), (r) => r.ratios?.by_server_cpu?.s1_vs_hello],
-  ['S2', 'S2 poll with news / hello, by req/s', atLeast(0.6), (r) => r.ratios?.s2_vs_hello],
-  ['S2', 'S2 poll with news / hello, by server CPU', atLeast(0.6), (r) => r.ratios?.by_server_cpu?.s2_vs_hello],
+  ['S1', 'S1 empty poll / hello, by req/s', atLeast(0.75), (r) => r.ratios?.s1_vs_hello],
+  ['S1', 'S1 empty poll / hello, by server CPU', atLeast(0.75), (r) => r.ratios?.by_server_cpu?.s1_vs_hello],
+  ['S2', 'S2 poll with news / hello, by req/s', atLeast(0.65), (r) => r.ratios?.s2_vs_hello],
+  ['S2', 'S2 poll with news / hello, by server CPU', atLeast(0.65), (r) => r.ratios?.by_server_cpu?.s2_vs_hello],
   ['S3', 'S3 big room / S1, by req/s', between(0.9, 1.1), (r) => r.ratios?.s3_big_vs_small],
   ['S3', 'S3 big room / S1, by server CPU', between(0.9, 1.1), (r) => r.ratios?.by_server_cpu?.s3_big_vs_small],
   // Issue 12: a poll after 10,000 edits costs what an ordinary one does.
@@ -44,19 +43,24 @@ const TARGETS = [
   // And the same bound for each of eight searches (four kinds of query, in
   // the big room and over the whole database): the worst p99 of the eight.
   ['S10', 'S10 search p99 ms, worst of 8 queries', below(50), (r) => r.s10?.worst_p99_ms],
-  ['S4', 'S4 posts/s (synchronous=FULL)', atLeast(3000), (r) => r.closed?.s4?.rps],
-  ['S5', 'S5 virtual users with poll p99 < 100 ms, no errors', atLeast(20000), (r) => {
+  // Issue 17: 2,500 durable posts/s, or within 10% of what the disk allowed
+  // (bench_commits' FULL commits/s in the same run) when that is less.
+  ['S4', 'S4 posts/s (synchronous=FULL)', {
+    text: '>= 2,500 or 0.9 of the disk',
+    ok: (v, r) => v >= 2500 || v >= 0.9 * (r.sqlite_commits_per_s?.FULL ?? Infinity),
+  }, (r) => r.closed?.s4?.rps],
+  ['S5', 'S5 virtual users with poll p99 < 100 ms, no errors', atLeast(10000), (r) => {
     const levels = r.s5_levels ?? [];
     const passed = (l) => l.errors + l.conn_errors === 0 && l.poll_p99_ms < 100;
     // Every level passed but the last was below the target (QUICK stops at
     // 2,000): this run cannot tell. A level that failed below it can.
-    if (levels.length > 0 && levels.every(passed) && levels.at(-1).users < 20000) return NOT_MEASURED;
+    if (levels.length > 0 && levels.every(passed) && levels.at(-1).users < 10000) return NOT_MEASURED;
     return r.s5_best?.users ?? 0;
   }],
   ['S6', 'S6 all workers together, PSS MB', below(30), (r) => r.s6_memory?.workers?.pss_mb],
-  ['S7', 'S7 post-to-event p99 ms at 10,000 subscribers', below(50), (r) => {
-    const row = (r.s7_push ?? []).find((x) => x.subscribers === 10000);
-    return row ? row.p99_ms : NOT_MEASURED; // QUICK runs 1,000 only; no nchan, no S7
+  ['S7', 'S7 post-to-event p99 ms at 1,000 subscribers', below(25), (r) => {
+    const row = (r.s7_push ?? []).find((x) => x.subscribers === 1000);
+    return row ? row.p99_ms : NOT_MEASURED; // no nchan, no S7
   }],
 ];
 
@@ -64,7 +68,7 @@ export function compareTargets(result) {
   const checks = TARGETS.map(([id, figure, target, value]) => {
     const v = value(result);
     if (v === NOT_MEASURED) return { id, figure, value: null, target: target.text, status: 'not measured' };
-    const status = typeof v === 'number' && Number.isFinite(v) && target.ok(v) ? 'met' : 'MISSED';
+    const status = typeof v === 'number' && Number.isFinite(v) && target.ok(v, result) ? 'met' : 'MISSED';
     return { id, figure, value: typeof v === 'number' && Number.isFinite(v) ? v : null, target: target.text, status };
   });
   const n = (s) => checks.filter((c) => c.status === s).length;

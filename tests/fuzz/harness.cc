@@ -25,23 +25,27 @@ void LogLine(const char*, const std::string&) {}
 namespace fuzz {
 namespace {
 
-class Input : public cgicc::CgiInput {
+// The request's CGI variables as FastCGI hands them over ("NAME=value"
+// strings), and its body, for serve.cc's RequestInput.
+class Input {
  public:
-  Input(const std::map<std::string, std::string>& env, const std::string& body)
-      : env_(env), body_(body) {}
-  size_t read(char* data, size_t length) override {
-    size_t n = std::min(length, body_.size() - pos_);
-    std::copy_n(body_.data() + pos_, n, data);
-    pos_ += n;
-    return n;
+  Input(const std::map<std::string, std::string>& env, const std::string& body) : body_(body) {
+    for (const auto& [name, value] : env) vars_.push_back(name + "=" + value);
+    for (std::string& v : vars_) envp_.push_back(v.data());
+    envp_.push_back(nullptr);
   }
-  std::string getenv(const char* name) override {
-    auto it = env_.find(name);
-    return it == env_.end() ? "" : it->second;
+  char** envp() { return envp_.data(); }
+  static size_t Read(void* self, char* data, size_t length) {
+    auto* in = static_cast<Input*>(self);
+    size_t n = std::min(length, in->body_.size() - in->pos_);
+    std::copy_n(in->body_.data() + in->pos_, n, data);
+    in->pos_ += n;
+    return n;
   }
 
  private:
-  const std::map<std::string, std::string>& env_;
+  std::vector<std::string> vars_;
+  std::vector<char*> envp_;
   const std::string& body_;
   size_t pos_ = 0;
 };
@@ -155,7 +159,8 @@ Reply Run(const char* program, const std::vector<Route>& routes,
           const std::map<std::string, std::string>& env, const std::string& body) {
   World& w = TheWorld();
   Restore(w);
-  Input in(env, body);
+  Input source(env, body);
+  RequestInput in(source.envp(), Input::Read, &source);
   std::string out;
   Handle(program, routes, w.config, w.key, *w.db, in, [&out](const std::string& s) { out += s; });
   Reply r;

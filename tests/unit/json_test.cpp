@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -98,6 +99,54 @@ TEST(Json, OutputIsCompactUtf8) {
   Json::Value v(Json::objectValue);
   v["text"] = "caf\xC3\xA9 <b>";
   EXPECT_EQ(ToJson(v), "{\"text\":\"caf\xC3\xA9 <b>\"}");
+}
+
+// ToJson writes the tree itself (no StreamWriter per answer); it must write
+// exactly the bytes jsoncpp's writer does, for every kind of value.
+TEST(Json, ToJsonIsByteForByteJsoncppsWriter) {
+  std::vector<Json::Value> values;
+  values.emplace_back(Json::nullValue);
+  values.emplace_back(Json::objectValue);
+  values.emplace_back(Json::arrayValue);
+  for (Json::Int64 n :
+       {Json::Int64{0}, Json::Int64{1}, Json::Int64{-1}, Json::Int64{42},
+        std::numeric_limits<Json::Int64>::min(), std::numeric_limits<Json::Int64>::max()}) {
+    values.emplace_back(n);
+  }
+  values.emplace_back(std::numeric_limits<Json::UInt64>::max());
+  values.emplace_back(0u);
+  for (double d : {0.0, -0.0, 1.5, 0.1, 1e300, -2.5e-10, 3.0, 1e21}) values.emplace_back(d);
+  values.emplace_back(true);
+  values.emplace_back(false);
+  std::string every_byte;
+  for (int c = 0; c < 256; ++c) every_byte.push_back(static_cast<char>(c));
+  for (const std::string& s :
+       {std::string(), std::string("plain"), every_byte, std::string("a\0b", 3),
+        std::string("\"quoted\" \\ back/slash"), std::string("caf\xC3\xA9 \xF0\x9F\x98\x80"),
+        std::string("\xFF\xC3 not UTF-8"), std::string("\xE2\x80\xA8 \x7F")}) {
+    values.emplace_back(s);
+  }
+  Json::Value nested(Json::objectValue);
+  nested["messages"] = Json::Value(Json::arrayValue);
+  nested["cursor"] = Json::Int64{1234567};
+  nested["more"] = false;
+  Json::Value m(Json::objectValue);
+  m["id"] = 7;
+  m["text"] = every_byte;
+  m["reactions"]["\xF0\x9F\x91\x8D"] = Json::Value(Json::arrayValue);
+  m["reactions"]["\xF0\x9F\x91\x8D"].append("ann");
+  m["empty"] = Json::Value(Json::objectValue);
+  m[std::string("k\0ey\n", 5)] = Json::nullValue;
+  nested["messages"].append(m);
+  nested["messages"].append(Json::Value(Json::arrayValue));
+  nested["messages"].append(1.25);
+  values.push_back(nested);
+  Json::Value array_of_arrays(Json::arrayValue);
+  for (int i = 0; i < 30; ++i)
+    array_of_arrays.append(values[static_cast<size_t>(i) % values.size()]);
+  values.push_back(array_of_arrays);
+  for (const Json::Value& v : values)
+    EXPECT_EQ(ToJson(v), ToJsonWithWriter(v)) << ToJsonWithWriter(v);
 }
 
 TEST(Json, ErrorBodyHasTheOneShape) {
