@@ -21,14 +21,16 @@ const NEWEST = Math.max(...readdirSync(join(ROOT, 'sql', 'migrations'))
 before(() => { dir = mkdtempSync(join(tmpdir(), 'chat-migrate-')); });
 after(() => { if (dir && !process.env.KEEP_TEST_DIRS) rmSync(dir, { recursive: true, force: true }); });
 
-// Runs a program once as CGI against `db`; returns {status, body, stderr, code}.
-export function cgi(program, db, { method = 'GET', uri, body }) {
+// Runs a program once as CGI against `db` (with the session `cookie` if
+// given); returns {status, body, stderr, code, raw}.
+export function cgi(program, db, { method = 'GET', uri, body, cookie }) {
   const input = Buffer.from(body === undefined ? '' : JSON.stringify(body));
   const run = spawnSync(join(ROOT, 'build', 'bin', program), {
     input,
     env: {
       PATH: process.env.PATH, CHAT_DB: db, REQUEST_METHOD: method, REQUEST_URI: uri, HTTP_HOST: 'chat.example',
       ...(method === 'GET' ? {} : { CONTENT_TYPE: 'application/json', CONTENT_LENGTH: String(input.length) }),
+      ...(cookie === undefined ? {} : { HTTP_COOKIE: cookie }),
     },
     timeout: 20000,
   });
@@ -88,9 +90,68 @@ function makeV1(name) {
   return db;
 }
 
+const MIGRATIONS = join(ROOT, 'sql', 'migrations');
+const snapshot = (db, tables) => Object.fromEntries(tables.map((t) => [t, rows(db, t)]));
+
+// A database made from today's sql/schema.sql.
+function freshDb(name) {
+  const db = join(dir, name);
+  execFileSync('sqlite3', [db], { input: readFileSync(join(ROOT, 'sql', 'schema.sql')) });
+  return db;
+}
+
+// `db` has exactly the shape of a fresh database (made as `name`, returned).
+function assertShapeOfFresh(db, name) {
+  const fresh = freshDb(name);
+  assert.deepEqual(shape(db), shape(fresh));
+  return fresh;
+}
+
+// The file name, without .sql, of the migration called `slug` (its number
+// changes when migrations are renumbered at merge).
+const migration = (slug) => readdirSync(MIGRATIONS).find((f) => new RegExp(`^\\d{4}_${slug}\\.sql$`).test(f)).replace('.sql', '');
+
+// Brings a release-1 database to version `version - 1` with the migration
+// files themselves, applied by sqlite3 (not by the programs under test).
+function applyMigrationsBelow(db, version) {
+  for (const f of readdirSync(MIGRATIONS).sort()) {
+    const n = Number(f.slice(0, 4));
+    if (!/^\d{4}_.*\.sql$/.test(f) || n <= 1 || n >= version) continue;
+    execFileSync('sqlite3', [db], { input: `BEGIN;\n${readFileSync(join(MIGRATIONS, f), 'utf8')}\nPRAGMA user_version = ${n};\nCOMMIT;\n` });
+  }
+  assert.equal(Number(sql(db, 'PRAGMA user_version')), version - 1);
+}
+
+// makeV1's database (every row of release 1) at the version just before the
+// migration `slug`: the previous schema a migration is tested from.
+function atPreviousVersion(slug, name) {
+  const db = makeV1(name);
+  applyMigrationsBelow(db, Number(migration(slug).slice(0, 4)));
+  return db;
+}
+
+// Starts `program` once on `db` (it answers `status`, here without a session,
+// after migrating at its start): the migration `slug` and those after it, and
+// only those, ran, and every row of the `before` snapshot is kept.
+function assertUpgraded(db, slug, before, { program = 'rooms', uri = '/api/rooms', status = 401 } = {}) {
+  const ours = migration(slug);
+  const r = cgi(program, db, { uri });
+  assert.equal(r.status, status, r.raw + r.stderr);
+  assert.match(r.stderr, new RegExp(`applied migration ${ours}`));
+  assert.equal(r.stderr.match(/applied migration/g).length, NEWEST - Number(ours.slice(0, 4)) + 1, 'only the migrations from ours on ran');
+  assertRowsKept(db, before, Object.keys(before));
+}
+
+// Logs makeV1's Alice in on `db`; returns her session cookie.
+function logInAlice(db) {
+  const login = cgi('auth', db, { method: 'POST', uri: '/api/login', body: { username: 'alice', password: PASSWORD } });
+  assert.equal(login.status, 200, login.raw);
+  return /Set-Cookie: (chat_session=[^;\r\n]+)/i.exec(login.raw)[1];
+}
+
 test('a program started on a release-1 database migrates it to the newest version, keeping every row and value', () => {
   const db = makeV1('v1.db');
-  const before = Object.fromEntries(V1_TABLES.map((t) => [t, rows(db, t)]));
+  const before = snapshot(db, V1_TABLES);
   assert.ok(before.messages.length === 3 && before.users.length === 2);
   const r = cgi('auth', db, { uri: '/api/health' });
   assert.equal(r.status, 200, r.raw + r.stderr);
@@ -106,9 +167,7 @@ test('a program started on a release-1 database migrates it to the newest versio
   assert.equal(sql(db, 'PRAGMA integrity_check'), 'ok');
   assert.equal(sql(db, 'PRAGMA foreign_key_check'), '');
   // The migrated database has exactly the shape of a fresh one.
-  const fresh = join(dir, 'fresh.db');
-  execFileSync('sqlite3', [fresh], { input: readFileSync(join(ROOT, 'sql', 'schema.sql')) });
-  assert.deepEqual(shape(db), shape(fresh));
+  assertShapeOfFresh(db, 'fresh.db');
   // The old account still logs in with its old password.
   const login = cgi('auth', db, { method: 'POST', uri: '/api/login', body: { username: 'alice', password: PASSWORD } });
   assert.equal(login.status, 200, login.raw);
@@ -118,16 +177,15 @@ test('a program started on a release-1 database migrates it to the newest versio
 test('a second start finds nothing to migrate and changes nothing', () => {
   const db = makeV1('twice.db');
   assert.equal(cgi('auth', db, { uri: '/api/health' }).status, 200);
-  const snapshot = Object.fromEntries([...V1_TABLES].map((t) => [t, rows(db, t)]));
+  const before = snapshot(db, V1_TABLES);
   const r = cgi('poll', db, { uri: '/api/health' }); // any program: 404 here, but it starts
   assert.equal(r.status, 404);
   assert.doesNotMatch(r.stderr, /migration/);
-  assert.deepEqual(Object.fromEntries(V1_TABLES.map((t) => [t, rows(db, t)])), snapshot);
+  assert.deepEqual(snapshot(db, V1_TABLES), before);
 });
 
 test('a database newer than the programs is refused: the program exits non-zero and leaves it untouched', () => {
-  const db = join(dir, 'newer.db');
-  execFileSync('sqlite3', [db], { input: readFileSync(join(ROOT, 'sql', 'schema.sql')) });
+  const db = freshDb('newer.db');
   sql(db, `PRAGMA user_version = ${NEWEST + 1}`);
   const r = cgi('auth', db, { uri: '/api/health' });
   assert.notEqual(r.code, 0);
@@ -145,7 +203,7 @@ test('a file with tables but no schema version is refused as not a Chatroom data
 
 test('chatctl migrate upgrades a release-1 database, keeping every row, after saving a copy of it; a second run does nothing', () => {
   const db = makeV1('ctl.db');
-  const before = Object.fromEntries(V1_TABLES.map((t) => [t, rows(db, t)]));
+  const before = snapshot(db, V1_TABLES);
   const chatctl = (...args) => spawnSync(join(ROOT, 'build', 'bin', 'chatctl'), ['--db', db, ...args], { encoding: 'utf8' });
   chmodSync(db, 0o640);
   const r = chatctl('migrate');
@@ -173,8 +231,7 @@ test('chatctl migrate upgrades a release-1 database, keeping every row, after sa
 });
 
 test('chatctl migrate refuses a database newer than it, with exit 1, and changes nothing', () => {
-  const db = join(dir, 'ctl-newer.db');
-  execFileSync('sqlite3', [db], { input: readFileSync(join(ROOT, 'sql', 'schema.sql')) });
+  const db = freshDb('ctl-newer.db');
   sql(db, `PRAGMA user_version = ${NEWEST + 5}`);
   const r = spawnSync(join(ROOT, 'build', 'bin', 'chatctl'), ['--db', db, 'migrate'], { encoding: 'utf8' });
   assert.equal(r.status, 1);
@@ -188,13 +245,7 @@ const REKEY = readdirSync(join(ROOT, 'sql', 'migrations')).find((f) => /^\d{4}_r
 function makeBefore(name, version) {
   const db = join(dir, name);
   execFileSync('sqlite3', [db], { input: readFileSync(join(ROOT, 'tests', 'fixtures', 'schema-v1.sql')) });
-  for (const f of readdirSync(join(ROOT, 'sql', 'migrations')).sort()) {
-    const n = Number(f.slice(0, 4));
-    if (n >= version) continue;
-    const body = readFileSync(join(ROOT, 'sql', 'migrations', f), 'utf8');
-    execFileSync('sqlite3', [db], { input: `BEGIN;\n${body}\nPRAGMA user_version = ${n};\nCOMMIT;\n` });
-  }
-  assert.equal(Number(sql(db, 'PRAGMA user_version')), version - 1);
+  applyMigrationsBelow(db, version);
   return db;
 }
 
@@ -252,239 +303,105 @@ test('the room-name-key migration gives look-alike names one key, keeping every 
 // schema just before it: release 1 brought there by its own migration files,
 // with data in every table of that version, then started by today's program.
 test('the user_buckets migration upgrades the previous version, keeping every row, and the new limits work on it', () => {
-  const MIGRATIONS = join(ROOT, 'sql', 'migrations');
-  const ours = readdirSync(MIGRATIONS).find((f) => /^\d{4}_user_buckets\.sql$/.test(f)).replace('.sql', '');
-  const version = Number(ours.slice(0, 4));
-  const db = makeV1('previous.db');
-  for (const f of readdirSync(MIGRATIONS).sort()) {
-    const n = Number(f.slice(0, 4));
-    if (!/^\d{4}_.*\.sql$/.test(f) || n <= 1 || n >= version) continue;
-    execFileSync('sqlite3', [db], { input: `BEGIN;\n${readFileSync(join(MIGRATIONS, f), 'utf8')}\nPRAGMA user_version = ${n};\nCOMMIT;\n` });
-  }
-  assert.equal(Number(sql(db, 'PRAGMA user_version')), version - 1);
+  const db = atPreviousVersion('user_buckets', 'previous.db');
   sql(db, "UPDATE users SET disabled_at = 1700000009000 WHERE id = 2; INSERT INTO login_failures (key, level, updated_at) VALUES ('a:127.0.0.1', 2.5, 1700000009000);");
   const tables = [...V1_TABLES, 'login_failures'];
-  const before = Object.fromEntries(tables.map((t) => [t, rows(db, t)]));
-  const r = cgi('rooms', db, { uri: '/api/rooms' }); // 401 (no session), but it starts and migrates
-  assert.equal(r.status, 401, r.raw + r.stderr);
-  assert.match(r.stderr, new RegExp(`applied migration ${ours}`));
-  assert.equal(r.stderr.match(/applied migration/g).length, NEWEST - version + 1, 'only the migrations from ours on ran');
+  const before = snapshot(db, tables);
+  assertUpgraded(db, 'user_buckets', before);
   assert.equal(Number(sql(db, 'PRAGMA user_version')), NEWEST);
-  assertRowsKept(db, before, tables);
   assert.equal(sql(db, 'SELECT count(*) FROM user_buckets'), '0');
   assert.equal(sql(db, "SELECT sql IS NOT NULL FROM sqlite_master WHERE name = 'rooms_owner'"), '1');
-  const fresh = join(dir, 'fresh-newest.db');
-  execFileSync('sqlite3', [fresh], { input: readFileSync(join(ROOT, 'sql', 'schema.sql')) });
-  assert.deepEqual(shape(db), shape(fresh));
+  assertShapeOfFresh(db, 'fresh-newest.db');
   // The old account creates a room on the migrated file: the bucket is written.
-  const login = cgi('auth', db, { method: 'POST', uri: '/api/login', body: { username: 'alice', password: PASSWORD } });
-  assert.equal(login.status, 200, login.raw);
-  const cookie = /Set-Cookie: (chat_session=[^;\r\n]+)/i.exec(login.raw)[1];
-  const body = '{"name":"After it"}';
-  const create = spawnSync(join(ROOT, 'build', 'bin', 'rooms'), {
-    input: body,
-    env: { PATH: process.env.PATH, CHAT_DB: db, REQUEST_METHOD: 'POST', REQUEST_URI: '/api/rooms', HTTP_HOST: 'chat.example', CONTENT_TYPE: 'application/json', CONTENT_LENGTH: String(Buffer.byteLength(body)), HTTP_COOKIE: cookie },
-    timeout: 20000,
-  });
-  assert.match(create.stdout.toString(), /Status: 201/, create.stdout.toString() + create.stderr.toString());
+  const create = cgi('rooms', db, { method: 'POST', uri: '/api/rooms', body: { name: 'After it' }, cookie: logInAlice(db) });
+  assert.match(create.raw, /Status: 201/, create.raw + create.stderr);
   assert.equal(sql(db, "SELECT action FROM user_buckets WHERE user_id = 1"), 'room_create');
 });
 
 test('the private-rooms migration upgrades the previous version, keeping every row: every room open with no topic, no members listed', () => {
-  const MIGRATIONS = join(ROOT, 'sql', 'migrations');
-  const ours = readdirSync(MIGRATIONS).find((f) => /^\d{4}_private_rooms\.sql$/.test(f)).replace('.sql', '');
-  const version = Number(ours.slice(0, 4));
-  const db = makeV1('previous-private.db');
-  for (const f of readdirSync(MIGRATIONS).sort()) {
-    const n = Number(f.slice(0, 4));
-    if (!/^\d{4}_.*\.sql$/.test(f) || n <= 1 || n >= version) continue;
-    execFileSync('sqlite3', [db], { input: `BEGIN;\n${readFileSync(join(MIGRATIONS, f), 'utf8')}\nPRAGMA user_version = ${n};\nCOMMIT;\n` });
-  }
-  assert.equal(Number(sql(db, 'PRAGMA user_version')), version - 1);
+  const db = atPreviousVersion('private_rooms', 'previous-private.db');
   // A message of the previous version's own (an edit and a reaction) too.
   sql(db, "UPDATE messages SET edited_at = 1700000009000 WHERE id = 1; INSERT INTO reactions (message_id, user_id, emoji, created_at) VALUES (1, 2, '👍', 1700000009000);");
   const tables = [...V1_TABLES, 'login_failures', 'user_buckets', 'reactions'];
-  const before = Object.fromEntries(tables.map((t) => [t, rows(db, t)]));
-  const r = cgi('rooms', db, { uri: '/api/rooms' }); // 401 (no session), but it starts and migrates
-  assert.equal(r.status, 401, r.raw + r.stderr);
-  assert.match(r.stderr, new RegExp(`applied migration ${ours}`));
-  assert.equal(r.stderr.match(/applied migration/g).length, NEWEST - version + 1, 'only the migrations from ours on ran');
-  assertRowsKept(db, before, tables);
+  const before = snapshot(db, tables);
+  assertUpgraded(db, 'private_rooms', before);
   assert.equal(sql(db, "SELECT group_concat(id || ':' || kind || ':' || topic, ',') FROM rooms"), '1:open:,2:open:');
   assert.equal(sql(db, 'SELECT count(*) FROM room_members'), '0');
-  const fresh = join(dir, 'fresh-private.db');
-  execFileSync('sqlite3', [fresh], { input: readFileSync(join(ROOT, 'sql', 'schema.sql')) });
-  assert.deepEqual(shape(db), shape(fresh));
+  assertShapeOfFresh(db, 'fresh-private.db');
   // The old account sees the old open room and creates a private one on the migrated file.
-  const login = cgi('auth', db, { method: 'POST', uri: '/api/login', body: { username: 'alice', password: PASSWORD } });
-  assert.equal(login.status, 200, login.raw);
-  const cookie = /Set-Cookie: (chat_session=[^;\r\n]+)/i.exec(login.raw)[1];
-  const body = '{"name":"Hidden","kind":"private"}';
-  const create = spawnSync(join(ROOT, 'build', 'bin', 'rooms'), {
-    input: body,
-    env: { PATH: process.env.PATH, CHAT_DB: db, REQUEST_METHOD: 'POST', REQUEST_URI: '/api/rooms', HTTP_HOST: 'chat.example', CONTENT_TYPE: 'application/json', CONTENT_LENGTH: String(Buffer.byteLength(body)), HTTP_COOKIE: cookie },
-    timeout: 20000,
-  });
-  assert.match(create.stdout.toString(), /Status: 201/, create.stdout.toString() + create.stderr.toString());
+  const create = cgi('rooms', db, { method: 'POST', uri: '/api/rooms', body: { name: 'Hidden', kind: 'private' }, cookie: logInAlice(db) });
+  assert.match(create.raw, /Status: 201/, create.raw + create.stderr);
   assert.equal(sql(db, "SELECT r.kind || ' ' || m.role FROM rooms r JOIN room_members m ON m.room_id = r.id WHERE r.name = 'Hidden' AND m.user_id = 1"), 'private owner');
 });
 
 test('the room-bans migration upgrades the previous version (private rooms and members included), keeping every row; no ban yet', () => {
-  const MIGRATIONS = join(ROOT, 'sql', 'migrations');
-  const ours = readdirSync(MIGRATIONS).find((f) => /^\d{4}_room_bans\.sql$/.test(f)).replace('.sql', '');
-  const version = Number(ours.slice(0, 4));
-  const db = makeV1('previous-bans.db');
-  for (const f of readdirSync(MIGRATIONS).sort()) {
-    const n = Number(f.slice(0, 4));
-    if (!/^\d{4}_.*\.sql$/.test(f) || n <= 1 || n >= version) continue;
-    execFileSync('sqlite3', [db], { input: `BEGIN;\n${readFileSync(join(MIGRATIONS, f), 'utf8')}\nPRAGMA user_version = ${n};\nCOMMIT;\n` });
-  }
-  assert.equal(Number(sql(db, 'PRAGMA user_version')), version - 1);
+  const db = atPreviousVersion('room_bans', 'previous-bans.db');
   // Rows of the previous version's own: a private room with its owner and a member.
   sql(db, "UPDATE rooms SET kind = 'private', topic = 'plans' WHERE id = 2; INSERT INTO room_members (room_id, user_id, role, added_at) VALUES (2, 1, 'owner', 1700000009000), (2, 2, 'member', 1700000009000);");
   const tables = [...V1_TABLES, 'login_failures', 'user_buckets', 'room_members'];
-  const before = Object.fromEntries(tables.map((t) => [t, rows(db, t)]));
-  const r = cgi('rooms', db, { uri: '/api/rooms' }); // 401 (no session), but it starts and migrates
-  assert.equal(r.status, 401, r.raw + r.stderr);
-  assert.match(r.stderr, new RegExp(`applied migration ${ours}`));
-  assert.equal(r.stderr.match(/applied migration/g).length, NEWEST - version + 1, 'only the migrations from ours on ran');
-  assertRowsKept(db, before, tables);
+  const before = snapshot(db, tables);
+  assertUpgraded(db, 'room_bans', before);
   assert.equal(sql(db, 'SELECT count(*) FROM room_bans'), '0');
-  const fresh = join(dir, 'fresh-bans.db');
-  execFileSync('sqlite3', [fresh], { input: readFileSync(join(ROOT, 'sql', 'schema.sql')) });
-  assert.deepEqual(shape(db), shape(fresh));
+  assertShapeOfFresh(db, 'fresh-bans.db');
 });
 
 test('the direct-rooms migration upgrades the previous version (private rooms, members and bans included), keeping every row', () => {
-  const MIGRATIONS = join(ROOT, 'sql', 'migrations');
-  const ours = readdirSync(MIGRATIONS).find((f) => /^\d{4}_direct_rooms\.sql$/.test(f)).replace('.sql', '');
-  const version = Number(ours.slice(0, 4));
-  const db = makeV1('previous-direct.db');
-  for (const f of readdirSync(MIGRATIONS).sort()) {
-    const n = Number(f.slice(0, 4));
-    if (!/^\d{4}_.*\.sql$/.test(f) || n <= 1 || n >= version) continue;
-    execFileSync('sqlite3', [db], { input: `BEGIN;\n${readFileSync(join(MIGRATIONS, f), 'utf8')}\nPRAGMA user_version = ${n};\nCOMMIT;\n` });
-  }
-  assert.equal(Number(sql(db, 'PRAGMA user_version')), version - 1);
+  const db = atPreviousVersion('direct_rooms', 'previous-direct.db');
   sql(db, "UPDATE rooms SET kind = 'private' WHERE id = 2; INSERT INTO room_members (room_id, user_id, role, added_at) VALUES (2, 1, 'owner', 1700000009000), (2, 2, 'member', 1700000009000); INSERT INTO room_bans (room_id, user_id, banned_at) VALUES (1, 2, 1700000009000);");
   const tables = [...V1_TABLES, 'login_failures', 'user_buckets', 'room_members', 'room_bans'];
-  const before = Object.fromEntries(tables.map((t) => [t, rows(db, t)]));
-  const r = cgi('rooms', db, { uri: '/api/rooms' }); // 401 (no session), but it starts and migrates
-  assert.equal(r.status, 401, r.raw + r.stderr);
-  assert.match(r.stderr, new RegExp(`applied migration ${ours}`));
-  assert.equal(r.stderr.match(/applied migration/g).length, NEWEST - version + 1, 'only the migrations from ours on ran');
-  assertRowsKept(db, before, tables);
+  const before = snapshot(db, tables);
+  assertUpgraded(db, 'direct_rooms', before);
   assert.equal(sql(db, 'SELECT count(*) FROM room_members WHERE hidden_after IS NOT NULL'), '0', 'nothing hidden');
   assert.equal(sql(db, 'SELECT count(*) FROM direct_rooms'), '0');
-  const fresh = join(dir, 'fresh-direct.db');
-  execFileSync('sqlite3', [fresh], { input: readFileSync(join(ROOT, 'sql', 'schema.sql')) });
-  assert.deepEqual(shape(db), shape(fresh));
+  assertShapeOfFresh(db, 'fresh-direct.db');
 });
 
 test('the room-invites migration upgrades the previous version (direct rooms included), keeping every row', () => {
-  const MIGRATIONS = join(ROOT, 'sql', 'migrations');
-  const ours = readdirSync(MIGRATIONS).find((f) => /^\d{4}_room_invites\.sql$/.test(f)).replace('.sql', '');
-  const version = Number(ours.slice(0, 4));
-  const db = makeV1('previous-invites.db');
-  for (const f of readdirSync(MIGRATIONS).sort()) {
-    const n = Number(f.slice(0, 4));
-    if (!/^\d{4}_.*\.sql$/.test(f) || n <= 1 || n >= version) continue;
-    execFileSync('sqlite3', [db], { input: `BEGIN;\n${readFileSync(join(MIGRATIONS, f), 'utf8')}\nPRAGMA user_version = ${n};\nCOMMIT;\n` });
-  }
-  assert.equal(Number(sql(db, 'PRAGMA user_version')), version - 1);
+  const db = atPreviousVersion('room_invites', 'previous-invites.db');
   sql(db, "UPDATE rooms SET kind = 'private' WHERE id = 2; INSERT INTO room_members (room_id, user_id, role, added_at, hidden_after) VALUES (2, 1, 'member', 1700000009000, 3), (2, 2, 'member', 1700000009000, NULL); INSERT INTO direct_rooms (room_id, user_low, user_high) VALUES (2, 1, 2); INSERT INTO room_bans (room_id, user_id, banned_at) VALUES (1, 2, 1700000009000);");
   const tables = [...V1_TABLES, 'login_failures', 'user_buckets', 'room_members', 'room_bans', 'direct_rooms'];
-  const before = Object.fromEntries(tables.map((t) => [t, rows(db, t)]));
-  const r = cgi('rooms', db, { uri: '/api/rooms' }); // 401 (no session), but it starts and migrates
-  assert.equal(r.status, 401, r.raw + r.stderr);
-  assert.match(r.stderr, new RegExp(`applied migration ${ours}`));
-  assert.equal(r.stderr.match(/applied migration/g).length, NEWEST - version + 1, 'only the migrations from ours on ran');
-  assertRowsKept(db, before, tables);
+  const before = snapshot(db, tables);
+  assertUpgraded(db, 'room_invites', before);
   assert.equal(sql(db, 'SELECT count(*) FROM room_invites'), '0');
-  const fresh = join(dir, 'fresh-invites.db');
-  execFileSync('sqlite3', [fresh], { input: readFileSync(join(ROOT, 'sql', 'schema.sql')) });
-  assert.deepEqual(shape(db), shape(fresh));
+  assertShapeOfFresh(db, 'fresh-invites.db');
 });
 
 test('the room-changes migration upgrades the previous version (invites included), keeping every row; every room unchanged (changed_seq 0)', () => {
-  const MIGRATIONS = join(ROOT, 'sql', 'migrations');
-  const ours = readdirSync(MIGRATIONS).find((f) => /^\d{4}_room_changes\.sql$/.test(f)).replace('.sql', '');
-  const version = Number(ours.slice(0, 4));
-  const db = makeV1('previous-room-changes.db');
-  for (const f of readdirSync(MIGRATIONS).sort()) {
-    const n = Number(f.slice(0, 4));
-    if (!/^\d{4}_.*\.sql$/.test(f) || n <= 1 || n >= version) continue;
-    execFileSync('sqlite3', [db], { input: `BEGIN;\n${readFileSync(join(MIGRATIONS, f), 'utf8')}\nPRAGMA user_version = ${n};\nCOMMIT;\n` });
-  }
-  assert.equal(Number(sql(db, 'PRAGMA user_version')), version - 1);
+  const db = atPreviousVersion('room_changes', 'previous-room-changes.db');
   sql(db, "UPDATE rooms SET kind = 'private', topic = 'plans' WHERE id = 2; INSERT INTO room_members (room_id, user_id, role, added_at) VALUES (2, 1, 'owner', 1700000009000); INSERT INTO room_invites (code_hash, room_id, created_by, created_at, expires_at) VALUES (x'0102', 2, 1, 1700000009000, 1700600009000);");
   const tables = [...V1_TABLES, 'login_failures', 'user_buckets', 'room_members', 'room_bans', 'direct_rooms', 'room_invites'];
-  const before = Object.fromEntries(tables.map((t) => [t, rows(db, t)]));
-  const r = cgi('rooms', db, { uri: '/api/rooms' });
-  assert.equal(r.status, 401, r.raw + r.stderr);
-  assert.match(r.stderr, new RegExp(`applied migration ${ours}`));
-  assert.equal(r.stderr.match(/applied migration/g).length, NEWEST - version + 1, 'only the migrations from ours on ran');
-  assertRowsKept(db, before, tables);
+  const before = snapshot(db, tables);
+  assertUpgraded(db, 'room_changes', before);
   assert.equal(sql(db, 'SELECT group_concat(changed_seq) FROM rooms'), '0,0');
-  const fresh = join(dir, 'fresh-room-changes.db');
-  execFileSync('sqlite3', [fresh], { input: readFileSync(join(ROOT, 'sql', 'schema.sql')) });
-  assert.deepEqual(shape(db), shape(fresh));
+  assertShapeOfFresh(db, 'fresh-room-changes.db');
 });
 
 test('the attention migration upgrades the previous version (invites included), keeping every row: no read mark, no mention, attention 0, the history index grown', () => {
-  const MIGRATIONS = join(ROOT, 'sql', 'migrations');
-  const ours = readdirSync(MIGRATIONS).find((f) => /^\d{4}_attention\.sql$/.test(f)).replace('.sql', '');
-  const version = Number(ours.slice(0, 4));
-  const db = makeV1('previous-attention.db');
-  for (const f of readdirSync(MIGRATIONS).sort()) {
-    const n = Number(f.slice(0, 4));
-    if (!/^\d{4}_.*\.sql$/.test(f) || n <= 1 || n >= version) continue;
-    execFileSync('sqlite3', [db], { input: `BEGIN;\n${readFileSync(join(MIGRATIONS, f), 'utf8')}\nPRAGMA user_version = ${n};\nCOMMIT;\n` });
-  }
-  assert.equal(Number(sql(db, 'PRAGMA user_version')), version - 1);
+  const db = atPreviousVersion('attention', 'previous-attention.db');
   sql(db, "UPDATE rooms SET kind = 'private' WHERE id = 2; INSERT INTO room_members (room_id, user_id, role, added_at, hidden_after) VALUES (2, 1, 'member', 1700000009000, 3), (2, 2, 'member', 1700000009000, NULL); INSERT INTO direct_rooms (room_id, user_low, user_high) VALUES (2, 1, 2); INSERT INTO room_bans (room_id, user_id, banned_at) VALUES (1, 2, 1700000009000); INSERT INTO room_invites (code_hash, room_id, created_by, created_at, expires_at) VALUES (randomblob(32), 2, 1, 1700000009000, 1700604809000);");
   const tables = [...V1_TABLES, 'login_failures', 'user_buckets', 'room_members', 'room_bans', 'direct_rooms', 'room_invites'];
-  const before = Object.fromEntries(tables.map((t) => [t, rows(db, t)]));
-  const r = cgi('rooms', db, { uri: '/api/rooms' }); // 401 (no session), but it starts and migrates
-  assert.equal(r.status, 401, r.raw + r.stderr);
-  assert.match(r.stderr, new RegExp(`applied migration ${ours}`));
-  assert.equal(r.stderr.match(/applied migration/g).length, NEWEST - version + 1, 'only the migrations from ours on ran');
-  assertRowsKept(db, before, tables);
+  const before = snapshot(db, tables);
+  assertUpgraded(db, 'attention', before);
   assert.equal(sql(db, 'SELECT count(*) FROM read_marks'), '0');
   assert.equal(sql(db, 'SELECT count(*) FROM mentions'), '0');
   assert.equal(sql(db, 'SELECT group_concat(DISTINCT attention) FROM users'), '0');
   // An unread count reads the grown index alone (core/attention.h).
   assert.match(sql(db, 'EXPLAIN QUERY PLAN SELECT count(*) FROM (SELECT user_id, deleted_at FROM messages WHERE room_id = 1 AND id > 0 ORDER BY id LIMIT 200) WHERE user_id <> 1 AND deleted_at IS NULL'), /COVERING INDEX messages_room/);
-  const fresh = join(dir, 'fresh-attention.db');
-  execFileSync('sqlite3', [fresh], { input: readFileSync(join(ROOT, 'sql', 'schema.sql')) });
-  assert.deepEqual(shape(db), shape(fresh));
+  assertShapeOfFresh(db, 'fresh-attention.db');
 });
 
 test('the search migration indexes every existing message of the previous version, keeping every row; a deleted one is never found', () => {
-  const MIGRATIONS = join(ROOT, 'sql', 'migrations');
-  const ours = readdirSync(MIGRATIONS).find((f) => /^\d{4}_search\.sql$/.test(f)).replace('.sql', '');
-  const version = Number(ours.slice(0, 4));
-  const db = makeV1('previous-search.db');
-  for (const f of readdirSync(MIGRATIONS).sort()) {
-    const n = Number(f.slice(0, 4));
-    if (!/^\d{4}_.*\.sql$/.test(f) || n <= 1 || n >= version) continue;
-    execFileSync('sqlite3', [db], { input: `BEGIN;\n${readFileSync(join(MIGRATIONS, f), 'utf8')}\nPRAGMA user_version = ${n};\nCOMMIT;\n` });
-  }
-  assert.equal(Number(sql(db, 'PRAGMA user_version')), version - 1);
+  const db = atPreviousVersion('search', 'previous-search.db');
   // The previous version's own rows: an edited message, a deleted one (text
   // emptied), a private room with a member.
   sql(db, `UPDATE messages SET text = 'edited zanzibar text', edited_at = 1700000009000 WHERE id = 1;
     INSERT INTO messages (room_id, user_id, text, created_at, deleted_at) VALUES (1, 1, '', 1700000009500, 1700000009600);
     UPDATE rooms SET kind = 'private' WHERE id = 2; INSERT INTO room_members (room_id, user_id, role, added_at) VALUES (2, 1, 'owner', 1700000009000);`);
   const tables = [...V1_TABLES, 'login_failures', 'user_buckets', 'reactions', 'room_members'];
-  const before = Object.fromEntries(tables.map((t) => [t, rows(db, t)]));
+  const before = snapshot(db, tables);
   const live = Number(sql(db, "SELECT count(*) FROM messages WHERE text <> ''"));
   assert.ok(live >= 2, 'the fixture has messages to index');
-  const r = cgi('search', db, { uri: '/api/search?q=zanzibar' }); // 401 (no session), but it starts and migrates
-  assert.equal(r.status, 401, r.raw + r.stderr);
-  assert.match(r.stderr, new RegExp(`applied migration ${ours}`));
-  assert.equal(r.stderr.match(/applied migration/g).length, NEWEST - version + 1, 'only the migrations from ours on ran');
-  assertRowsKept(db, before, tables);
+  assertUpgraded(db, 'search', before, { program: 'search', uri: '/api/search?q=zanzibar' });
   // Every live message is in the index, found by its text; the deleted one is not.
   assert.equal(sql(db, "SELECT count(*) FROM messages_fts_docsize"), sql(db, 'SELECT count(*) FROM messages'), 'one entry per message');
   // LIKE on a trigram index with three or more characters reads the index
@@ -498,9 +415,7 @@ test('the search migration indexes every existing message of the previous versio
   sql(db, "INSERT INTO messages_fts(messages_fts, rank) VALUES ('integrity-check', 1)"); // the index matches the messages
   // No crisis merges, as in a new database (schema.sql says why).
   assert.equal(sql(db, "SELECT v FROM messages_fts_config WHERE k = 'crisismerge'"), '1999');
-  const fresh = join(dir, 'fresh-search.db');
-  execFileSync('sqlite3', [fresh], { input: readFileSync(join(ROOT, 'sql', 'schema.sql')) });
-  assert.deepEqual(shape(db), shape(fresh));
+  const fresh = assertShapeOfFresh(db, 'fresh-search.db');
   assert.equal(sql(db, "SELECT group_concat(name) FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'messages_fts%' ORDER BY name"),
     sql(fresh, "SELECT group_concat(name) FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'messages_fts%' ORDER BY name"));
   // A post on the migrated file is indexed by the trigger.
@@ -509,16 +424,7 @@ test('the search migration indexes every existing message of the previous versio
 });
 
 test('the admin-log and retention migration upgrades the previous version (invites, read marks and mentions included), keeping every row: every room kept forever, the log empty', () => {
-  const MIGRATIONS = join(ROOT, 'sql', 'migrations');
-  const ours = readdirSync(MIGRATIONS).find((f) => /^\d{4}_admin_log_retention\.sql$/.test(f)).replace('.sql', '');
-  const version = Number(ours.slice(0, 4));
-  const db = makeV1('previous-retention.db');
-  for (const f of readdirSync(MIGRATIONS).sort()) {
-    const n = Number(f.slice(0, 4));
-    if (!/^\d{4}_.*\.sql$/.test(f) || n <= 1 || n >= version) continue;
-    execFileSync('sqlite3', [db], { input: `BEGIN;\n${readFileSync(join(MIGRATIONS, f), 'utf8')}\nPRAGMA user_version = ${n};\nCOMMIT;\n` });
-  }
-  assert.equal(Number(sql(db, 'PRAGMA user_version')), version - 1);
+  const db = atPreviousVersion('admin_log_retention', 'previous-retention.db');
   sql(db, `UPDATE rooms SET kind = 'private', topic = 'plans' WHERE id = 2;
     UPDATE users SET admin = 1 WHERE id = 1;
     INSERT INTO room_members (room_id, user_id, role, added_at, hidden_after) VALUES (2, 1, 'owner', 1700000009000, NULL), (2, 2, 'member', 1700000009000, 3);
@@ -530,50 +436,24 @@ test('the admin-log and retention migration upgrades the previous version (invit
     INSERT INTO mentions (message_id, user_id, room_id) VALUES (1, 2, 1);
     UPDATE users SET attention = 5 WHERE id = 2;`);
   const tables = [...V1_TABLES, 'login_failures', 'user_buckets', 'room_members', 'room_bans', 'direct_rooms', 'room_invites', 'reactions', 'read_marks', 'mentions'];
-  const before = Object.fromEntries(tables.map((t) => [t, rows(db, t)]));
-  const r = cgi('rooms', db, { uri: '/api/rooms' }); // 401 (no session), but it starts and migrates
-  assert.equal(r.status, 401, r.raw + r.stderr);
-  assert.match(r.stderr, new RegExp(`applied migration ${ours}`));
-  assert.equal(r.stderr.match(/applied migration/g).length, NEWEST - version + 1, 'only the migrations from ours on ran');
-  assertRowsKept(db, before, tables);
+  const before = snapshot(db, tables);
+  assertUpgraded(db, 'admin_log_retention', before);
   assert.equal(sql(db, 'SELECT count(*) FROM rooms WHERE retention_days IS NOT NULL'), '0', 'every room keeps its messages forever');
   assert.equal(sql(db, 'SELECT count(*) FROM admin_log'), '0');
   assert.equal(sql(db, 'PRAGMA foreign_key_check'), '');
-  const fresh = join(dir, 'fresh-retention.db');
-  execFileSync('sqlite3', [fresh], { input: readFileSync(join(ROOT, 'sql', 'schema.sql')) });
-  assert.deepEqual(shape(db), shape(fresh));
+  assertShapeOfFresh(db, 'fresh-retention.db');
   // The old admin uses the migrated file: the list answers, the room shows retention null.
-  const login = cgi('auth', db, { method: 'POST', uri: '/api/login', body: { username: 'alice', password: PASSWORD } });
-  assert.equal(login.status, 200, login.raw);
-  const cookie = /Set-Cookie: (chat_session=[^;\r\n]+)/i.exec(login.raw)[1];
-  const list = spawnSync(join(ROOT, 'build', 'bin', 'auth'), {
-    env: { PATH: process.env.PATH, CHAT_DB: db, REQUEST_METHOD: 'GET', REQUEST_URI: '/api/admin/users', HTTP_HOST: 'chat.example', HTTP_COOKIE: cookie },
-    timeout: 20000,
-  }).stdout.toString();
-  assert.match(list, /Status: 200/, list);
-  const body = JSON.parse(list.slice(list.indexOf('\r\n\r\n') + 4));
-  assert.deepEqual(body.users.map((u) => [u.id, u.admin]), [[1, true], [2, false]]);
+  const list = cgi('auth', db, { uri: '/api/admin/users', cookie: logInAlice(db) });
+  assert.match(list.raw, /Status: 200/, list.raw);
+  assert.deepEqual(list.body.users.map((u) => [u.id, u.admin]), [[1, true], [2, false]]);
 });
 
 test('the files migration upgrades the previous version (invites, bans, direct rooms, attention, search, retention included), keeping every row; files work on it', () => {
-  const MIGRATIONS = join(ROOT, 'sql', 'migrations');
-  const ours = readdirSync(MIGRATIONS).find((f) => /^\d{4}_files\.sql$/.test(f)).replace('.sql', '');
-  const version = Number(ours.slice(0, 4));
-  const db = makeV1('previous-files.db');
-  for (const f of readdirSync(MIGRATIONS).sort()) {
-    const n = Number(f.slice(0, 4));
-    if (!/^\d{4}_.*\.sql$/.test(f) || n <= 1 || n >= version) continue;
-    execFileSync('sqlite3', [db], { input: `BEGIN;\n${readFileSync(join(MIGRATIONS, f), 'utf8')}\nPRAGMA user_version = ${n};\nCOMMIT;\n` });
-  }
-  assert.equal(Number(sql(db, 'PRAGMA user_version')), version - 1);
+  const db = atPreviousVersion('files', 'previous-files.db');
   sql(db, "UPDATE rooms SET kind = 'private' WHERE id = 2; INSERT INTO room_members (room_id, user_id, role, added_at, hidden_after) VALUES (2, 1, 'member', 1700000009000, 3), (2, 2, 'member', 1700000009000, NULL); INSERT INTO direct_rooms (room_id, user_low, user_high) VALUES (2, 1, 2); INSERT INTO room_bans (room_id, user_id, banned_at) VALUES (1, 2, 1700000009000); INSERT INTO room_invites (code_hash, room_id, created_by, created_at, expires_at) VALUES (randomblob(32), 2, 1, 1700000009000, 1700604809000);");
   const tables = [...V1_TABLES, 'login_failures', 'user_buckets', 'room_members', 'room_bans', 'direct_rooms', 'room_invites', 'read_marks', 'mentions'];
-  const before = Object.fromEntries(tables.map((t) => [t, rows(db, t)]));
-  const r = cgi('rooms', db, { uri: '/api/rooms' }); // 401 (no session), but it starts and migrates
-  assert.equal(r.status, 401, r.raw + r.stderr);
-  assert.match(r.stderr, new RegExp(`applied migration ${ours}`));
-  assert.equal(r.stderr.match(/applied migration/g).length, NEWEST - version + 1, 'only the migrations from ours on ran');
-  assertRowsKept(db, before, tables);
+  const before = snapshot(db, tables);
+  assertUpgraded(db, 'files', before);
   assert.equal(sql(db, 'SELECT count(*) FROM files'), '0');
   // The new table works on the migrated database: a file on a message, and
   // its deletion trashes its blob names (trigger files_trash).
@@ -582,7 +462,5 @@ test('the files migration upgrades the previous version (invites, bans, direct r
     DELETE FROM messages WHERE id = 1;`);
   assert.equal(sql(db, 'SELECT count(*) FROM files'), '0', 'cascades from its message');
   assert.equal(sql(db, 'SELECT blob FROM blob_trash'), 'a'.repeat(64));
-  const fresh = join(dir, 'fresh-files.db');
-  execFileSync('sqlite3', [fresh], { input: readFileSync(join(ROOT, 'sql', 'schema.sql')) });
-  assert.deepEqual(shape(db), shape(fresh));
+  assertShapeOfFresh(db, 'fresh-files.db');
 });
