@@ -6,9 +6,8 @@
 
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { startStack } from '../lib/stack.mjs';
 import {
-  FRONT_DOOR, PASSWORD, clean, launch, person, screenshot, signUp,
+  FRONT_DOOR, PASSWORD, clean, logIn, person, screenshot, shutDown, signUp, stackAndBrowser,
 } from './helpers.mjs';
 
 const NEW_PASSWORD = 'a brand new passphrase';
@@ -17,21 +16,10 @@ let stack;
 let browser;
 
 before(async () => {
-  stack = await startStack();
-  browser = await launch();
+  ({ stack, browser } = await stackAndBrowser());
 });
 
-after(async () => {
-  await browser?.close();
-  await stack?.stop();
-});
-
-async function logIn(page, username, password) {
-  await page.goto('/');
-  await page.getByLabel('Username').fill(username);
-  await page.getByLabel('Password').fill(password);
-  await page.getByRole('button', { name: 'Log in' }).click();
-}
+after(() => shutDown(browser, stack));
 
 async function change(page, current, fresh) {
   await page.getByLabel('Current password').fill(current);

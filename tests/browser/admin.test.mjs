@@ -6,26 +6,19 @@
 // Runs against the real nginx + workers (tests/lib/stack.mjs).
 
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { ROOT, startStack } from '../lib/stack.mjs';
 import {
-  FRONT_DOOR, PASSWORD, clean, launch, person, screenshot, signUp,
+  FRONT_DOOR, PASSWORD, clean, makeAdmin, person, screenshot, shutDown, signUp, stackAndBrowser,
 } from './helpers.mjs';
 
 let stack;
 let browser;
 
 before(async () => {
-  stack = await startStack();
-  browser = await launch();
+  ({ stack, browser } = await stackAndBrowser());
 });
 
-after(async () => {
-  await browser?.close();
-  await stack?.stop();
-});
+after(() => shutDown(browser, stack));
 
 test('an admin disables and enables an account from the admin page with the keyboard; others see no link and are refused', async () => {
   const boss = await person(browser, stack.base, { expect: [FRONT_DOOR] });
@@ -39,8 +32,7 @@ test('an admin disables and enables an account from the admin page with the keyb
   });
   await signUp(boss.page, 'boss');
   await signUp(vic.page, 'vic');
-  const made = spawnSync(join(ROOT, 'build', 'bin', 'chatctl'), ['--db', stack.db, 'user', 'admin', 'boss', 'on'], { encoding: 'utf8' });
-  assert.equal(made.status, 0, made.stderr);
+  makeAdmin(stack, 'boss');
 
   // Not an admin: no link on the profile, and the page says so.
   await vic.page.reload();

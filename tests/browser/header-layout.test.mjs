@@ -12,26 +12,19 @@
 // go to artifacts/. Real stack, chromium.
 
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { ROOT, startStack } from '../lib/stack.mjs';
 import {
-  FRONT_DOOR, clean, createRoom, launch, person, screenshot, signUp,
+  FRONT_DOOR, clean, createRoom, makeAdmin, person, screenshot, shutDown, signUp, stackAndBrowser,
 } from './helpers.mjs';
 
 let stack;
 let browser;
 
 before(async () => {
-  stack = await startStack();
-  browser = await launch();
+  ({ stack, browser } = await stackAndBrowser());
 });
 
-after(async () => {
-  await browser?.close();
-  await stack?.stop();
-});
+after(() => shutDown(browser, stack));
 
 /** The element's box in the viewport, by CSS selector. */
 const box = (page, selector) => page.locator(selector).evaluate((el) => {
@@ -42,8 +35,7 @@ const box = (page, selector) => page.locator(selector).evaluate((el) => {
 test('an admin on a phone: every header control on the screen, the search box styled like the other fields', async () => {
   const boss = await person(browser, stack.base, { width: 375, height: 740, expect: [FRONT_DOOR] });
   await signUp(boss.page, 'headerboss');
-  const made = spawnSync(join(ROOT, 'build', 'bin', 'chatctl'), ['--db', stack.db, 'user', 'admin', 'headerboss', 'on'], { encoding: 'utf8' });
-  assert.equal(made.status, 0, made.stderr);
+  makeAdmin(stack, 'headerboss');
   const { page } = boss;
   await page.reload();
   await page.locator('#admin-link').waitFor();

@@ -6,11 +6,12 @@
 // The tests always run against the real stack from tests/lib/stack.mjs.
 
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
-import { startStack } from '../lib/stack.mjs';
+import { ROOT, startStack } from '../lib/stack.mjs';
 
 export const ARTIFACTS = join(dirname(fileURLToPath(import.meta.url)), 'artifacts');
 export const PASSWORD = 'correct horse battery';
@@ -127,14 +128,37 @@ export function clean(...people) {
 /** `/` asks /api/me first and is told 401 until someone logs in. */
 export const FRONT_DOOR = { status: 401, path: /^\/api\/me$/ };
 
+/** The start of every scenario: a stack (with `env`) and the browser. */
+export async function stackAndBrowser(env = {}) {
+  const stack = await startStack({ env });
+  return { stack, browser: await launch() };
+}
+
+/** The end of every scenario (either is unset if its start failed). */
+export async function shutDown(browser, stack) {
+  await browser?.close();
+  await stack?.stop();
+}
+
+/**
+ * The start of scenarios with one person: a stack (with `env`), the
+ * browser, and `username` signed up. Resolves to {stack, browser, who}.
+ */
+export async function onePerson(username, env = {}) {
+  const { stack, browser } = await stackAndBrowser(env);
+  const who = await person(browser, stack.base, { expect: [FRONT_DOOR] });
+  await signUp(who.page, username);
+  clean(who);
+  return { stack, browser, who };
+}
+
 /**
  * The start of most scenarios: a stack (with `env`), the browser, and two
  * people signed up under `names`, each in their own context.
  * Resolves to {stack, browser, people: [first, second]}.
  */
 export async function twoPeople(names, env = {}) {
-  const stack = await startStack({ env });
-  const browser = await launch();
+  const { stack, browser } = await stackAndBrowser(env);
   const expect = [FRONT_DOOR];
   const people = [await person(browser, stack.base, { expect }), await person(browser, stack.base, { expect })];
   await Promise.all(people.map((p, i) => signUp(p.page, names[i])));
@@ -149,6 +173,33 @@ export async function signUp(page, username, password = PASSWORD) {
   await page.getByLabel('Password').fill(password);
   await page.getByRole('button', { name: 'Create account' }).click();
   await page.waitForURL('**/rooms');
+}
+
+/** Logs in through `/` (no wait: the caller says what comes next). */
+export async function logIn(page, username, password = PASSWORD) {
+  await page.goto('/');
+  await page.getByLabel('Username').fill(username);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Log in' }).click();
+}
+
+/** Makes `username` an admin with chatctl, as the operator does (README). */
+export function makeAdmin(stack, username) {
+  const made = spawnSync(join(ROOT, 'build', 'bin', 'chatctl'), ['--db', stack.db, 'user', 'admin', username, 'on'], { encoding: 'utf8' });
+  assert.equal(made.status, 0, made.stderr);
+}
+
+/** A room's row in the profile's room list. */
+export const roomRow = (who, name) => who.page.locator('.room-row').filter({ hasText: name });
+
+/** The Members dialog of a room page. */
+export const membersDialog = (who) => who.page.getByRole('dialog', { name: 'Members' });
+
+/** Opens the Members dialog and waits until its list has loaded. */
+export async function openMembers(who) {
+  await who.page.getByRole('button', { name: 'Members' }).click();
+  await membersDialog(who).waitFor();
+  await who.page.locator('#members-status').filter({ hasText: /^$/ }).waitFor({ state: 'attached' });
 }
 
 /** Creates a room from the profile and waits to be inside it; returns its id. */

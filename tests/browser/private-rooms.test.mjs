@@ -9,7 +9,9 @@
 
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { clean, screenshot, twoPeople } from './helpers.mjs';
+import {
+  clean, membersDialog as dialog, openMembers, roomRow as row, screenshot, shutDown, twoPeople,
+} from './helpers.mjs';
 
 let stack;
 let browser;
@@ -21,19 +23,7 @@ before(async () => {
   ({ stack, browser, people: [alice, bob] } = await twoPeople(['alice', 'bob']));
 });
 
-after(async () => {
-  await browser?.close();
-  await stack?.stop();
-});
-
-const row = (who, name) => who.page.locator('.room-row').filter({ hasText: name });
-const dialog = (who) => who.page.getByRole('dialog', { name: 'Members' });
-
-async function openMembers(who) {
-  await who.page.getByRole('button', { name: 'Members' }).click();
-  await dialog(who).waitFor();
-  await who.page.locator('#members-status').filter({ hasText: /^$/ }).waitFor({ state: 'attached' });
-}
+after(() => shutDown(browser, stack));
 
 test('a private room made from the form shows its lock and topic; a non-member neither sees it nor gets in', async () => {
   const { page } = alice;

@@ -12,7 +12,8 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import {
-  clean, createRoom, person, say, screenshot, twoPeople, waitForMessage,
+  clean, createRoom, membersDialog as dialog, openMembers, person, roomRow as row, say, screenshot, shutDown, twoPeople,
+  waitForMessage,
 } from './helpers.mjs';
 
 let stack;
@@ -26,20 +27,9 @@ before(async () => {
   ({ stack, browser, people: [alice, bob] } = await twoPeople(['alice', 'bob']));
 });
 
-after(async () => {
-  await browser?.close();
-  await stack?.stop();
-});
+after(() => shutDown(browser, stack));
 
-const dialog = (who) => who.page.getByRole('dialog', { name: 'Members' });
-const row = (who, name) => who.page.locator('.room-row').filter({ hasText: name });
 const directRow = (who) => who.page.locator('.room-row[data-kind="direct"]');
-
-async function openMembers(who) {
-  await who.page.getByRole('button', { name: 'Members' }).click();
-  await dialog(who).waitFor();
-  await who.page.locator('#members-status').filter({ hasText: /^$/ }).waitFor({ state: 'attached' });
-}
 
 test('two people start a direct conversation from a name in the message list, and talk', async () => {
   lobbyId = await createRoom(alice.page, 'Lobby');

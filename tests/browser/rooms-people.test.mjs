@@ -8,7 +8,9 @@
 
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { clean, createRoom, screenshot, twoPeople } from './helpers.mjs';
+import {
+  clean, createRoom, membersDialog as dialog, openMembers, screenshot, shutDown, twoPeople,
+} from './helpers.mjs';
 
 let stack;
 let browser;
@@ -19,18 +21,7 @@ before(async () => {
   ({ stack, browser, people: [alice, bob] } = await twoPeople(['alice', 'bob']));
 });
 
-after(async () => {
-  await browser?.close();
-  await stack?.stop();
-});
-
-const dialog = (who) => who.page.getByRole('dialog', { name: 'Members' });
-
-async function openMembers(who) {
-  await who.page.getByRole('button', { name: 'Members' }).click();
-  await dialog(who).waitFor();
-  await who.page.locator('#members-status').filter({ hasText: /^$/ }).waitFor({ state: 'attached' });
-}
+after(() => shutDown(browser, stack));
 
 test('the owner of an open room bans someone inside: they are told, sent back, and refused at the door', async () => {
   const roomId = await createRoom(alice.page, 'Town square');

@@ -8,25 +8,17 @@
 
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { FRONT_DOOR, clean, createRoom, launch, person, postMany, say, signUp } from './helpers.mjs';
-import { startStack } from '../lib/stack.mjs';
+import { clean, createRoom, onePerson, postMany, say, shutDown } from './helpers.mjs';
 
 let stack;
 let browser;
 let dana;
 
 before(async () => {
-  stack = await startStack({ env: { CHAT_POST_BURST: '1000' } });
-  browser = await launch();
-  dana = await person(browser, stack.base, { expect: [FRONT_DOOR] });
-  await signUp(dana.page, 'dana');
-  clean(dana);
+  ({ stack, browser, who: dana } = await onePerson('dana', { CHAT_POST_BURST: '1000' }));
 });
 
-after(async () => {
-  await browser?.close();
-  await stack?.stop();
-});
+after(() => shutDown(browser, stack));
 
 test('"/" then Enter searches; Enter on the focused first result joins its room at the message (around=), highlighted, history loading up and down', async () => {
   const { page } = dana;

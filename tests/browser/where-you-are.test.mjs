@@ -6,25 +6,17 @@
 
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { FRONT_DOOR, clean, createRoom, launch, person, signUp } from './helpers.mjs';
-import { startStack } from '../lib/stack.mjs';
+import { clean, createRoom, onePerson, shutDown } from './helpers.mjs';
 
 let stack;
 let browser;
 let dana;
 
 before(async () => {
-  stack = await startStack();
-  browser = await launch();
-  dana = await person(browser, stack.base, { expect: [FRONT_DOOR] });
-  await signUp(dana.page, 'dana');
-  clean(dana);
+  ({ stack, browser, who: dana } = await onePerson('dana'));
 });
 
-after(async () => {
-  await browser?.close();
-  await stack?.stop();
-});
+after(() => shutDown(browser, stack));
 
 // A write from the page's own session (its cookies), as another tab would send it.
 async function fromAnotherTab(path) {
