@@ -4,42 +4,28 @@
 // device cookie for the account only by its device bucket and the account
 // bucket, and a device that filled its own bucket counts as untrusted again.
 #include <gtest/gtest.h>
-#include <sqlite3.h>
-#include <stdlib.h>
 
 #include <string>
 #include <vector>
 
-#include "core/migrate.h"
 #include "core/throttle.h"
+#include "migrated_db.h"
 
 namespace chat {
 namespace {
 
 constexpr int64_t kNow = 1'800'000'000'000;
 
-class LoginThrottleTest : public ::testing::Test {
+class LoginThrottleTest : public MigratedDbTest {
  protected:
+  LoginThrottleTest() : MigratedDbTest("throttle") {}
   void SetUp() override {
-    char dir[] = "/tmp/chat-throttle-XXXXXX";
-    ASSERT_NE(mkdtemp(dir), nullptr);
-    dir_ = dir;
-    config_.db_path = dir_ + "/chat.db";
     config_.synchronous = "NORMAL";
     config_.login_pair_burst = 2;
     config_.login_address_burst = 3;
     config_.login_account_burst = 5;
     config_.login_window_ms = 3600 * 1000;
-    sqlite3* raw = nullptr;
-    ASSERT_EQ(sqlite3_open(config_.db_path.c_str(), &raw), SQLITE_OK);
-    sqlite3_close(raw);
-    db_ = Db::Open(config_);
-    ASSERT_TRUE(Upgrade(*db_, [](const std::string&) {}).ok());
-  }
-  void TearDown() override {
-    db_.reset();
-    std::string cmd = "rm -rf '" + dir_ + "'";
-    ASSERT_EQ(system(cmd.c_str()), 0);
+    MigratedDbTest::SetUp();
   }
 
   // Charges one attempt; true when it may go on. `*trusted` says whether it
@@ -54,10 +40,6 @@ class LoginThrottleTest : public ::testing::Test {
     RefundLoginAttempt(*db_, config_, a, kNow);
     tx.Commit();
   }
-
-  std::string dir_;
-  Config config_;
-  std::unique_ptr<Db> db_;
 };
 
 TEST_F(LoginThrottleTest, DeviceCookiePassesAnAddressFilledByOthers) {

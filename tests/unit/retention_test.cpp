@@ -7,46 +7,29 @@
 #include "core/retention.h"
 
 #include <gtest/gtest.h>
-#include <sqlite3.h>
-#include <unistd.h>
 
 #include <cstdint>
-#include <cstdlib>
 #include <string>
 #include <vector>
 
-#include "core/config.h"
-#include "core/db.h"
-#include "core/migrate.h"
+#include "migrated_db.h"
 
 namespace chat {
 namespace {
 
 constexpr int64_t kNow = 1'800'000'000'000;
 
-class RetentionTest : public ::testing::Test {
+class RetentionTest : public MigratedDbTest {
  protected:
+  RetentionTest() : MigratedDbTest("retention") {}
   void SetUp() override {
-    char dir[] = "/tmp/chat-retention-XXXXXX";
-    ASSERT_NE(mkdtemp(dir), nullptr);
-    dir_ = dir;
-    config_.db_path = dir_ + "/chat.db";
-    sqlite3* raw = nullptr;  // Db::Open opens an existing file only
-    ASSERT_EQ(sqlite3_open(config_.db_path.c_str(), &raw), SQLITE_OK);
-    sqlite3_close(raw);
-    db_ = Db::Open(config_);
-    ASSERT_TRUE(Upgrade(*db_, [](const std::string&) {}).ok());
+    ASSERT_NO_FATAL_FAILURE(MigratedDbTest::SetUp());
     db_->Exec(
         "INSERT INTO users (id, username, username_key, password_hash, created_at) "
         "VALUES (1, 'a', 'a', 'x', 0);"
         "INSERT INTO rooms (id, name, name_key, owner_id, created_at, retention_days, deleted_at) "
         "VALUES (1, 'week', 'week', 1, 0, 7, NULL), (2, 'forever', 'forever', 1, 0, NULL, NULL), "
         "(3, 'day', 'day', 1, 0, 1, NULL), (4, 'gone', 'gone', 1, 0, 1, 1)");
-  }
-  void TearDown() override {
-    db_.reset();
-    std::string cmd = "rm -rf '" + dir_ + "'";
-    ASSERT_EQ(system(cmd.c_str()), 0);
   }
 
   int64_t Add(int64_t room, int64_t created_at) {
@@ -67,10 +50,6 @@ class RetentionTest : public ::testing::Test {
     auto q = db_->Prepare(sql);
     return q.Step() ? q.Int(0) : -1;
   }
-
-  std::string dir_;
-  Config config_;
-  std::unique_ptr<Db> db_;
 };
 
 TEST_F(RetentionTest, DeletesExactlyWhatIsOlderInBoundedBatches) {

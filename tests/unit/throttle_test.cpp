@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "core/migrate.h"
+#include "migrated_db.h"
 
 namespace chat {
 namespace {
@@ -109,34 +110,18 @@ TEST(RetryAfterSeconds, WaitingItIsEnough) {
 
 // The login buckets over a real database, the clock stepping back an hour
 // between the failures and the next attempt.
-class LoginThrottleClockTest : public ::testing::Test {
+class LoginThrottleClockTest : public MigratedDbTest {
  protected:
+  LoginThrottleClockTest() : MigratedDbTest("throttle") {}
   void SetUp() override {
-    char dir[] = "/tmp/chat-throttle-XXXXXX";
-    ASSERT_NE(mkdtemp(dir), nullptr);
-    dir_ = dir;
-    config_.db_path = dir_ + "/chat.db";
     config_.login_pair_burst = 3;
     config_.login_window_ms = 60 * 1000;  // a full bucket drains in a minute
-    sqlite3* raw = nullptr;               // Db::Open does not create files
-    ASSERT_EQ(sqlite3_open(config_.db_path.c_str(), &raw), SQLITE_OK);
-    sqlite3_close(raw);
-    db_ = Db::Open(config_);
-    ASSERT_TRUE(Upgrade(*db_, [](const std::string&) {}).ok());
-  }
-  void TearDown() override {
-    db_.reset();
-    std::string cmd = "rm -rf '" + dir_ + "'";
-    ASSERT_EQ(system(cmd.c_str()), 0);
+    MigratedDbTest::SetUp();
   }
   Status Charge(int64_t now) {
     LoginAttempt attempt{"alice", "10.0.0.1", ""};
     return ChargeLoginAttempt(*db_, config_, attempt, now);
   }
-
-  std::string dir_;
-  Config config_;
-  std::unique_ptr<Db> db_;
 };
 
 TEST_F(LoginThrottleClockTest, AFullBucketOpensWithinTheWindowAfterTheClockStepsBack) {

@@ -4,42 +4,25 @@
 // kept, the refill capped at the burst, and a clock stepped back; and the
 // buckets of two users and two actions kept apart.
 #include <gtest/gtest.h>
-#include <sqlite3.h>
-#include <unistd.h>
 
 #include <cstdint>
-#include <cstdlib>
 #include <string>
 #include <vector>
 
-#include "core/config.h"
-#include "core/db.h"
-#include "core/migrate.h"
 #include "core/throttle.h"
+#include "migrated_db.h"
 
 namespace chat {
 namespace {
 
-class UserBucketTest : public ::testing::Test {
+class UserBucketTest : public MigratedDbTest {
  protected:
+  UserBucketTest() : MigratedDbTest("bucket") {}
   void SetUp() override {
-    char dir[] = "/tmp/chat-bucket-XXXXXX";
-    ASSERT_NE(mkdtemp(dir), nullptr);
-    dir_ = dir;
-    config_.db_path = dir_ + "/chat.db";
-    sqlite3* raw = nullptr;  // Db::Open opens an existing file only
-    ASSERT_EQ(sqlite3_open(config_.db_path.c_str(), &raw), SQLITE_OK);
-    sqlite3_close(raw);
-    db_ = Db::Open(config_);
-    ASSERT_TRUE(Upgrade(*db_, [](const std::string&) {}).ok());
+    ASSERT_NO_FATAL_FAILURE(MigratedDbTest::SetUp());
     db_->Exec(
         "INSERT INTO users (id, username, username_key, password_hash, created_at) "
         "VALUES (1, 'a', 'a', 'x', 0), (2, 'b', 'b', 'x', 0)");
-  }
-  void TearDown() override {
-    db_.reset();
-    std::string cmd = "rm -rf '" + dir_ + "'";
-    ASSERT_EQ(system(cmd.c_str()), 0);
   }
 
   // Takes a token in its own transaction, as a handler does; the retry-after
@@ -57,10 +40,6 @@ class UserBucketTest : public ::testing::Test {
     tx.Commit();
     return 0;
   }
-
-  std::string dir_;
-  Config config_;
-  std::unique_ptr<Db> db_;
 };
 
 struct Step {
