@@ -239,6 +239,9 @@ function showMeta() {
   // person ran the conversation.
   if (room.kind === 'direct') parts.push('Direct conversation');
   else if (room.owner) parts.push(`Created by ${room.owner.username}`);
+  // Everyone inside should know their words do not stay (README "Retention").
+  const days = room.retention_days;
+  if (Number.isInteger(days) && days > 0) parts.push(days === 1 ? 'messages kept 1 day' : `messages kept ${days} days`);
   byId('room-meta').textContent = parts.join(' · ');
 }
 
