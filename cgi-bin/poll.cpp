@@ -211,7 +211,9 @@ Response CheckEventRequest(Context& ctx) {
 // newest first, at most 50, each with "room": room, ids below N when given;
 // "more": whether older ones exist}. Only rooms the caller may see now and
 // that are live (a mention in a private room they were since removed from
-// is not shown). 400 invalid_cursor (before not a whole number); 401.
+// is not shown), and not an open room they are banned from (its messages
+// are no longer theirs to read, as search says). 400 invalid_cursor (before
+// not a whole number); 401.
 Response HandleMentions(Context& ctx) {
   int64_t before = INT64_MAX;
   if (Status s = ParseCursor(ctx.req.Param("before"), &before)) return Response::Error(*s);
@@ -221,6 +223,7 @@ Response HandleMentions(Context& ctx) {
       "SELECT x.message_id FROM mentions x JOIN rooms r ON r.id = x.room_id "
       "WHERE x.user_id = ?1 AND x.message_id < ?2 AND r.deleted_at IS NULL AND (r.kind = 'open' "
       "OR EXISTS (SELECT 1 FROM room_members rm WHERE rm.room_id = r.id AND rm.user_id = ?1)) "
+      "AND NOT EXISTS (SELECT 1 FROM room_bans b WHERE b.room_id = r.id AND b.user_id = ?1) "
       "ORDER BY x.message_id DESC LIMIT ?3");
   q.Bind(1, ctx.user().id).Bind(2, before).Bind(3, static_cast<int64_t>(kMentionsPage + 1));
   std::vector<int64_t> ids;

@@ -25,6 +25,7 @@
 #include "core/messages.h"
 #include "core/retention.h"
 #include "core/streams.h"
+#include "core/test_gate.h"
 #include "core/throttle.h"
 #include "core/validate.h"
 
@@ -55,6 +56,15 @@ ApiError DirectRoomError() {
              "members; hide it from your list instead.");
 }
 
+// True when the owner of open room `room_id` banned `user_id`: one
+// primary-key read.
+bool IsBanned(Db& db, int64_t room_id, int64_t user_id) {
+  return db.Prepare("SELECT 1 FROM room_bans WHERE room_id = ?1 AND user_id = ?2")
+      .Bind(1, room_id)
+      .Bind(2, user_id)
+      .Step();
+}
+
 // GET /api/rooms
 // A logged-in user. 200 {"rooms": [room...]} by name, [] when none exist:
 // every open room and the private rooms the user is a member of
@@ -67,9 +77,19 @@ Response HandleListRooms(Context& ctx) {
   Json::Value body(Json::objectValue);
   body["rooms"] = Json::Value(Json::arrayValue);
   const std::unordered_map<int64_t, int64_t> marks = ReadMarks(ctx.db, ctx.user().id);
-  // Rooms left out of the list are left out of the counts (the map is only read).
+  // Rooms left out of the list are left out of the counts (the map is only
+  // read); an open room the caller is banned from stays listed, but its
+  // messages are no longer theirs to read (as GET /api/mentions says), so
+  // its mentions are not news. One read per room mentioned, not per mention.
+  std::unordered_map<int64_t, bool> readable;
   const std::unordered_map<int64_t, int64_t> mentions =
-      UnreadMentions(ctx.db, ctx.user().id, marks, [](int64_t) { return true; });
+      UnreadMentions(ctx.db, ctx.user().id, marks, [&](int64_t room) {
+        auto it = readable.find(room);
+        if (it == readable.end()) {
+          it = readable.emplace(room, !IsBanned(ctx.db, room, ctx.user().id)).first;
+        }
+        return it->second;
+      });
   for (const Room& room : ListVisibleRooms(ctx.db, ctx.user().id)) {
     auto it = marks.find(room.id);
     std::optional<int64_t> mark =
@@ -84,15 +104,6 @@ Response HandleListRooms(Context& ctx) {
     body["rooms"].append(std::move(j));
   }
   return Response::Json(200, body);
-}
-
-// True when the owner of open room `room_id` banned `user_id`: one
-// primary-key read.
-bool IsBanned(Db& db, int64_t room_id, int64_t user_id) {
-  return db.Prepare("SELECT 1 FROM room_bans WHERE room_id = ?1 AND user_id = ?2")
-      .Bind(1, room_id)
-      .Bind(2, user_id)
-      .Step();
 }
 
 // Joins and leaves share one bucket: each moves the user and rings a members
@@ -598,8 +609,12 @@ Response HideDirectRoom(Context& ctx, Transaction& tx) {
 // themself. Whoever is removed is put out at once, in the same transaction:
 // users.room_id cleared (their next poll or post: 404 room_not_found) and
 // their event streams there closed (core/streams.h); {"type":"members"}
-// rings when they were inside. On an open room it bans instead
-// (BanFromOpenRoom). 204. 403 not_owner
+// rings when they were inside. When the owner removes someone else, the
+// room's invite links made so far end with it (room_invites rows deleted):
+// a link is for anyone, many times, for 7 days, so the removed person would
+// otherwise accept it again at once and be back in; the owner makes a new
+// one when needed. Leaving of one's own accord keeps them. On an open room
+// it bans instead (BanFromOpenRoom). 204. 403 not_owner
 // (someone else's membership); 404 room_not_found (also for a non-member);
 // 404 member_not_found ({user} is not a member); 409 owner_stays (the owner
 // cannot be removed: delete the room instead); 410 room_deleted; 401.
@@ -627,6 +642,9 @@ Response HandleRemoveMember(Context& ctx) {
       .Bind(1, ctx.req.id)
       .Bind(2, target)
       .Run();
+  if (target != ctx.user().id) {
+    ctx.db.Prepare("DELETE FROM room_invites WHERE room_id = ?1").Bind(1, ctx.req.id).Run();
+  }
   ctx.db.Prepare("UPDATE users SET room_id = NULL WHERE id = ?1 AND room_id = ?2")
       .Bind(1, target)
       .Bind(2, ctx.req.id)
@@ -786,8 +804,11 @@ Response HandleAcceptInvite(Context& ctx) {
 // Content-Disposition: attachment, "room-{id}.jsonl" (one message object a
 // line, oldest first) or "room-{id}.html" (every user string HTML-escaped).
 // Written in pages after the headers (core/export.h), so memory stays
-// bounded. 200. 400 invalid_format; 404 room_not_found; 409 not_in_room;
-// 410 room_deleted; 401.
+// bounded; a page is written only while the caller is still inside the
+// room with a live account (removed, banned, the room deleted or the
+// account disabled meanwhile: the download stops short). 200. 400
+// invalid_format; 404 room_not_found; 409 not_in_room; 410 room_deleted;
+// 401.
 Response HandleExport(Context& ctx) {
   const std::string format = ctx.req.Param("format").value_or("");
   if (format != "jsonl" && format != "html") {
@@ -800,9 +821,25 @@ Response HandleExport(Context& ctx) {
                                                           : "application/jsonl; charset=utf-8");
   r.headers.emplace_back("Content-Disposition", "attachment; filename=\"" + file + "\"");
   Db& db = ctx.db;
-  r.stream = [&db, room, format](const std::function<void(const std::string&)>& out) {
+  const int64_t user_id = ctx.user().id;
+  const std::string who = FoldCase(ctx.user().username);
+  r.stream = [&db, room, format, user_id, who](const std::function<void(const std::string&)>& out) {
     try {
-      WriteExport(db, room, format, out);
+      // Each page is a read of its own, so the caller's access can end
+      // while the download runs: before every page after the first, the
+      // caller must still be inside the room (removal, ban and deletion end
+      // that) with a live account (disabling it ends their sessions).
+      bool whole = WriteExport(db, room, format, out, [&] {
+        PauseAtTestGate("export", who);  // test_gate.h: off unless a race test opens it
+        return CheckMembership(db, user_id, room.id).ok() &&
+               db.Prepare("SELECT 1 FROM users WHERE id = ?1 AND disabled_at IS NULL")
+                   .Bind(1, user_id)
+                   .Step();
+      });
+      if (!whole) {
+        LogLine("rooms", "export of room " + std::to_string(room.id) +
+                             " stopped: the reader's access ended");
+      }
     } catch (const std::exception& e) {
       // The status is sent: the download ends short, and the log says why.
       LogLine("rooms",

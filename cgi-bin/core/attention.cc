@@ -128,7 +128,16 @@ Json::Value AttentionSummary(Db& db, int64_t user_id, const std::string& version
   for (const auto& [room, id] : NewestMentions(db, user_id)) {
     if (room == here || id <= mark_of(room)) continue;
     auto v = visible.find(room);
-    if (v == visible.end()) v = visible.emplace(room, IsLiveRoomFor(db, room, user_id)).first;
+    // Not an open room the user is banned from: its messages are no longer
+    // theirs to read (as GET /api/mentions and search leave it out).
+    if (v == visible.end()) {
+      bool readable = IsLiveRoomFor(db, room, user_id) &&
+                      !db.Prepare("SELECT 1 FROM room_bans WHERE room_id = ?1 AND user_id = ?2")
+                           .Bind(1, room)
+                           .Bind(2, user_id)
+                           .Step();
+      v = visible.emplace(room, readable).first;
+    }
     if (!v->second) continue;
     ++mentions;
     if (ids.size() < static_cast<size_t>(kSummaryMessages)) ids.push_back(id);

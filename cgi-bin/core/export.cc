@@ -33,8 +33,9 @@ std::string HtmlEscape(const std::string& s) {
   return out;
 }
 
-void WriteExport(Db& db, const Room& room, const std::string& format,
-                 const std::function<void(const std::string&)>& out) {
+bool WriteExport(Db& db, const Room& room, const std::string& format,
+                 const std::function<void(const std::string&)>& out,
+                 const std::function<bool()>& go_on) {
   const bool html = format == "html";
   std::string title = room.kind == "direct" && room.direct.size() == 2
                           ? room.direct[0].second + " and " + room.direct[1].second
@@ -47,6 +48,7 @@ void WriteExport(Db& db, const Room& room, const std::string& format,
   }
   int64_t after = 0;
   for (;;) {
+    if (after > 0 && !go_on()) return false;
     const Json::Value page = MessagesFrom(db, room.id, after, kExportPage);
     for (const Json::Value& m : page) {
       if (html) {
@@ -61,6 +63,7 @@ void WriteExport(Db& db, const Room& room, const std::string& format,
     if (static_cast<int>(page.size()) < kExportPage) break;
   }
   if (html) out("</body>\n</html>\n");
+  return true;
 }
 
 }  // namespace chat

@@ -20,9 +20,13 @@ constexpr int kExportPage = 200;
 // &, <, >, " and ' as character references.
 std::string HtmlEscape(const std::string& s);
 // Writes the whole live history of `room` in `format` ("jsonl" or "html")
-// through `out`, page by page. Throws DbError when a read fails (the caller
-// has already sent its headers and can only stop).
-void WriteExport(Db& db, const Room& room, const std::string& format,
-                 const std::function<void(const std::string&)>& out);
+// through `out`, page by page. Before each page after the first it asks
+// `go_on` (each page is a read of its own, so the reader's access can end
+// meanwhile) and stops short, returning false, when it says no. Throws
+// DbError when a read fails (the caller has already sent its headers and
+// can only stop).
+bool WriteExport(Db& db, const Room& room, const std::string& format,
+                 const std::function<void(const std::string&)>& out,
+                 const std::function<bool()>& go_on);
 
 }  // namespace chat

@@ -23,15 +23,20 @@ export class Announcer {
     this.region = region;
   }
 
-  /** Says `messages` (new, from others, in order). */
-  announce(messages) {
+  /**
+   * Says `messages` (new, from others, in order); `mentionsMe(message)`
+   * tells which name the reader, said as "alice mentioned you: …" (and
+   * counted apart when there are many).
+   */
+  announce(messages, mentionsMe = () => false) {
     if (!messages.length) return;
     if (messages.length > ONE_BY_ONE) {
-      this.say(`${messages.length} new messages.`);
+      const calls = messages.filter(mentionsMe).length;
+      this.say(`${messages.length} new messages${calls ? `, ${calls} mentioning you` : ''}.`);
     } else {
       for (const message of messages) {
         const name = message.user ? message.user.username : 'Someone';
-        this.say(`${name}: ${plainText(message.text)}`);
+        this.say(`${name}${mentionsMe(message) ? ' mentioned you' : ''}: ${plainText(message.text)}`);
       }
     }
     while (this.region.childElementCount > KEEP) this.region.firstElementChild.remove();

@@ -5,7 +5,8 @@
    carrying the HTTP status and the API's error code. A network failure or a
    timeout is status 0 / code "network_error", so callers can tell "the
    server said no" (4xx) from "the server could not be reached" (0, 5xx),
-   which they retry. Replies that are not the API's JSON (nginx's own 429 or
+   which they retry. `keepalive` lets a request outlive the page (the
+   read mark sent on pagehide). Replies that are not the API's JSON (nginx's own 429 or
    502 pages) get a code derived from the status. */
 
 const TIMEOUT_MS = 15000;
@@ -48,7 +49,7 @@ function parseRetryAfter(value) {
  * early (the poller does, on a connection it suspects dead); that rejects
  * with code "aborted".
  */
-export async function request(method, path, body, { signal } = {}) {
+export async function request(method, path, body, { signal, keepalive = false } = {}) {
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), TIMEOUT_MS);
   const giveUp = () => controller.abort();
@@ -62,6 +63,7 @@ export async function request(method, path, body, { signal } = {}) {
     cache: 'no-store',
     headers: { Accept: 'application/json' },
     signal: controller.signal,
+    keepalive, // a read mark sent as the page goes away outlives it
   };
   if (method !== 'GET') {
     init.headers['Content-Type'] = 'application/json';
@@ -120,14 +122,21 @@ export const api = {
   deleteRoom: (id) => request('DELETE', roomPath(id), {}),
   join: (id) => request('POST', `${roomPath(id)}/join`, {}),
   leave: (id) => request('POST', `${roomPath(id)}/leave`, {}),
-  messagesAfter: (id, cursor, signal) =>
-    request('GET', `${roomPath(id)}/messages?after=${cursor}`, undefined, { signal }),
-  messagesAround: (id, around, limit) =>
-    request('GET', `${roomPath(id)}/messages?around=${around}&limit=${limit}`),
+  // attention: the version of the news from other rooms the page has ('' for
+  // none yet; null: not asked), so the answer carries news only when it changed.
+  messagesAfter: (id, cursor, signal, attention = null) => request('GET',
+    `${roomPath(id)}/messages?after=${cursor}${attention === null ? '' : `&attention=${encodeURIComponent(attention)}`}`,
+    undefined, { signal }),
   messagesBefore: (id, before, limit) =>
     request('GET', `${roomPath(id)}/messages?before=${before}&limit=${limit}`),
   post: (id, text, clientId, replyTo = null) => request('POST', `${roomPath(id)}/messages`,
     replyTo ? { text, client_id: clientId, reply_to: replyTo } : { text, client_id: clientId }),
+  markRead: (id, messageId, { keepalive = false } = {}) =>
+    request('POST', `${roomPath(id)}/read`, { id: messageId }, { keepalive }),
+  typing: (id) => request('POST', `${roomPath(id)}/typing`, {}),
+  mentions: (before = null) => request('GET', before ? `/api/mentions?before=${before}` : '/api/mentions'),
+  messagesAround: (id, around, limit) =>
+    request('GET', `${roomPath(id)}/messages?around=${around}&limit=${limit}`),
   editMessage: (id, text) => request('PATCH', messagePath(id), { text }),
   deleteMessage: (id) => request('DELETE', messagePath(id), {}),
   react: (id, emoji) => request('PUT', `${messagePath(id)}/reactions`, { emoji }),

@@ -15,10 +15,10 @@ const password = byId('password');
 const errorBox = byId('form-error');
 const buttons = [byId('login'), byId('register')];
 
-/** Where to go after logging in: ?next= when it is one of our pages (a room or an invite link). */
+/** Where to go after logging in: ?next= when it is one of our pages (a room, the mentions or an invite link). */
 function destination() {
   const next = new URLSearchParams(window.location.search).get('next');
-  return next && /^\/(rooms(\/\d+)?|invite\/[A-Za-z0-9_-]+)$/.test(next) ? next : '/rooms';
+  return next && /^\/(rooms(\/\d+)?|mentions|invite\/[A-Za-z0-9_-]+)$/.test(next) ? next : '/rooms';
 }
 
 function showError(text, field) {

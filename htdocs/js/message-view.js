@@ -6,12 +6,14 @@
    the reader's own time zone (full date on hover and in <time datetime>),
    "(edited)" with the edit time on hover and on keyboard focus, the quote
    of the message it answers, the text as safe Markdown (markdown.js), the
-   reactions (reactions.js), and only the actions the reader may take:
+   reactions (reactions.js), the mentions (mentions.js: a message that
+   names the reader is marked "mentions-me"), and only the actions the reader may take:
    Edit on their own messages, Delete on their own and, for the room's
    owner, on every message (the server checks again: DESIGN "Version 2"). */
 
 import { avatarHueClass, fromTemplate, initial, part } from './dom.js';
 import { plainText, renderMarkdown } from './markdown.js';
+import { markMentions, mentionsMe } from './mentions.js';
 import { renderReactions } from './reactions.js';
 
 const timeOnly = new Intl.DateTimeFormat(undefined, { hour: 'numeric', minute: '2-digit' });
@@ -33,7 +35,7 @@ export function formatTime(date, now = new Date()) {
 /**
  * @param {object} message  {id, user:{id,username}, text, created_at, edited_at,
  *   reply_to, reactions}
- * @param {object} viewer   {myId, ownerId, admin, direct}: who is reading, and whether in a direct room
+ * @param {object} viewer   {myId, myName, ownerId, admin, direct}: who is reading, and whether in a direct room
  */
 export function renderMessage(message, viewer) {
   const element = fromTemplate('message-template');
@@ -76,10 +78,14 @@ export function renderMessage(message, viewer) {
 /** Puts the message's current state (text, edit, quote, reactions) into `element`. */
 export function fillMessage(element, message, viewer) {
   const text = String(message.text ?? '');
-  if (element.dataset.text !== text) {
+  const mentions = JSON.stringify(message.mentions ?? []);
+  if (element.dataset.text !== text || element.dataset.mentions !== mentions) {
     element.dataset.text = text;
+    element.dataset.mentions = mentions;
     renderMarkdown(part(element, '.message-text'), text);
+    markMentions(part(element, '.message-text'), message, viewer.myName);
   }
+  element.classList.toggle('mentions-me', mentionsMe(message, viewer.myName));
   fillEdited(element, part(element, '.message-edited'), message.edited_at);
   fillQuote(part(element, '.message-quote'), message.reply_to);
   renderReactions(part(element, '.reactions'), Array.isArray(message.reactions) ? message.reactions : [],

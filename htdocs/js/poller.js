@@ -32,14 +32,16 @@ export class Poller {
    *   onMessages(messages)         new messages, in order
    *   onRoom(room)                 the room, when its owner renamed it or changed its topic
    *                                since the cursor (the reply's "room"; optional)
+   *   onAnswer(reply)              optional: every successful reply (its other fields)
    *   onHealth(ok, delayMs)        false while failing (with the wait), true after each success
    *   onFatal(error)               any non-transient error; polling stops
    *   interval                     ms between polls
    */
-  constructor({ fetch, onMessages, onRoom, onHealth, onFatal, interval, cursor }) {
+  constructor({ fetch, onMessages, onRoom, onAnswer = () => {}, onHealth, onFatal, interval, cursor }) {
     this.fetch = fetch;
     this.onMessages = onMessages;
     this.onRoom = onRoom;
+    this.onAnswer = onAnswer;
     this.onHealth = onHealth;
     this.onFatal = onFatal;
     this.interval = interval;
@@ -117,6 +119,7 @@ export class Poller {
       this.onHealth(true, 0);
       if (messages.length) this.onMessages(messages);
       if (reply.room && typeof reply.room === 'object' && this.onRoom) this.onRoom(reply.room);
+      this.onAnswer(reply);
       if (reply.more === true || messages.length >= PAGE_CAP) delay = 0;
     } catch (error) {
       if (this.stopped || seq !== this.seq) return;

@@ -11,6 +11,22 @@
 
 import { Backoff } from './backoff.js';
 
+const PUSH_SEEN = 'chatroom.pushOn';
+
+/**
+ * Pages without a join reply (the profile) cannot tell whether the server
+ * has push, and asking a server without it costs a refused request (and a
+ * console error): the room page remembers what its last join said.
+ */
+export function rememberPush(on) {
+  try { localStorage.setItem(PUSH_SEEN, on ? '1' : '0'); } catch { /* no storage: poll only */ }
+}
+
+/** True when the last room entered in this browser had push. */
+export function pushWasOn() {
+  try { return localStorage.getItem(PUSH_SEEN) === '1'; } catch { return false; }
+}
+
 // When, after a stream opens, the page catches up on what it may have missed.
 const CATCH_UP_MS = [1000, 3000];
 
@@ -22,9 +38,12 @@ export class Push {
    *             "members" …) and its data (the parsed object, or {}); with
    *             "open" each time the stream (re)opens, and "young" 1 s and
    *             3 s later (see the open listener)
+   *   stateKey  the <body> data attribute for the state (default "push";
+   *             the person's own stream, attention.js, uses another)
    */
-  constructor({ url, onRing }) {
+  constructor({ url, onRing, stateKey = 'push' }) {
     this.url = typeof url === 'string' && url.startsWith('/api/') ? url : null;
+    this.stateKey = stateKey; // <body data-…> that shows this stream's state
     this.onRing = onRing;
     this.backoff = new Backoff({ base: 1000, max: 30000 });
     this.source = null;
@@ -89,6 +108,6 @@ export class Push {
   }
 
   show(state) {
-    document.body.dataset.push = state;
+    document.body.dataset[this.stateKey] = state;
   }
 }

@@ -13,6 +13,7 @@
 
 import { fromTemplate, part } from './dom.js';
 import { plainWords } from './errors.js';
+import { fillBadges } from './room-badges.js';
 import { roomTitle } from './room-title.js';
 
 // The icon a row shows, and what a screen reader hears instead of it.
@@ -104,6 +105,7 @@ export class RoomList {
     // The room you are in is opened, not joined (you are already inside).
     part(row, '.join-label').textContent = here ? 'Open' : 'Join';
     row.classList.toggle('is-current', here);
+    fillBadges(row, room);
     if (!own) this.closeConfirm(row, false);
   }
 

@@ -32,6 +32,7 @@ import { MessageList } from './message-list.js';
 import { Poller } from './poller.js';
 import { Push } from './push.js';
 import { jumpTo } from './reply-jump.js';
+import { RoomAttention } from './room-attention.js';
 import { RoomSettings } from './room-settings.js';
 import { roomTitle } from './room-title.js';
 import { UnreadTitle } from './unread.js';
@@ -75,6 +76,9 @@ const composer = new Composer({
 });
 
 const current = () => ({ room: state.room, me: state.me });
+const attention = new RoomAttention({
+  roomId, list, announcer, unread, current, pollNow: () => { if (state.poller) state.poller.now(); },
+});
 const settings = new RoomSettings({
   roomId,
   current,
@@ -169,6 +173,7 @@ function end(error) {
   state.ended = true;
   if (state.poller) state.poller.stop();
   if (state.push) state.push.stop();
+  attention.stop();
   composer.disable();
   banner.hide();
   byId('load-older').disabled = true;
@@ -252,6 +257,7 @@ function showMeta() {
 // the room (its member count, name and topic); "young" (1 s and 3 s after)
 // is a poll only, so a room deleted meanwhile costs no extra refusal.
 function onRing(type, data) {
+  if (attention.ring(type, data)) return;
   if (type === 'open') {
     api.room(roomId).then((reply) => {
       if (reply && reply.room && !state.ended) showRoom(reply.room);
@@ -303,6 +309,7 @@ async function leave() {
   const button = byId('leave');
   button.disabled = true;
   if (state.poller) state.poller.stop();
+  await attention.leaving();
   try {
     await api.leave(roomId);
   } catch (error) {
@@ -351,6 +358,7 @@ async function start() {
   list.viewer = {
     myId: me.user.id,
     ownerId: joined.room && joined.room.owner ? joined.room.owner.id : null,
+    myName: me.user.username,
     admin: me.user.admin === true,
     direct: Boolean(joined.room && joined.room.kind === 'direct'),
   };
@@ -383,19 +391,20 @@ async function start() {
   }
   list.add(messages, 'initial');
   showHistoryEdge(moreBefore);
+  attention.entered(joined, messages);
 
   state.poller = new Poller({
     cursor,
     interval: pollInterval(),
-    fetch: (after, signal) => api.messagesAfter(roomId, after, signal),
+    fetch: (after, signal) => api.messagesAfter(roomId, after, signal, attention.version()),
     onMessages: (batch) => {
       for (const m of batch) if (m && m.deleted) composer.forget(m.id);
       list.add(batch.filter((m) => m && m.id <= historyEnd), 'newer');
       const added = list.add(batch.filter((m) => !m || m.id > historyEnd), 'poll');
       const fromOthers = added.filter((m) => !m.user || m.user.id !== state.me.id);
-      unread.arrived(fromOthers.length);
-      announcer.announce(fromOthers);
+      attention.arrived(added, fromOthers);
     },
+    onAnswer: (reply) => attention.answered(reply),
     // The owner renamed the room or changed its topic (the poll carries
     // the room once; with push a {"type":"room"} ring makes that poll now).
     onRoom: (room) => { if (room.id === roomId) showRoom(room); },

@@ -6,13 +6,17 @@
    direct conversations, private rooms, open rooms (an empty group is not
    shown). Hiding a direct conversation takes it off this person's list
    until a new message arrives; the other person keeps it.
-   A 401 anywhere means the session is gone: back to `/`. */
+   Each row shows its unread messages and mentions of the reader
+   (room-badges.js); with push, the person's own stream makes the list
+   refresh at once when they change. A 401 anywhere means the session is
+   gone: back to `/`. */
 
 import { api } from './api.js';
 import { avatarHueClass, byId, go, initial, isolate } from './dom.js';
 import { plainWords } from './errors.js';
 import { takeFlash } from './flash.js';
 import { wirePasswordForm } from './password-form.js';
+import { Push, pushWasOn } from './push.js';
 import { RoomList } from './room-list.js';
 import { roomTitle } from './room-title.js';
 
@@ -212,6 +216,17 @@ function start() {
     schedule();
   });
   refresh().then(schedule);
+  // Unread counts (issue 14): with push, the person's own stream rings when
+  // something calls for them (a mention, a direct message, a read mark
+  // moved in another tab) and the list is fetched at once; the timed
+  // refresh above goes on regardless.
+  if (pushWasOn()) {
+    new Push({ // eslint-disable-line no-new
+      url: '/api/me/events',
+      stateKey: 'personPush',
+      onRing: (type) => { if (type === 'attention') refresh(); },
+    }).start();
+  }
 }
 
 start();

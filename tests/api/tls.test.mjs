@@ -127,3 +127,22 @@ test('plain HTTP on the same stack keeps chat_session without Secure', async () 
   assert.doesNotMatch(setCookie, /Secure/);
   assertError(await tls('GET', '/api/me', { cookie: c.cookie }), 401, 'not_logged_in', 'an http cookie over TLS');
 });
+
+// The typing limit (nginx zone chat_typing) keys on the cookie the worker
+// reads, over TLS __Host-chat_session: a junk plain chat_session in front of
+// it must not make a new key (tests/api/attack2.test.mjs does http).
+test('over TLS typing is one each 3 s whatever cookie stands in front of __Host-chat_session', async () => {
+  const r = await tls('POST', '/api/register', { body: { username: 'tlstyper', password: PASSWORD } });
+  assert.equal(r.status, 201, r.text);
+  const cookie = r.headers.get('set-cookie').split(';')[0];
+  const room = await tls('POST', '/api/rooms', { body: { name: 'tls typing' }, cookie });
+  assert.equal(room.status, 201, room.text);
+  assert.equal((await tls('POST', `/api/rooms/${room.body.room.id}/join`, { body: {}, cookie })).status, 200);
+  const path = `/api/rooms/${room.body.room.id}/typing`;
+  const first = await tls('POST', path, { body: {}, cookie });
+  assert.equal(first.status, 204, first.text);
+  for (let i = 0; i < 4; i += 1) {
+    assertError(await tls('POST', path, { body: {}, cookie: `chat_session=junk${i}; ${cookie}` }), 429, 'rate_limited', `junk ${i} in front`);
+  }
+  assertError(await tls('POST', path, { body: {}, cookie }), 429, 'rate_limited', 'plain');
+});

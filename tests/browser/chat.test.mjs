@@ -175,7 +175,7 @@ test('while the tab is hidden the title counts unread messages', async () => {
 test('the room polls every 2 s', async () => {
   const times = [];
   const onRequest = (request) => {
-    if (/\/api\/rooms\/\d+\/messages\?after=\d+$/.test(request.url())) times.push(Date.now());
+    if (/\/api\/rooms\/\d+\/messages\?after=\d+(&attention=[^&]*)?$/.test(request.url())) times.push(Date.now());
   };
   bob.page.on('request', onRequest);
   await bob.page.waitForTimeout(7000);

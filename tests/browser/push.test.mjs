@@ -52,7 +52,7 @@ async function enter(who, id, poll, pushState = 'open') {
 function pollTimes(page) {
   const times = [];
   page.on('request', (request) => {
-    if (/\/api\/rooms\/\d+\/messages\?after=\d+$/.test(request.url())) times.push(Date.now());
+    if (/\/api\/rooms\/\d+\/messages\?after=\d+(&attention=[^&]*)?$/.test(request.url())) times.push(Date.now());
   });
   return times;
 }
@@ -95,6 +95,10 @@ test('a push event cuts short a poll that hangs on a dead connection', { skip },
     hung = route;
     return undefined;
   };
+  // Bob's stream opened a moment ago, in the test before: its catch-up
+  // rings (push.js, 1 s and 3 s after it opens) would cut the hung poll
+  // short too, and the page would show the message for the wrong reason.
+  await bob.page.waitForTimeout(3200);
   await bob.page.route(isPoll, hang);
   try {
     await say(alice.page, 'rang into a dead poll');
