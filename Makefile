@@ -28,7 +28,12 @@ export ASAN_OPTIONS := log_path=$(SAN_LOG)/asan:detect_leaks=1:abort_on_error=1
 export UBSAN_OPTIONS := log_path=$(SAN_LOG)/ubsan:print_stacktrace=1:halt_on_error=1
 endif
 
-PROGRAMS := auth rooms post poll search
+PROGRAMS := auth rooms post poll search files
+# files (uploads, issue 16) alone links libvips (Debian's libvips-dev): its
+# image code is in cgi-bin/files/, not core/, so the other workers stay lean.
+VIPS_CFLAGS := $(shell pkg-config --cflags vips 2>/dev/null)
+VIPS_LIBS := $(shell pkg-config --libs vips 2>/dev/null)
+FILES_OBJ := $(patsubst cgi-bin/files/%.cc,$(B)/obj/files/%.o,$(wildcard cgi-bin/files/*.cc))
 CORE_OBJ := $(patsubst cgi-bin/core/%.cc,$(B)/obj/core/%.o,$(wildcard cgi-bin/core/*.cc))
 # sql/schema.sql and sql/migrations/*.sql compiled into every program (core/migrate.h).
 CORE_OBJ += $(B)/obj/gen/sql_embed.o
@@ -59,6 +64,10 @@ DEB_PACKAGES += debhelper lintian
 # Colour emoji for the browser tests' screenshots of reactions (people's own
 # browsers bring their own emoji font).
 DEB_PACKAGES += fonts-noto-color-emoji
+# Files and images (cgi-bin/files/image.h): libvips decodes, checks, strips
+# and thumbnails PNG, JPEG, GIF and WebP; libvips-tools' `vips` command makes
+# the API tests' images at test time (tests/api/files.test.mjs).
+DEB_PACKAGES += libvips-dev libvips-tools
 
 .PHONY: vendor format-check all run test test-san test-unit test-api test-browser bench deps npm-deps clean format chaos fuzz fuzz-build test-fuzz
 
@@ -115,6 +124,14 @@ $(B)/obj/%.o: cgi-bin/%.cpp
 	@mkdir -p $(@D)
 	$(CXX) $(CPPFLAGS) $(CXXFLAGS) -c $< -o $@
 
+$(B)/obj/files/%.o: cgi-bin/files/%.cc
+	@mkdir -p $(@D)
+	$(CXX) $(CPPFLAGS) $(CXXFLAGS) -Icgi-bin $(VIPS_CFLAGS) -c $< -o $@
+
+$(B)/bin/files: $(B)/obj/files.o $(FILES_OBJ) $(CORE_OBJ)
+	@mkdir -p $(@D)
+	$(CXX) $(CXXFLAGS) $(LDFLAGS) $^ -o $@ $(LDLIBS) $(VIPS_LIBS)
+
 $(B)/bin/%: $(B)/obj/%.o $(CORE_OBJ)
 	@mkdir -p $(@D)
 	$(CXX) $(CXXFLAGS) $(LDFLAGS) $^ -o $@ $(LDLIBS)
@@ -123,7 +140,8 @@ $(B)/obj/unit/%.o: tests/unit/%.cpp
 	@mkdir -p $(@D)
 	$(CXX) $(CPPFLAGS) $(CXXFLAGS) -Icgi-bin -c $< -o $@
 
-$(B)/bin/unit_tests: $(UNIT_OBJ) $(CORE_OBJ)
+# names.o (cgi-bin/files/) needs no libvips: its unit test links it alone.
+$(B)/bin/unit_tests: $(UNIT_OBJ) $(CORE_OBJ) $(B)/obj/files/names.o
 	@mkdir -p $(@D)
 	$(CXX) $(CXXFLAGS) $^ -o $@ -lgtest -lgtest_main -pthread $(LDLIBS)
 
@@ -218,8 +236,26 @@ build/fuzz/obj/%.o: tests/fuzz/%.cc
 build/fuzz/fuzz_%: build/fuzz/obj/fuzz_%.o $(FUZZ_SHARED) $(FUZZ_CORE)
 	$(FUZZ_CXX) $(FUZZ_FLAGS) -fsanitize=fuzzer $^ -o $@ $(LDLIBS)
 
+# The image target (tests/fuzz/fuzz_image.cc): cgi-bin/files/ built the
+# same way, with libvips (Debian's build, not instrumented: ASan sees our
+# side of every call and libvips' allocations through its malloc).
+build/fuzz/obj/files/%.o: cgi-bin/files/%.cc
+	@mkdir -p $(@D)
+	$(FUZZ_CXX) $(FUZZ_FLAGS) $(VIPS_CFLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
+
+build/fuzz/obj/fuzz_image.o: tests/fuzz/fuzz_image.cc
+	@mkdir -p $(@D)
+	$(FUZZ_CXX) $(FUZZ_FLAGS) $(VIPS_CFLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
+
+build/fuzz/fuzz_image: build/fuzz/obj/fuzz_image.o build/fuzz/obj/files/image.o $(FUZZ_SHARED) $(FUZZ_CORE)
+	$(FUZZ_CXX) $(FUZZ_FLAGS) -fsanitize=fuzzer $^ -o $@ $(LDLIBS) $(VIPS_LIBS)
+
+# Its seeds are made, not committed (tests/fuzz/image-seeds.mjs).
+build/fuzz/corpus/image/seed.png: tests/fuzz/image-seeds.mjs tests/lib/images.mjs
+	node tests/fuzz/image-seeds.mjs build/fuzz/corpus/image
+
 fuzz-build: deps
-	@$(MAKE) --no-print-directory -j$$(nproc) $(FUZZ_BINS)
+	@$(MAKE) --no-print-directory -j$$(nproc) $(FUZZ_BINS) build/fuzz/corpus/image/seed.png
 
 # Runs every target for $(1) seconds from its seed corpus, one per core at a
 # time (tests/fuzz/run.sh); fails on any crash, leak or undefined behaviour.
@@ -273,7 +309,7 @@ bench: deps
 	node tests/bench/run.mjs $(if $(QUICK),--quick)
 
 # Every C++ file, as .clang-format says; `make test` fails on any drift.
-CXX_SOURCES = $(wildcard cgi-bin/*.cpp cgi-bin/core/*.h cgi-bin/core/*.cc cgi-bin/chatctl/*.h \
+CXX_SOURCES = $(wildcard cgi-bin/*.cpp cgi-bin/core/*.h cgi-bin/core/*.cc cgi-bin/files/*.h cgi-bin/files/*.cc cgi-bin/chatctl/*.h \
   cgi-bin/chatctl/*.cc tests/unit/*.cpp tests/bench/*.cc tests/bench/*.h tests/fuzz/*.cc tests/fuzz/*.h)
 format:
 	clang-format -i $(CXX_SOURCES)
@@ -284,7 +320,8 @@ format-check: deps
 clean:
 	rm -rf build
 
--include $(FUZZ_CORE:.o=.d) $(FUZZ_SHARED:.o=.d) $(FUZZ_BINS:build/fuzz/%=build/fuzz/obj/%.d)
+-include $(FUZZ_CORE:.o=.d) $(FUZZ_SHARED:.o=.d) build/fuzz/obj/files/image.d $(FUZZ_BINS:build/fuzz/%=build/fuzz/obj/%.d)
+-include $(FILES_OBJ:.o=.d)
 -include $(CHATCTL_OBJ:.o=.d) $(CORE_OBJ:.o=.d) $(PROGRAMS:%=$(B)/obj/%.d) $(UNIT_OBJ:.o=.d) $(wildcard $(B)/obj/bench/*.d)
 .SECONDARY:
 

@@ -10,8 +10,10 @@
 #include <cmath>
 #include <vector>
 
+#include "core/attachments.h"
 #include "core/attention.h"
 #include "core/audit.h"
+#include "core/blobs.h"
 #include "core/clock.h"
 #include "core/doorbell.h"
 #include "core/emoji.h"
@@ -103,15 +105,18 @@ std::vector<int64_t> CallAttention(Context& ctx, const Room& room, int64_t id,
   return called;
 }
 
-// POST /api/rooms/{id}/messages {"text", "client_id"?, "reply_to"?}
+// POST /api/rooms/{id}/messages {"text", "client_id"?, "reply_to"?, "attachments"?}
 // A member of the room. Stores the message exactly as sent; reply_to names
-// a live message of the same room that this one answers.
+// a live message of the same room that this one answers; attachments names
+// up to 10 of the poster's own unposted uploads to this room (files.cpp),
+// and then the text may be empty.
 // 201 {"message"}; 200 {"message"} when this user already sent this
 // client_id (a retry), with the message stored the first time.
 // 400 invalid_text (valid UTF-8, no NUL, 1-4000 characters after trimming
 // white space and invisible characters: validate.h Trim),
 // invalid_client_id (1-64 of A-Z a-z 0-9 -), invalid_reply_to (not the id
-// of a live message of this room); 401 not_logged_in;
+// of a live message of this room), invalid_attachment (core/attachments.h);
+// 401 not_logged_in;
 // 404 room_not_found; 409 not_in_room; 410 room_deleted;
 // 429 rate_limited with Retry-After. "mentions" lists who the text names
 // as @username among the people allowed in the room (core/mentions.h);
@@ -122,9 +127,16 @@ std::vector<int64_t> CallAttention(Context& ctx, const Room& room, int64_t id,
 // (never fails or holds the reply).
 Response HandlePostMessage(Context& ctx) {
   std::string text, client_id;
-  if (!GetString(ctx.req.json, "text", &text) || !IsValidMessageText(text)) {
+  Result<std::vector<int64_t>> attachments = ParseAttachmentIds(ctx.req.json);
+  if (!attachments.ok()) return Response::Error(attachments.error());
+  bool has_files = !attachments.value().empty();
+  if (has_files && !ctx.req.json.isMember("text")) ctx.req.json["text"] = "";
+  bool text_ok = GetString(ctx.req.json, "text", &text) &&
+                 (IsValidMessageText(text) || (has_files && Trim(text).empty()));
+  if (!text_ok) {
     return Response::Error(Err(400, "invalid_text", "Messages are 1 to 4000 characters of text."));
   }
+  if (has_files && Trim(text).empty()) text.clear();
   bool has_client_id = ctx.req.json.isMember("client_id");
   if (has_client_id &&
       (!GetString(ctx.req.json, "client_id", &client_id) || !IsValidClientId(client_id))) {
@@ -164,6 +176,10 @@ Response HandlePostMessage(Context& ctx) {
   if (reply_to != 0) insert.Bind(6, reply_to);
   insert.Run();
   int64_t id = ctx.db.LastInsertId();
+  if (Status s = AttachFiles(ctx.db, attachments.value(), ctx.user().id, ctx.req.id, id, now,
+                             ctx.config.file_unposted_ms)) {
+    return Response::Error(*s);
+  }
   std::vector<int64_t> called = CallAttention(ctx, room.value(), id, text);
   body["message"] = MessageById(ctx.db, id);
   tx.Commit();
@@ -247,6 +263,8 @@ Response HandleDeleteMessage(Context& ctx) {
       .Run();
   ctx.db.Prepare("DELETE FROM reactions WHERE message_id = ?1").Bind(1, ctx.req.id).Run();
   ForgetMentions(ctx.db, ctx.req.id);
+  // Its files go with it: the rows now, the bytes once no row names them.
+  ctx.db.Prepare("DELETE FROM files WHERE message_id = ?1").Bind(1, ctx.req.id).Run();
   int64_t number = MarkChanged(ctx.db, ctx.req.id);
   std::optional<AuditEntry> audit;
   if (as_admin) {
@@ -259,6 +277,7 @@ Response HandleDeleteMessage(Context& ctx) {
   tx.Commit();
   if (audit) LogAudit("post", *audit);
   RingChange(ctx.config, "post", ref.value().room_id, number);
+  EmptyBlobTrash(ctx.config, ctx.db);
   return Response::NoContent();
 }
 

@@ -12,6 +12,7 @@
 
 #include "core/attention.h"
 #include "core/audit.h"
+#include "core/blobs.h"
 #include "core/clock.h"
 #include "core/coalesce.h"
 #include "core/doorbell.h"
@@ -295,8 +296,8 @@ Response HandleUpdateRoom(Context& ctx) {
 // not they may see it; recorded in the audit log, core/audit.h, unless the
 // admin owns it). A direct room is never deleted, not by an admin either:
 // POST /api/direct must keep finding the pair's one room; an admin deletes
-// its messages instead. Deletes the room and its
-// messages; members still inside
+// its messages instead. Deletes the room, its
+// messages and its files; members still inside
 // get 410 room_deleted on their next poll or post, which the doorbell
 // ({"type":"room_deleted"}) makes at once when push is on. The name is free
 // again. 204. 403 not_owner; 403 direct_room (a direct room is both
@@ -327,6 +328,9 @@ Response HandleDeleteRoom(Context& ctx) {
       .Run();
   ctx.db.Prepare("DELETE FROM messages WHERE room_id = ?1").Bind(1, id).Run();
   const int messages = ctx.db.Changes();
+  // Its files: the posted ones went with their messages (ON DELETE
+  // CASCADE), the unposted ones go here; the bytes once no row names them.
+  ctx.db.Prepare("DELETE FROM files WHERE room_id = ?1").Bind(1, id).Run();
   ctx.db.Prepare("UPDATE users SET room_id = NULL WHERE room_id = ?1").Bind(1, id).Run();
   std::optional<AuditEntry> audit;
   if (!owner) {
@@ -339,6 +343,7 @@ Response HandleDeleteRoom(Context& ctx) {
   tx.Commit();
   if (audit) LogAudit("rooms", *audit);
   RingDoorbell(ctx.config, "rooms", id, "{\"type\":\"room_deleted\"}");
+  EmptyBlobTrash(ctx.config, ctx.db);
   return Response::NoContent();
 }
 

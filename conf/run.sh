@@ -126,7 +126,7 @@ check_setup() {
 
 start_workers() {
   check_setup
-  for program in auth rooms post poll search; do
+  for program in auth rooms post poll search files; do
     rm -f "$RUN_DIR/$program.sock"
     # spawn-fcgi binds the socket and becomes multiwatch, which keeps
     # $WORKERS copies running and restarts any that die.
@@ -140,6 +140,13 @@ start_workers() {
 render() {
   sed -e "s|@RUN@|$RUN_DIR|g" -e "s|@CONF@|$ROOT/conf|g" -e "s|@PUSH_SOCKET@|$RUN_DIR/push.sock|g" \
     -e "s|@PUSH_REDIS@|$push_redis|g" -e "s|@PUSH_STORE@|$push_store|g" "$1" > "$2"
+}
+
+# The upload route's client_max_body_size: CHAT_FILE_MAX_MB (10, what the
+# files worker reads too) plus 64 KiB of multipart framing (http.h
+# kMultipartSlack), in KiB.
+file_body_max() {
+  awk -v mb="${CHAT_FILE_MAX_MB:-10}" 'BEGIN { if (mb + 0 <= 0) mb = 10; printf "%dk", mb * 1024 + 64 }'
 }
 
 start_nginx() {
@@ -160,6 +167,7 @@ start_nginx() {
     -e "s|@AUTH_RATE@|${CHAT_AUTH_RATE:-10r/s}|g" -e "s|@AUTH_BURST@|${CHAT_AUTH_BURST:-20}|g" \
     -e "s|@PROCESSES@|${CHAT_NGINX_PROCESSES:-auto}|g" -e "s|@CONNECTIONS@|$connections|g" -e "s|@NOFILE@|$((2 * connections + 64))|g" \
     -e "s|@CLIENT_TIMEOUT@|${CHAT_NGINX_CLIENT_TIMEOUT:-10s}|g" \
+    -e "s|@FILE_BODY_MAX@|$(file_body_max)|g" \
     -e "s|@MODULES@|$modules|g" -e "s|@PUSH_SERVER@|$push_server|g" \
     -e "s|@PUSH_LOCATIONS@|$push_locations|g" \
     -e "s|@EXTRA@|${CHAT_NGINX_EXTRA:+include $CHAT_NGINX_EXTRA;}|g" \

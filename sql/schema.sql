@@ -1,4 +1,4 @@
--- Chatroom database schema, version 15 (the newest: see PRAGMA user_version at
+-- Chatroom database schema, version 16 (the newest: see PRAGMA user_version at
 -- the end). A database made by an older version is brought here by the
 -- numbered files in sql/migrations/, applied in order by `chatctl migrate` and
 -- by the programs at start; a change to this file needs such a migration too.
@@ -224,6 +224,48 @@ CREATE TABLE user_buckets (
   PRIMARY KEY (user_id, action)
 ) WITHOUT ROWID;
 
+-- Files and images shared in a room (POST /api/rooms/{id}/files, issue 16).
+-- The bytes live beside chat.db, in CHAT_FILES_DIR (core/blobs.h), named by
+-- their SHA-256: this table says who may read them and what they are. A
+-- row with message_id NULL is an upload not yet posted; it is removed an
+-- hour after created_at (CHAT_FILE_UNPOSTED_MINUTES). Deleting a row (by
+-- hand, or by the cascades from messages, rooms and users) puts its blobs
+-- in blob_trash (trigger files_trash); core/blobs.h EmptyBlobTrash removes
+-- from disk those no row names any more.
+CREATE TABLE files (
+  id            INTEGER PRIMARY KEY AUTOINCREMENT,  -- the attachment id in the API; never reused
+  room_id       INTEGER NOT NULL REFERENCES rooms(id) ON DELETE CASCADE,  -- the room it was uploaded to
+  user_id       INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,  -- who uploaded it
+  message_id    INTEGER REFERENCES messages(id) ON DELETE CASCADE,  -- the message that carries it; NULL until posted
+  position      INTEGER NOT NULL DEFAULT 0,  -- its place among the message's attachments (0-9)
+  name          TEXT NOT NULL,               -- file name as sent, without any folder: 1-255 characters, no control characters
+  type          TEXT NOT NULL,               -- image/png, image/jpeg, image/gif, image/webp for a decoded image; otherwise the
+                                             -- type the browser declared (shown only; served as application/octet-stream)
+  image         INTEGER NOT NULL DEFAULT 0,  -- 1: decoded by libvips, metadata removed, served inline with `type`
+  size          INTEGER NOT NULL,            -- bytes stored (an image: after its metadata was removed)
+  width         INTEGER,                     -- images: pixels; NULL otherwise
+  height        INTEGER,                     -- images: pixels; NULL otherwise
+  blob          TEXT NOT NULL,               -- SHA-256 (hex) of the stored bytes: the file's name under CHAT_FILES_DIR
+  thumb_blob    TEXT,                        -- images: SHA-256 of the WebP thumbnail (at most 400x400); NULL otherwise
+  created_at    INTEGER NOT NULL             -- ms since epoch of the upload
+);
+CREATE INDEX files_message ON files(message_id, position);  -- a message's attachments, in order
+CREATE INDEX files_unposted ON files(created_at) WHERE message_id IS NULL;  -- the hourly clean-up
+CREATE INDEX files_user ON files(user_id);  -- per-user quota (CHAT_FILE_USER_QUOTA_MB)
+CREATE INDEX files_room ON files(room_id);  -- a deleted room's uploads
+CREATE INDEX files_blob ON files(blob);     -- is a blob still named? (blob_trash, chatctl check)
+CREATE INDEX files_thumb_blob ON files(thumb_blob) WHERE thumb_blob IS NOT NULL;
+-- Blobs that a deleted files row named: candidates for removal from disk,
+-- checked and removed inside a write transaction (so an upload of the same
+-- bytes, which renames its file into place in one too, never loses it).
+CREATE TABLE blob_trash (
+  blob          TEXT PRIMARY KEY             -- SHA-256 (hex) of a blob that may no longer be named
+) WITHOUT ROWID;
+CREATE TRIGGER files_trash AFTER DELETE ON files
+BEGIN
+  INSERT OR IGNORE INTO blob_trash (blob) VALUES (OLD.blob);
+  INSERT OR IGNORE INTO blob_trash (blob) SELECT OLD.thumb_blob WHERE OLD.thumb_blob IS NOT NULL;
+END;
 -- Everything an admin did with an admin's power, and every change chatctl
 -- made (core/audit.h): who, when, what, to what. Read with `chatctl audit`.
 -- Kept when the actor's account is deleted (no foreign key: the name stays).
@@ -237,6 +279,6 @@ CREATE TABLE admin_log (
   detail      TEXT NOT NULL DEFAULT ''     -- anything more (counts, the new value)
 );
 
-PRAGMA user_version = 15;
+PRAGMA user_version = 16;
 
 COMMIT;

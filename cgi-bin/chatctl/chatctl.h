@@ -7,6 +7,9 @@
 // code (0 done, 1 failed, 2 wrong usage).
 #pragma once
 
+#include <sqlite3.h>
+
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -56,5 +59,21 @@ int CmdRestore(Args& a);
 int CmdStats(Args& a, Db& db);
 int CmdCheck(Args& a);
 int CmdSecretRotate(Args& a, Db& db);
+int CmdFilesSweep(Args& a, Db& db);
+
+// The files beside the database (files.cc, core/blobs.h). A backup FILE's
+// files are in FILE.files/, laid out like CHAT_FILES_DIR.
+std::string BackupFilesDir(const std::string& backup);
+// Copies (or hard-links) every blob the backup copy `copy` names.
+bool BackupFiles(const Config& config, sqlite3* copy, const std::string& backup, int* copied,
+                 std::string* error);
+// Copies back every blob the backup `backup_db` names that is not on disk.
+bool RestoreFiles(const Config& config, sqlite3* backup_db, const std::string& backup, int* copied,
+                  std::string* error);
+// Removes the blobs on disk that no files row names; returns how many.
+int RemoveOrphanBlobs(const Config& config, Db& db);
+// Reports blobs named but missing, and blobs on disk nobody names.
+void CheckFiles(const Config& config, Db& db,
+                const std::function<void(bool, const std::string&)>& report);
 
 }  // namespace chat::ctl

@@ -78,17 +78,26 @@ const Command kCommands[] = {
      nullptr, CmdAudit},
     {"backup", "chatctl backup FILE",
      "Copies the database to FILE while the chat runs (SQLite's online backup:\n"
-     "one consistent snapshot), then checks the copy's integrity. FILE must not exist.",
+     "one consistent snapshot), then checks the copy's integrity, and the files it\n"
+     "names to FILE.files/ (hard links when on the same file system). FILE must not exist.",
      nullptr, CmdBackup},
     {"restore", "chatctl restore FILE",
      "Replaces the database's content with FILE (checked first; migrated when\n"
-     "older). Stop the workers first; sessions made after the backup end.",
+     "older) and its files with FILE.files/. Stop the workers first; sessions made\n"
+     "after the backup end.",
      CmdRestore, nullptr},
+    {"files sweep", "chatctl files sweep",
+     "Removes uploads never posted within CHAT_FILE_UNPOSTED_MINUTES, files on disk\n"
+     "that no row names (what `chatctl check` calls orphans) and temporary files\n"
+     "of uploads cut off over an hour ago. Safe while the chat runs; a retention\n"
+     "job that deletes messages runs it after.",
+     nullptr, CmdFilesSweep},
     {"stats", "chatctl stats",
      "Counts users, rooms, messages and sessions; database and WAL sizes.", nullptr, CmdStats},
     {"check", "chatctl check",
      "Integrity and foreign-key check, schema version, journal mode and the\n"
-     "secret file (32 bytes, mode 0600). Exits 1 when anything is wrong.",
+     "secret file (32 bytes, mode 0600), files named but missing and files on disk\n"
+     "nobody names. Exits 1 when anything is wrong.",
      CmdCheck, nullptr},
     {"search-reindex", "chatctl search-reindex",
      "Rebuilds the search index (messages_fts) from the messages in one\n"

@@ -9,6 +9,7 @@
 
 #include "chatctl/chatctl.h"
 #include "core/audit.h"
+#include "core/blobs.h"
 #include "core/clock.h"
 #include "core/retention.h"
 
@@ -29,6 +30,7 @@ int CmdPrune(Args& a, Db& db) {
     total += batch;
     if (batch == 0) break;
   }
+  if (total > 0) EmptyBlobTrash(a.config, db);  // the pruned messages' files (core/blobs.h)
   for (const auto& [room, count] : per_room) {
     printf("room %lld: deleted %d message(s)\n", static_cast<long long>(room), count);
   }

@@ -12,6 +12,7 @@
 
 #include "chatctl/chatctl.h"
 #include "core/audit.h"
+#include "core/blobs.h"
 #include "core/clock.h"
 #include "core/export.h"
 #include "core/validate.h"
@@ -50,12 +51,14 @@ int CmdRoomDelete(Args& a, Db& db) {
   db.Prepare("UPDATE rooms SET deleted_at = ?2 WHERE id = ?1").Bind(1, *id).Bind(2, NowMs()).Run();
   db.Prepare("DELETE FROM messages WHERE room_id = ?1").Bind(1, *id).Run();
   int messages = db.Changes();
+  db.Prepare("DELETE FROM files WHERE room_id = ?1").Bind(1, *id).Run();  // unposted ones
   db.Prepare("UPDATE users SET room_id = NULL WHERE room_id = ?1").Bind(1, *id).Run();
   const AuditEntry audit = ChatctlAction("room_delete", Named("room", *id, name),
                                          std::to_string(messages) + " message(s)");
   RecordAudit(db, audit);
   tx.Commit();
   LogAudit("chatctl", audit);
+  EmptyBlobTrash(a.config, db);
   printf("deleted room %lld (%s) and %d message(s)\n", static_cast<long long>(*id), name.c_str(),
          messages);
   return 0;

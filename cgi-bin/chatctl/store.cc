@@ -236,9 +236,19 @@ int CmdBackup(Args& a, Db& db) {
     unlink(tmp.c_str());
     return Fail("backup failed: " + (ok ? "integrity check says " + check : error));
   }
+  // The files the copy names, into FILE.files/ (chatctl/files.cc).
+  sqlite3* copy = OpenFile(tmp, SQLITE_OPEN_READONLY);
+  int copied = 0;
+  bool files_ok = copy != nullptr && BackupFiles(a.config, copy, file, &copied, &error);
+  sqlite3_close(copy);
+  if (!files_ok) {
+    unlink(tmp.c_str());
+    return Fail("backup of the files failed: " + error);
+  }
   if (rename(tmp.c_str(), file.c_str()) != 0) return Fail("cannot rename " + tmp + " to " + file);
-  printf("backed up %s to %s (%lld bytes, integrity ok)\n", a.config.db_path.c_str(), file.c_str(),
-         static_cast<long long>(SizeOf(file)));
+  printf("backed up %s to %s (%lld bytes, integrity ok) and %d file(s) to %s\n",
+         a.config.db_path.c_str(), file.c_str(), static_cast<long long>(SizeOf(file)), copied,
+         BackupFilesDir(file).c_str());
   return 0;
 }
 
@@ -276,6 +286,13 @@ int CmdRestore(Args& a) {
   // or a page polling after=N silently misses the new messages numbered
   // below N. So the backup is copied into memory, its sequences are raised
   // to the live database's, and that goes into the live file in one step.
+  // The backup's files first: once the rows are back, every file they name is there.
+  int copied = 0;
+  std::string files_error;
+  if (!RestoreFiles(a.config, in, file, &copied, &files_error)) {
+    sqlite3_close(in);
+    return Fail("restore of the files failed: " + files_error);
+  }
   std::map<std::string, int64_t> issued = Sequences(db->raw());
   sqlite3* staged = OpenFile(":memory:", SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
   std::string error;
@@ -286,8 +303,11 @@ int CmdRestore(Args& a) {
   if (!ok) return Fail("restore failed: " + error);
   Result<int> v = Upgrade(*db, [](const std::string& s) { printf("%s\n", s.c_str()); });
   if (!v.ok()) return Fail(v.error().message);
-  printf("restored %s from %s (schema version %d)\n", a.config.db_path.c_str(), file.c_str(),
-         v.value());
+  int orphans = RemoveOrphanBlobs(a.config, *db);
+  printf(
+      "restored %s from %s (schema version %d); %d file(s) copied back, %d not in the backup "
+      "removed\n",
+      a.config.db_path.c_str(), file.c_str(), v.value(), copied, orphans);
   std::map<std::string, int64_t> next = Sequences(db->raw());
   for (const auto& [name, seq] : next) {
     printf("next %s id: %lld (above every one issued before)\n", name.c_str(),
@@ -370,6 +390,7 @@ int CmdCheck(Args& a) {
     report((st.st_mode & 077) == 0, "secret readable by its owner only");
   }
   report(access(c.db_path.c_str(), W_OK) == 0, "database writable by this user");
+  if (version >= 16) CheckFiles(c, *db, report);  // 0016_files made the table
   if (problems > 0) return Fail(std::to_string(problems) + " problem(s) found");
   printf("all checks passed\n");
   return 0;

@@ -14,6 +14,7 @@
 
 #include "chatctl/chatctl.h"
 #include "core/audit.h"
+#include "core/blobs.h"
 #include "core/clock.h"
 #include "core/password.h"
 #include "core/streams.h"
@@ -200,6 +201,8 @@ int CmdUserDelete(Args& a, Db& db) {
   // by ON DELETE SET NULL); sessions and the post bucket cascade from users.
   db.Prepare("DELETE FROM rooms WHERE owner_id = ?1").Bind(1, id).Run();
   int rooms = db.Changes();
+  // Its files went with its messages and rooms, and its unposted uploads
+  // with the account (ON DELETE CASCADE); the bytes once no row names them.
   db.Prepare("DELETE FROM users WHERE id = ?1").Bind(1, id).Run();
   const AuditEntry audit = ChatctlAction(
       "user_delete", Named("user", id, a.rest[0]),
@@ -207,6 +210,7 @@ int CmdUserDelete(Args& a, Db& db) {
   RecordAudit(db, audit);
   tx.Commit();
   LogAudit("chatctl", audit);
+  EmptyBlobTrash(a.config, db);
   RevokeStreams(a.config, "chatctl", streams);
   printf("deleted user %s with %d message(s) and %d room(s)\n", a.rest[0].c_str(), messages, rooms);
   return 0;

@@ -51,6 +51,20 @@ Config LoadConfig() {
   c.prune_interval_s = static_cast<int>(
       EnvNumber("CHAT_PRUNE_INTERVAL_SECONDS", c.prune_interval_s, 0, 7 * 24 * 3600));
   c.prune_batch = static_cast<int>(EnvNumber("CHAT_PRUNE_BATCH", c.prune_batch, 1, 100000));
+  const char* files = getenv("CHAT_FILES_DIR");
+  c.files_dir = (files != nullptr && *files != '\0') ? files : c.db_path + ".files";
+  constexpr double kMiB = 1024 * 1024;
+  c.file_max_bytes = static_cast<int64_t>(EnvNumber("CHAT_FILE_MAX_MB", 10, 0.001, 4096) * kMiB);
+  c.file_user_quota =
+      static_cast<int64_t>(EnvNumber("CHAT_FILE_USER_QUOTA_MB", 1024, 0.001, 1e9) * kMiB);
+  c.file_total_quota =
+      static_cast<int64_t>(EnvNumber("CHAT_FILE_TOTAL_QUOTA_MB", 20480, 0.001, 1e12) * kMiB);
+  c.upload_burst = EnvNumber("CHAT_UPLOAD_BURST", c.upload_burst, 1, 1e9);
+  c.upload_per_minute = EnvNumber("CHAT_UPLOADS_PER_MINUTE", c.upload_per_minute, 0.001, 1e9);
+  c.file_unposted_ms =
+      static_cast<int64_t>(EnvNumber("CHAT_FILE_UNPOSTED_MINUTES", 60, 0.0001, 1e6) * 60 * 1000);
+  c.image_max_pixels = static_cast<int64_t>(EnvNumber("CHAT_IMAGE_MAX_PIXELS", 50e6, 1, 1e10));
+  c.image_decode_seconds = EnvNumber("CHAT_IMAGE_DECODE_SECONDS", 10, 0.01, 3600);
   return c;
 }
 
@@ -72,7 +86,15 @@ std::string Describe(const Config& c) {
       << " CHAT_JOIN_RATE=" << c.membership_rate
       << " CHAT_PUSH_SOCKET=" << (c.push_socket.empty() ? "(off)" : c.push_socket)
       << " CHAT_PRUNE_INTERVAL_SECONDS=" << c.prune_interval_s
-      << " CHAT_PRUNE_BATCH=" << c.prune_batch;
+      << " CHAT_PRUNE_BATCH=" << c.prune_batch << " CHAT_FILES_DIR=" << c.files_dir
+      << " CHAT_FILE_MAX_MB=" << static_cast<double>(c.file_max_bytes) / (1024 * 1024)
+      << " CHAT_FILE_USER_QUOTA_MB=" << static_cast<double>(c.file_user_quota) / (1024 * 1024)
+      << " CHAT_FILE_TOTAL_QUOTA_MB=" << static_cast<double>(c.file_total_quota) / (1024 * 1024)
+      << " CHAT_UPLOAD_BURST=" << c.upload_burst
+      << " CHAT_UPLOADS_PER_MINUTE=" << c.upload_per_minute
+      << " CHAT_FILE_UNPOSTED_MINUTES=" << static_cast<double>(c.file_unposted_ms) / (60 * 1000)
+      << " CHAT_IMAGE_MAX_PIXELS=" << c.image_max_pixels
+      << " CHAT_IMAGE_DECODE_SECONDS=" << c.image_decode_seconds;
   return out.str();
 }
 

@@ -32,6 +32,16 @@ struct Config {
   std::string push_socket;        // CHAT_PUSH_SOCKET: nchan publisher's unix socket; "" = no push
   int prune_interval_s = 60;  // CHAT_PRUNE_INTERVAL_SECONDS: a worker's retention batches; 0 = none
   int prune_batch = 500;  // CHAT_PRUNE_BATCH: messages one retention transaction deletes at most
+  // Files and images (issue 16, README "Files and images").
+  std::string files_dir;                           // CHAT_FILES_DIR, default "<db>.files"
+  int64_t file_max_bytes = 10LL * 1024 * 1024;     // CHAT_FILE_MAX_MB: one upload
+  int64_t file_user_quota = 1024LL * 1024 * 1024;  // CHAT_FILE_USER_QUOTA_MB: one user's files
+  int64_t file_total_quota = 20LL * 1024 * 1024 * 1024;  // CHAT_FILE_TOTAL_QUOTA_MB: everyone's
+  double upload_burst = 20;                              // CHAT_UPLOAD_BURST: uploads at once
+  double upload_per_minute = 20;                         // CHAT_UPLOADS_PER_MINUTE: after the burst
+  int64_t file_unposted_ms = 60LL * 60 * 1000;           // CHAT_FILE_UNPOSTED_MINUTES: then removed
+  int64_t image_max_pixels = 50LL * 1000 * 1000;         // CHAT_IMAGE_MAX_PIXELS: bigger is refused
+  double image_decode_seconds = 10;                      // CHAT_IMAGE_DECODE_SECONDS: then given up
 };
 
 // Reads CHAT_* variables; unknown or malformed values fall back to defaults.

@@ -60,8 +60,18 @@ Status CheckOrigin(const Request& req) {
 // Content-Type describes the content (RFC 9110 8.3): with none (no bytes
 // after nginx read the whole body, whatever framing it came in) there is
 // nothing to check. Any byte at all, whitespace included, must be JSON.
-Status CheckWrite(const Request& req) {
+Status CheckWrite(const Request& req, unsigned flags) {
   if (Status s = CheckOrigin(req)) return s;
+  if (flags & kUpload) {
+    if (req.origin.empty()) {
+      return Err(403, "bad_origin", "An upload must carry the Origin header of this site.");
+    }
+    if (strncasecmp(req.content_type.c_str(), "multipart/form-data", 19) != 0) {
+      return Err(415, "unsupported_file",
+                 "Send the file as multipart/form-data in a part named file.");
+    }
+    return std::nullopt;
+  }
   if (!req.body.empty() && !IsJsonType(req.content_type)) {
     return Err(415, "unsupported_media_type",
                "Send the request as Content-Type: application/json.");
@@ -110,14 +120,14 @@ Status CheckMember(Context& ctx) {
 Status CheckPreconditions(const Route& route, Context& ctx) {
   Request& req = ctx.req;
   if (req.method != "GET") {
-    if (Status s = CheckWrite(req)) return s;
+    if (Status s = CheckWrite(req, route.flags)) return s;
   } else if (route.flags & kSameOrigin) {
     if (Status s = CheckOrigin(req)) return s;
   }
   if (route.flags & (kNeedsSession | kNeedsMembership)) {
     if (Status s = CheckSession(ctx)) return s;
   }
-  if (req.method != "GET") {
+  if (req.method != "GET" && !(route.flags & kUpload)) {
     if (Status s = ParseBody(req, route.flags)) return s;
   }
   if (route.flags & kNeedsMembership) {

@@ -27,6 +27,19 @@
 namespace chat {
 
 constexpr size_t kMaxBody = 64 * 1024;
+// What a multipart upload may carry beside its file (boundaries, part
+// headers): nginx's client_max_body_size for the upload route is
+// CHAT_FILE_MAX_MB plus this (conf/run.sh).
+constexpr size_t kMultipartSlack = 64 * 1024;
+
+// One file part of a multipart/form-data body (RFC 7578), as cgicc's
+// FormFile read it.
+struct FormPart {
+  std::string name;          // the part's form field name
+  std::string filename;      // the filename parameter, as sent
+  std::string content_type;  // the part's declared Content-Type, as sent
+  std::string data;          // its bytes
+};
 
 struct Request {
   std::string method;  // HEAD is read as GET, with head set
@@ -41,9 +54,10 @@ struct Request {
   std::string accept;          // Accept header, if sent (the event stream needs it)
   std::optional<std::string> last_event_id;  // Last-Event-ID header, when sent
   bool https = false;
-  std::string body;
-  std::string session_cookie;  // value of the chat_session cookie, if sent
-  std::string device_cookie;   // value of the chat_device cookie (device.h), if sent
+  std::string body;             // empty for a multipart upload: its parts are in `files`
+  std::vector<FormPart> files;  // the file parts of a multipart/form-data body (uploads only)
+  std::string session_cookie;   // value of the chat_session cookie, if sent
+  std::string device_cookie;    // value of the chat_device cookie (device.h), if sent
 
   // Filled in by the dispatcher before the handler runs.
   Json::Value json{Json::objectValue};  // the body object ({} when no body)
@@ -87,6 +101,11 @@ enum RouteFlags : unsigned {
   kBackground = 1 << 3,       // sent by a timer, not a person: not activity for the idle limit
   kOwnTransactions = 1 << 4,  // a GET run outside the read snapshot (health probes the write lock)
   kSameOrigin = 1 << 5,       // a GET refused like a write (403 bad_origin) from another origin
+  // A multipart/form-data upload instead of a JSON body (415
+  // unsupported_file otherwise) that must carry a same-origin Origin header
+  // (403 bad_origin without one): a form on another site can post
+  // multipart, so the JSON-only rule's CSRF defence is this instead.
+  kUpload = 1 << 6,
 };
 
 using Handler = Response (*)(Context&);
@@ -102,7 +121,9 @@ struct Route {
 Response Dispatch(const std::vector<Route>& routes, Context& ctx);
 
 // The program's main loop: FastCGI when started by a FastCGI server,
-// otherwise one CGI request from the environment and stdin. Returns the exit code.
-int Serve(const char* program, const std::vector<Route>& routes);
+// otherwise one CGI request from the environment and stdin. Returns the exit
+// code. `uploads`: bodies up to CHAT_FILE_MAX_MB plus kMultipartSlack are
+// read (and multipart file parts parsed) instead of 64 KiB.
+int Serve(const char* program, const std::vector<Route>& routes, bool uploads = false);
 
 }  // namespace chat

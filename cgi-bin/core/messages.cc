@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <vector>
 
+#include "attachments.h"
 #include "clock.h"
 #include "mentions.h"
 #include "rooms.h"
@@ -69,6 +70,7 @@ Json::Value ReadMessage(Db& db, const Query& q) {
   m["reply_to"] = ReplyQuote(q);
   m["reactions"] = Reactions(db, q.Int(0));
   m["mentions"] = MentionsJson(db, q.Int(0));
+  m["attachments"] = MessageAttachments(db, q.Int(0));
   return m;
 }
 

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <string>
 
+#include "blobs.h"
 #include "clock.h"
 #include "log.h"
 #include "mentions.h"
@@ -29,6 +30,10 @@ int DeleteMessagesOlderThan(Db& db, int64_t room_id, int64_t cutoff_ms, int limi
     // batch of 500 is 1,500 short steps.
     db.Prepare("DELETE FROM reactions WHERE message_id = ?1").Bind(1, id).Run();
     ForgetMentions(db, id);
+    // Its attachments: the rows here (their blobs queued in blob_trash by
+    // the files_trash trigger); the bytes go once the caller committed and
+    // called EmptyBlobTrash (core/blobs.h), as both callers of PruneBatch do.
+    db.Prepare("DELETE FROM files WHERE message_id = ?1").Bind(1, id).Run();
     db.Prepare("DELETE FROM messages WHERE id = ?1").Bind(1, id).Run();
   }
   return static_cast<int>(ids.size());
@@ -124,6 +129,7 @@ void MaybePruneBetweenRequests(const char* program, const Config& config, Db& db
       LogLine(program, "retention: deleted " + std::to_string(p.count) + " message(s) of room " +
                            std::to_string(p.room_id));
     }
+    if (total > 0) EmptyBlobTrash(config, db);  // the pruned messages' files
     if (total >= config.prune_batch) {
       // A full batch: more may be waiting; this process's next request (or
       // any other process's) takes the next batch.

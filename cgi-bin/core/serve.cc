@@ -82,6 +82,8 @@ const char* Reason(int status) {
       return "Payload Too Large";
     case 415:
       return "Unsupported Media Type";
+    case 507:
+      return "Insufficient Storage";
     case 429:
       return "Too Many Requests";
     case 500:
@@ -103,7 +105,7 @@ std::string PathOf(cgicc::CgiInput& in) {
 }
 
 // Fills req from the CGI variables and body; an error when they are unusable.
-Status ReadRequest(cgicc::CgiInput& in, Request& req) {
+Status ReadRequest(cgicc::CgiInput& in, Request& req, const Config& config, bool uploads) {
   req.method = in.getenv("REQUEST_METHOD");
   if (req.method == "HEAD") {
     req.method = "GET";
@@ -117,7 +119,10 @@ Status ReadRequest(cgicc::CgiInput& in, Request& req) {
   if (!length.empty()) {
     std::optional<int64_t> n = ParseDecimal(length);
     if (!n) return Err(400, "invalid_request", "Content-Length is not a number.");
-    if (*n > static_cast<int64_t>(kMaxBody)) {
+    if (uploads && *n > config.file_max_bytes + static_cast<int64_t>(kMultipartSlack)) {
+      return Err(413, "file_too_large", "The file is larger than this server accepts.");
+    }
+    if (!uploads && *n > static_cast<int64_t>(kMaxBody)) {
       return Err(413, "body_too_large", "The request body is over 64 KiB.");
     }
     body_length = *n;
@@ -133,6 +138,14 @@ Status ReadRequest(cgicc::CgiInput& in, Request& req) {
       req.body.resize(in.read(req.body.data(), req.body.size()));
     }
     req.content_type = env.getContentType();
+    // An upload's parts, parsed by cgicc (multipart/form-data, RFC 7578);
+    // the raw body is dropped so the file is held twice at most.
+    if (uploads) {
+      for (const cgicc::FormFile& f : cgi.getFiles()) {
+        req.files.push_back({f.getName(), f.getFilename(), f.getDataType(), f.getData()});
+      }
+      std::string().swap(req.body);
+    }
     for (const cgicc::HTTPCookie& c : env.getCookieList()) {
       if (c.getName() == SessionCookieName(req.https) && req.session_cookie.empty()) {
         req.session_cookie = c.getValue();
@@ -179,7 +192,10 @@ void Write(const Response& r, bool head_only, const Writer& out) {
     head += "Content-Type: application/json; charset=utf-8\r\nContent-Length: " +
             std::to_string(r.body.size()) + "\r\n";
   }
-  head += "Cache-Control: no-store\r\n";
+  // A reply may set its own caching (a file's bytes never change: files.cpp).
+  bool own_cache = false;
+  for (const auto& h : r.headers) own_cache = own_cache || h.first == "Cache-Control";
+  if (!own_cache) head += "Cache-Control: no-store\r\n";
   for (const auto& [name, value] : r.headers) head += name + ": " + value + "\r\n";
   head += "\r\n";
   out(head);
@@ -195,13 +211,14 @@ double MsSince(std::chrono::steady_clock::time_point start) {
 // One request, start to finish; never throws. True when the database must
 // be opened again before the next one.
 bool Handle(const char* program, const std::vector<Route>& routes, const Config& config,
-            const SessionKey& key, Db& db, cgicc::CgiInput& in, const Writer& out) {
+            const SessionKey& key, Db& db, cgicc::CgiInput& in, const Writer& out,
+            bool uploads = false) {
   auto start = std::chrono::steady_clock::now();
   Request req;
   Response res;
   bool reopen = false;
   try {
-    if (Status s = ReadRequest(in, req)) {
+    if (Status s = ReadRequest(in, req, config, uploads)) {
       res = Response::Error(*s);
     } else {
       Context ctx{config, key, db, req};
@@ -305,7 +322,7 @@ Response Response::Error(const ApiError& e) {
   return r;
 }
 
-int Serve(const char* program, const std::vector<Route>& routes) {
+int Serve(const char* program, const std::vector<Route>& routes, bool uploads) {
   if (sodium_init() < 0) {
     LogLine(program, "libsodium failed to start");
     return 1;
@@ -319,8 +336,9 @@ int Serve(const char* program, const std::vector<Route>& routes) {
       return 1;
     }
     cgicc::CgiInput in;
-    Handle(program, routes, config, backend.key->Current(), *backend.db, in,
-           [](const std::string& s) { fwrite(s.data(), 1, s.size(), stdout); });
+    Handle(
+        program, routes, config, backend.key->Current(), *backend.db, in,
+        [](const std::string& s) { fwrite(s.data(), 1, s.size(), stdout); }, uploads);
     fflush(stdout);
     return 0;
   }
@@ -351,7 +369,8 @@ int Serve(const char* program, const std::vector<Route>& routes) {
     }
     if (failure) {
       Refuse(program, failure->reply, in, out);
-    } else if (Handle(program, routes, config, backend.key->Current(), *backend.db, in, out)) {
+    } else if (Handle(program, routes, config, backend.key->Current(), *backend.db, in, out,
+                      uploads)) {
       // The key file is looked at for every request (Current()): `chatctl
       // secret rotate` takes effect at once, without restarting the workers.
       backend.db.reset();  // read-only under us: open it afresh, now

@@ -44,7 +44,7 @@ function ctlAsync(args) {
 const login = (name, password = PASSWORD) => new Client(stack.base).post('/api/login', { username: name, password });
 
 const COMMANDS = ['init', 'migrate', 'user add', 'user list', 'user reset-password', 'user disable', 'user enable',
-  'user delete', 'room list', 'room delete', 'room export', 'prune', 'audit', 'backup', 'restore', 'stats', 'check', 'search-reindex', 'secret rotate'];
+  'user delete', 'room list', 'room delete', 'room export', 'prune', 'audit', 'backup', 'restore', 'files sweep', 'stats', 'check', 'search-reindex', 'secret rotate'];
 
 test('--help on chatctl and on every command exits 0 with its usage; no command, an unknown one or wrong arguments exit 2', () => {
   const top = ctl(['--help']);

@@ -176,7 +176,7 @@ test('dpkg -i into a throwaway root: postinst makes the account, the data folder
   assert.equal(modeOf('/var/lib/chatroom/chat.db'), '640');
   assert.equal(ownerOf('/var/lib/chatroom/chat.db'), 'chatroom:chatroom');
   assert.equal(modeOf('/var/lib/chatroom/chat.db.secret'), '600');
-  for (const p of ['auth', 'rooms', 'post', 'poll', 'search']) {
+  for (const p of ['auth', 'rooms', 'post', 'poll', 'search', 'files']) {
     assert.ok(lstatSync(at(`/etc/systemd/system/sockets.target.wants/chatroom@${p}.socket`)).isSymbolicLink(), `chatroom@${p}.socket enabled`);
   }
   assert.deepEqual(readdirSync(at('/etc/nginx/sites-enabled')), [], 'no nginx site enabled');
@@ -195,7 +195,7 @@ test('the installed programs, started by the installed chatroom-spawn, serve the
   writeFileSync(at('/etc/nginx/sites-available/chatroom'), site.out);
   run('ln', ['-s', '../sites-available/chatroom', at('/etc/nginx/sites-enabled/chatroom')]);
   spawner = startInRoot(['/usr/lib/chatroom/chatroom-spawn'], 'spawn.log');
-  await waitFor(() => ['auth', 'rooms', 'post', 'poll', 'search'].every((p) => existsSync(at(`/run/chatroom/${p}.sock`))), 10000, 'worker sockets');
+  await waitFor(() => ['auth', 'rooms', 'post', 'poll', 'search', 'files'].every((p) => existsSync(at(`/run/chatroom/${p}.sock`))), 10000, 'worker sockets');
   assert.equal(ownerOf('/run/chatroom/auth.sock'), 'chatroom:www-data');
   const check = inRoot(['nginx', '-t']);
   assert.equal(check.code, 0, `nginx -t: ${check.err}`);

@@ -52,7 +52,7 @@ test('jsonl: every live message once, oldest first, one object a line, as an att
   assert.equal(messages[449].text, 'line 450');
   assert.equal(messages[450].text, 'the last one');
   assert.ok(messages.every((m, i) => i === 0 || m.id > messages[i - 1].id), 'ascending');
-  assert.deepEqual(Object.keys(messages[0]).sort(), ['created_at', 'edited_at', 'id', 'mentions', 'reactions', 'reply_to', 'room_id', 'text', 'user']);
+  assert.deepEqual(Object.keys(messages[0]).sort(), ['attachments', 'created_at', 'edited_at', 'id', 'mentions', 'reactions', 'reply_to', 'room_id', 'text', 'user']);
 });
 
 test('html: every user string escaped, a <script> comes out as text; an empty room is a page with no messages', async () => {

@@ -185,7 +185,7 @@ CHAT_USER=
 CHAT_LIB_DIR=${dest}${PREFIX}/lib/chatroom
 `);
   spawner = startDetached(`${dest}${PREFIX}/lib/chatroom/chatroom-spawn`, ['--config', settingsFile], {}, { clean: true });
-  await waitFor(() => ['auth', 'rooms', 'post', 'poll', 'search'].every((p) => existsSync(join(t, 'run', `${p}.sock`))), 10000, 'worker sockets');
+  await waitFor(() => ['auth', 'rooms', 'post', 'poll', 'search', 'files'].every((p) => existsSync(join(t, 'run', `${p}.sock`))), 10000, 'worker sockets');
 });
 
 after(async () => {
@@ -202,7 +202,7 @@ after(async () => {
 
 test('make install puts programs, chatctl, pages, sql, sites and units where README says, with every path filled in', () => {
   const p = (rel) => join(dest, rel);
-  for (const prog of ['auth', 'rooms', 'post', 'poll', 'search', 'chatroom-spawn']) {
+  for (const prog of ['auth', 'rooms', 'post', 'poll', 'search', 'files', 'chatroom-spawn']) {
     assert.ok(statSync(p(`${PREFIX}/lib/chatroom/${prog}`)).mode & 0o111, `${prog} executable`);
   }
   assert.ok(statSync(p(`${PREFIX}/sbin/chatctl`)).mode & 0o111);
@@ -297,7 +297,8 @@ test('the installed nginx site keeps the locations and headers of the developmen
   const site = readFileSync(join(dest, `${PREFIX}/share/chatroom/conf/nginx/chatroom.conf`), 'utf8');
   assert.deepEqual(lines(site, /^location /), lines(dev, /^location /));
   assert.deepEqual(lines(site, /^(include|fastcgi_pass|error_page|return|limit_req |client_(max|body_buffer|body_timeout|header)|add_header (Cache|Retry))/),
-    lines(dev, /^(include|fastcgi_pass|error_page|return|limit_req |client_(max|body_buffer|body_timeout|header)|add_header (Cache|Retry))/).map((l) => l.replace(/burst=@AUTH_BURST@/, 'burst=20').replace('@CLIENT_TIMEOUT@', '10s')));
+    lines(dev, /^(include|fastcgi_pass|error_page|return|limit_req |client_(max|body_buffer|body_timeout|header)|add_header (Cache|Retry))/).map((l) => l.replace(/burst=@AUTH_BURST@/, 'burst=20').replace('@CLIENT_TIMEOUT@', '10s')
+      .replace('@FILE_BODY_MAX@', '10304k')).sort());
   const includes = site.split('\n').filter((l) => /# push$/.test(l)).map((l) => l.trim());
   assert.deepEqual(includes, [`include ${PREFIX}/share/chatroom/conf/nginx/push-publisher.conf;  # push`,
     `include ${PREFIX}/share/chatroom/conf/nginx/push-events.conf;  # push`]);
@@ -370,7 +371,7 @@ test('chatroom-spawn exports the settings file to the workers, and every program
   // In the log: the spawner's line, and one line per program with what it runs with.
   const log = readFileSync(spawner.log, 'utf8');
   assert.match(log, new RegExp(`chatroom-spawn: settings file ${settingsFile}; .*CHAT_POST_BURST=${POST_BURST}`));
-  await waitFor(() => ['auth', 'rooms', 'post', 'poll', 'search'].every((p) => settingsLines().some((l) => l.includes(p))), 10000, 'a settings line from every program');
+  await waitFor(() => ['auth', 'rooms', 'post', 'poll', 'search', 'files'].every((p) => settingsLines().some((l) => l.includes(p))), 10000, 'a settings line from every program');
   // Every setting the programs read (the CHAT_ names config.h documents) is in the line.
   const header = readFileSync(join(ROOT, 'cgi-bin', 'core', 'config.h'), 'utf8');
   const names = [...new Set(header.slice(header.indexOf('struct Config'), header.indexOf('};')).match(/CHAT_[A-Z_]+/g))];
@@ -409,13 +410,13 @@ test('chatroom-spawn --help prints its usage and starts nothing; an unknown argu
 
 test('a second chatroom-spawn for the same run folder refuses to start and leaves the first one\'s sockets alone', () => {
   assert.ok(nginxBase, 'the installed nginx site is serving');
-  const sockets = ['auth', 'rooms', 'post', 'poll', 'search'].map((p) => statSync(join(t, 'run', `${p}.sock`)).ino);
+  const sockets = ['auth', 'rooms', 'post', 'poll', 'search', 'files'].map((p) => statSync(join(t, 'run', `${p}.sock`)).ino);
   assert.equal(readFileSync(join(t, 'run', 'chatroom-spawn.pid'), 'utf8').trim(), String(spawner.child.pid));
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('CHAT_')));
   const second = run(`${dest}${PREFIX}/lib/chatroom/chatroom-spawn`, ['--config', settingsFile], { env, timeout: 10000 });
   assert.equal(second.code, 1, `${second.out}${second.err}`);
   assert.match(second.err, new RegExp(`already running \\(pid ${spawner.child.pid}, lock `));
-  assert.deepEqual(['auth', 'rooms', 'post', 'poll', 'search'].map((p) => statSync(join(t, 'run', `${p}.sock`)).ino), sockets, 'same sockets');
+  assert.deepEqual(['auth', 'rooms', 'post', 'poll', 'search', 'files'].map((p) => statSync(join(t, 'run', `${p}.sock`)).ino), sockets, 'same sockets');
   assert.equal(curl('GET', `${nginxBase}/api/health`).status, 200);
 });
 
@@ -425,9 +426,9 @@ test('a spawner killed outright (SIGKILL) leaves its workers serving: a new copy
   writeFileSync(config, readFileSync(settingsFile, 'utf8').replace(/^CHAT_RUN_DIR=.*$/m, `CHAT_RUN_DIR=${runDir}`));
   const spawnPath = `${dest}${PREFIX}/lib/chatroom/chatroom-spawn`;
   const first = startDetached(spawnPath, ['--config', config], {}, { clean: true });
-  await waitFor(() => ['auth', 'rooms', 'post', 'poll', 'search'].every((p) => existsSync(join(runDir, `${p}.sock`))), 10000, 'sockets');
-  const sockets = ['auth', 'rooms', 'post', 'poll', 'search'].map((p) => statSync(join(runDir, `${p}.sock`)).ino);
-  const inodes = () => ['auth', 'rooms', 'post', 'poll', 'search'].map((p) => statSync(join(runDir, `${p}.sock`)).ino);
+  await waitFor(() => ['auth', 'rooms', 'post', 'poll', 'search', 'files'].every((p) => existsSync(join(runDir, `${p}.sock`))), 10000, 'sockets');
+  const sockets = ['auth', 'rooms', 'post', 'poll', 'search', 'files'].map((p) => statSync(join(runDir, `${p}.sock`)).ino);
+  const inodes = () => ['auth', 'rooms', 'post', 'poll', 'search', 'files'].map((p) => statSync(join(runDir, `${p}.sock`)).ino);
   process.kill(first.child.pid, 'SIGKILL'); // only the shell: its multiwatch and workers go on
   await waitFor(() => first.child.exitCode !== null || first.child.signalCode !== null, 5000, 'the spawner gone');
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('CHAT_')));
@@ -444,7 +445,7 @@ test('a spawner killed outright (SIGKILL) leaves its workers serving: a new copy
   await waitFor(() => run('sh', ['-c', `ps -eo pgid= | grep -qx ' *${first.child.pid}' && exit 1 || exit 0`]).code === 0, 10000, 'orphans gone');
   const second = startDetached(spawnPath, ['--config', config], {}, { clean: true });
   await waitFor(() => existsSync(join(runDir, 'chatroom-spawn.pid')) && readFileSync(join(runDir, 'chatroom-spawn.pid'), 'utf8').trim() === String(second.child.pid), 10000, 'the new copy holds the lock');
-  await waitFor(() => ['auth', 'rooms', 'post', 'poll', 'search'].every((p) => existsSync(join(runDir, `${p}.sock`))), 10000, 'new sockets');
+  await waitFor(() => ['auth', 'rooms', 'post', 'poll', 'search', 'files'].every((p) => existsSync(join(runDir, `${p}.sock`))), 10000, 'new sockets');
 });
 
 // Reads a room's event stream over HTTPS with curl (the certificate is
@@ -605,7 +606,7 @@ test('without systemd: the installed init script starts, reports, reloads and st
   try {
     const start = service('start');
     assert.equal(start.code, 0, `${start.out}${start.err}`);
-    await waitFor(() => ['auth', 'rooms', 'post', 'poll', 'search'].every((p) => existsSync(join(runDir, `${p}.sock`))), 10000, 'sockets');
+    await waitFor(() => ['auth', 'rooms', 'post', 'poll', 'search', 'files'].every((p) => existsSync(join(runDir, `${p}.sock`))), 10000, 'sockets');
     const pid = Number(readFileSync(join(runDir, 'chatroom-spawn.pid'), 'utf8'));
     const status = service('status');
     assert.equal(status.code, 0, `${status.out}${status.err}`);

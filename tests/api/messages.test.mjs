@@ -40,13 +40,13 @@ function rawPost(body, roomId = room.id) {
   });
 }
 
-test('post answers 201 with the message: id, room_id, user, text, created_at (RFC 3339 ms), edited_at, reply_to, reactions', async () => {
+test('post answers 201 with the message: id, room_id, user, text, created_at (RFC 3339 ms), edited_at, reply_to, reactions, attachments', async () => {
   const t0 = Date.now();
   const r = await ann.post(path(), { text: 'hello' });
   assert.equal(r.status, 201, r.text);
   const m = r.body.message;
   assert.deepEqual(Object.keys(m).sort(),
-    ['created_at', 'edited_at', 'id', 'mentions', 'reactions', 'reply_to', 'room_id', 'text', 'user']);
+    ['attachments', 'created_at', 'edited_at', 'id', 'mentions', 'reactions', 'reply_to', 'room_id', 'text', 'user']);
   assert.equal(m.edited_at, null);
   assert.equal(m.reply_to, null);
   assert.deepEqual(m.reactions, []);

@@ -554,3 +554,35 @@ test('the admin-log and retention migration upgrades the previous version (invit
   const body = JSON.parse(list.slice(list.indexOf('\r\n\r\n') + 4));
   assert.deepEqual(body.users.map((u) => [u.id, u.admin]), [[1, true], [2, false]]);
 });
+
+test('the files migration upgrades the previous version (invites, bans, direct rooms, attention, search, retention included), keeping every row; files work on it', () => {
+  const MIGRATIONS = join(ROOT, 'sql', 'migrations');
+  const ours = readdirSync(MIGRATIONS).find((f) => /^\d{4}_files\.sql$/.test(f)).replace('.sql', '');
+  const version = Number(ours.slice(0, 4));
+  const db = makeV1('previous-files.db');
+  for (const f of readdirSync(MIGRATIONS).sort()) {
+    const n = Number(f.slice(0, 4));
+    if (!/^\d{4}_.*\.sql$/.test(f) || n <= 1 || n >= version) continue;
+    execFileSync('sqlite3', [db], { input: `BEGIN;\n${readFileSync(join(MIGRATIONS, f), 'utf8')}\nPRAGMA user_version = ${n};\nCOMMIT;\n` });
+  }
+  assert.equal(Number(sql(db, 'PRAGMA user_version')), version - 1);
+  sql(db, "UPDATE rooms SET kind = 'private' WHERE id = 2; INSERT INTO room_members (room_id, user_id, role, added_at, hidden_after) VALUES (2, 1, 'member', 1700000009000, 3), (2, 2, 'member', 1700000009000, NULL); INSERT INTO direct_rooms (room_id, user_low, user_high) VALUES (2, 1, 2); INSERT INTO room_bans (room_id, user_id, banned_at) VALUES (1, 2, 1700000009000); INSERT INTO room_invites (code_hash, room_id, created_by, created_at, expires_at) VALUES (randomblob(32), 2, 1, 1700000009000, 1700604809000);");
+  const tables = [...V1_TABLES, 'login_failures', 'user_buckets', 'room_members', 'room_bans', 'direct_rooms', 'room_invites', 'read_marks', 'mentions'];
+  const before = Object.fromEntries(tables.map((t) => [t, rows(db, t)]));
+  const r = cgi('rooms', db, { uri: '/api/rooms' }); // 401 (no session), but it starts and migrates
+  assert.equal(r.status, 401, r.raw + r.stderr);
+  assert.match(r.stderr, new RegExp(`applied migration ${ours}`));
+  assert.equal(r.stderr.match(/applied migration/g).length, NEWEST - version + 1, 'only the migrations from ours on ran');
+  assertRowsKept(db, before, tables);
+  assert.equal(sql(db, 'SELECT count(*) FROM files'), '0');
+  // The new table works on the migrated database: a file on a message, and
+  // its deletion trashes its blob names (trigger files_trash).
+  sql(db, `PRAGMA foreign_keys = ON; INSERT INTO files (room_id, user_id, message_id, name, type, size, blob, created_at)
+    VALUES (1, 1, 1, 'a.txt', 'text/plain', 1, '${'a'.repeat(64)}', 1700000010000);
+    DELETE FROM messages WHERE id = 1;`);
+  assert.equal(sql(db, 'SELECT count(*) FROM files'), '0', 'cascades from its message');
+  assert.equal(sql(db, 'SELECT blob FROM blob_trash'), 'a'.repeat(64));
+  const fresh = join(dir, 'fresh-files.db');
+  execFileSync('sqlite3', [fresh], { input: readFileSync(join(ROOT, 'sql', 'schema.sql')) });
+  assert.deepEqual(shape(db), shape(fresh));
+});

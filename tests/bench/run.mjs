@@ -20,6 +20,7 @@ import { startStack, ROOT, waitFor } from '../lib/stack.mjs';
 import { measurePush, NCHAN_MODULE } from './s7.mjs';
 import { seedRoomList, seedUnread, S9_USER, S9_VISIBLE } from './s9.mjs';
 import { compareTargets, targetLines } from './targets.mjs';
+import { benchFiles, uploadRate } from './files.mjs';
 
 const QUICK = process.argv.includes('--quick');
 // --search: seed, then S10 (search) only (a few minutes instead of the whole
@@ -159,8 +160,11 @@ function childrenOf(parent) {
   });
 }
 
-function stackPids(stack) {
-  const programs = new Set(['auth', 'rooms', 'post', 'poll', 'search']);
+// The stack's nginx and its workers of `names`: by default the programs S6
+// has always measured (search since issue 15); the files workers (issue 16: libvips and upload
+// bodies live there only) are measured apart, in S12.
+function stackPids(stack, names = ['auth', 'rooms', 'post', 'poll', 'search']) {
+  const programs = new Set(names);
   const workers = pidsWhere((pid) => {
     const exe = readFileSync(`/proc/${pid}/cmdline`, 'latin1').split('\0')[0];
     return exe.startsWith(BIN) && programs.has(exe.slice(BIN.length + 1))
@@ -204,7 +208,8 @@ async function main() {
   writeFileSync(extra, `location = /bench/hello {\n  include ${ROOT}/conf/fastcgi-params.conf;\n  fastcgi_pass unix:${helloSock};\n}\n`);
   let stack;
   try {
-    stack = await startStack({ env: { CHAT_NGINX_EXTRA: extra, CHAT_NGINX_CONNECTIONS: '24000', CHAT_WORKERS: String(WORKERS) } });
+    stack = await startStack({ env: { CHAT_NGINX_EXTRA: extra, CHAT_NGINX_CONNECTIONS: '24000', CHAT_WORKERS: String(WORKERS),
+      CHAT_UPLOAD_BURST: '1000000000', CHAT_UPLOADS_PER_MINUTE: '1000000000' } });
     const port = stack.port;
     await waitFor(async () => (await fetch(`${stack.base}/bench/hello`)).status === 200, 10000, 'hello baseline');
     serverPids = () => {
@@ -318,6 +323,22 @@ async function main() {
       return;
     }
     rows.s4 = await closed(port, 'S4 posts', users.map((u) => `POST /api/rooms/${u.room}/messages ${u.cookie} {"text":"bench post %n"}`));
+    // S12 files (issue 16, tests/bench/files.mjs): uploads per second, then
+    // S4's posts again while 5 MB uploads run beside them: an upload holds
+    // no write transaction while it is received, decoded or written.
+    const blobs = benchFiles();
+    const up = (bytes, name) => uploadRate({ base: stack.base, users: users.slice(0, 200), bytes, name, seconds: P.seconds, conns: 4 });
+    const s12 = {};
+    for (const [key, name] of [['kb100', 'a.bin'], ['mb5', 'b.bin'], ['photo', 'photo.jpg']]) {
+      s12[key] = await up(blobs[key], name);
+      say(`S12 uploads ${key} (${blobs[key].length} bytes): ${s12[key].per_s}/s (${s12[key].mb_per_s} MB/s), p50 ${s12[key].p50_ms} ms, p99 ${s12[key].p99_ms} ms, errors ${s12[key].errors}${s12[key].first_error ? ` (first ${s12[key].first_error})` : ''}`);
+    }
+    const during = uploadRate({ base: stack.base, users: users.slice(0, 200), bytes: blobs.mb5, name: 'b.bin', seconds: P.seconds + 1, conns: 2 });
+    rows.s4_during_uploads = await closed(port, 'S4 posts while 5 MB uploads run', users.map((u) => `POST /api/rooms/${u.room}/messages ${u.cookie} {"text":"bench post %n"}`));
+    s12.mb5_beside_posts = await during;
+    // The files workers right after 5 MB uploads (libvips and the bodies live there only).
+    s12.files_memory = memory(stackPids(stack, ['files']).workers);
+    say(`S12: post p99 ${rows.s4.poll_p99_ms} ms alone, ${rows.s4_during_uploads.poll_p99_ms} ms beside ${s12.mb5_beside_posts.per_s} uploads/s of 5 MB`);
     // S11 (issue 14): a post naming 50 people (looked up, one mentions row
     // and one mentions_user index entry each) against a plain post of the
     // same words, back to back, by the same users (everyone may be
@@ -379,6 +400,7 @@ async function main() {
       s5_best: best,
       s6_memory: mem,
       s7_push: s7,
+      s12_files: s12,
       s10,
       ratios: {
         s1_vs_hello: ratio('s1', 'hello'),
@@ -498,6 +520,15 @@ function printTable(r) {
     row('S11a the same post without @ (no mention)', c.s11_plain),
     row('S11b post naming 50 people', c.s11_mentions, `cost ${r.ratios.s11_mentions_cost}× by p50 latency (target < 2); ${r.ratios.by_server_cpu.s11_mentions_cost}× by server CPU`),
     row('S4 posts (all users, 201 each)', c.s4, `target 3,000/s; disk allows ${f(r.sqlite_commits_per_s.FULL)} commits/s (FULL), ${f(r.sqlite_commits_per_s.NORMAL)} (NORMAL)`),
+    ...(c.s4_during_uploads ? [row('S4 posts while 5 MB uploads run (S12)', c.s4_during_uploads, `beside ${r.s12_files.mb5_beside_posts.per_s} uploads/s of 5 MB`)] : []),
+    '',
+    '| S12 uploads (4 clients) | uploads/s | MB/s | p50 ms | p99 ms | errors |',
+    '|---|---:|---:|---:|---:|---:|',
+    ...(r.s12_files ? [['100 KB file', 'kb100'], ['5 MB file', 'mb5'], ['JPEG photo 1600 x 1200 (decoded, stripped, thumbnailed)', 'photo']].map(([label, k]) => {
+      const x = r.s12_files[k];
+      return `| ${label} | ${x.per_s} | ${x.mb_per_s} | ${x.p50_ms} | ${x.p99_ms} | ${x.errors} |`;
+    }) : []),
+    ...(r.s12_files?.files_memory ? ['', `files workers after the 5 MB uploads (${r.s12_files.files_memory.processes} processes): PSS ${r.s12_files.files_memory.pss_mb} MB, private ${r.s12_files.files_memory.uss_mb} MB, RSS summed ${r.s12_files.files_memory.rss_mb} MB`, ] : []),
     '',
     '| S5 virtual users | polls/s | poll p50 ms | poll p99 ms | post p99 ms | post-to-seen p50 / p99 ms | errors |',
     '|---:|---:|---:|---:|---:|---:|---:|',

@@ -4,7 +4,7 @@
 // can kill or count them without touching any other process on the machine.
 import { readdirSync, readFileSync } from 'node:fs';
 
-export const PROGRAMS = ['auth', 'rooms', 'post', 'poll', 'search'];
+export const PROGRAMS = ['auth', 'rooms', 'post', 'poll', 'search', 'files'];
 
 // [{pid, argv}] of live (non-zombie) workers and supervisors carrying the
 // marker. The command line is read first (short), the environment only of

@@ -1,0 +1,64 @@
+// See names.h.
+#include "files/names.h"
+
+#include <cctype>
+
+#include "core/validate.h"
+
+namespace chat {
+
+std::string CleanFileName(const std::string& sent) {
+  size_t slash = sent.find_last_of("/\\");
+  std::string name = slash == std::string::npos ? sent : sent.substr(slash + 1);
+  if (!IsValidUtf8(name)) return "file";
+  for (char& c : name) {
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '_';
+  }
+  if (name.size() > 255) {
+    size_t cut = 255;
+    // Back to the first byte of a character (not a 10xxxxxx continuation).
+    while (cut > 0 && (static_cast<unsigned char>(name[cut]) & 0xC0) == 0x80) --cut;
+    name.resize(cut);
+  }
+  if (Trim(name).empty() || name == "." || name == "..") return "file";
+  return name;
+}
+
+std::string ShownFileType(const std::string& declared) {
+  static const std::string kOpaque = "application/octet-stream";
+  std::string t;
+  for (char c : declared) t += static_cast<char>(tolower(static_cast<unsigned char>(c)));
+  size_t semi = t.find(';');
+  if (semi != std::string::npos) t.resize(semi);
+  while (!t.empty() && t.back() == ' ') t.pop_back();
+  if (t.empty() || t.size() > 100 || t.compare(0, 6, "image/") == 0) return kOpaque;
+  size_t slash = t.find('/');
+  if (slash == std::string::npos || slash == 0 || slash + 1 == t.size()) return kOpaque;
+  for (size_t i = 0; i < t.size(); ++i) {
+    char c = t[i];
+    bool token = isalnum(static_cast<unsigned char>(c)) ||
+                 std::string("!#$&^_.+-").find(c) != std::string::npos;
+    if (!(token || (i == slash))) return kOpaque;
+  }
+  return t;
+}
+
+std::string ContentDisposition(const char* disposition, const std::string& name) {
+  static const char kHex[] = "0123456789ABCDEF";
+  std::string ascii, encoded;
+  for (unsigned char c : name) {
+    bool plain = isalnum(c) || c == '.' || c == '-' || c == '_';
+    // One '_' per character: UTF-8 continuation bytes (10xxxxxx) add none.
+    if ((c & 0xC0) != 0x80) ascii += (plain || c == ' ') ? static_cast<char>(c) : '_';
+    if (plain) {
+      encoded += static_cast<char>(c);
+    } else {
+      encoded += '%';
+      encoded += kHex[c >> 4];
+      encoded += kHex[c & 15];
+    }
+  }
+  return std::string(disposition) + "; filename=\"" + ascii + "\"; filename*=UTF-8''" + encoded;
+}
+
+}  // namespace chat
