@@ -33,6 +33,17 @@ std::string HtmlEscape(const std::string& s) {
   return out;
 }
 
+namespace {
+
+// "2026-11-30T03:12:05.123Z" (the API's created_at, always UTC) as a person
+// reads it: "2026-11-30 03:12". Anything not in that shape stays as it is.
+std::string ReadableUtc(const std::string& iso) {
+  if (iso.size() < 16 || iso[10] != 'T' || iso[13] != ':') return iso;
+  return iso.substr(0, 10) + " " + iso.substr(11, 5);
+}
+
+}  // namespace
+
 bool WriteExport(Db& db, const Room& room, const std::string& format,
                  const std::function<void(const std::string&)>& out,
                  const std::function<bool()>& go_on) {
@@ -41,10 +52,21 @@ bool WriteExport(Db& db, const Room& room, const std::string& format,
                           ? room.direct[0].second + " and " + room.direct[1].second
                           : room.name;
   if (html) {
-    out("<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>" +
+    // The topic under the name says what the room was for; the times are
+    // UTC, said once here rather than on every line. No script: the page
+    // is text and one style element (the file is opened from disk, so the
+    // site's CSP does not reach it; there is still nothing to run).
+    std::string head =
+        "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>" +
         HtmlEscape(title) +
-        "</title>\n<style>p{white-space:pre-wrap}</style>\n</head>\n<body>\n<h1>" +
-        HtmlEscape(title) + "</h1>\n");
+        "</title>\n<style>p{white-space:pre-wrap;overflow-wrap:anywhere}.topic,.note{color:#555}</"
+        "style>\n</head>\n"
+        "<body>\n<h1>" +
+        HtmlEscape(title) + "</h1>\n";
+    if (!room.topic.empty()) head += "<p class=\"topic\">" + HtmlEscape(room.topic) + "</p>\n";
+    head += "<p class=\"note\">Times are UTC.</p>\n";
+    out(head);
   }
   int64_t after = 0;
   for (;;) {
@@ -52,8 +74,9 @@ bool WriteExport(Db& db, const Room& room, const std::string& format,
     const Json::Value page = MessagesFrom(db, room.id, after, kExportPage);
     for (const Json::Value& m : page) {
       if (html) {
-        out("<p><time>" + HtmlEscape(m["created_at"].asString()) + "</time> <b>" +
-            HtmlEscape(m["user"]["username"].asString()) +
+        const std::string at = m["created_at"].asString();
+        out("<p><time datetime=\"" + HtmlEscape(at) + "\">" + HtmlEscape(ReadableUtc(at)) +
+            "</time> <b>" + HtmlEscape(m["user"]["username"].asString()) +
             "</b>: " + HtmlEscape(m["text"].asString()) + "</p>\n");
       } else {
         out(ToJson(m) + "\n");

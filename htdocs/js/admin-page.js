@@ -20,7 +20,14 @@ function say(id, text) {
 
 function fill(row, user) {
   row.dataset.userId = String(user.id);
-  part(row, '.user-name').textContent = user.username;
+  const name = part(row, '.user-name');
+  name.textContent = user.username;
+  if (user.id === state.me) {
+    const you = document.createElement('span');
+    you.className = 'user-you';
+    you.textContent = ' (you)';
+    name.append(you);
+  }
   const created = part(row, '.user-created');
   created.dateTime = user.created_at;
   created.textContent = new Date(user.created_at).toLocaleDateString();
@@ -31,6 +38,8 @@ function fill(row, user) {
   const button = part(row, '.user-toggle');
   // Not on one's own row: the server refuses it (409 own_account) anyway.
   button.hidden = user.id === state.me;
+  // …and the row says why there is no button there.
+  part(row, '.user-self-note').hidden = user.id !== state.me;
   button.textContent = user.disabled ? 'Enable' : 'Disable';
   button.className = `user-toggle button-small ${user.disabled ? 'button-secondary' : 'button-danger'}`;
   button.setAttribute('aria-label', `${user.disabled ? 'Enable' : 'Disable'} ${user.username}`);
@@ -73,6 +82,9 @@ async function loadMore() {
       state.after = user.id;
     }
     byId('admin-users').hidden = false;
+    // The page's description only for an admin: anyone else reads first
+    // that the page is not theirs.
+    byId('admin-about').hidden = false;
     more.hidden = !page.more;
   } catch (error) {
     if (error.status === 401) return go('/');

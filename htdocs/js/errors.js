@@ -14,6 +14,7 @@ const WORDS = {
   not_owner: 'Only the owner of a room can do that.',
   invalid_room_kind: 'A room is open or private.',
   invalid_topic: 'A topic is at most 250 characters, without control characters.',
+  invalid_retention: 'Keep messages for 1 to 3650 days, or forever.',
   user_not_found: 'Nobody has that username.',
   not_admin: 'Only an admin can do that.',
   account_disabled: 'This account has been disabled by an administrator.',

@@ -9,6 +9,15 @@ import { plainWords } from './errors.js';
 
 const code = (window.location.pathname.match(/^\/invite\/([A-Za-z0-9_-]+)$/) || [])[1] || '';
 
+// A link that cannot work leaves one thing to do: "Not now" would read as
+// if joining were still on offer, so the way out says where it goes.
+function deadLink(text) {
+  byId('invite-accept').hidden = true;
+  byId('invite-back').textContent = 'Back to rooms';
+  say(text);
+  byId('invite-back').focus();
+}
+
 function say(text) {
   const box = byId('invite-error');
   box.textContent = text;
@@ -26,11 +35,9 @@ async function accept() {
     if (error.status === 401) {
       go(`/?next=${encodeURIComponent(window.location.pathname)}`);
     } else if (error.code === 'invite_not_found') {
-      button.hidden = true;
-      say('This invite link does not work: it is mistyped, or its room was deleted. Ask the owner for a new one.');
+      deadLink('This invite link does not work: it is mistyped, or its room was deleted. Ask the owner for a new one.');
     } else if (error.code === 'invite_expired') {
-      button.hidden = true;
-      say('This invite link has expired (links last 7 days). Ask the owner of the room for a new one.');
+      deadLink('This invite link has expired (links last 7 days). Ask the owner of the room for a new one.');
     } else {
       say(plainWords(error));
     }

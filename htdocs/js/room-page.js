@@ -246,7 +246,7 @@ function showRoom(room) {
   unread.setBase(`${isolate(roomTitle(room, state.me))} · Chatroom`);
 }
 
-// "3 people here · Created by alice" ("… · Direct conversation" for two
+// "3 people here · messages kept 30 days · Created by alice" ("… · Direct conversation" for two
 // people's own room; the count first, so a narrow header
 // that cuts the line keeps it): the count from the join reply, then from the
 // room's members events while push is on.
@@ -260,7 +260,11 @@ function showMeta() {
   // API's owner is only whoever opened it first, which reads as if that
   // person ran the conversation.
   if (room.kind === 'direct') parts.push('Direct conversation');
-  else if (room.owner) parts.push(`Created by ${room.owner.username}`);
+  // Everyone inside should know their words do not stay (README
+  // "Retention"); before "Created by", which a phone's header cuts first.
+  const days = room.retention_days;
+  if (Number.isInteger(days) && days > 0) parts.push(days === 1 ? 'messages kept 1 day' : `messages kept ${days} days`);
+  if (room.kind !== 'direct' && room.owner) parts.push(`Created by ${room.owner.username}`);
   byId('room-meta').textContent = parts.join(' · ');
 }
 

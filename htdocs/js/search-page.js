@@ -3,29 +3,38 @@
    id). The highlights are [start, end) offsets in code points; the text is
    cut at them into text nodes and <mark> elements, so nothing a person wrote
    is ever parsed as HTML. */
-import { request } from './api.js';
+import { api, request } from './api.js';
 import { byId, go } from './dom.js';
 import { plainWords } from './errors.js';
+import { markdownSyntax } from './markdown-marks.js';
+import { roomTitle } from './room-title.js';
 
 const params = new URLSearchParams(window.location.search);
 const q = params.get('q') || '';
 const room = params.get('room');
 let before = null;
 
-/** The message text as nodes: plain text between <mark>s, by code point. */
+/**
+ * The message text as nodes: plain text between <mark>s, by code point,
+ * without the Markdown syntax the room page does not show ("**the lobby**"
+ * reads "the lobby"): those characters are skipped, never moved, so the
+ * offsets into the raw text stay right (js/markdown-marks.js).
+ */
 export function highlighted(text, highlights) {
   const chars = Array.from(text); // one entry per code point, as the API counts
+  const syntax = markdownSyntax(text);
+  const shown = (from, to) => chars.slice(from, to).filter((_, i) => !syntax[from + i]).join('');
   const nodes = [];
   let at = 0;
   for (const [start, end] of highlights) {
     if (start < at || end <= start || end > chars.length) continue;
-    if (start > at) nodes.push(document.createTextNode(chars.slice(at, start).join('')));
+    if (start > at) nodes.push(document.createTextNode(shown(at, start)));
     const mark = document.createElement('mark');
-    mark.textContent = chars.slice(start, end).join('');
+    mark.textContent = shown(start, end);
     nodes.push(mark);
     at = end;
   }
-  if (at < chars.length) nodes.push(document.createTextNode(chars.slice(at).join('')));
+  if (at < chars.length) nodes.push(document.createTextNode(shown(at, chars.length)));
   return nodes;
 }
 
@@ -87,6 +96,33 @@ async function load() {
   return undefined;
 }
 
+// "Search in": the rooms the person can read (GET /api/rooms), by what
+// they are called on screen; choosing one searches again with room=N.
+async function fillRooms() {
+  const select = byId('search-room');
+  select.addEventListener('change', () => {
+    const next = new URLSearchParams({ q });
+    if (select.value) next.set('room', select.value);
+    go(`/search?${next}`);
+  });
+  let me = null;
+  let rooms = [];
+  try {
+    [me, rooms] = await Promise.all([api.me().then((r) => r.user), api.rooms().then((r) => r.rooms)]);
+  } catch {
+    return; // the search itself says what went wrong
+  }
+  const options = rooms.map((r) => {
+    const option = document.createElement('option');
+    option.value = String(r.id);
+    option.textContent = r.kind === 'direct' ? `${roomTitle(r, me)} (direct)` : `#${roomTitle(r, me)}`;
+    return option;
+  });
+  select.append(...options);
+  if (room) select.value = room;
+}
+
+fillRooms();
 byId('search-more').addEventListener('click', load);
 if (q.trim()) load();
 else byId('search-status').textContent = 'Type what to look for in the box above.';

@@ -71,6 +71,18 @@ test('html: every user string escaped, a <script> comes out as text; an empty ro
   assert.ok(r.text.includes('&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &quot;quoted&quot; &lt;img src=x onerror=alert(1)&gt;'), r.text);
   assert.ok(r.text.includes('<title>&lt;script&gt;alert(&quot;room&quot;)&lt;/script&gt;</title>'), r.text);
   assert.ok(r.text.includes('<b>evil_user</b>'));
+  // Times a person reads (UTC, said once), the exact instant kept in datetime=.
+  const said = (await olive.get(`/api/rooms/${room.id}/messages?after=0`)).body.messages.at(-1);
+  const readable = `${said.created_at.slice(0, 10)} ${said.created_at.slice(11, 16)}`;
+  assert.ok(r.text.includes(`<time datetime="${said.created_at}">${readable}</time> <b>evil_user</b>`), r.text);
+  assert.match(readable, /^\d{4}-\d\d-\d\d \d\d:\d\d$/);
+  assert.ok(r.text.includes('<p class="note">Times are UTC.</p>'), r.text);
+  assert.ok(!r.text.includes('class="topic"'), 'no topic, no empty line for it');
+  // The room's topic under its name, escaped like everything else.
+  assert.equal((await olive.request('PATCH', `/api/rooms/${room.id}`, { topic: 'Plans <b>& "more"</b>' })).status, 200);
+  const t = await olive.get(`/api/rooms/${room.id}/export?format=html`);
+  assert.ok(t.text.includes('</h1>\n<p class="topic">Plans &lt;b&gt;&amp; &quot;more&quot;&lt;/b&gt;</p>\n'), t.text);
+  assert.ok(!/<script/i.test(t.text) && !/<b>&/.test(t.text), t.text);
   const empty = await createRoom(olive);
   await join(olive, empty.id);
   const e = await olive.get(`/api/rooms/${empty.id}/export?format=html`);
@@ -163,11 +175,12 @@ test('a 10,000-message room exports in both formats exactly what the poll stream
   const html = await olive.get(`/api/rooms/${room.id}/export?format=html`);
   assert.equal(html.status, 200);
   assert.ok(!/<script/i.test(html.text), 'no script element anywhere');
-  const paragraphs = [...html.text.matchAll(/<p><time>([^<]*)<\/time> <b>([^<]*)<\/b>: ([^<]*)<\/p>\n/g)];
+  const paragraphs = [...html.text.matchAll(/<p><time datetime="([^"<]*)">([^<]*)<\/time> <b>([^<]*)<\/b>: ([^<]*)<\/p>\n/g)];
   assert.equal(paragraphs.length, live.length, 'one paragraph a message, nothing else');
   paragraphs.forEach((p, i) => {
     const m = live[i];
-    assert.deepEqual([p[1], p[2], p[3]], [m.created_at, escapeHtml(m.user.username), escapeHtml(m.text)], `message ${m.id}`);
+    const readable = `${m.created_at.slice(0, 10)} ${m.created_at.slice(11, 16)}`;
+    assert.deepEqual([p[1], p[2], p[3], p[4]], [m.created_at, readable, escapeHtml(m.user.username), escapeHtml(m.text)], `message ${m.id}`);
   });
 
   // Peak memory (VmHWM) of every rooms worker: an export held whole would

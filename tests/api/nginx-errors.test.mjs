@@ -123,12 +123,20 @@ test('a body that stalls past client_body_timeout is cut off: a JSON 408 or a pl
   }
 });
 
-test('the pages keep their own 404 (only /api/ speaks JSON)', async () => {
+test('a page address nobody serves gets htdocs/404.html with the way back (only /api/ speaks JSON)', async () => {
   for (const path of ['/.env', '/js/.hidden', '/nothing-here.html']) {
     const res = await rawHttp(`GET ${path} HTTP/1.1\r\n${H}\r\n`);
     assert.equal(res.status, 404, `${path}: ${res.raw.slice(0, 200)}`);
     assert.doesNotMatch(res.headers['content-type'] ?? '', /json/, path);
+    // Not nginx's bare page: htdocs/404.html, with the way back, no script.
+    assert.match(res.headers['content-type'] ?? '', /^text\/html/, path);
+    assert.match(res.body, /<a href="\/rooms" class="button">Back to rooms<\/a>/, path);
+    assert.doesNotMatch(res.body, /<script/i, path);
+    assert.doesNotMatch(res.body, /<center>nginx/, path);
   }
+  // /api/ keeps its JSON 404, the 404 page is only ever an error's body.
+  assertJsonError(await rawHttp(`GET /api/nothing-here HTTP/1.1\r\n${H}\r\n`), 404, 'not_found', '/api/nothing-here');
+  assert.equal((await rawHttp(`GET /404.html HTTP/1.1\r\n${H}\r\n`)).status, 404);
 });
 
 test('with the workers stopped, every program\'s address answers JSON 503 unavailable with Retry-After', async () => {

@@ -32,6 +32,10 @@ test('an admin disables and enables an account from the admin page with the keyb
   });
   await signUp(boss.page, 'boss');
   await signUp(vic.page, 'vic');
+  // A name as long as the newcomer's, which broke as "alice2136 / 1" at 375 px.
+  const long = await person(browser, stack.base, { expect: [FRONT_DOOR] });
+  await signUp(long.page, 'alexandra21361');
+  await long.context.close();
   makeAdmin(stack, 'boss');
 
   // Not an admin: no link on the profile, and the page says so.
@@ -41,6 +45,8 @@ test('an admin disables and enables an account from the admin page with the keyb
   await vic.page.goto('/admin');
   await vic.page.locator('#admin-error', { hasText: 'This page is for admins only.' }).waitFor();
   assert.equal(await vic.page.locator('#admin-users').isHidden(), true);
+  // The refusal comes first, not a description of what admins can do here.
+  assert.equal(await vic.page.getByText(/^Every account on this server/).isVisible(), false);
   await vic.page.goto('/rooms');
 
   // The admin: the link, then the list.
@@ -53,14 +59,25 @@ test('an admin disables and enables an account from the admin page with the keyb
   const row = page.locator('#users tr', { has: page.locator('.user-name', { hasText: /^vic$/ }) });
   await row.waitFor();
   assert.equal(await row.locator('.user-state').textContent(), 'Active');
-  assert.equal(await page.locator('#users tr', { has: page.locator('.user-name', { hasText: /^boss$/ }) }).locator('.user-admin').textContent(), 'Admin');
+  const own = page.locator('#users tr', { has: page.locator('.user-name', { hasText: /^boss \(you\)$/ }) });
+  assert.equal(await own.locator('.user-admin').textContent(), 'Admin');
   assert.equal(await page.getByRole('button', { name: 'Disable boss' }).count(), 0, 'no Disable on one\'s own row');
+  assert.equal(await own.getByText('You can’t disable your own account').isVisible(), true, 'the own row says why');
+  assert.equal(await row.getByText('You can’t disable your own account').isVisible(), false);
+  assert.equal(await page.getByText(/^Every account on this server/).isVisible(), true);
   await screenshot(page, 'admin-page');
   await page.setViewportSize({ width: 375, height: 700 });
   assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= 375), 'the page fits 375 px');
   const box = await page.getByRole('button', { name: 'Disable vic' }).boundingBox();
   assert.ok(box && box.x >= 0 && box.x + box.width <= 375, `the Disable button is in view: ${JSON.stringify(box)}`);
   assert.ok(await page.evaluate(() => [...document.querySelectorAll('.table-scroll')].every((e) => e.scrollWidth <= e.clientWidth)), 'no sideways scrolling in the table');
+  // No name broken mid-word at 375 px (each name's text is on one line).
+  const broken = await page.locator('#users .user-name').evaluateAll((cells) => cells.filter((cell) => {
+    const range = document.createRange();
+    range.selectNodeContents(cell.firstChild);
+    return new Set([...range.getClientRects()].map((r) => Math.round(r.top))).size > 1;
+  }).map((cell) => cell.textContent));
+  assert.deepEqual(broken, []);
   await screenshot(page, 'admin-page-375');
   await page.setViewportSize({ width: 1280, height: 800 });
 

@@ -50,6 +50,11 @@ test('"(edited)" is visible on a continued message, and its author and time stay
   assert.equal(await edited.isHidden(), false);
   const box2 = await edited.boundingBox();
   assert.ok(box2 && box2.width > 20 && box2.height > 8, `"(edited)" is drawn, not clipped: ${JSON.stringify(box2)}`);
+  // It belongs to its own message: right under its bubble, not above it
+  // where it read as part of the previous message (under its reactions).
+  const bubble = await message(page, 'second line').locator('.message-bubble').boundingBox();
+  assert.ok(box2.y >= bubble.y + bubble.height - 3 && box2.y - (bubble.y + bubble.height) < 8,
+    `"(edited)" right under its bubble: ${JSON.stringify({ edited: box2, bubble })}`);
   // What the group already says is not said again.
   for (const part of ['.message-author', '.message-time']) {
     const b = await message(page, 'second line').locator(part).boundingBox();
@@ -58,5 +63,8 @@ test('"(edited)" is visible on a continued message, and its author and time stay
   // The first of the group, not edited, shows no marker.
   assert.equal(await message(page, 'first line').locator('.message-edited').isHidden(), true);
   await screenshot(page, 'edited-continued');
+  await page.setViewportSize({ width: 375, height: 700 });
+  await screenshot(page, 'edited-continued-375');
+  await page.setViewportSize({ width: 1280, height: 800 });
   clean(ann);
 });

@@ -145,6 +145,59 @@ test('the owner\'s rename and new topic reach the other person\'s header within 
   clean(alice, bob);
 });
 
+test('the owner sets how long messages are kept in the Members dialog; everyone inside sees it in the header', async () => {
+  await alice.page.goto(`/rooms/${lobbyId}`);
+  await bob.page.goto(`/rooms/${lobbyId}`);
+  await alice.page.locator('#room-name').filter({ hasText: 'Front hall' }).waitFor();
+  await openMembers(alice);
+  const keep = dialog(alice).getByRole('combobox', { name: 'Keep messages' });
+  assert.equal(await keep.inputValue(), 'forever');
+  await keep.selectOption('days');
+  const days = dialog(alice).getByRole('spinbutton', { name: /Days to keep messages/ });
+  // Out of range: said on the page, nothing sent.
+  await days.fill('0');
+  await dialog(alice).getByRole('button', { name: 'Save' }).click();
+  await dialog(alice).getByText('Keep messages for 1 to 3650 days.').waitFor();
+  await days.fill('30');
+  await dialog(alice).getByRole('button', { name: 'Save' }).click();
+  await dialog(alice).getByText('Saved.').waitFor();
+  await screenshot(alice.page, 'members-retention-1280');
+  const room = await alice.page.evaluate(async (id) => (await (await fetch(`/api/rooms/${id}`)).json()).room, lobbyId);
+  assert.equal(room.retention_days, 30);
+  await dialog(alice).getByRole('button', { name: 'Close' }).click();
+  await alice.page.locator('#room-meta').filter({ hasText: 'messages kept 30 days' }).waitFor();
+  // Bob was not reloaded: the change came with a poll (or its push ring).
+  await bob.page.locator('#room-meta').filter({ hasText: 'messages kept 30 days' }).waitFor({ timeout: 6000 });
+  const phone = await person(browser, stack.base, { width: 375, height: 812 });
+  await phone.context.addCookies(await alice.context.cookies());
+  await phone.page.goto(`/rooms/${lobbyId}`);
+  await phone.page.locator('#room-meta').filter({ hasText: 'messages kept 30 days' }).waitFor();
+  await screenshot(phone.page, 'room-retention-375');
+  // On a phone the line is cut with an ellipsis: the retention is not what goes.
+  const fits = await phone.page.locator('#room-meta').evaluate((meta) => {
+    const text = meta.firstChild;
+    const end = text.data.indexOf('messages kept 30 days') + 'messages kept 30 days'.length;
+    const range = document.createRange();
+    range.setStart(text, end - 1);
+    range.setEnd(text, end);
+    return range.getBoundingClientRect().right <= meta.getBoundingClientRect().right;
+  });
+  assert.ok(fits, 'the retention is in view on a phone');
+  await phone.page.getByRole('button', { name: 'Members' }).click();
+  await phone.page.getByRole('combobox', { name: 'Keep messages' }).scrollIntoViewIfNeeded();
+  await screenshot(phone.page, 'members-retention-375');
+  await phone.context.close();
+  // Back to forever: the request carries null, the header line goes.
+  await openMembers(alice);
+  assert.equal(await days.inputValue(), '30');
+  await keep.selectOption('forever');
+  await dialog(alice).getByRole('button', { name: 'Save' }).click();
+  await dialog(alice).getByText('Saved.').waitFor();
+  await dialog(alice).getByRole('button', { name: 'Close' }).click();
+  await bob.page.locator('#room-meta').filter({ hasNotText: 'messages kept' }).waitFor({ timeout: 6000 });
+  clean(phone, alice, bob);
+});
+
 test('screenshots: the room page at 375 px, with the topic and a message\'s actions', async () => {
   const phone = await person(browser, stack.base, { width: 375, height: 812 });
   await phone.context.addCookies(await bob.context.cookies());

@@ -80,6 +80,15 @@ test('the owner of a private room makes an invite link; the other person opens i
   await bob.page.goto('/invite/nosuchcode');
   await bob.page.getByRole('button', { name: 'Join the room' }).click();
   await bob.page.getByText(/This invite link does not work/).waitFor();
+  // Nothing left to decline: the way out says where it goes, and has the focus.
+  const back = bob.page.getByRole('link', { name: 'Back to rooms' });
+  assert.equal(await back.isVisible(), true);
+  assert.equal(await bob.page.getByRole('link', { name: 'Not now' }).count(), 0);
+  assert.equal(await back.evaluate((a) => a === document.activeElement), true);
+  await screenshot(bob.page, 'invite-bad-1280');
+  await bob.page.setViewportSize({ width: 375, height: 700 });
+  await screenshot(bob.page, 'invite-bad-375');
+  await bob.page.setViewportSize({ width: 1280, height: 800 });
   await bob.page.goto(new URL(link).pathname);
   await screenshot(bob.page, 'invite-page-1280');
   await bob.page.getByRole('button', { name: 'Join the room' }).click();

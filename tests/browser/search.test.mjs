@@ -8,7 +8,9 @@
 
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { clean, createRoom, onePerson, postMany, say, shutDown } from './helpers.mjs';
+import {
+  clean, createRoom, onePerson, person, postMany, say, screenshot, shutDown,
+} from './helpers.mjs';
 
 let stack;
 let browser;
@@ -75,4 +77,67 @@ test('"/" then Enter searches; Enter on the focused first result joins its room 
   assert.equal((await texts()).filter((t) => /^early \d+$/.test(t.trim())).length, 60);
   page.off('request', listen);
   clean(dana);
+});
+
+// The newcomer's findings (polish): a result showed raw Markdown
+// ("**the lobby**"), there was no way to search one room, and the dark
+// page kept the browser's glaring yellow <mark>.
+test('results read without Markdown syntax, marks on the right words; "Search in" narrows to one room; dark <mark> readable', async () => {
+  const { page } = dana;
+  await page.goto('/rooms');
+  const kitchen = await createRoom(page, 'Kitchen');
+  await say(page, 'Welcome to **the lobby** 🎉, try `x*y*z` and [the map](https://example.org/map) — lobby');
+  await page.goto('/rooms');
+  const garden = await createRoom(page, 'Garden');
+  await say(page, 'the *garden* lobby is open');
+  await page.goto('/search?q=lobby');
+  const results = page.locator('.search-result');
+  await results.nth(1).waitFor();
+  assert.equal(await results.count(), 2);
+  const kitchenText = results.filter({ hasText: '#Kitchen' }).locator('.search-result-text');
+  assert.equal(await kitchenText.textContent(),
+    'Welcome to the lobby 🎉, try x*y*z and the map — lobby');
+  assert.deepEqual(await kitchenText.locator('mark').allTextContents(), ['lobby', 'lobby']);
+  assert.equal(await results.filter({ hasText: '#Garden' }).locator('.search-result-text').textContent(),
+    'the garden lobby is open');
+  await screenshot(page, 'search-results-1280');
+
+  // Search in: the rooms dana can read; choosing one sends room=N.
+  const select = page.getByRole('combobox', { name: 'Search in' });
+  const labels = await select.locator('option').allTextContents();
+  assert.ok(labels.includes('#Kitchen') && labels.includes('#Garden') && labels.includes('All my rooms'), labels.join(', '));
+  await select.selectOption({ label: '#Garden' });
+  await page.waitForURL(new RegExp(`/search\\?q=lobby&room=${garden}$`));
+  await results.first().waitFor();
+  assert.equal(await results.count(), 1);
+  assert.match(await results.first().textContent(), /#Garden/);
+  assert.equal(await select.inputValue(), String(garden));
+  await select.selectOption({ label: 'All my rooms' });
+  await page.waitForURL(/\/search\?q=lobby$/);
+  await results.nth(1).waitFor();
+  assert.ok(kitchen > 0);
+
+  // Dark: the mark is not the browser's pure yellow, and its text is
+  // readable on it (WCAG 1.4.3: 4.5:1).
+  const dark = await person(browser, stack.base, { width: 375, height: 812, colorScheme: 'dark' });
+  await dark.context.addCookies(await dana.context.cookies());
+  await dark.page.goto('/search?q=lobby');
+  const mark = dark.page.locator('.search-result-text mark').first();
+  await mark.waitFor();
+  const [fg, bg] = await mark.evaluate((m) => [getComputedStyle(m).color, getComputedStyle(m).backgroundColor]);
+  const lum = (rgb) => {
+    const [r, g, b] = rgb.match(/\d+/g).slice(0, 3).map((v) => {
+      const c = Number(v) / 255;
+      return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+    });
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+  };
+  const [hi, lo] = [lum(fg), lum(bg)].sort((a, b) => b - a);
+  assert.ok((hi + 0.05) / (lo + 0.05) >= 4.5, `contrast ${fg} on ${bg}`);
+  assert.ok(lum(bg) < 0.3, `a dark page's mark is not a glare: ${bg}`);
+  await screenshot(dark.page, 'search-dark-375');
+  await dark.page.emulateMedia({ colorScheme: 'light' });
+  await screenshot(dark.page, 'search-results-375');
+  await dark.context.close();
+  clean(dana, dark);
 });
