@@ -548,6 +548,21 @@ Include ${t}/apache-site.conf
     assert.match(r.headers['content-type'] ?? '', /^application\/json/, `${what}: ${r.raw.slice(0, 300)}`);
     assert.equal(JSON.parse(r.body).error.code, code, what);
   }
+  // A file's bytes carry the program's sandbox policy, nosniff and caching,
+  // once each; the site's stay on everything else (tests/api/attack3.test.mjs).
+  const jar = join(t, 'via_apache.jar');
+  const room = curl('GET', `${base}/api/rooms`, { jar }).body.rooms.find((x) => x.name === 'Room of via_apache');
+  writeFileSync(join(t, 'upload.html'), '<script>alert(1)</script>');
+  const up = run('curl', ['-sk', '-b', jar, '-H', `origin: ${base}`, '-F', `file=@${join(t, 'upload.html')};type=text/html`,
+    `${base}/api/rooms/${room.id}/files`]);
+  const id = JSON.parse(up.out).attachment.id;
+  const file = run('curl', ['-sk', '-b', jar, '-D', '-', '-o', '/dev/null', `${base}/api/files/${id}`]).out;
+  assert.deepEqual(file.match(/^content-security-policy:.*$/gim), ["Content-Security-Policy: sandbox; default-src 'none'; style-src 'unsafe-inline'"], file);
+  assert.equal(file.match(/^x-content-type-options:.*$/gim).length, 1, file);
+  // ...and the program's caching: private (never a shared cache), immutable.
+  assert.deepEqual(file.match(/^cache-control:.*$/gim), ['Cache-Control: private, max-age=31536000, immutable'], file);
+  const missing = run('curl', ['-sk', '-b', jar, '-D', '-', '-o', '/dev/null', `${base}/api/files/999999`]).out;
+  assert.equal(missing.match(/^content-security-policy: default-src 'self'.*$/gim).length, 1, missing);
   const page404 = await rawTls(ports.https, `GET /nothing.html HTTP/1.1\r\n${H}\r\n`);
   assert.equal(page404.status, 404);
   assert.doesNotMatch(page404.headers['content-type'] ?? '', /json/);
