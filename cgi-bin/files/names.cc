@@ -6,14 +6,48 @@
 #include "core/validate.h"
 
 namespace chat {
+namespace {
+
+// `name` (valid UTF-8) with each character a room name refuses too
+// (core/validate.cc) replaced by '_': C0 and C1 controls, the line and
+// paragraph separators, and the bidi embeddings, overrides and isolates
+// (U+202A-202E, U+2066-2069) that would show "invoice\u202Efdp.exe" as
+// "invoiceexe.pdf" (Trojan Source, CVE-2021-42574; Unicode UTS #55).
+// Matched on their UTF-8 bytes, which valid UTF-8 makes unambiguous.
+std::string ReplaceRefused(const std::string& name) {
+  std::string out;
+  for (size_t i = 0; i < name.size(); ++i) {
+    auto at = [&](size_t k) {
+      return i + k < name.size() ? static_cast<unsigned char>(name[i + k]) : 0;
+    };
+    unsigned char c = at(0);
+    size_t skip = 0;
+    if (c < 0x20 || c == 0x7f) {
+      skip = 1;
+    } else if (c == 0xC2 && at(1) >= 0x80 && at(1) <= 0x9F) {
+      skip = 2;  // U+0080-009F
+    } else if (c == 0xE2 && at(1) == 0x80 && at(2) >= 0xA8 && at(2) <= 0xAE) {
+      skip = 3;  // U+2028-202E
+    } else if (c == 0xE2 && at(1) == 0x81 && at(2) >= 0xA6 && at(2) <= 0xA9) {
+      skip = 3;  // U+2066-2069
+    }
+    if (skip == 0) {
+      out += name[i];
+    } else {
+      out += '_';
+      i += skip - 1;
+    }
+  }
+  return out;
+}
+
+}  // namespace
 
 std::string CleanFileName(const std::string& sent) {
   size_t slash = sent.find_last_of("/\\");
   std::string name = slash == std::string::npos ? sent : sent.substr(slash + 1);
   if (!IsValidUtf8(name)) return "file";
-  for (char& c : name) {
-    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '_';
-  }
+  name = ReplaceRefused(name);
   if (name.size() > 255) {
     size_t cut = 255;
     // Back to the first byte of a character (not a 10xxxxxx continuation).

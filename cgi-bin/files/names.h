@@ -11,7 +11,8 @@
 namespace chat {
 
 // The name to store: the part after the last '/' or '\' of `sent`,
-// control characters replaced by '_', cut to 255 bytes on a character
+// control characters, line separators and bidi overrides and isolates
+// replaced by '_' (what a room name refuses: core/validate.h), cut to 255 bytes on a character
 // boundary; "file" when nothing valid is left.
 std::string CleanFileName(const std::string& sent);
 

@@ -27,6 +27,14 @@ TEST(FileNames, KeepTheTextWithoutFoldersOrControlCharacters) {
       {"dir/", "file"},
       {"..", "file"},
       {"\xff\xfe.txt", "file"},  // not UTF-8
+      // Bidi overrides and isolates, C1 controls and line separators, as
+      // room names refuse them: "invoice<RLO>fdp.exe" would show as
+      // "invoiceexe.pdf".
+      {"invoice\u202Efdp.exe", "invoice_fdp.exe"},
+      {"a\u202A\u202B\u202C\u202Db.txt", "a____b.txt"},
+      {"\u2066x\u2069\u2067\u2068.txt", "_x___.txt"},
+      {"a\u2028b\u2029c\u0085d.txt", "a_b_c_d.txt"},
+      {"mark\u200Fok\u00A0\u2030.txt", "mark\u200Fok\u00A0\u2030.txt"},  // kept: no reordering
       {std::string(300, 'a'), std::string(255, 'a')},
       // Cut on a character boundary: 254 ASCII then a 2-byte character.
       {std::string(254, 'a') + "\xC3\xA9" + "b", std::string(254, 'a')},
