@@ -22,6 +22,7 @@
 #include <signal.h>
 #include <sodium.h>
 #include <sqlite3.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -58,6 +59,32 @@ using Writer = std::function<void(const std::string&)>;
 // answers "" without a scan: cgicc reads every CGI/1.1 variable it knows of,
 // and nothing here uses those others. Any other name asked for later is
 // found by a scan, so a reader that needs one more variable still gets it.
+// A multipart/form-data Content-Type as cgicc reads it: it takes
+// everything after a lower-case "boundary=" as the boundary, so a quoted
+// boundary (RFC 2046 5.1.1 allows, .NET's HttpClient sends) or an
+// upper-case parameter name (RFC 2045 5.1: case-insensitive) left no part
+// found and a valid upload refused 415. Rebuilt as
+// "multipart/form-data; boundary=VALUE", quotes removed; any other type as
+// sent.
+std::string CanonicalContentType(const char* sent) {
+  std::string type = sent == nullptr ? "" : sent;
+  if (strncasecmp(type.c_str(), "multipart/form-data", 19) != 0) return type;
+  size_t at = 19;
+  while (at < type.size()) {
+    size_t semi = type.find(';', at);
+    size_t end = semi == std::string::npos ? type.size() : semi;
+    std::string param = Trim(type.substr(at, end - at));
+    at = end + 1;
+    if (strncasecmp(param.c_str(), "boundary=", 9) != 0) continue;
+    std::string value = param.substr(9);
+    if (value.size() >= 2 && value.front() == '"' && value.back() == '"') {
+      value = value.substr(1, value.size() - 2);
+    }
+    return "multipart/form-data; boundary=" + value;
+  }
+  return type;
+}
+
 class RequestInput : public cgicc::CgiInput {
  public:
   using Reader = size_t (*)(void* source, char* data, size_t length);
@@ -74,6 +101,8 @@ class RequestInput : public cgicc::CgiInput {
         }
       }
     }
+    content_type_ = CanonicalContentType(values_[kContentType]);
+    if (values_[kContentType] != nullptr) values_[kContentType] = content_type_.c_str();
   }
   size_t read(char* data, size_t length) override { return reader_(source_, data, length); }
   std::string getenv(const char* name) override {
@@ -100,7 +129,9 @@ class RequestInput : public cgicc::CgiInput {
       "REQUEST_METHOD",      "QUERY_STRING", "HTTP_COOKIE", "CONTENT_LENGTH",    "CONTENT_TYPE",
       "DOCUMENT_URI",        "REQUEST_URI",  "HTTPS",       "HTTP_ORIGIN",       "HTTP_HOST",
       "HTTP_SEC_FETCH_SITE", "REMOTE_ADDR",  "HTTP_ACCEPT", "HTTP_LAST_EVENT_ID"};
+  static constexpr size_t kContentType = 4;
   std::array<const char*, kNames.size()> values_{};
+  std::string content_type_;  // CONTENT_TYPE as cgicc needs it (CanonicalContentType)
   char** envp_;
   Reader reader_;
   void* source_;

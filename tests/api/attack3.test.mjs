@@ -130,7 +130,7 @@ async function send(client, path, body, method = 'POST') {
   return { status: r.status, headers: r.headers, text, body: json };
 }
 
-test('multipart abuse (no file part, two, huge part headers, odd names, no boundary, wrong Origin) answers 4xx or a clean name (no bidi override), never 5xx', async () => {
+test('multipart abuse (no file part, two, huge part headers, odd names, no boundary, wrong Origin) answers 4xx or a clean name (no bidi override), never 5xx; a quoted boundary is read', async () => {
   await joinRoom(ann, room.id);
   const B = 'XyZ';
   const part = (headers, data) => `--${B}\r\n${headers}\r\n\r\n${data}\r\n`;
@@ -151,6 +151,14 @@ test('multipart abuse (no file part, two, huge part headers, odd names, no bound
     assertError(r, 415, 'unsupported_file', what);
   }
   assertError(await rawUpload(ann, room.id, 'abc', 'multipart/form-data'), 415, 'unsupported_file');
+  // A quoted boundary (RFC 2046 5.1.1; .NET's HttpClient sends one) and an
+  // upper-case parameter name (RFC 2045 5.1) are the same upload.
+  for (const type of [`multipart/form-data; boundary="${B}"`, `Multipart/Form-Data; BOUNDARY=${B}`,
+    `multipart/form-data; charset=utf-8; boundary=${B}`]) {
+    const r = await rawUpload(ann, room.id, Buffer.from(part(file('q.txt'), 'quoted') + end), type);
+    assert.equal(r.status, 201, `${type}: ${r.text}`);
+    assert.equal(r.body.attachment.size, 6);
+  }
   const named = {
     '../../etc/passwd': 'passwd', 'a\0b.txt': 'a_b.txt', '..': 'file', [`${'n'.repeat(10000)}`]: 'n'.repeat(255),
     '%2e%2e%2f%2e%2e%2fetc%2fpasswd': 'passwd', 'invoice\u202efdp.exe': 'invoice_fdp.exe',
