@@ -28,6 +28,18 @@ export CHAT_BIN := $(abspath $(B)/bin)
 export ASAN_OPTIONS := log_path=$(SAN_LOG)/asan:detect_leaks=1:abort_on_error=1
 export UBSAN_OPTIONS := log_path=$(SAN_LOG)/ubsan:print_stacktrace=1:halt_on_error=1
 endif
+# TSAN=1: everything built with ThreadSanitizer into build/tsan/ (the
+# workers accept on several threads: CHAT_WORKER_THREADS); reports go to
+# build/tsan/log/ and `make tsan-check` fails on any. libfcgi, cgicc, SQLite
+# and jsoncpp are Debian's builds, not instrumented: tests/tsan.supp names
+# the few places inside them that TSan cannot see synchronised, and why.
+ifeq ($(TSAN),1)
+B := build/tsan
+CXXFLAGS += -fsanitize=thread -O1 -g -fno-omit-frame-pointer
+TSAN_LOG := $(abspath $(B)/log)
+export CHAT_BIN := $(abspath $(B)/bin)
+export TSAN_OPTIONS := log_path=$(TSAN_LOG)/tsan:halt_on_error=0:second_deadlock_stack=1:suppressions=$(abspath tests/tsan.supp)
+endif
 
 PROGRAMS := auth rooms post poll search files
 # files (uploads, issue 16) alone links libvips (Debian's libvips-dev): its

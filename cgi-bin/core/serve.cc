@@ -28,6 +28,7 @@
 #include <algorithm>
 #include <array>
 #include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -407,15 +408,36 @@ std::optional<StartFailure> Start(const char* program, const Config& config, Bac
   return std::nullopt;
 }
 
-// Serves requests until libfcgi stops accepting (shutdown), with this
-// thread's own key file and database connection.
+// The signal that wakes an accepting thread at shutdown (Serve).
+int KickSignal() { return SIGRTMIN + 3; }
+
+// Serves requests until `stopping` (shutdown) or until accept() fails for
+// good, with this thread's own key file and database connection. The kick
+// is let in only while the thread waits in FCGX_Accept_r (in accept(), or
+// reading the next request on a kept connection): a request in progress is
+// never interrupted (its reads and writes would fail with EINTR), and a kick
+// sent meanwhile stays pending until the thread is back.
+// FCGI_FAIL_ACCEPT_ON_INTR: an interrupted accept() returns at once, and
+// `stopping` (an atomic of ours) decides, not libfcgi's own shutdown flag,
+// a plain int it reads while another thread would write it.
 void AcceptLoop(const char* program, const std::vector<Route>& routes, const Config& config,
-                Backend& backend, std::optional<StartFailure> failure, bool uploads) {
+                Backend& backend, std::optional<StartFailure> failure, bool uploads,
+                const std::atomic<bool>& stopping) {
   using Clock = std::chrono::steady_clock;
   Clock::time_point last_try = Clock::now(), last_log = last_try;
+  sigset_t kick;
+  sigemptyset(&kick);
+  sigaddset(&kick, KickSignal());
   FCGX_Request fcgi;
-  FCGX_InitRequest(&fcgi, 0, 0);
-  while (FCGX_Accept_r(&fcgi) >= 0) {
+  FCGX_InitRequest(&fcgi, 0, FCGI_FAIL_ACCEPT_ON_INTR);
+  for (;;) {
+    pthread_sigmask(SIG_UNBLOCK, &kick, nullptr);  // a pending kick lands here
+    int accepted = stopping ? -1 : FCGX_Accept_r(&fcgi);
+    pthread_sigmask(SIG_BLOCK, &kick, nullptr);
+    if (accepted < 0) {
+      if (!stopping && accepted == -EINTR) continue;  // some other signal
+      break;
+    }
     RequestInput in(fcgi.envp, ReadFcgi, &fcgi);
     Writer out = [&fcgi](const std::string& s) {
       FCGX_PutStr(s.data(), static_cast<int>(s.size()), fcgi.out);
@@ -446,11 +468,8 @@ void AcceptLoop(const char* program, const std::vector<Route>& routes, const Con
     // After the reply has gone (Finish flushed it): nobody waits on this.
     if (!failure) MaybePruneBetweenRequests(program, config, *backend.db);
   }
-  FCGX_Free(&fcgi, 1);
+  FCGX_Free(&fcgi, 1);  // closes a kept connection: nginx opens another to the next worker
 }
-
-// The signal that wakes the other accepting threads at shutdown.
-const int kKick = SIGRTMIN + 3;
 
 }  // namespace
 
@@ -506,57 +525,71 @@ int Serve(const char* program, const std::vector<Route>& routes, bool uploads) {
   LogLine(program, "settings: " + Describe(config));
   if (failure) LogLine(program, "cannot serve, answering 503 until mended: " + failure->log);
   FCGX_Init();
-  if (threads == 1) {
-    AcceptLoop(program, routes, config, backend, std::move(failure), uploads);
-    return 0;
-  }
-  // The other threads never take SIGTERM (multiwatch's stop): it reaches this
-  // one, whose accept it interrupts (libfcgi's handler), and the others are
-  // then woken with kKick until each has left its loop.
+  // Every accepting thread is started here, and this one only waits for the
+  // signal to stop: SIGTERM (systemd), SIGUSR1 (multiwatch) or SIGINT. They
+  // are blocked before any other thread exists, so every thread inherits
+  // the mask (the accepting ones and those started later: libvips' workers,
+  // the coalescer's, the stream repeater's) and sigwait() below is the only
+  // place they land. Before, the first thread took SIGTERM through libfcgi's
+  // handler while also serving: a stop that came during one of its requests
+  // left it reading the next request on its kept connection, never waking
+  // the others, and the worker did not end until nginx dropped that
+  // connection (tests/api/worker-threads.test.mjs).
   struct sigaction kick {};
   kick.sa_handler = [](int) {};  // no SA_RESTART: a blocked accept or read returns EINTR
-  sigaction(kKick, &kick, nullptr);
-  sigset_t term, old;
-  sigemptyset(&term);
-  sigaddset(&term, SIGTERM);
-  sigaddset(&term, SIGINT);
-  sigaddset(&term, SIGUSR1);
-  pthread_sigmask(SIG_BLOCK, &term, &old);
+  sigaction(KickSignal(), &kick, nullptr);
+  sigset_t stop;
+  sigemptyset(&stop);
+  sigaddset(&stop, SIGTERM);
+  sigaddset(&stop, SIGINT);
+  sigaddset(&stop, SIGUSR1);
+  sigset_t blocked = stop;
+  sigaddset(&blocked, KickSignal());
+  pthread_sigmask(SIG_BLOCK, &blocked, nullptr);
   // glibc gives each thread a malloc arena of its own (up to 8 per core),
   // each keeping freed memory for itself: two arenas keep a worker's
   // threads from holding several copies of their high-water mark.
   mallopt(M_ARENA_MAX, 2);
-  std::atomic<int> running{threads - 1};
-  std::vector<std::thread> others;
-  for (int i = 1; i < threads; ++i) {
-    others.emplace_back([&] {
-      Backend own;
-      std::optional<StartFailure> own_failure = Start(program, config, own);
-      if (own_failure)
-        LogLine(program, "cannot serve, answering 503 until mended: " + own_failure->log);
-      AcceptLoop(program, routes, config, own, std::move(own_failure), uploads);
-      --running;
+  std::atomic<bool> stopping{false};
+  std::atomic<int> running{threads};
+  std::vector<std::thread> accepting;
+  for (int i = 0; i < threads; ++i) {
+    accepting.emplace_back([&, i] {
+      if (i == 0) {
+        AcceptLoop(program, routes, config, backend, std::move(failure), uploads, stopping);
+      } else {
+        Backend own;
+        std::optional<StartFailure> own_failure = Start(program, config, own);
+        if (own_failure)
+          LogLine(program, "cannot serve, answering 503 until mended: " + own_failure->log);
+        AcceptLoop(program, routes, config, own, std::move(own_failure), uploads, stopping);
+      }
+      // The last to leave on its own (accept() failed for good) stops the
+      // process as a supervisor would.
+      if (--running == 0 && !stopping) kill(getpid(), SIGTERM);
     });
   }
-  pthread_sigmask(SIG_SETMASK, &old, nullptr);
-  AcceptLoop(program, routes, config, backend, std::move(failure), uploads);
-  FCGX_ShutdownPending();
-  // A thread in the middle of a request finishes it; one in accept() or
-  // waiting on a kept connection returns at the kick. Should a kick not
-  // reach one within two seconds (seen under AddressSanitizer, whose
-  // interceptors take the interrupted accept() up again), the process ends
-  // with exit(): the static destructors still run (a coalesced ring that is
-  // due is rung), and this frame, which the threads read, stays in place.
-  auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(2);
-  while (running > 0 && std::chrono::steady_clock::now() < give_up) {
-    for (std::thread& t : others) pthread_kill(t.native_handle(), kKick);
+  int sig = 0;
+  while (sigwait(&stop, &sig) != 0) {
+  }
+  stopping = true;
+  // A thread in a request finishes it and takes its kick when it is back in
+  // FCGX_Accept_r; one waiting there returns at once. Kicks repeat, since one
+  // that lands just before a thread enters accept() is spent in vain. No
+  // time limit: exit() under running threads would cut their replies and
+  // run the static destructors (the coalescer, the stream repeater) beside
+  // them; a request that never ends is the supervisor's to kill.
+  auto warn = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (running > 0) {
+    for (std::thread& t : accepting) pthread_kill(t.native_handle(), KickSignal());
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    if (std::chrono::steady_clock::now() > warn) {
+      LogLine(program, "stopping: waiting for " + std::to_string(running.load()) +
+                           " thread(s) to finish their request");
+      warn = std::chrono::steady_clock::time_point::max();
+    }
   }
-  if (running > 0) {
-    LogLine(program, std::to_string(running.load()) + " thread(s) still in accept(); exiting");
-    std::exit(0);
-  }
-  for (std::thread& t : others) t.join();
+  for (std::thread& t : accepting) t.join();
   return 0;
 }
 
