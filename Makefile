@@ -8,6 +8,7 @@
 #   make bench    build, start the stack on a scratch database, measure (QUICK=1: about a minute;
 #                 PEERS=1: Fossil's chat measured beside it, Debian's fossil installed if missing)
 #   make test SAN=1  only the sanitizer part: unit and API tests through build/san/
+#   make tsan-check  ThreadSanitizer build (build/tsan/, TSAN=1): unit tests + the threaded API tests
 #   make clean    remove build output
 #   make install / make uninstall  [PREFIX=/usr/local] [DESTDIR=] (README "Deploying")
 # Debian 12 packages are installed by `make deps` (as root) when missing.
@@ -82,7 +83,7 @@ DEB_PACKAGES += fonts-noto-color-emoji
 # the API tests' images at test time (tests/api/files.test.mjs).
 DEB_PACKAGES += libvips-dev libvips-tools
 
-.PHONY: vendor format-check all run test test-san test-unit test-api test-browser bench deps npm-deps clean format chaos fuzz fuzz-build test-fuzz
+.PHONY: vendor format-check all run test test-san tsan-check test-unit test-api test-browser bench deps npm-deps clean format chaos fuzz fuzz-build test-fuzz
 
 # The pages' third-party files (README "The pages", vendored libraries):
 # copied byte for byte from the npm packages pinned in package-lock.json
@@ -212,6 +213,25 @@ ifeq ($(SAN),1)
 	  echo "!!! sanitizer reports in $(SAN_LOG) !!!"; exit 1; fi; echo "SAN=1: no sanitizer reports"
 else
 	$(MAKE) --no-print-directory SAN=1 test-san
+endif
+
+# ThreadSanitizer over the threaded workers (make TSAN=1 builds into
+# build/tsan/): the unit tests, then the API files that keep several threads
+# of every program busy at once (TSAN_API), through the TSan workers
+# (CHAT_BIN); any report in build/tsan/log/ fails. About 3 minutes with the
+# build on 2 cores: not part of `make test` (README "Thread safety").
+TSAN_API ?= threads-mixed worker-threads concurrency contention
+tsan-check:
+ifeq ($(TSAN),1)
+	@$(MAKE) --no-print-directory -j$$(nproc) all $(B)/bin/unit_tests
+	@rm -rf $(TSAN_LOG) && mkdir -p $(TSAN_LOG)
+	$(B)/bin/unit_tests
+	node --test --test-concurrency=1 $(TSAN_API:%=tests/api/%.test.mjs)
+	@if ls $(TSAN_LOG)/* >/dev/null 2>&1; then head -c 20000 $(TSAN_LOG)/*; \
+	  echo "!!! ThreadSanitizer reports in $(TSAN_LOG) !!!"; exit 1; fi; echo "TSAN=1: no ThreadSanitizer reports"
+else
+	@$(MAKE) --no-print-directory -j$$(nproc) all
+	$(MAKE) --no-print-directory TSAN=1 tsan-check
 endif
 
 # The empty poll's allocation count (tests/alloc/): plain build only, since
