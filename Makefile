@@ -218,7 +218,7 @@ endif
 # ThreadSanitizer over the threaded workers (make TSAN=1 builds into
 # build/tsan/): the unit tests, then the API files that keep several threads
 # of every program busy at once (TSAN_API), through the TSan workers
-# (CHAT_BIN); any report in build/tsan/log/ fails. About 3 minutes with the
+# (CHAT_BIN); any report in build/tsan/log/ fails. About 2 minutes with the
 # build on 2 cores: not part of `make test` (README "Thread safety").
 TSAN_API ?= threads-mixed worker-threads concurrency contention
 tsan-check:
