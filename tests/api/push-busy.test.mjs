@@ -26,7 +26,7 @@ if (!HAVE_NCHAN) {
   console.error(`!!! SKIPPED push-busy tests: ${MODULE} is missing (make deps installs libnginx-mod-nchan) !!!`);
 }
 const skip = HAVE_NCHAN ? false : `nchan module missing (${MODULE})`;
-const CHATCTL = joinPath(ROOT, 'build', 'bin', 'chatctl');
+const CHATCTL = joinPath(process.env.CHAT_BIN || joinPath(ROOT, 'build', 'bin'), 'chatctl'); // make test SAN=1 sets CHAT_BIN
 const sleep = (ms) => new Promise((r) => { setTimeout(r, ms); });
 
 let stack;
