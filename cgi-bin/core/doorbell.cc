@@ -144,7 +144,7 @@ class Unanswered {
     std::vector<Held> still;
     for (size_t i = 0; i < held_.size(); ++i) {
       if (fds[i].revents != 0) {
-        Close(held_[i], "");
+        Close(held_[i], "closed without an answer");
       } else if (now >= held_[i].deadline) {
         Close(held_[i], "no answer in 10 s");
       } else {
