@@ -35,7 +35,11 @@ constexpr int kWaitMs = 5;  // the most a post waits on the publisher, per step
 // machine); one that has not answered in this long is stuck or gone.
 constexpr std::chrono::seconds kAnswerWait{10};
 // At most this many unanswered exchanges per process (each one descriptor);
-// past it the oldest is given up, and logged.
+// past it the oldest doorbell is given up, and logged. A revocation (the
+// DELETE that ends a stream) is given up only when every held exchange is
+// one: a burst of posts while nginx is busy must not close it unread, or
+// the revoked stream stays open (tests/unit/doorbell_test.cpp
+// ARevocationIsNeverGivenUpForDoorbells).
 constexpr size_t kMaxUnanswered = 256;
 
 // Closes the descriptor when it goes out of scope.
@@ -123,13 +127,18 @@ class Unanswered {
     return *kOne;
   }
 
-  void Add(int fd, const char* program, std::string what, std::vector<const char*> ok) {
+  void Add(int fd, const char* program, std::string what, std::vector<const char*> ok,
+           bool revocation) {
     std::lock_guard<std::mutex> lock(mu_);
     if (held_.size() >= kMaxUnanswered) {
-      Close(held_.front(), "no answer, given up (too many waiting)");
-      held_.erase(held_.begin());
+      auto oldest =
+          std::find_if(held_.begin(), held_.end(), [](const Held& h) { return !h.revocation; });
+      if (oldest == held_.end()) oldest = held_.begin();
+      Close(*oldest, "no answer, given up (too many waiting)");
+      held_.erase(oldest);
     }
-    held_.push_back({fd, Clock::now() + kAnswerWait, program, std::move(what), std::move(ok)});
+    held_.push_back(
+        {fd, Clock::now() + kAnswerWait, program, std::move(what), std::move(ok), revocation});
   }
 
   // Closes the exchanges that were answered or waited kAnswerWait, waiting up
@@ -174,6 +183,7 @@ class Unanswered {
     const char* program;
     std::string what;
     std::vector<const char*> ok;
+    bool revocation;  // a DELETE ending streams: given up last
   };
 
   // Reads what nginx answered (if anything), closes, logs a refusal.
@@ -219,14 +229,15 @@ namespace {
 // Sends `request` and logs what went wrong under `what`. A reply whose
 // status starts with one of `ok` (e.g. "2", "404") is success.
 void Exchange(const Config& config, const char* program, const std::string& what,
-              const std::string& request, std::initializer_list<const char*> ok) {
+              const std::string& request, std::initializer_list<const char*> ok,
+              bool revocation = false) {
   if (config.push_socket.empty()) return;
   Unanswered& unanswered = Unanswered::Get();
   unanswered.Collect(0);
   std::string reply;
   int held = -1;
   std::string error = Send(config.push_socket, request, &reply, &held);
-  if (held >= 0) unanswered.Add(held, program, what, ok);
+  if (held >= 0) unanswered.Add(held, program, what, ok, revocation);
   if (error.empty()) error = Judge(reply, ok);
   if (!error.empty()) LogLine(program, what + ": " + error);
 }
@@ -258,7 +269,7 @@ void FinishDoorbells() { Unanswered::Get().Finish(); }
 void DeleteChannel(const Config& config, const char* program, const std::string& path) {
   // nchan answers 200 (deleted, its subscribers closed) or 404 (nobody had
   // subscribed to it, or it was deleted already).
-  Exchange(config, program, "closing " + path, DeleteRequest(path), {"2", "404"});
+  Exchange(config, program, "closing " + path, DeleteRequest(path), {"2", "404"}, true);
 }
 
 }  // namespace chat

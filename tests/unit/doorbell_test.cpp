@@ -151,6 +151,57 @@ TEST(Doorbell, AnUnansweredRingStaysOpenUntilThePublisherReadsIt) {
   rmdir(dir);
 }
 
+// A revocation (the DELETE of a stream's channel on logout, a password
+// change, a removal) must reach nginx even while it is too busy to answer
+// doorbells: before, the 257th unanswered exchange closed the oldest one,
+// whatever it was, so a burst of posts (each a doorbell) while nginx was
+// delivering to many streams closed a DELETE before nginx read it, and nginx
+// drops a request whose client closed (a 499): the revoked stream stayed
+// open. Doorbells are given up first now; here the publisher reads nothing
+// until 300 doorbells came after the DELETE, whose connection is still open.
+TEST(Doorbell, ARevocationIsNeverGivenUpForDoorbells) {
+  char dir[] = "/tmp/chat-bell-XXXXXX";
+  ASSERT_NE(mkdtemp(dir), nullptr);
+  std::string path = std::string(dir) + "/push.sock";
+  int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+  ASSERT_GE(fd, 0);
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  memcpy(addr.sun_path, path.c_str(), path.size() + 1);
+  ASSERT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+  ASSERT_EQ(listen(fd, 1024), 0);
+  Config config;
+  config.push_socket = path;
+  DeleteChannel(config, "unit", "/streams/7/00ff");
+  for (int i = 0; i < 300; ++i) RingDoorbell(config, "unit", 7, "{\"type\":\"message\"}");
+  std::string want = DeleteRequest("/streams/7/00ff");
+  int found = -1;
+  for (int i = 0; i < 301 && found < 0; ++i) {
+    int conn = accept4(fd, nullptr, nullptr, SOCK_NONBLOCK);
+    if (conn < 0) break;
+    char buf[512];
+    ssize_t n = recv(conn, buf, sizeof buf, MSG_DONTWAIT);
+    if (n == static_cast<ssize_t>(want.size()) && std::string(buf, want.size()) == want) {
+      found = conn;
+    } else {
+      close(conn);
+    }
+  }
+  ASSERT_GE(found, 0) << "the DELETE never reached the publisher";
+  char buf[64];
+  errno = 0;
+  EXPECT_EQ(recv(found, buf, sizeof buf, MSG_DONTWAIT), -1)
+      << "the DELETE's connection was closed before the publisher answered it";
+  EXPECT_EQ(errno, EAGAIN);
+  const char kOk[] = "HTTP/1.1 200 OK\r\n\r\n";
+  EXPECT_EQ(send(found, kOk, sizeof kOk - 1, MSG_NOSIGNAL), static_cast<ssize_t>(sizeof kOk - 1));
+  close(found);
+  close(fd);  // the doorbells still held see the end and are closed
+  FinishDoorbells();
+  unlink(path.c_str());
+  rmdir(dir);
+}
+
 using std::chrono::milliseconds;
 using Clock = std::chrono::steady_clock;
 
