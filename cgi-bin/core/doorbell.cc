@@ -12,8 +12,9 @@
 //
 // A kept connection is retired by this end before nginx would close it
 // (conf/push-publisher.conf.in sets keepalive_requests, keepalive_timeout
-// and keepalive_time above these bounds), so a ring is not written into a
-// connection nginx is closing at that moment; one that finds it closed
+// and keepalive_time above these bounds), after its last replies came, so
+// a ring is not written into a connection nginx is closing at that moment
+// nor cut off before nchan acted on it; one that finds it closed
 // anyway (EPIPE: nginx restarted or reloaded) is written once more on a new
 // connection. Every step that could wait is bounded by kWaitMs.
 #include "doorbell.h"
@@ -65,7 +66,14 @@ struct Unanswered {
 class Publisher {
  public:
   Publisher() = default;
-  ~Publisher() { Close(); }
+  // A process that rings and then ends (chatctl, a worker stopping) waits
+  // briefly for its last replies: nchan may drop a request whose
+  // connection is gone before it answered (a DELETE answered through
+  // another nginx worker was lost that way).
+  ~Publisher() {
+    Settle();
+    Close();
+  }
   Publisher(const Publisher&) = delete;
   Publisher& operator=(const Publisher&) = delete;
 
@@ -76,6 +84,7 @@ class Publisher {
     Clock::time_point now = Clock::now();
     if (fd_ >= 0 && (path != path_ || rings_ >= kMaxRings || now - used_ > kMaxIdle ||
                      now - opened_ > kMaxAge)) {
+      Settle();
       Close();
     }
     if (fd_ >= 0 && unanswered_.size() >= kMaxUnanswered) {
@@ -145,6 +154,11 @@ class Publisher {
     return "";
   }
 
+  // Waits (each step at most kWaitMs) for the replies still due.
+  void Settle() {
+    while (fd_ >= 0 && !unanswered_.empty() && WaitFor(fd_, POLLIN)) Drain();
+  }
+
   // Reads the replies that have arrived, without waiting; closes the
   // connection when the publisher closed it or said it would.
   void Drain() {
@@ -195,7 +209,8 @@ class Publisher {
     }
   }
 
-  // Rings still unanswered here were handed over; only their replies are lost.
+  // Rings still unanswered here were handed over; only their replies are
+  // lost (callers that retire a working connection Settle() first).
   void Close() {
     if (fd_ >= 0) close(fd_);
     fd_ = -1;
