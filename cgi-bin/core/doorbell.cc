@@ -3,20 +3,30 @@
 // have arrived since the last one (without sleeping), logs the refusals
 // among them under the ring they answer, then writes its own request and
 // returns. Before issue 17 each ring opened a connection of its own and
-// waited for its status line: nginx then accepted, closed (with a lingering
-// close) and woke the worker for every post, about 45 µs of nginx's CPU per
-// post of the ~125 a post cost it (README "Why a POST costs nginx more").
-// nginx has the request in its socket buffer once the write returned, so a
-// ring is delivered without its reply being read; the reply is only for the
-// log.
+// waited 5 ms for its status line: nginx then accepted, closed (with a
+// lingering close) and woke the worker for every post, ~40 µs of nginx's
+// CPU per post of the ~140 a post cost it (README "Why a POST costs nginx
+// more"). nginx has the request in its socket buffer once the write
+// returned, so a ring is delivered without its reply being read; the reply
+// is only for the log.
+//
+// But nginx never publishes a request whose client closed, or half-closed,
+// before nginx read it: it sees the end of the connection with the request
+// and drops it, as a 499 (README "Instant delivery (push)": with 10,000
+// streams on a room an nginx worker spends hundreds of milliseconds
+// delivering one post, and doorbells closed meanwhile were lost, a fifth of
+// the posts in S7). So a connection with rings still unanswered is never
+// closed by this end: when it is retired, or its thread ends, it goes to
+// Retired (below), which keeps it open until nginx answered every ring on
+// it or kAnswerWait passed, collected at each ring without waiting, and
+// waited for by FinishDoorbells() (chatctl, before it exits).
 //
 // A kept connection is retired by this end before nginx would close it
 // (conf/push-publisher.conf.in sets keepalive_requests, keepalive_timeout
-// and keepalive_time above these bounds), after its last replies came, so
-// a ring is not written into a connection nginx is closing at that moment
-// nor cut off before nchan acted on it; one that finds it closed
+// and keepalive_time above these bounds), so a ring is not written into a
+// connection nginx is closing at that moment; one that finds it closed
 // anyway (EPIPE: nginx restarted or reloaded) is written once more on a new
-// connection. Every step that could wait is bounded by kWaitMs.
+// connection. Every step on a caller's path is bounded by kWaitMs.
 #include "doorbell.h"
 
 #include <fcntl.h>
@@ -32,6 +42,9 @@
 #include <cstring>
 #include <deque>
 #include <initializer_list>
+#include <memory>
+#include <mutex>
+#include <vector>
 
 #include "log.h"
 
@@ -44,9 +57,16 @@ constexpr int kWaitMs = 5;  // the most a ring waits on the publisher, per step
 constexpr int kMaxRings = 1000;
 constexpr std::chrono::seconds kMaxIdle{60};
 constexpr std::chrono::minutes kMaxAge{10};
-// Rings whose reply has not come: past this the publisher is not answering,
-// and the connection is given up (and logged).
-constexpr size_t kMaxUnanswered = 64;
+// Rings waiting for their reply on one connection: past this the
+// connection is retired (kept open in Retired) and a new one opened.
+constexpr size_t kMaxUnanswered = 1024;
+// How long a retired connection is kept open for nginx to answer: a busy
+// nginx worker answers within a second (S7 at 10,000 streams on a loaded
+// machine); one that has not answered in this long is stuck or gone.
+constexpr std::chrono::seconds kAnswerWait{10};
+// Retired connections held per process (each one descriptor); past it the
+// oldest is given up, and logged.
+constexpr size_t kMaxRetired = 256;
 
 using Clock = std::chrono::steady_clock;
 
@@ -62,57 +82,23 @@ struct Unanswered {
   std::vector<const char*> ok;  // status prefixes that are success ("2", "404")
 };
 
-// The kept connection of one thread (thread_local below).
-class Publisher {
+// One connection to the publisher and the rings on it not answered yet.
+class Connection {
  public:
-  Publisher() = default;
-  // A process that rings and then ends (chatctl, a worker stopping) waits
-  // briefly for its last replies: nchan may drop a request whose
-  // connection is gone before it answered (a DELETE answered through
-  // another nginx worker was lost that way).
-  ~Publisher() {
-    Settle();
-    Close();
-  }
-  Publisher(const Publisher&) = delete;
-  Publisher& operator=(const Publisher&) = delete;
+  Connection() = default;
+  ~Connection() { Close(); }
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
 
-  // Writes `request` to the publisher at `path`; returns an error text, or
-  // "" when it was handed over.
-  std::string Ring(const std::string& path, const std::string& request, Unanswered ring) {
-    Drain();
-    Clock::time_point now = Clock::now();
-    if (fd_ >= 0 && (path != path_ || rings_ >= kMaxRings || now - used_ > kMaxIdle ||
-                     now - opened_ > kMaxAge)) {
-      Settle();
-      Close();
-    }
-    if (fd_ >= 0 && unanswered_.size() >= kMaxUnanswered) {
-      LogLine(ring.program, "the push publisher answered none of the last " +
-                                std::to_string(unanswered_.size()) + " rings; reconnecting");
-      Close();
-    }
-    for (;;) {
-      bool fresh = fd_ < 0;
-      if (fresh) {
-        std::string error = Connect(path);
-        if (!error.empty()) return error;
-        opened_ = now;
-      }
-      std::string error = Write(request);
-      if (error.empty()) {
-        unanswered_.push_back(std::move(ring));
-        ++rings_;
-        used_ = now;
-        return "";
-      }
-      Close();
-      // A kept connection the publisher had closed: once more on a new one.
-      if (fresh) return error;
-    }
-  }
+  bool open() const { return fd_ >= 0; }
+  int fd() const { return fd_; }
+  bool waiting() const { return fd_ >= 0 && !unanswered_.empty(); }
+  size_t unanswered() const { return unanswered_.size(); }
+  const std::string& path() const { return path_; }
+  int rings() const { return rings_; }
+  Clock::time_point opened() const { return opened_; }
+  Clock::time_point used() const { return used_; }
 
- private:
   std::string Connect(const std::string& path) {
     sockaddr_un addr{};
     if (path.size() >= sizeof(addr.sun_path)) return "socket path too long";
@@ -134,10 +120,12 @@ class Publisher {
       }
     }
     path_ = path;
+    opened_ = Clock::now();
     return "";
   }
 
-  std::string Write(const std::string& request) {
+  // Writes the whole request; "" when it was handed over.
+  std::string Write(const std::string& request, Unanswered ring) {
     size_t sent = 0;
     while (sent < request.size()) {
       ssize_t n = send(fd_, request.data() + sent, request.size() - sent, MSG_NOSIGNAL);
@@ -151,12 +139,10 @@ class Publisher {
         return std::string("send: ") + (n < 0 ? strerror(errno) : "closed");
       }
     }
+    unanswered_.push_back(std::move(ring));
+    ++rings_;
+    used_ = Clock::now();
     return "";
-  }
-
-  // Waits (each step at most kWaitMs) for the replies still due.
-  void Settle() {
-    while (fd_ >= 0 && !unanswered_.empty() && WaitFor(fd_, POLLIN)) Drain();
   }
 
   // Reads the replies that have arrived, without waiting; closes the
@@ -176,9 +162,34 @@ class Publisher {
         break;
       }
     }
-    if (!ReadReplies() || closed) Close();
+    if (!ReadReplies() || closed) GiveUp("closed without an answer");
   }
 
+  // Rings still unanswered here were handed over; only their replies are
+  // lost (callers that retire a working connection hand it to Retired).
+  void Close() {
+    if (fd_ >= 0) close(fd_);
+    fd_ = -1;
+    in_.clear();
+    unanswered_.clear();
+    rings_ = 0;
+  }
+
+  // Logs the rings still unanswered as given up under `why`, then closes.
+  void GiveUp(const std::string& why) {
+    if (!unanswered_.empty()) {
+      const Unanswered& first = unanswered_.front();
+      LogLine(first.program,
+              first.what +
+                  (unanswered_.size() > 1
+                       ? " and " + std::to_string(unanswered_.size() - 1) + " more rings"
+                       : "") +
+                  ": " + why);
+    }
+    Close();
+  }
+
+ private:
   // Takes each whole reply off in_ and logs it if it refused its ring.
   // False when the connection is done (Connection: close, or a reply that
   // answers nothing this end sent).
@@ -202,21 +213,12 @@ class Publisher {
       unanswered_.pop_front();
       std::string status = head.size() >= 12 ? head.substr(9, 3) : "";  // "HTTP/1.x NNN"
       bool fine = false;
-      for (const char* prefix : ring.ok)
+      for (const char* prefix : ring.ok) {
         fine = fine || status.compare(0, strlen(prefix), prefix) == 0;
+      }
       if (!fine) LogLine(ring.program, ring.what + ": refused: " + head.substr(0, head.find('\r')));
       if (!keep) return false;
     }
-  }
-
-  // Rings still unanswered here were handed over; only their replies are
-  // lost (callers that retire a working connection Settle() first).
-  void Close() {
-    if (fd_ >= 0) close(fd_);
-    fd_ = -1;
-    in_.clear();
-    unanswered_.clear();
-    rings_ = 0;
   }
 
   int fd_ = -1;
@@ -225,6 +227,124 @@ class Publisher {
   std::deque<Unanswered> unanswered_;
   int rings_ = 0;
   Clock::time_point opened_, used_;
+};
+
+// Connections retired with rings still unanswered, held open until nginx
+// answered them all or kAnswerWait passed (see the top of this file). Each
+// ring first collects what was answered meanwhile (a poll() with no wait),
+// so no thread is needed. Never destroyed, so a static destructor may still
+// ring.
+class Retired {
+ public:
+  static Retired& Get() {
+    static Retired* const kOne = new Retired;
+    return *kOne;
+  }
+
+  void Add(std::unique_ptr<Connection> c) {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (held_.size() >= kMaxRetired) {
+      held_.front().c->GiveUp("no answer, given up (too many waiting)");
+      held_.erase(held_.begin());
+    }
+    held_.push_back({std::move(c), Clock::now() + kAnswerWait});
+  }
+
+  // Reads what was answered, waiting up to `wait_ms` for something; closes
+  // the connections answered in full or past their time.
+  void Collect(int wait_ms) {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (held_.empty()) return;
+    std::vector<pollfd> fds;
+    for (const Held& h : held_) fds.push_back({h.c->fd(), POLLIN, 0});
+    poll(fds.data(), fds.size(), wait_ms);
+    Clock::time_point now = Clock::now();
+    std::vector<Held> still;
+    for (size_t i = 0; i < held_.size(); ++i) {
+      Connection& c = *held_[i].c;
+      if (fds[i].revents != 0) c.Drain();
+      if (!c.waiting()) continue;  // answered in full (or closed by nginx): closes
+      if (now >= held_[i].deadline) {
+        c.GiveUp("no answer in 10 s");
+      } else {
+        still.push_back(std::move(held_[i]));
+      }
+    }
+    held_.swap(still);
+  }
+
+  // Waits until every held connection was answered, at most kAnswerWait.
+  void Finish() {
+    Clock::time_point until = Clock::now() + kAnswerWait + std::chrono::seconds(1);
+    while (Clock::now() < until) {
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        if (held_.empty()) return;
+      }
+      Collect(20);
+    }
+  }
+
+ private:
+  struct Held {
+    std::unique_ptr<Connection> c;
+    Clock::time_point deadline;
+  };
+  std::mutex mu_;
+  std::vector<Held> held_;  // oldest first
+};
+
+// The kept connection of one thread (thread_local below).
+class Publisher {
+ public:
+  Publisher() = default;
+  // A thread that ends (the Coalescer's, streams.h's repeater) leaves its
+  // unanswered rings to Retired.
+  ~Publisher() { Retire(); }
+  Publisher(const Publisher&) = delete;
+  Publisher& operator=(const Publisher&) = delete;
+
+  // Writes `request` to the publisher at `path`; returns an error text, or
+  // "" when it was handed over.
+  std::string Ring(const std::string& path, const std::string& request, Unanswered ring) {
+    Retired::Get().Collect(0);
+    c_->Drain();
+    Clock::time_point now = Clock::now();
+    if (c_->open() &&
+        (path != c_->path() || c_->rings() >= kMaxRings || now - c_->used() > kMaxIdle ||
+         now - c_->opened() > kMaxAge || c_->unanswered() >= kMaxUnanswered)) {
+      Retire();
+    }
+    for (;;) {
+      bool fresh = !c_->open();
+      if (fresh) {
+        std::string error = c_->Connect(path);
+        if (!error.empty()) return error;
+      }
+      std::string error = c_->Write(request, ring);
+      if (error.empty()) return "";
+      // A failed write may have left part of a request on the connection:
+      // nginx reads the whole ones before it (kept open for that), never
+      // this one.
+      Retire();
+      // A kept connection the publisher had closed: once more on a new one.
+      if (fresh) return error;
+    }
+  }
+
+  // Hands the connection to Retired if rings on it are unanswered, else
+  // closes it.
+  void Retire() {
+    if (c_->waiting()) {
+      Retired::Get().Add(std::move(c_));
+      c_ = std::make_unique<Connection>();
+    } else {
+      c_->Close();
+    }
+  }
+
+ private:
+  std::unique_ptr<Connection> c_ = std::make_unique<Connection>();
 };
 
 thread_local Publisher t_publisher;
@@ -284,6 +404,11 @@ void RingPeopleDoorbells(const Config& config, const char* program,
     Exchange(config, program, "attention doorbell for " + std::to_string(part.size()) + " people",
              PeopleRequest(part), {"2"});
   }
+}
+
+void FinishDoorbells() {
+  t_publisher.Retire();
+  Retired::Get().Finish();
 }
 
 void DeleteChannel(const Config& config, const char* program, const std::string& path) {

@@ -6,7 +6,10 @@
 // the publisher's unix socket (Config::push_socket, set by conf/run.sh only
 // when nchan is loaded), on a connection each thread keeps (doorbell.cc),
 // never waiting for the reply, with every step bounded by a few
-// milliseconds, and no failure is ever reported to the caller.
+// milliseconds, and no failure is ever reported to the caller. A connection
+// with rings nginx has not answered yet is never closed before it answers
+// (or 10 s pass): nginx drops a request whose client closed before nginx
+// read it.
 #pragma once
 
 #include <cstdint>
@@ -36,6 +39,11 @@ void DeleteChannel(const Config& config, const char* program, const std::string&
 // makes one exchange, not 50. Bounded, never throws, like RingDoorbell.
 void RingPeopleDoorbells(const Config& config, const char* program,
                          const std::vector<int64_t>& users);
+
+// Waits (at most about 10 s) until nginx has answered every exchange of this
+// process still waiting for its answer, so that a process about to exit
+// (chatctl, after its revocations) does not close them unread.
+void FinishDoorbells();
 
 // The raw HTTP/1.1 requests RingDoorbell and DeleteChannel send (for the unit test).
 std::string DoorbellRequest(int64_t room_id, const std::string& event);
