@@ -17,7 +17,6 @@
 #include <cgicc/CgiInput.h>
 #include <cgicc/Cgicc.h>
 #include <fcgiapp.h>
-#include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
 #include <sodium.h>
@@ -40,6 +39,7 @@
 #include "http.h"
 #include "json.h"
 #include "log.h"
+#include "memory.h"
 #include "migrate.h"
 #include "retention.h"
 #include "storage.h"
@@ -445,6 +445,7 @@ void AcceptLoop(const char* program, const std::vector<Route>& routes, const Con
     FCGX_Finish_r(&fcgi);
     // After the reply has gone (Finish flushed it): nobody waits on this.
     if (!failure) MaybePruneBetweenRequests(program, config, *backend.db);
+    NoteRequestDone();
   }
   FCGX_Free(&fcgi, 1);
 }
@@ -506,6 +507,8 @@ int Serve(const char* program, const std::vector<Route>& routes, bool uploads) {
   LogLine(program, "settings: " + Describe(config));
   if (failure) LogLine(program, "cannot serve, answering 503 until mended: " + failure->log);
   FCGX_Init();
+  ConfigureMalloc(threads);
+  StartHeapTrimmer();
   if (threads == 1) {
     AcceptLoop(program, routes, config, backend, std::move(failure), uploads);
     return 0;
@@ -522,10 +525,6 @@ int Serve(const char* program, const std::vector<Route>& routes, bool uploads) {
   sigaddset(&term, SIGINT);
   sigaddset(&term, SIGUSR1);
   pthread_sigmask(SIG_BLOCK, &term, &old);
-  // glibc gives each thread a malloc arena of its own (up to 8 per core),
-  // each keeping freed memory for itself: two arenas keep a worker's
-  // threads from holding several copies of their high-water mark.
-  mallopt(M_ARENA_MAX, 2);
   std::atomic<int> running{threads - 1};
   std::vector<std::thread> others;
   for (int i = 1; i < threads; ++i) {
