@@ -77,7 +77,7 @@ try {
           : users.map((u) => `POST /api/rooms/${u[0]}/messages ${u[2]} {"text":"ab post %n"}`);
         const x = await closed(stack, lines, `${k}${kind}`);
         res[k][kind].push(x);
-        process.stderr.write(`round ${r + 1} ${k} ${kind}: ${Math.round(x.rps)} req/s, ${x.us} us server CPU/req\n`);
+        process.stderr.write(`round ${r + 1} ${k} ${kind}: ${Math.round(x.rps)} req/s, ${x.us} us worker CPU/req\n`);
       }
     }
   }
