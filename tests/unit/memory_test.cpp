@@ -49,8 +49,8 @@ TEST(HeapTrimmer, GivesFreedPagesBackOnlyAfterARequest) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
     after = ResidentBytes();
   }
-  EXPECT_LT(after, full - 8'000'000) << "resident " << full << " with the blocks, " << after
-                                     << " three seconds after a request";
+  EXPECT_LT(after, full - 8'000'000)
+      << "resident " << full << " with the blocks, " << after << " three seconds after a request";
   for (size_t i = 0; i < 2000; ++i) std::free(blocks[i]);
   for (size_t i = 14000; i < blocks.size(); ++i) std::free(blocks[i]);
 }
