@@ -35,6 +35,8 @@ PROGRAMS := auth rooms post poll search files
 VIPS_CFLAGS := $(shell pkg-config --cflags vips 2>/dev/null)
 VIPS_LIBS := $(shell pkg-config --libs vips 2>/dev/null)
 FILES_OBJ := $(patsubst cgi-bin/files/%.cc,$(B)/obj/files/%.o,$(wildcard cgi-bin/files/*.cc))
+# rooms' handlers, one file per concern (cgi-bin/rooms/handlers.h).
+ROOMS_OBJ := $(patsubst cgi-bin/rooms/%.cc,$(B)/obj/rooms/%.o,$(wildcard cgi-bin/rooms/*.cc))
 CORE_OBJ := $(patsubst cgi-bin/core/%.cc,$(B)/obj/core/%.o,$(wildcard cgi-bin/core/*.cc))
 # sql/schema.sql and sql/migrations/*.sql compiled into every program (core/migrate.h).
 CORE_OBJ += $(B)/obj/gen/sql_embed.o
@@ -132,6 +134,16 @@ $(B)/obj/files/%.o: cgi-bin/files/%.cc
 $(B)/bin/files: $(B)/obj/files.o $(FILES_OBJ) $(CORE_OBJ)
 	@mkdir -p $(@D)
 	$(CXX) $(CXXFLAGS) $(LDFLAGS) $^ -o $@ $(LDLIBS) $(VIPS_LIBS)
+
+# rooms.cpp includes rooms/handlers.h, which names core/ from cgi-bin/.
+$(B)/obj/rooms.o: CPPFLAGS += -Icgi-bin
+$(B)/obj/rooms/%.o: cgi-bin/rooms/%.cc
+	@mkdir -p $(@D)
+	$(CXX) $(CPPFLAGS) $(CXXFLAGS) -Icgi-bin -c $< -o $@
+
+$(B)/bin/rooms: $(B)/obj/rooms.o $(ROOMS_OBJ) $(CORE_OBJ)
+	@mkdir -p $(@D)
+	$(CXX) $(CXXFLAGS) $(LDFLAGS) $^ -o $@ $(LDLIBS)
 
 $(B)/bin/%: $(B)/obj/%.o $(CORE_OBJ)
 	@mkdir -p $(@D)
@@ -234,6 +246,8 @@ FUZZ_CORE := $(patsubst cgi-bin/core/%.cc,build/fuzz/obj/core/%.o,\
 FUZZ_CORE += build/fuzz/obj/gen/sql_embed.o
 FUZZ_SHARED := $(patsubst tests/fuzz/%.cc,build/fuzz/obj/%.o,\
   tests/fuzz/harness.cc $(wildcard tests/fuzz/routes_*.cc))
+# routes_rooms.cc's handlers (cgi-bin/rooms/).
+FUZZ_SHARED += $(patsubst cgi-bin/rooms/%.cc,build/fuzz/obj/rooms/%.o,$(wildcard cgi-bin/rooms/*.cc))
 FUZZ_BINS := $(FUZZ_TARGETS:%=build/fuzz/fuzz_%)
 FUZZ_SECONDS ?= 180
 
@@ -246,6 +260,10 @@ build/fuzz/obj/gen/%.o: build/gen/%.cc
 	$(FUZZ_CXX) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
 
 build/fuzz/obj/%.o: tests/fuzz/%.cc
+	@mkdir -p $(@D)
+	$(FUZZ_CXX) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
+
+build/fuzz/obj/rooms/%.o: cgi-bin/rooms/%.cc
 	@mkdir -p $(@D)
 	$(FUZZ_CXX) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
 
@@ -328,7 +346,7 @@ bench: deps
 	node tests/bench/run.mjs $(if $(QUICK),--quick) $(if $(PEERS),--peers)
 
 # Every C++ file, as .clang-format says; `make test` fails on any drift.
-CXX_SOURCES = $(wildcard cgi-bin/*.cpp tests/alloc/*.cc cgi-bin/core/*.h cgi-bin/core/*.cc cgi-bin/files/*.h cgi-bin/files/*.cc cgi-bin/chatctl/*.h \
+CXX_SOURCES = $(wildcard cgi-bin/*.cpp tests/alloc/*.cc cgi-bin/core/*.h cgi-bin/core/*.cc cgi-bin/files/*.h cgi-bin/files/*.cc cgi-bin/rooms/*.h cgi-bin/rooms/*.cc cgi-bin/chatctl/*.h \
   cgi-bin/chatctl/*.cc tests/unit/*.cpp tests/unit/*.h tests/bench/*.cc tests/bench/*.h tests/fuzz/*.cc tests/fuzz/*.h)
 format:
 	clang-format -i $(CXX_SOURCES)
@@ -340,7 +358,7 @@ clean:
 	rm -rf build
 
 -include $(FUZZ_CORE:.o=.d) $(FUZZ_SHARED:.o=.d) build/fuzz/obj/files/image.d $(FUZZ_BINS:build/fuzz/%=build/fuzz/obj/%.d)
--include $(FILES_OBJ:.o=.d)
+-include $(FILES_OBJ:.o=.d) $(ROOMS_OBJ:.o=.d)
 -include $(CHATCTL_OBJ:.o=.d) $(CORE_OBJ:.o=.d) $(PROGRAMS:%=$(B)/obj/%.d) $(UNIT_OBJ:.o=.d) $(wildcard $(B)/obj/bench/*.d)
 .SECONDARY:
 

@@ -9,7 +9,8 @@
 // bytes (core/blobs.h) happen outside any transaction; a second short one
 // checks again and inserts the row as the bytes are renamed into place.
 // Reading streams the file from disk in 64 KiB pieces after the access
-// check, so a worker never holds a whole file.
+// check (who may read the room, inside it or not), so a worker never holds
+// a whole file.
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -161,10 +162,13 @@ struct StoredFile {
   bool image = false;
 };
 
-// The file if the caller may read it: it exists, its room is live and the
-// caller is in it (core/rooms.h CheckMembership: the room rule of every
-// route), and it is posted or the caller's own upload. Anyone else hears
-// 404 file_not_found, whatever the reason, so no one learns what exists.
+// The file if the caller may read it: it exists, the caller may read its
+// room (core/rooms.h MayReadRoom: live, open or a member of it, not banned;
+// the rule search and GET /api/mentions apply, so an attachment they show
+// opens too), and it is posted or the caller's own upload. Being inside the
+// room is not needed: a thumbnail on the Mentions page, in search results,
+// or opened in a tab after moving rooms is read from elsewhere. Anyone else
+// hears 404 file_not_found, whatever the reason, so no one learns what exists.
 Result<StoredFile> FindReadable(Context& ctx) {
   ApiError missing = Err(404, "file_not_found", "There is no such file.");
   auto q = ctx.db.Prepare(
@@ -172,7 +176,7 @@ Result<StoredFile> FindReadable(Context& ctx) {
       "WHERE id = ?1");
   if (!q.Bind(1, ctx.req.id).Step()) return missing;
   if (q.IsNull(2) && q.Int(1) != ctx.user().id) return missing;
-  if (!CheckMembership(ctx.db, ctx.user().id, q.Int(0)).ok()) return missing;
+  if (!MayReadRoom(ctx.db, q.Int(0), ctx.user().id)) return missing;
   StoredFile f;
   f.name = q.Text(3);
   f.type = q.Text(4);
@@ -224,7 +228,9 @@ Response StreamBlob(Context& ctx, const std::string& name, const std::string& ty
 }
 
 // GET /api/files/{id}
-// Someone inside the file's room (its uploader too, before it is posted).
+// Someone who may read the file's room (MayReadRoom: anyone not banned from
+// an open room, the members of a private or direct one), inside it or not;
+// before it is posted, its uploader only.
 // 200 the bytes: a decoded image inline with its type; anything else as a
 // download (Content-Disposition: attachment, application/octet-stream);
 // always nosniff, a sandbox CSP, Cache-Control private immutable.

@@ -22,6 +22,7 @@
 #include "core/json.h"
 #include "core/mentions.h"
 #include "core/messages.h"
+#include "core/test_gate.h"
 #include "core/throttle.h"
 #include "core/validate.h"
 
@@ -183,6 +184,9 @@ Response HandlePostMessage(Context& ctx) {
   std::vector<int64_t> called = CallAttention(ctx, room.value(), id, text);
   body["message"] = MessageById(ctx.db, id);
   tx.Commit();
+  // test_gate.h: off unless a test opens it (tests/api/push-busy.test.mjs
+  // stops nginx while the doorbell rings).
+  PauseAtTestGate("ring", std::to_string(ctx.user().id));
   RingChange(ctx.config, "post", ctx.req.id, id);
   RingPeople(ctx.config, "post", called);
   return Response::Json(201, body);

@@ -6,6 +6,7 @@
 
 #include "doorbell.h"
 #include "messages.h"
+#include "rooms.h"
 
 namespace chat {
 
@@ -130,14 +131,7 @@ Json::Value AttentionSummary(Db& db, int64_t user_id, const std::string& version
     auto v = visible.find(room);
     // Not an open room the user is banned from: its messages are no longer
     // theirs to read (as GET /api/mentions and search leave it out).
-    if (v == visible.end()) {
-      bool readable = IsLiveRoomFor(db, room, user_id) &&
-                      !db.Prepare("SELECT 1 FROM room_bans WHERE room_id = ?1 AND user_id = ?2")
-                           .Bind(1, room)
-                           .Bind(2, user_id)
-                           .Step();
-      v = visible.emplace(room, readable).first;
-    }
+    if (v == visible.end()) v = visible.emplace(room, MayReadRoom(db, room, user_id)).first;
     if (!v->second) continue;
     ++mentions;
     if (ids.size() < static_cast<size_t>(kSummaryMessages)) ids.push_back(id);

@@ -5,7 +5,10 @@
 // costs only latency. Hence it is fire-and-forget: a plain HTTP/1.0 POST to
 // the publisher's unix socket (Config::push_socket, set by conf/run.sh only
 // when nchan is loaded), with every step bounded by a few milliseconds, and
-// no failure is ever reported to the caller.
+// no failure is ever reported to the caller. An exchange nginx has not
+// answered within those milliseconds stays open, off the caller's path,
+// until nginx answers (doorbell.cc: nginx drops a request whose client
+// closed before nginx read it).
 #pragma once
 
 #include <cstdint>
@@ -35,6 +38,11 @@ void DeleteChannel(const Config& config, const char* program, const std::string&
 // makes one exchange, not 50. Bounded, never throws, like RingDoorbell.
 void RingPeopleDoorbells(const Config& config, const char* program,
                          const std::vector<int64_t>& users);
+
+// Waits (at most about 10 s) until nginx has answered every exchange of this
+// process still waiting for its answer, so that a process about to exit
+// (chatctl, after its revocations) does not close them unread.
+void FinishDoorbells();
 
 // The raw HTTP/1.0 requests RingDoorbell and DeleteChannel send (for the unit test).
 std::string DoorbellRequest(int64_t room_id, const std::string& event);

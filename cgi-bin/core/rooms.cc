@@ -198,4 +198,12 @@ bool IsLiveRoomFor(Db& db, int64_t id, int64_t user_id) {
   return q.Int(0) != 0 || IsRoomMember(db, id, user_id);
 }
 
+bool MayReadRoom(Db& db, int64_t room_id, int64_t user_id) {
+  return IsLiveRoomFor(db, room_id, user_id) &&
+         !db.Prepare("SELECT 1 FROM room_bans WHERE room_id = ?1 AND user_id = ?2")
+              .Bind(1, room_id)
+              .Bind(2, user_id)
+              .Step();
+}
+
 }  // namespace chat

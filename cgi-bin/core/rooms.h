@@ -69,6 +69,14 @@ Result<Room> CheckMembership(Db& db, int64_t user_id, int64_t room_id);
 // user may see it. For an open room one primary-key read; a private room adds
 // the room_members primary-key read (CheckRoomAccess's rule).
 bool IsLiveRoomFor(Db& db, int64_t id, int64_t user_id);
+// The read rule of everything read from a room without being inside it
+// (a file's bytes; search and GET /api/mentions say the same in SQL): the
+// room is live, the user may see it (CheckRoomAccess) and is not banned from
+// it (an open room's ban: its messages are no longer theirs to read, README
+// "Bans of open rooms"). Being inside the room (users.room_id) is not asked:
+// only writes need that. Read afresh each time, so a removal, a ban or a
+// deletion takes effect on the next request.
+bool MayReadRoom(Db& db, int64_t room_id, int64_t user_id);
 
 // Migration 0006 (sql/migrations/*_room_name_keys.sql), run inside its
 // transaction: recomputes every room's name_key with RoomNameKey, keeping

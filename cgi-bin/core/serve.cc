@@ -22,6 +22,8 @@
 #include <sodium.h>
 #include <sqlite3.h>
 #include <strings.h>
+#include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -407,6 +409,38 @@ std::optional<StartFailure> Start(const char* program, const Config& config, Bac
   return std::nullopt;
 }
 
+// How long a request with a body may take to send the empty record that
+// ends its stdin, once the worker has answered (ReadStdinToEnd).
+constexpr int kStdinEndSeconds = 5;
+
+// A request's FCGI_STDIN stream ends with an empty record (FastCGI 1.0
+// specification, 3.3 "Types of record types": a stream is its records
+// followed by an empty one), which nginx may write after the body in a
+// write of its own (a body sent from its temporary file). The handlers read
+// exactly CONTENT_LENGTH bytes (cgicc), so that record could still be on its
+// way when the request was finished; on a kept connection
+// (fastcgi_keep_conn) libfcgi then read it as the start of the next
+// request, took it for a protocol error and closed the connection, and
+// nginx answered that next request 502, sent on as 503 unavailable (a POST
+// is never retried): one 5 MB upload of `make bench` S12, and
+// tests/api/fastcgi-stdin.test.mjs. So the rest of the stream, that record
+// included, is read before the request is finished. A request without a
+// body is left alone: nginx writes its params and the empty record
+// together, and they are read together. SO_RCVTIMEO bounds the wait should
+// a web server never send the record: the read fails, and libfcgi closes
+// the connection instead of keeping it.
+void ReadStdinToEnd(FCGX_Request& fcgi, RequestInput& in) {
+  std::string length = in.getenv("CONTENT_LENGTH");
+  if (length.empty() || length == "0" || FCGX_HasSeenEOF(fcgi.in) == EOF) return;
+  timeval limit{kStdinEndSeconds, 0};
+  setsockopt(fcgi.ipcFd, SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof limit);
+  std::array<char, 16 * 1024> sink;
+  while (FCGX_GetStr(sink.data(), static_cast<int>(sink.size()), fcgi.in) > 0) {
+  }
+  timeval none{0, 0};
+  setsockopt(fcgi.ipcFd, SOL_SOCKET, SO_RCVTIMEO, &none, sizeof none);
+}
+
 // Serves requests until libfcgi stops accepting (shutdown), with this
 // thread's own key file and database connection.
 void AcceptLoop(const char* program, const std::vector<Route>& routes, const Config& config,
@@ -442,6 +476,7 @@ void AcceptLoop(const char* program, const std::vector<Route>& routes, const Con
       last_try = last_log = Clock::now();
       if (failure) LogLine(program, "cannot serve, answering 503 until mended: " + failure->log);
     }
+    ReadStdinToEnd(fcgi, in);
     FCGX_Finish_r(&fcgi);
     // After the reply has gone (Finish flushed it): nobody waits on this.
     if (!failure) MaybePruneBetweenRequests(program, config, *backend.db);

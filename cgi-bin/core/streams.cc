@@ -52,6 +52,9 @@ class Repeater {
     }
     wake_.notify_all();
     if (thread_.joinable()) thread_.join();
+    // A process exiting (chatctl) would otherwise close the DELETEs nginx
+    // has not read yet, and nginx drops those (doorbell.cc).
+    FinishDoorbells();
   }
 
   void Add(const char* program, const StreamId& stream) {

@@ -4,10 +4,13 @@
    around=, as for a search result); "Show older" asks for the page
    before the oldest shown (?before=N). The text is shown as it reads,
    without Markdown's marks (a card is one link, and links cannot nest),
-   with the mentions highlighted (mentions.js). A 401 sends the visitor to
-   `/`. Everything the server sent goes in with textContent. */
+   with the mentions highlighted (mentions.js), and its attachments small
+   below it (attachment-preview.js: an image's thumbnail, a file's name),
+   readable wherever the reader is now. A 401 sends the visitor to `/`.
+   Everything the server sent goes in with textContent. */
 
 import { api } from './api.js';
+import { attachmentPreviews } from './attachment-preview.js';
 import { byId, fromTemplate, go, part } from './dom.js';
 import { plainWords } from './errors.js';
 import { plainText } from './markdown.js';
@@ -36,6 +39,9 @@ function item(message) {
   const text = part(element, '.mention-text');
   text.textContent = plainText(message.text);
   markMentions(text, message, state.me ? state.me.username : null);
+  const files = part(element, '.mention-files');
+  files.replaceChildren(...attachmentPreviews(message.attachments));
+  files.hidden = files.childElementCount === 0;
   return element;
 }
 

@@ -1,5 +1,5 @@
 /* room-attention.js — the room page's part of issue 14, wired in one place
-   so room-page.js only calls it at four moments: the room was entered,
+   so room-page.js and room-live.js only call it at four moments: the room was entered,
    messages arrived from a poll, the push stream rang, the visit ends. It
    holds the read marks and the divider (read-marks.js), "@" completion
    (mention-complete.js), who is typing (typing.js), the notifications and

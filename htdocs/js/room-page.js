@@ -1,19 +1,16 @@
 /* room-page.js — behaviour of `/rooms/{id}`, wiring the parts together:
-   join the room (which leaves any other), show the last messages, poll for
-   newer ones (poller.js), send (composer.js), page back through history
-   (Load older), and end the visit cleanly when the room is deleted (410),
-   the user moved to another room in another tab (409) or the session is
-   gone (401). When the server offers push (push.js), each event polls at
-   once; the timer keeps polling regardless. A push event, the window
-   coming back and the network coming back also cut short a poll that
-   hangs on a dead connection (poller.js). While the server is unreachable
-   the page says so, retries by itself and loses nothing: the cursor, the
-   log and the typed text stay. Messages can be answered, edited, deleted
-   and reacted to (message-actions.js); polls bring those changes like new
-   messages (message-list.js). The header shows the topic; Members opens
-   members-panel.js and, for the owner, room-settings.js. A person removed
-   from a private room (or banned from an open one) while inside is told
-   so in words when their next poll or post is refused (404 or 403), and
+   join the room (which leaves any other), show its past (room-history.js)
+   and keep it up to date (room-live.js: polls, and push when the server
+   offers it), send (composer.js), and end the visit cleanly when the room
+   is deleted (410), the user moved to another room in another tab (409)
+   or the session is gone (401). While the server is unreachable the page
+   says so, retries by itself and loses nothing: the cursor, the log and
+   the typed text stay. Messages can be answered, edited, deleted and
+   reacted to (message-actions.js, room-actions.js). The header
+   (room-header.js) shows the topic; Members opens members-panel.js and,
+   for the owner, room-settings.js. A person removed from a private room
+   (or banned from an open one) while inside is told so in words
+   (room-end.js) when their next poll or post is refused (404 or 403), and
    sent back to the room list. Files are attached, uploaded and shown by
    uploads.js and attachment-view.js; this page only hands them the room. */
 
@@ -23,28 +20,27 @@ import { ImageViewer } from './attachment-view.js';
 import { Backoff } from './backoff.js';
 import { Composer } from './composer.js';
 import { ComposerBar } from './composer-bar.js';
-import { confirmAction } from './confirm.js';
 import { ConnectionBanner } from './connection.js';
 import { byId, go, isolate } from './dom.js';
-import { plainWords } from './errors.js';
 import { setFlash } from './flash.js';
-import { MessageActions } from './message-actions.js';
 import { MembersPanel } from './members-panel.js';
 import { MessageList } from './message-list.js';
-import { Poller } from './poller.js';
-import { Push } from './push.js';
 import { jumpTo } from './reply-jump.js';
+import { listenToMessageActions } from './room-actions.js';
 import { RoomAttention } from './room-attention.js';
+import { endWords } from './room-end.js';
+import { showRoomHeader } from './room-header.js';
+import { RoomHistory } from './room-history.js';
+import { goLive } from './room-live.js';
 import { RoomSettings } from './room-settings.js';
 import { roomTitle } from './room-title.js';
 import { UnreadTitle } from './unread.js';
 import { Uploads } from './uploads.js';
 
-const PAGE = 50;
 const LEAVE_AFTER_MS = 3000;
 
 const roomId = Number((window.location.pathname.match(/^\/rooms\/(\d+)\/?$/) || [])[1]) || null;
-const state = { room: null, me: null, poller: null, push: null, ended: false, loadingOlder: null };
+const state = { room: null, me: null, poller: null, push: null, ended: false };
 
 const banner = new ConnectionBanner(byId('connection'), byId('connection-text'));
 const unread = new UnreadTitle();
@@ -121,67 +117,9 @@ const members = new MembersPanel({
   },
 });
 
-// What the buttons on a message do. A refusal is said under the message
-// box; 401, 409 and 410 end the visit as everywhere else.
-function actionFailed(error) {
-  if (error.status === 401 || error.status === 404 || error.status === 409 || error.status === 410
-      || error.code === 'banned') {
-    end(error);
-    return;
-  }
-  composer.setStatus(plainWords(error), true);
-}
-
-new MessageActions({ // eslint-disable-line no-new
-  list,
-  reply: (message) => composer.replyTo(message),
-  direct: async (message) => {
-    try {
-      const reply = await api.direct(message.user.username);
-      go(`/rooms/${reply.room.id}`);
-    } catch (error) {
-      if (error.status === 401) end(error);
-      else composer.setStatus(plainWords(error), true);
-    }
-  },
-  edit: (message) => composer.startEdit(message),
-  remove: async (message) => {
-    const mine = message.user && message.user.id === list.viewer.myId;
-    const whose = mine ? 'your message' : `this message by ${isolate(message.user ? message.user.username : '?')}`;
-    if (!await confirmAction(`Delete ${whose}? It is removed for everyone.`, 'Delete')) return;
-    try {
-      await api.deleteMessage(message.id);
-      const element = list.element(message.id);
-      const hadFocus = Boolean(element && element.contains(document.activeElement));
-      list.add([{ id: message.id, room_id: roomId, deleted: true }], 'update');
-      composer.forget(message.id);
-      if (hadFocus) composer.focus(); // its Delete button is gone with it
-    } catch (error) {
-      actionFailed(error);
-    }
-  },
-  react: async (message, emoji, add) => {
-    try {
-      const reply = add ? await api.react(message.id, emoji) : await api.unreact(message.id, emoji);
-      list.add([reply.message], 'update');
-    } catch (error) {
-      actionFailed(error);
-    }
-  },
-  jump: (id) => jumpTo(id, {
-    list,
-    loadOlder,
-    say: (text) => composer.setStatus(text, true),
-  }),
-});
-
-/** Poll interval: ?poll=<ms> (tests), else <body data-poll-ms>, else 2 s. */
-function pollInterval() {
-  const fromQuery = Number(new URLSearchParams(window.location.search).get('poll'));
-  if (Number.isFinite(fromQuery) && fromQuery >= 100 && fromQuery <= 60000) return fromQuery;
-  const fromPage = Number(document.body.dataset.pollMs);
-  return Number.isFinite(fromPage) && fromPage >= 100 ? fromPage : 2000;
-}
+const roomHistory = new RoomHistory({ roomId, list, state, onLost: end });
+const loadOlder = () => roomHistory.older();
+listenToMessageActions({ roomId, list, composer, loadOlder, end });
 
 /** Ends the visit: says why, then goes where the user belongs. */
 function end(error) {
@@ -200,36 +138,8 @@ function end(error) {
     go(`/?next=${encodeURIComponent(window.location.pathname)}`);
     return;
   }
-  const name = state.room ? `“${isolate(roomTitle(state.room, state.me))}”` : 'This room';
-  let text;
-  if (error.code === 'room_deleted') {
-    text = `${name} was deleted by its owner. Taking you back to your rooms…`;
-    setFlash(`${name} was deleted by its owner.`);
-  } else if (error.code === 'not_in_room' && error.body && typeof error.body.in_room === 'number') {
-    text = 'You moved to another room in another tab, so you left this one. Taking you back to your rooms…';
-    setFlash('You moved to another room in another tab.');
-  } else if (error.code === 'not_in_room') {
-    // in_room null: left in another tab, or the owner removed you.
-    text = 'You are no longer in this room. Taking you back to your rooms…';
-    setFlash('You are no longer in this room.');
-  } else if (error.code === 'banned') {
-    text = `The owner of ${name} put you out of it, and you may not come back. Taking you back to your rooms…`;
-    setFlash(`The owner of ${name} put you out of it.`);
-  } else if (error.status === 404 && state.room) {
-    // A room we were inside answers 404 only when we lost the right to see
-    // it: the owner removed us from their private room (README, "Security").
-    if (state.room.kind === 'private') {
-      text = `You are no longer a member of ${name}: its owner removed you. Taking you back to your rooms…`;
-      setFlash(`You are no longer a member of ${name}.`);
-    } else {
-      text = `You can no longer enter ${name}: its owner put you out. Taking you back to your rooms…`;
-      setFlash(`The owner of ${name} put you out of it.`);
-    }
-  } else if (error.status === 404) {
-    text = 'This room does not exist, or it is private and you are not one of its members. Taking you back to your rooms…';
-  } else {
-    text = `${plainWords(error)} Taking you back to your rooms…`;
-  }
+  const { text, flash } = endWords(error, state.room, state.me);
+  if (flash) setFlash(flash);
   byId('notice-text').textContent = text;
   byId('notice').hidden = false;
   setTimeout(() => go('/rooms'), LEAVE_AFTER_MS);
@@ -237,90 +147,7 @@ function end(error) {
 
 function showRoom(room) {
   state.room = room;
-  byId('room-name').textContent = roomTitle(room, state.me);
-  const topic = typeof room.topic === 'string' ? room.topic : '';
-  byId('room-topic').textContent = topic;
-  byId('room-topic').hidden = !topic;
-  byId('room-topic').title = topic;
-  showMeta();
-  unread.setBase(`${isolate(roomTitle(room, state.me))} · Chatroom`);
-}
-
-// "3 people here · messages kept 30 days · Created by alice" ("… · Direct conversation" for two
-// people's own room; the count first, so a narrow header
-// that cuts the line keeps it): the count from the join reply, then from the
-// room's members events while push is on.
-function showMeta() {
-  const { room } = state;
-  const parts = [];
-  const n = Number(room.member_count);
-  if (Number.isInteger(n) && n > 0) parts.push(n === 1 ? '1 person here' : `${n} people here`);
-  if (room.kind === 'private') parts.push('Private');
-  // A direct conversation has no owner to name (README "The pages"): the
-  // API's owner is only whoever opened it first, which reads as if that
-  // person ran the conversation.
-  if (room.kind === 'direct') parts.push('Direct conversation');
-  // Everyone inside should know their words do not stay (README
-  // "Retention"); before "Created by", which a phone's header cuts first.
-  const days = room.retention_days;
-  if (Number.isInteger(days) && days > 0) parts.push(days === 1 ? 'messages kept 1 day' : `messages kept ${days} days`);
-  if (room.kind !== 'direct' && room.owner) parts.push(`Created by ${room.owner.username}`);
-  byId('room-meta').textContent = parts.join(' · ');
-}
-
-// A ring from the room's event stream: a member count is shown as it is;
-// anything else (a message, the room deleted, the room renamed or given a
-// new topic) makes the page poll at once.
-// When the stream (re)opens, what it may have missed is fetched: a poll and
-// the room (its member count, name and topic); "young" (1 s and 3 s after)
-// is a poll only, so a room deleted meanwhile costs no extra refusal.
-function onRing(type, data) {
-  if (attention.ring(type, data)) return;
-  if (type === 'open') {
-    api.room(roomId).then((reply) => {
-      if (reply && reply.room && !state.ended) showRoom(reply.room);
-    }, () => { /* the poll below reports a lost room or connection */ });
-  }
-  if (type === 'members') {
-    if (Number.isInteger(data.count) && data.count >= 0) {
-      state.room.member_count = data.count;
-      showMeta();
-    }
-    return;
-  }
-  state.poller.now();
-}
-
-function showHistoryEdge(more) {
-  byId('load-older').hidden = !more;
-  byId('log-start').hidden = more || list.size === 0;
-}
-
-/** Loads the page of history before the oldest loaded: 'more', 'end' or 'error'. */
-async function loadOlder() {
-  const button = byId('load-older');
-  if (list.oldestId === null || state.loadingOlder) return state.loadingOlder || 'end';
-  button.disabled = true;
-  button.textContent = 'Loading…';
-  state.loadingOlder = (async () => {
-    try {
-      const reply = await api.messagesBefore(roomId, list.oldestId, PAGE);
-      const messages = Array.isArray(reply.messages) ? reply.messages : [];
-      list.add(messages, 'older');
-      const more = typeof reply.more === 'boolean' ? reply.more : messages.length >= PAGE;
-      showHistoryEdge(more);
-      button.textContent = 'Load older';
-      return more ? 'more' : 'end';
-    } catch (error) {
-      if (!error.transient && error.status !== 429) end(error);
-      else button.textContent = 'Could not load. Try again';
-      return 'error';
-    } finally {
-      state.loadingOlder = null;
-      if (!state.ended) button.disabled = false;
-    }
-  })();
-  return state.loadingOlder;
+  showRoomHeader(room, state.me, unread);
 }
 
 async function leave() {
@@ -381,72 +208,23 @@ async function start() {
     direct: Boolean(joined.room && joined.room.kind === 'direct'),
   };
   showRoom(joined.room);
-  let messages = Array.isArray(joined.messages) ? joined.messages : [];
-  let cursor = Number(joined.cursor) || 0;
-  let moreBefore = messages.length >= PAGE;
   // The newest message when we joined: anything up to it is history, never
   // "new" (no marker, no announcement, no unread count).
-  const historyEnd = messages.length ? messages[messages.length - 1].id : 0;
-  // A search result (js/search-page.js) opens the room at #m-N: the page
-  // starts from the messages around N (around=, issue 15) instead of the
-  // latest, then loads history up (Load older, before=) and down: the poll
-  // starts from the last message shown (after=<id> is everything since that
-  // message) and pages on at once while more is waiting, down to the live end.
-  const target = /^#m-(\d+)$/.exec(window.location.hash);
-  const targetId = target ? Number(target[1]) : null;
-  if (targetId !== null && !messages.some((m) => m.id === targetId)) {
-    try {
-      const around = await api.messagesAround(roomId, targetId, PAGE);
-      if (Array.isArray(around.messages) && around.messages.length) {
-        messages = around.messages;
-        moreBefore = around.more_before === true;
-        if (around.more_after === true) cursor = messages[messages.length - 1].id;
-      }
-    } catch (error) {
-      // 404 message_not_found: deleted since; jumpTo below says so.
-      if (error.status !== 404) return end(error);
-    }
+  const latest = Array.isArray(joined.messages) ? joined.messages : [];
+  const historyEnd = latest.length ? latest[latest.length - 1].id : 0;
+  let opening;
+  try {
+    opening = await roomHistory.opening(joined);
+  } catch (error) {
+    return end(error);
   }
+  const { messages, cursor, moreBefore, targetId } = opening;
   list.add(messages, 'initial');
-  showHistoryEdge(moreBefore);
+  roomHistory.edge(moreBefore);
   attention.entered(joined, messages);
 
-  state.poller = new Poller({
-    cursor,
-    interval: pollInterval(),
-    fetch: (after, signal) => api.messagesAfter(roomId, after, signal, attention.version()),
-    onMessages: (batch) => {
-      for (const m of batch) if (m && m.deleted) composer.forget(m.id);
-      list.add(batch.filter((m) => m && m.id <= historyEnd), 'newer');
-      const added = list.add(batch.filter((m) => !m || m.id > historyEnd), 'poll');
-      const fromOthers = added.filter((m) => !m.user || m.user.id !== state.me.id);
-      attention.arrived(added, fromOthers);
-    },
-    onAnswer: (reply) => attention.answered(reply),
-    // The owner renamed the room or changed its topic (the poll carries
-    // the room once; with push a {"type":"room"} ring makes that poll now).
-    onRoom: (room) => { if (room.id === roomId) showRoom(room); },
-    onHealth: (ok) => {
-      banner.report(ok);
-      if (ok) composer.retryNow();
-    },
-    onFatal: (error) => end(error),
-  });
-  state.poller.start();
-  state.push = new Push({ url: joined.events, onRing });
-  state.push.start();
-  // The person is back: poll now (and give up a poll that hangs, see poller.js).
-  document.addEventListener('visibilitychange', () => {
-    if (!document.hidden && !state.ended) state.poller.now();
-  });
-  window.addEventListener('focus', () => { if (!state.ended) state.poller.now(); });
-  // The browser knows before we do when the network comes and goes; a poll
-  // in flight when it comes back went out on the old network: resend it.
-  window.addEventListener('offline', () => { if (!state.ended) banner.report(false); });
-  window.addEventListener('online', () => {
-    if (state.ended) return;
-    state.poller.now({ patience: 0 });
-    composer.retryNow();
+  goLive({
+    roomId, state, cursor, historyEnd, events: joined.events, list, composer, attention, banner, showRoom, end,
   });
   // The history as a download, for whoever is inside (README, export).
   byId('export-jsonl').href = `/api/rooms/${roomId}/export?format=jsonl`;

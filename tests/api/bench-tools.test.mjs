@@ -126,6 +126,8 @@ test('bench_subscribe: every stream is answered, a bad cookie refused, every pos
     assert.equal(done.expected, room2.length * 3);
     assert.equal(done.events, done.expected, JSON.stringify(done));
     assert.equal(done.still_open, room2.length);
+    assert.deepEqual([done.closed, done.streams_short, done.posts_short, done.posts_unheard], [0, 0, 0, 0],
+      JSON.stringify(done));
     assert.ok(done.p50_ms > 0 && done.p50_ms <= done.p99_ms && done.p99_ms <= done.max_ms, JSON.stringify(done));
   });
 if (!existsSync(NCHAN)) console.error(`!!! SKIPPED bench_subscribe test: ${NCHAN} is missing !!!`);

@@ -11,7 +11,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { Client } from '../lib/client.mjs';
-import { ROOT, startStack } from '../lib/stack.mjs';
+import { ROOT, startStack, waitFor } from '../lib/stack.mjs';
 import { existsSync, readFileSync } from 'node:fs';
 import { join as joinPath } from 'node:path';
 import { workerPids } from '../lib/procs.mjs';
@@ -157,8 +157,12 @@ test('a 10,000-message room exports in both formats exactly what the poll stream
     assert.ok(existsSync(joinPath(plain, 'rooms')), `the plain build in ${plain} (make all) for the memory bound`);
     await stack.stopWorkers();
     await stack.startWorkers({ env: { CHAT_BIN: plain } });
-    pids = workerPids(stack, 'rooms');
-    assert.ok(pids.length > 0 && !pids.some(asan), 'plain rooms workers');
+    // Both plain workers (run.sh starts 2 a program), and none of the old
+    // ones still exiting: startWorkers returns once one worker answers.
+    await waitFor(() => {
+      pids = workerPids(stack, 'rooms');
+      return pids.length === 2 && !pids.some(asan);
+    }, 10000, 'plain rooms workers');
   }
   const before = Object.fromEntries(pids.map((pid) => [pid, memoryKb(pid)]));
 

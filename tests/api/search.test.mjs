@@ -269,3 +269,22 @@ test('around= gives the message with its neighbours, at the first and last messa
   assertError(await ann.get(`/api/rooms/${r.id}/messages?around=${posted[1]}&limit=101`), 400, 'invalid_cursor');
   assertError(await eve.get(`/api/rooms/${r.id}/messages?around=${posted[1]}`), 409, 'not_in_room');
 });
+
+// nginx's limit_req (zone chat_search, conf/nginx.conf.in) keyed by the
+// session: with CHAT_SEARCH_BURST=2, three searches at once pass and the
+// fourth is a JSON 429 with Retry-After that never reaches the worker;
+// another person's searches go on.
+test('searching is rate limited per session: 429 rate_limited with Retry-After, others unaffected', async () => {
+  const own = await startStack({ env: { CHAT_SEARCH_RATE: '6r/m', CHAT_SEARCH_BURST: '2' } });
+  try {
+    const [sam, tia] = await users(own.base, [unique('sam'), unique('tia')]);
+    const q = (who) => who.get('/api/search?q=hello');
+    for (let i = 0; i < 3; i += 1) assert.equal((await q(sam)).status, 200);
+    const refused = await q(sam);
+    assertError(refused, 429, 'rate_limited');
+    assert.ok(Number(refused.headers.get('retry-after')) >= 1, 'Retry-After says when to come back');
+    assert.equal((await q(tia)).status, 200, 'another session is not limited by sam');
+  } finally {
+    own.stop();
+  }
+});

@@ -28,11 +28,15 @@ export async function uploadRate({ base, users, bytes, name, seconds, conns }) {
         const res = await fetch(`${base}/api/rooms/${u.room}/files`, {
           method: 'POST', body: form, headers: { cookie: `chat_session=${u.cookie}`, origin },
         });
-        await res.arrayBuffer();
+        const text = await res.text();
         if (res.status === 201) times.push(performance.now() - t);
         else {
           errors += 1;
-          firstError ??= res.status;
+          // The status and the API's error code: a bare 503 once left its
+          // cause to be guessed (it was nginx's, README "Issue 16").
+          let code = '';
+          try { code = JSON.parse(text).error.code; } catch { /* not JSON */ }
+          firstError ??= `${res.status}${code ? ` ${code}` : ''}`;
         }
       } catch (e) {
         errors += 1;

@@ -110,9 +110,17 @@ export async function measurePush(n, { say = () => {}, env = {} } = {}) {
       refused: subscribed.refused + subscribed.failed,
       subscribe_s: subscribed.seconds,
       still_open: row.still_open,
+      closed: row.closed,
       posts: row.posts,
       events: row.events,
       expected: row.expected,
+      // Who missed what: streams that lack an event, posts some stream
+      // lacks, posts no stream heard; and how long after the last post the
+      // tool read on (until all came, or 5 s without one).
+      streams_short: row.streams_short,
+      posts_short: row.posts_short,
+      posts_unheard: row.posts_unheard,
+      waited_ms: row.waited_ms,
       p50_ms: row.p50_ms,
       p99_ms: row.p99_ms,
       max_ms: row.max_ms,
@@ -129,7 +137,10 @@ export async function measurePush(n, { say = () => {}, env = {} } = {}) {
       nginx_processes: env.CHAT_NGINX_PROCESSES ?? 'auto',
       loadavg: load,
     };
-    say(`S7 ${n} subscribers: ${result.events} of ${result.expected} events, p50 ${result.p50_ms} ms, p99 ${result.p99_ms} ms, max ${result.max_ms} ms; nginx ${result.nginx_pss_kb_per_subscriber} kB PSS per subscriber; CPU per event nginx ${result.nginx_cpu_us_per_event} us, generator ${result.generator_cpu_us_per_event} us; load ${load.before.join(' ')}`);
+    const missed = result.events < result.expected
+      ? ` (missing: ${result.streams_short} streams short, ${result.posts_short} posts short, ${result.posts_unheard} unheard, ${result.closed} closed)`
+      : '';
+    say(`S7 ${n} subscribers: ${result.events} of ${result.expected} events${missed}, read ${(result.waited_ms / 1000).toFixed(1)} s after the last post, p50 ${result.p50_ms} ms, p99 ${result.p99_ms} ms, max ${result.max_ms} ms; nginx ${result.nginx_pss_kb_per_subscriber} kB PSS per subscriber; CPU per event nginx ${result.nginx_cpu_us_per_event} us, generator ${result.generator_cpu_us_per_event} us; load ${load.before.join(' ')}`);
     return result;
   } finally {
     await stack.stop();

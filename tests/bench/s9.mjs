@@ -9,7 +9,8 @@ import { execFileSync } from 'node:child_process';
 // conversations (35 never hidden, 5 hidden and shown again by a newer
 // message: the list's EXISTS on messages), and not 5 more they hid. Around them, rooms they must not
 // see: 100 private rooms of others and 100 direct rooms between others.
-// Written as the routes write them (rooms.cpp HandleCreateRoom, HandleDirect).
+// Written as the routes write them (cgi-bin/rooms/room.cc HandleCreateRoom,
+// cgi-bin/rooms/direct.cc HandleOpenDirect).
 export const S9_USER = 2;
 export const S9_VISIBLE = 200;
 export function seedRoomList(db, rooms, users) {

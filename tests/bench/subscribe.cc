@@ -4,7 +4,11 @@
 // workers as a browser's would be), then posts POSTS messages INTERVAL_MS
 // apart through one more keep-alive connection and records, for every
 // (subscriber, post) pair, the delay from sending the post to that subscriber
-// reading the post's event. In C++ rather than Node so that the generator
+// reading the post's event; after the last post it reads until every open
+// stream has every post's event, or 5 s pass without one (120 s at most),
+// and counts per stream and per post what came, so that a post no stream
+// heard (a lost doorbell) is told apart from late delivery or streams that
+// closed (their last bytes are printed on stderr). In C++ rather than Node so that the generator
 // costs the shared cores as little as possible: it reads 10,000 sockets per
 // post on the same machine as nginx.
 //
@@ -43,12 +47,25 @@ namespace {
 using bench::NowUs;
 
 constexpr int kMaxHandshakes = 256;  // streams being authorised at once
+// After the last post: stop reading when no event came for this long, or
+// this long after the last post at most.
+constexpr int64_t kQuietUs = 5000000;
+constexpr int64_t kMostUs = 120000000;
 
 struct Stream {
   int fd = -1;
   std::string cookie;
   std::string in;
+  std::string tail;       // the last bytes read, for the report of a close
+  int64_t closed_us = 0;  // when the stream closed after it was open
   enum { kIdle, kConnecting, kWaitingHead, kOpen, kRefused, kClosed } state = kIdle;
+};
+
+// One event read: the message it names, when, on which stream.
+struct Seen {
+  int64_t id;
+  int64_t at;
+  uint32_t stream;
 };
 
 // The poster: one keep-alive connection, one POST in flight at a time.
@@ -111,11 +128,11 @@ bool Drain(int fd, std::string* in) {
 // Every `"id":N` in the complete lines of a stream's input is an event for
 // message N (nchan's own "id: ..." lines have no quotes); what follows the
 // last newline waits for the next read.
-void ScanEvents(std::string* in, int64_t now, std::vector<std::pair<int64_t, int64_t>>* seen) {
+void ScanEvents(std::string* in, uint32_t stream, int64_t now, std::vector<Seen>* seen) {
   size_t end = in->rfind('\n');
   if (end == std::string::npos) return;
   for (size_t p = 0; (p = in->find("\"id\":", p)) != std::string::npos && p < end; p += 5) {
-    seen->emplace_back(strtoll(in->c_str() + p + 5, nullptr, 10), now);
+    seen->push_back({strtoll(in->c_str() + p + 5, nullptr, 10), now, stream});
   }
   in->erase(0, end + 1);
 }
@@ -138,15 +155,21 @@ std::string PostRequest(const std::string& cookie, int serial) {
 
 // Handles readiness on stream `s`. Returns true when its handshake ended
 // (answered 200, refused, or failed).
-bool OnStream(Stream& s, uint32_t tag, uint32_t events, int64_t now,
-              std::vector<std::pair<int64_t, int64_t>>* seen) {
+bool OnStream(Stream& s, uint32_t tag, uint32_t events, int64_t now, std::vector<Seen>* seen) {
   if (s.state == Stream::kConnecting && (events & EPOLLOUT) && !(events & EPOLLERR)) {
     WatchReadsOnly(s.fd, tag);
     SendAll(s.fd, EventsRequest(s.cookie));
     s.state = Stream::kWaitingHead;
   }
   bool alive = !(events & (EPOLLERR | EPOLLHUP));
-  if (alive && (events & (EPOLLIN | EPOLLRDHUP))) alive = Drain(s.fd, &s.in);
+  if (alive && (events & (EPOLLIN | EPOLLRDHUP))) {
+    size_t before = s.in.size();
+    alive = Drain(s.fd, &s.in);
+    if (s.in.size() > before) {
+      s.tail += s.in.substr(before);
+      if (s.tail.size() > 160) s.tail.erase(0, s.tail.size() - 160);
+    }
+  }
   bool handshake_ended = false;
   if (s.state == Stream::kWaitingHead) {
     size_t head = s.in.find("\r\n\r\n");
@@ -161,9 +184,10 @@ bool OnStream(Stream& s, uint32_t tag, uint32_t events, int64_t now,
       }
     }
   }
-  if (s.state == Stream::kOpen) ScanEvents(&s.in, now, seen);
+  if (s.state == Stream::kOpen) ScanEvents(&s.in, tag, now, seen);
   if (!alive) {
     if (s.state == Stream::kConnecting || s.state == Stream::kWaitingHead) handshake_ended = true;
+    if (s.state == Stream::kOpen) s.closed_us = now;
     if (s.state != Stream::kRefused) s.state = Stream::kClosed;
     epoll_ctl(g_ep, EPOLL_CTL_DEL, s.fd, nullptr);
     close(s.fd);
@@ -220,7 +244,7 @@ int Run(const char* usersfile, int n, int posts, int interval_ms) {
   n = static_cast<int>(streams.size());
   bench::RaiseFdLimit(n + 64, "bench_subscribe");
   const uint32_t kPosterTag = static_cast<uint32_t>(n);
-  std::vector<std::pair<int64_t, int64_t>> seen;  // (message id, when read)
+  std::vector<Seen> seen;
   epoll_event evs[1024];
 
   // Subscribe, at most kMaxHandshakes being authorised at once.
@@ -279,7 +303,7 @@ int Run(const char* usersfile, int n, int posts, int interval_ms) {
   std::unordered_map<int64_t, int64_t> sent;  // message id -> when its POST was sent
   bench::Samples post_ms;
   int sent_count = 0, post_errors = 0;
-  int64_t next_post = NowUs(), last_post = 0;
+  int64_t next_post = NowUs(), last_post = 0, last_event = NowUs();
   bool poster_ready = false;
   for (;;) {
     int64_t now = NowUs();
@@ -290,15 +314,21 @@ int Run(const char* usersfile, int n, int posts, int interval_ms) {
       next_post = now + interval_ms * 1000LL;
       ++sent_count;
     }
-    int open_now = 0;
-    for (const Stream& s : streams) open_now += s.state == Stream::kOpen;
-    bool finished = sent_count == posts && !poster.busy;
-    if (finished && (static_cast<int64_t>(seen.size()) >= int64_t{open_now} * posts ||
-                     now > last_post + 3000000)) {
-      break;
+    if (sent_count == posts && !poster.busy) {
+      // Every post answered: read until every open stream has every event,
+      // or none came for kQuietUs (a loaded machine delivers a post to
+      // 10,000 streams seconds late; cutting off earlier counted late
+      // events as missing), or kMostUs passed since the last post.
+      int open_now = 0;
+      for (const Stream& s : streams) open_now += s.state == Stream::kOpen;
+      if (static_cast<int64_t>(seen.size()) >= int64_t{open_now} * posts ||
+          now - last_event > kQuietUs || now - last_post > kMostUs) {
+        break;
+      }
     }
     int k = epoll_wait(g_ep, evs, 1024, 5);
     now = NowUs();
+    size_t seen_before = seen.size();
     for (int i = 0; i < k; ++i) {
       uint32_t tag = evs[i].data.u32;
       if (tag != kPosterTag) {
@@ -325,25 +355,60 @@ int Run(const char* usersfile, int n, int posts, int interval_ms) {
         }
       }
     }
+    if (seen.size() != seen_before) last_event = now;
   }
+  const int64_t waited_us = NowUs() - last_post;
+
+  // Every (stream, post) event that arrived, and which did not: per stream
+  // and per post, so that a post nobody heard (a lost doorbell) is told
+  // apart from streams that stopped hearing (closed, or never subscribed).
   bench::Samples delay;
   int64_t events = 0;
-  for (const auto& [id, at] : seen) {
-    auto it = sent.find(id);
+  std::vector<int> per_stream(streams.size(), 0);
+  std::unordered_map<int64_t, int> per_post;
+  for (const Seen& e : seen) {
+    auto it = sent.find(e.id);
     if (it == sent.end()) continue;
-    delay.Add(at - it->second);
+    delay.Add(e.at - it->second);
     ++events;
+    ++per_stream[e.stream];
+    ++per_post[e.id];
   }
-  int still_open = 0;
-  for (const Stream& s : streams) still_open += s.state == Stream::kOpen;
+  int still_open = 0, closed = 0, streams_short = 0, posts_unheard = 0, posts_short = 0;
+  for (size_t i = 0; i < streams.size(); ++i) {
+    const Stream& s = streams[i];
+    still_open += s.state == Stream::kOpen;
+    if (s.closed_us) {
+      // What the stream read last says why it ended (nchan writes a
+      // comment line such as ":410 Gone" before it closes one).
+      if (++closed <= 5) {
+        std::string tail = s.tail;
+        for (char& c : tail) c = c == '\n' || c == '\r' ? '|' : c;
+        fprintf(
+            stderr,
+            "bench_subscribe: stream %zu closed %.0f ms after the last post; it read last: %s\n", i,
+            (s.closed_us - last_post) / 1e3, tail.c_str());
+      }
+    }
+    if ((s.state == Stream::kOpen || s.closed_us) &&
+        per_stream[i] < static_cast<int>(sent.size())) {
+      ++streams_short;
+    }
+  }
+  for (const auto& [id, at] : sent) {
+    posts_unheard += per_post[id] == 0;
+    posts_short += per_post[id] < open;
+  }
   printf(
-      "{\"phase\":\"done\",\"subscribers\":%d,\"still_open\":%d,\"posts\":%zu,"
-      "\"post_errors\":%d,\"events\":%lld,\"expected\":%lld,\"p50_ms\":%.1f,\"p99_ms\":%.1f,"
-      "\"max_ms\":%.1f,\"post_p50_ms\":%.1f,\"post_p99_ms\":%.1f,\"cpu_ms\":%.1f}\n",
-      open, still_open, sent.size(), post_errors, static_cast<long long>(events),
-      static_cast<long long>(open) * static_cast<long long>(sent.size()), delay.Pct(50),
-      delay.Pct(99), delay.Pct(100), post_ms.Pct(50), post_ms.Pct(99),
-      (CpuUs() - cpu_before) / 1e3);
+      "{\"phase\":\"done\",\"subscribers\":%d,\"still_open\":%d,\"closed\":%d,\"posts\":%zu,"
+      "\"post_errors\":%d,\"events\":%lld,\"expected\":%lld,\"streams_short\":%d,"
+      "\"posts_short\":%d,\"posts_unheard\":%d,\"waited_ms\":%.0f,\"p50_ms\":%.1f,"
+      "\"p99_ms\":%.1f,\"max_ms\":%.1f,\"post_p50_ms\":%.1f,\"post_p99_ms\":%.1f,"
+      "\"cpu_ms\":%.1f}\n",
+      open, still_open, closed, sent.size(), post_errors, static_cast<long long>(events),
+      static_cast<long long>(open) * static_cast<long long>(sent.size()), streams_short,
+      posts_short, posts_unheard, waited_us / 1e3, delay.Pct(50), delay.Pct(99), delay.Pct(100),
+      post_ms.Pct(50), post_ms.Pct(99), (CpuUs() - cpu_before) / 1e3);
   fflush(stdout);
   for (Stream& s : streams) {
     if (s.fd >= 0) close(s.fd);

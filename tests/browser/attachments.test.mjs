@@ -491,3 +491,44 @@ test('an edit keeps the files; a deletion removes them from both screens', async
   await message(page).waitFor({ state: 'detached' });
   clean(ann, bob);
 });
+
+// A file's bytes go to whoever may read its room, wherever they are (before
+// the fix only people inside the room got them: the thumbnail was a 404
+// once bob had moved on).
+test('the Mentions page shows the thumbnail of an image in a mention while the reader is in another room', async () => {
+  await ann.page.goto(`/rooms/${roomId}`);
+  await ann.page.locator('#room-name').filter({ hasText: 'Pictures' }).waitFor();
+  await ann.page.evaluate(async ({ roomId }) => {
+    const canvas = document.createElement('canvas');
+    canvas.width = 600;
+    canvas.height = 300;
+    const context = canvas.getContext('2d');
+    context.fillStyle = '#0f766e';
+    context.fillRect(0, 0, 600, 300);
+    const blob = await new Promise((resolve) => { canvas.toBlob(resolve, 'image/png'); });
+    const form = new FormData();
+    form.append('file', new File([blob], 'for-bob.png', { type: 'image/png' }));
+    const up = await (await fetch(`/api/rooms/${roomId}/files`, { method: 'POST', body: form })).json();
+    const r = await fetch(`/api/rooms/${roomId}/messages`, {
+      method: 'POST', headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ text: '@bob this one is for you', attachments: [up.attachment.id] }),
+    });
+    if (r.status !== 201) throw new Error(`post: ${r.status}`);
+  }, { roomId });
+  // bob is in a room of his own now (one room at a time), then opens Mentions.
+  await bob.page.goto('/rooms');
+  await createRoom(bob.page, 'Elsewhere');
+  await bob.page.goto('/mentions');
+  const card = bob.page.locator('.mention-item').filter({ hasText: 'this one is for you' });
+  const thumb = card.locator('img.attachment-preview-image');
+  await thumb.waitFor();
+  assert.equal(await thumb.getAttribute('alt'), 'for-bob.png');
+  // The box is reserved from the image's size (600 x 300 into 160 x 120).
+  assert.deepEqual([await thumb.getAttribute('width'), await thumb.getAttribute('height')], ['160', '80']);
+  await bob.page.waitForFunction((el) => el.complete, await thumb.elementHandle());
+  const loaded = await thumb.evaluate((el) => ({ w: el.naturalWidth, h: el.naturalHeight }));
+  assert.ok(loaded.w > 0 && loaded.h > 0, `the thumbnail loaded (${JSON.stringify(loaded)})`);
+  assert.equal(await card.locator('a, button').count(), 1, 'the card stays one link: nothing interactive inside it');
+  await screenshot(bob.page, 'attachments-mentions-1280');
+  clean(ann, bob);
+});

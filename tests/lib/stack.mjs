@@ -151,6 +151,8 @@ export async function startStack({ env = {} } = {}) {
     CHAT_RUN_DIR: join(dir, 'run'),
     CHAT_AUTH_RATE: '50r/s',
     CHAT_AUTH_BURST: '100',
+    CHAT_SEARCH_RATE: '100r/s',
+    CHAT_SEARCH_BURST: '1000',
     ...env,
   };
   const runDir = fullEnv.CHAT_RUN_DIR;

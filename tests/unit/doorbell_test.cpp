@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
@@ -102,6 +103,49 @@ TEST(Doorbell, ASilentPublisherIsWaitedForBriefly) {
   ASSERT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
   ASSERT_EQ(listen(fd, 16), 0);
   EXPECT_GE(FewestSleeps(path), 1);
+  close(fd);
+  unlink(path.c_str());
+  rmdir(dir);
+}
+
+// nginx drops a request whose client closed before nginx read it, so a
+// ring nginx has not answered within the doorbell's own short wait must
+// stay open: here the publisher accepts only after the ring returned, and
+// finds the whole request on a connection that is still open (recv then
+// says "nothing yet", not end of file).
+TEST(Doorbell, AnUnansweredRingStaysOpenUntilThePublisherReadsIt) {
+  char dir[] = "/tmp/chat-bell-XXXXXX";
+  ASSERT_NE(mkdtemp(dir), nullptr);
+  std::string path = std::string(dir) + "/push.sock";
+  int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+  ASSERT_GE(fd, 0);
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  memcpy(addr.sun_path, path.c_str(), path.size() + 1);
+  ASSERT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+  ASSERT_EQ(listen(fd, 16), 0);
+  Config config;
+  config.push_socket = path;
+  RingDoorbell(config, "unit", 7, "{\"type\":\"message\",\"id\":1}");
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  int conn = accept(fd, nullptr, nullptr);
+  ASSERT_GE(conn, 0);
+  std::string want = DoorbellRequest(7, "{\"type\":\"message\",\"id\":1}");
+  char buf[512];
+  ssize_t n = recv(conn, buf, sizeof buf, MSG_DONTWAIT);
+  ASSERT_EQ(n, static_cast<ssize_t>(want.size()));
+  EXPECT_EQ(std::string(buf, static_cast<size_t>(n)), want);
+  errno = 0;
+  EXPECT_EQ(recv(conn, buf, sizeof buf, MSG_DONTWAIT), -1)
+      << "the ringer closed its end unanswered";
+  EXPECT_EQ(errno, EAGAIN);
+  // Answered, the ring is closed by the next one (or FinishDoorbells).
+  const char kCreated[] = "HTTP/1.1 201 Created\r\n\r\n";
+  ASSERT_EQ(send(conn, kCreated, sizeof kCreated - 1, MSG_NOSIGNAL),
+            static_cast<ssize_t>(sizeof kCreated - 1));
+  FinishDoorbells();
+  EXPECT_EQ(recv(conn, buf, sizeof buf, MSG_DONTWAIT), 0) << "closed once answered";
+  close(conn);
   close(fd);
   unlink(path.c_str());
   rmdir(dir);
