@@ -17,7 +17,6 @@
 #include <cgicc/CgiInput.h>
 #include <cgicc/Cgicc.h>
 #include <fcgiapp.h>
-#include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
 #include <sodium.h>
@@ -43,6 +42,7 @@
 #include "http.h"
 #include "json.h"
 #include "log.h"
+#include "memory.h"
 #include "migrate.h"
 #include "retention.h"
 #include "storage.h"
@@ -521,6 +521,7 @@ void AcceptLoop(const char* program, const std::vector<Route>& routes, const Con
     // After the reply has gone (Finish flushed it): nobody waits on this.
     RunAfter(program, later);
     if (!failure) MaybePruneBetweenRequests(program, config, *backend.db);
+    NoteRequestDone();
   }
   FCGX_Free(&fcgi, 1);  // closes a kept connection: nginx opens another to the next worker
 }
@@ -600,10 +601,11 @@ int Serve(const char* program, const std::vector<Route>& routes, bool uploads) {
   sigset_t blocked = stop;
   sigaddset(&blocked, KickSignal());
   pthread_sigmask(SIG_BLOCK, &blocked, nullptr);
-  // glibc gives each thread a malloc arena of its own (up to 8 per core),
-  // each keeping freed memory for itself: two arenas keep a worker's
-  // threads from holding several copies of their high-water mark.
-  mallopt(M_ARENA_MAX, 2);
+  // One malloc arena for the process and a thread that gives freed heap
+  // pages back after requests (core/memory.h; README "Performance", S6);
+  // started after the mask above, so it never takes a stop signal either.
+  ConfigureMalloc(threads);
+  StartHeapTrimmer();
   std::atomic<bool> stopping{false};
   std::atomic<int> running{threads};
   std::vector<std::thread> accepting;

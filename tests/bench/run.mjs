@@ -22,6 +22,7 @@ import { seedRoomList, seedUnread, S9_USER, S9_VISIBLE } from './s9.mjs';
 import { compareTargets, targetLines } from './targets.mjs';
 import { benchFiles, uploadRate } from './files.mjs';
 import { measureFossil, FOSSIL } from './peers.mjs';
+import { programMemory, s6Lines } from './s6.mjs';
 
 const QUICK = process.argv.includes('--quick');
 const PEERS = process.argv.includes('--peers');
@@ -37,6 +38,11 @@ const POST_COST = process.argv.includes('--post-cost');
 // against the same post without '@'), 7 rounds, written to
 // results-s11.json. Not part of `make bench`.
 const S11_ONLY = process.argv.includes('--s11');
+// --s6: QUICK's scenarios up to S5 and S6, without the baselines, the disk
+// probe and S7 (nothing that a worker serves is left out), then the workers'
+// memory per program and where it sits (s6.mjs): S6 as `make bench QUICK=1`
+// measures it, taken apart, in about two minutes. Written to results-s6.json.
+const S6_ONLY = process.argv.includes('--s6');
 const BIN = join(ROOT, 'build', 'bin');
 // The chat's programs: CHAT_BIN (as conf/run.sh reads it) lets a run measure
 // another build's workers with this tree's tools, e.g. before and after a
@@ -48,7 +54,7 @@ const P = POST_COST
   ? { users: 1000, rooms: 100, big: 10_000, small: 100, seconds: 3, conns: 1, rounds: 7 }
   : SEARCH_ONLY
   ? { users: 1000, rooms: 100, big: QUICK ? 100_000 : 1_000_000, small: 1000, seconds: 4, conns: 32, rounds: 1 }
-  : QUICK
+  : QUICK || S6_ONLY
   ? { users: 3000, rooms: 100, big: 100_000, small: 1000, seconds: 3, conns: 32, rounds: 1, levels: '500,1000,2000', levelSeconds: 7 }
   : { users: 30_000, rooms: 100, big: 1_000_000, small: 1000, seconds: 4, conns: 64, rounds: 5,
       levels: '1000,2000,5000,10000,15000,20000,25000,30000', levelSeconds: 15 };
@@ -291,9 +297,11 @@ async function main() {
     const rounds = [];
     for (let i = 0; i < (SEARCH_ONLY ? 0 : P.rounds); i += 1) {
       const r = {};
-      r.hello = await closed(port, 'hello', [`GET /bench/hello ${anyCookie}`]);
-      r.hello_keep = await closed(port, 'hello, kept connections', [`GET /bench/hello-keep ${anyCookie}`]);
-      r.static = await closed(port, 'static', [`GET /favicon.svg ${anyCookie}`]);
+      if (!S6_ONLY) {
+        r.hello = await closed(port, 'hello', [`GET /bench/hello ${anyCookie}`]);
+        r.hello_keep = await closed(port, 'hello, kept connections', [`GET /bench/hello-keep ${anyCookie}`]);
+        r.static = await closed(port, 'static', [`GET /favicon.svg ${anyCookie}`]);
+      }
       r.s1 = await closed(port, 'S1 empty poll (1,000-message room)', inRoom(2).map((u) => poll(u, u.cursor)));
       r.s2 = await closed(port, 'S2 poll with one new message', inRoom(2).map((u) => poll(u, u.cursor - 1)));
       r.s3 = await closed(port, `S3 empty poll (${P.big.toLocaleString('en')}-message room)`, inRoom(1).map((u) => poll(u, u.cursor)));
@@ -308,7 +316,7 @@ async function main() {
       const rps = median(rounds.map((r) => r[key].rps));
       return rounds.find((r) => r[key].rps === rps)[key];
     };
-    if (!SEARCH_ONLY) for (const key of ['hello', 'hello_keep', 'static', 's1', 's2', 's3', 's8', 's9']) rows[key] = medianRow(key);
+    if (!SEARCH_ONLY && !S6_ONLY) for (const key of ['hello', 'hello_keep', 'static', 's1', 's2', 's3', 's8', 's9']) rows[key] = medianRow(key);
     const ratio = (a, b) => +median(rounds.map((r) => r[a].rps / r[b].rps)).toFixed(3);
     // The same ratios from server CPU per answer (b's cost over a's).
     const cpuRatio = (a, b) => +median(rounds.map((r) => r[b].server_cpu_us / r[a].server_cpu_us)).toFixed(3);
@@ -398,7 +406,7 @@ async function main() {
     const s11CpuCost = s11.cpu_cost;
     // What the disk allows: S4 cannot beat durable commits/s (see commits.cc).
     const commits = {};
-    for (const sync of ['FULL', 'NORMAL']) {
+    for (const sync of S6_ONLY ? [] : ['FULL', 'NORMAL']) {
       commits[sync] = JSON.parse(execFileSync(join(BIN, 'bench_commits'),
         [join(work, `commits-${sync}.db`), QUICK ? 1 : 3, sync], { encoding: 'utf8' })).commits_per_s;
     }
@@ -416,6 +424,7 @@ async function main() {
     const pids = stackPids(stack);
     const mem = { workers: memory(pids.workers), nginx: memory(pids.nginx) };
     const best = passed.at(-1) ?? null;
+    if (S6_ONLY) return s6Report(stack, { seed, box, levels });
     // S7 on stacks of its own (one room, N subscribers): this one goes first.
     await stack.stop();
     stack = null;
@@ -579,6 +588,30 @@ async function postCost(stack, port, users, { seed, box }) {
   writeFileSync(out, `${JSON.stringify({ when: new Date().toISOString(), machine: { ...box, loadavg_after: readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).map(Number) }, params: P, seed, summary, results }, null, 2)}\n`);
   console.log(['| S4 posts, search index | posts/s | p99 ms | server CPU µs/post | worker CPU µs/post | errors |', '|---|---:|---:|---:|---:|---:|',
     ...summary.map((x) => `| ${x.variant} | ${f(x.rps)} | ${x.p99_ms} | ${f(x.server_cpu_us)} | ${f(x.worker_cpu_us)} | ${x.errors} |`)].join('\n'));
+  console.log(`\n(JSON: ${out})`);
+}
+
+// See S6_ONLY: S6's figure as the full bench computes it (the five
+// programs it has always counted), the files workers apart, and each
+// program's memory by kind (s6.mjs).
+function s6Report(stack, { seed, box, levels }) {
+  const s6 = memory(stackPids(stack).workers);
+  const byProgram = {};
+  for (const name of ['auth', 'rooms', 'post', 'poll', 'search', 'files']) byProgram[name] = programMemory(stackPids(stack, [name]).workers);
+  const { files, ...counted } = byProgram;
+  const result = { when: new Date().toISOString(), command: 'node tests/bench/run.mjs --s6',
+    machine: { ...box, loadavg_after: readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).map(Number) },
+    params: { ...P, workers_per_program: WORKERS, threads_per_worker: THREADS,
+      settings: Object.fromEntries(Object.entries(process.env).filter(([k]) => /^(CHAT_|MALLOC_|GLIBC_)/.test(k))) },
+    seed, s5_levels: levels, s6_workers: s6, by_program: byProgram };
+  const out = join(ROOT, 'tests', 'bench', 'results-s6.json');
+  writeFileSync(out, `${JSON.stringify(result, null, 2)}\n`);
+  console.log([
+    `S6 as make bench counts it (auth, rooms, post, poll, search: ${s6.processes} processes): PSS ${s6.pss_mb} MB, private ${s6.uss_mb} MB, RSS summed ${s6.rss_mb} MB (target < 30 MB)`,
+    `files (${files.processes} processes, apart as in make bench): PSS ${files.pss_mb} MB, private ${files.uss_mb} MB`,
+    '', ...s6Lines(counted, 'by program, the five make bench counts'),
+    '', ...s6Lines({ files }, 'files'),
+  ].join('\n'));
   console.log(`\n(JSON: ${out})`);
 }
 
