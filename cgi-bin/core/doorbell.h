@@ -2,13 +2,14 @@
 // has news, so the pages subscribed to it poll at once instead of at their
 // next 2-second tick. It carries no data (SQLite stays the one source of
 // truth; the page fetches with its usual `after=cursor` poll), so a lost ring
-// costs only latency. Hence it is fire-and-forget: a plain HTTP/1.0 POST to
+// costs only latency. Hence it is fire-and-forget: a plain HTTP/1.1 POST to
 // the publisher's unix socket (Config::push_socket, set by conf/run.sh only
-// when nchan is loaded), with every step bounded by a few milliseconds, and
-// no failure is ever reported to the caller. An exchange nginx has not
-// answered within those milliseconds stays open, off the caller's path,
-// until nginx answers (doorbell.cc: nginx drops a request whose client
-// closed before nginx read it).
+// when nchan is loaded), on a connection each thread keeps (doorbell.cc),
+// never waiting for the reply, with every step bounded by a few
+// milliseconds, and no failure is ever reported to the caller. A connection
+// with rings nginx has not answered yet is never closed before it answers
+// (or 10 s pass): nginx drops a request whose client closed before nginx
+// read it.
 #pragma once
 
 #include <cstdint>
@@ -44,7 +45,7 @@ void RingPeopleDoorbells(const Config& config, const char* program,
 // (chatctl, after its revocations) does not close them unread.
 void FinishDoorbells();
 
-// The raw HTTP/1.0 requests RingDoorbell and DeleteChannel send (for the unit test).
+// The raw HTTP/1.1 requests RingDoorbell and DeleteChannel send (for the unit test).
 std::string DoorbellRequest(int64_t room_id, const std::string& event);
 std::string DeleteRequest(const std::string& path);
 // RingPeopleDoorbells' request for these users (at most 255).

@@ -78,6 +78,11 @@ struct Response {
   // sends it chunked). Runs after the handler's read snapshot ended, so it
   // reads in short transactions of its own and must not throw.
   std::function<void(const std::function<void(const std::string&)>&)> stream;
+  // Work for after the reply has gone to nginx (serve.cc runs it once the
+  // request is finished), so the client does not wait on it: doorbells whose
+  // cost grows with the people they ring (post.cpp, README "Performance"
+  // S11). Runs after the handler's transaction ended and must not need it.
+  std::function<void()> after;
 
   static Response Json(int status, const Json::Value& body);
   static Response NoContent();

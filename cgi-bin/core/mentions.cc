@@ -41,17 +41,11 @@ std::map<std::string, int64_t> AllowedUsers(Db& db, const std::string& keys, int
   return out;
 }
 
-// JSON arrays for json_each: names made only of username characters
-// (nothing in them needs escaping) and decimal ids.
+// A JSON array for json_each: names made only of username characters
+// (nothing in them needs escaping).
 std::string JsonNames(const std::vector<std::string>& names) {
   std::string out = "[";
   for (const std::string& n : names) out += (out.size() > 1 ? ",\"" : "\"") + n + "\"";
-  return out + "]";
-}
-
-std::string JsonIds(const std::set<int64_t>& ids) {
-  std::string out = "[";
-  for (int64_t id : ids) out += (out.size() > 1 ? "," : "") + std::to_string(id);
   return out + "]";
 }
 
@@ -102,13 +96,19 @@ std::vector<int64_t> StoreMentions(Db& db, int64_t message_id, int64_t room_id, 
       break;
     }
   }
-  if (!stored.empty()) {
-    db.Prepare(
-          "INSERT INTO mentions (message_id, user_id, room_id) SELECT ?1, value, ?2 "
-          "FROM json_each(?3)")
+  // One single-row INSERT per person, not one INSERT ... SELECT for all:
+  // a statement that may change several rows and may fail half-way (the
+  // foreign keys) needs a statement journal holding the original of every
+  // page it changes (https://sqlite.org/tempfiles.html#statement_journal_files).
+  // Each person's mentions_user entry sits on a page of its own, so for 50
+  // people that is ~200 KB: past SQLite's 64 KiB spill it became a temporary
+  // file created, written and deleted by every such post (README
+  // "Performance", S11). A single-row INSERT needs no statement journal.
+  for (int64_t user : stored) {
+    db.Prepare("INSERT INTO mentions (message_id, user_id, room_id) VALUES (?1, ?2, ?3)")
         .Bind(1, message_id)
-        .Bind(2, room_id)
-        .Bind(3, JsonIds(stored))
+        .Bind(2, user)
+        .Bind(3, room_id)
         .Run();
   }
   return added;

@@ -17,7 +17,6 @@
 #include <cgicc/CgiInput.h>
 #include <cgicc/Cgicc.h>
 #include <fcgiapp.h>
-#include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
 #include <sodium.h>
@@ -43,6 +42,7 @@
 #include "http.h"
 #include "json.h"
 #include "log.h"
+#include "memory.h"
 #include "migrate.h"
 #include "retention.h"
 #include "storage.h"
@@ -303,11 +303,23 @@ double MsSince(std::chrono::steady_clock::time_point start) {
       .count();
 }
 
+// Runs a reply's `after` work (http.h Response); never throws.
+void RunAfter(const char* program, const std::function<void()>& after) {
+  if (!after) return;
+  try {
+    after();
+  } catch (const std::exception& e) {
+    LogLine(program, std::string("error after the reply: ") + e.what());
+  }
+}
+
 // One request, start to finish; never throws. True when the database must
-// be opened again before the next one.
+// be opened again before the next one. The reply's `after` work is handed to
+// the caller through `later`, to run once the reply has gone; without
+// `later` it runs here, after the reply was written.
 bool Handle(const char* program, const std::vector<Route>& routes, const Config& config,
             const SessionKey& key, Db& db, RequestInput& in, const Writer& out,
-            bool uploads = false) {
+            bool uploads = false, std::function<void()>* later = nullptr) {
   auto start = std::chrono::steady_clock::now();
   Request req;
   Response res;
@@ -325,6 +337,11 @@ bool Handle(const char* program, const std::vector<Route>& routes, const Config&
   Write(res, req.head, out);
   LogRequest(program, req.head ? "HEAD" : req.method, req.path, res.status, MsSince(start),
              req.user ? req.user->id : 0);
+  if (later) {
+    *later = std::move(res.after);
+  } else {
+    RunAfter(program, res.after);
+  }
   return reopen;
 }
 
@@ -487,10 +504,11 @@ void AcceptLoop(const char* program, const std::vector<Route>& routes, const Con
         last_log = last_try;
       }
     }
+    std::function<void()> later;
     if (failure) {
       Refuse(program, failure->reply, in, out);
     } else if (Handle(program, routes, config, backend.key->Current(), *backend.db, in, out,
-                      uploads)) {
+                      uploads, &later)) {
       // The key file is looked at for every request (Current()): `chatctl
       // secret rotate` takes effect at once, without restarting the workers.
       backend.db.reset();  // read-only under us: open it afresh, now
@@ -501,7 +519,9 @@ void AcceptLoop(const char* program, const std::vector<Route>& routes, const Con
     ReadStdinToEnd(fcgi, in);
     FCGX_Finish_r(&fcgi);
     // After the reply has gone (Finish flushed it): nobody waits on this.
+    RunAfter(program, later);
     if (!failure) MaybePruneBetweenRequests(program, config, *backend.db);
+    NoteRequestDone();
   }
   FCGX_Free(&fcgi, 1);  // closes a kept connection: nginx opens another to the next worker
 }
@@ -581,10 +601,11 @@ int Serve(const char* program, const std::vector<Route>& routes, bool uploads) {
   sigset_t blocked = stop;
   sigaddset(&blocked, KickSignal());
   pthread_sigmask(SIG_BLOCK, &blocked, nullptr);
-  // glibc gives each thread a malloc arena of its own (up to 8 per core),
-  // each keeping freed memory for itself: two arenas keep a worker's
-  // threads from holding several copies of their high-water mark.
-  mallopt(M_ARENA_MAX, 2);
+  // One malloc arena for the process and a thread that gives freed heap
+  // pages back after requests (core/memory.h; README "Performance", S6);
+  // started after the mask above, so it never takes a stop signal either.
+  ConfigureMalloc(threads);
+  StartHeapTrimmer();
   std::atomic<bool> stopping{false};
   std::atomic<int> running{threads};
   std::vector<std::thread> accepting;

@@ -250,6 +250,30 @@ test('the person stream: refused without a session, rung by a mention, ended on 
   }
 });
 
+// The rings of the people a post or an edit names go out once the reply has
+// gone (post.cpp RingPeopleAfter, serve.cc): an edit that names someone anew
+// still rings their stream, after its 200.
+test('an edit that names someone anew rings their person stream', { skip }, async () => {
+  const [gil] = await users(stack.base, ['gil']);
+  const sub = await openEvents(stack.base, gil.cookie, '/api/me/events');
+  assert.equal(sub.status, 200, sub.text);
+  try {
+    const room = await createRoom(alice);
+    await join(alice, room.id);
+    let event;
+    for (let i = 0; i < 5 && !event; i += 1) {
+      const m = await say(alice, room.id, `hello ${i}`);
+      const edited = await alice.request('PATCH', `/api/messages/${m.id}`, { text: `hello @gil ${i}` });
+      assert.equal(edited.status, 200, edited.text);
+      assert.deepEqual(edited.body.message.mentions.map((u) => u.username), ['gil']);
+      event = await sub.next(1000).catch(() => null);
+    }
+    assert.deepEqual(event?.data, { type: 'attention' });
+  } finally {
+    sub.close();
+  }
+});
+
 test('a password change ends the person streams of the other sessions, not its own', { skip }, async () => {
   const [here] = await users(stack.base, ['fay']);
   const there = new (here.constructor)(stack.base);

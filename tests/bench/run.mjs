@@ -22,6 +22,7 @@ import { seedRoomList, seedUnread, S9_USER, S9_VISIBLE } from './s9.mjs';
 import { compareTargets, targetLines } from './targets.mjs';
 import { benchFiles, uploadRate } from './files.mjs';
 import { measureFossil, FOSSIL } from './peers.mjs';
+import { programMemory, s6Lines } from './s6.mjs';
 
 const QUICK = process.argv.includes('--quick');
 const PEERS = process.argv.includes('--peers');
@@ -33,12 +34,27 @@ const SEARCH_ONLY = process.argv.includes('--search');
 // positions (detail=full, as first written), and with no index (triggers
 // dropped); written to results-post-cost.json. Not part of `make bench`.
 const POST_COST = process.argv.includes('--post-cost');
+// --s11: seed a small database, then S11 only (a post naming 50 people
+// against the same post without '@'), 7 rounds, written to
+// results-s11.json. Not part of `make bench`.
+const S11_ONLY = process.argv.includes('--s11');
+// --s6: QUICK's scenarios up to S5 and S6, without the baselines, the disk
+// probe and S7 (nothing that a worker serves is left out), then the workers'
+// memory per program and where it sits (s6.mjs): S6 as `make bench QUICK=1`
+// measures it, taken apart, in about two minutes. Written to results-s6.json.
+const S6_ONLY = process.argv.includes('--s6');
 const BIN = join(ROOT, 'build', 'bin');
+// The chat's programs: CHAT_BIN (as conf/run.sh reads it) lets a run measure
+// another build's workers with this tree's tools, e.g. before and after a
+// change, alternately (README "Performance").
+const WORKER_BIN = process.env.CHAT_BIN || BIN;
 const P = POST_COST
   ? { users: 1000, rooms: 100, big: 100_000, small: 1000, seconds: 4, conns: 32, rounds: 3 }
+  : S11_ONLY
+  ? { users: 1000, rooms: 100, big: 10_000, small: 100, seconds: 3, conns: 1, rounds: 7 }
   : SEARCH_ONLY
   ? { users: 1000, rooms: 100, big: QUICK ? 100_000 : 1_000_000, small: 1000, seconds: 4, conns: 32, rounds: 1 }
-  : QUICK
+  : QUICK || S6_ONLY
   ? { users: 3000, rooms: 100, big: 100_000, small: 1000, seconds: 3, conns: 32, rounds: 1, levels: '500,1000,2000', levelSeconds: 7 }
   : { users: 30_000, rooms: 100, big: 1_000_000, small: 1000, seconds: 4, conns: 64, rounds: 5,
       levels: '1000,2000,5000,10000,15000,20000,25000,30000', levelSeconds: 15 };
@@ -174,7 +190,7 @@ function stackPids(stack, names = ['auth', 'rooms', 'post', 'poll', 'search']) {
   const programs = new Set(names);
   const workers = pidsWhere((pid) => {
     const exe = readFileSync(`/proc/${pid}/cmdline`, 'latin1').split('\0')[0];
-    return exe.startsWith(BIN) && programs.has(exe.slice(BIN.length + 1))
+    return exe.startsWith(WORKER_BIN) && programs.has(exe.slice(WORKER_BIN.length + 1))
       && readFileSync(`/proc/${pid}/environ`, 'latin1').includes(`CHAT_TEST_STACK=${stack.dir}/workers`);
   });
   const master = Number(readFileSync(join(stack.dir, 'run', 'nginx.pid'), 'utf8').trim());
@@ -248,6 +264,7 @@ async function main() {
     });
     const inRoom = (r) => users.filter((u) => u.room === r);
     if (POST_COST) return await postCost(stack, port, users, { seed, box });
+    if (S11_ONLY) return s11Only(await measureS11(port, users, P.rounds), { seed, box });
     // S8's room (3, 1,000 messages) after EDITS edits, made as the edit
     // handler makes them (core/feed.h): each takes the next number of the
     // one sequence and becomes its message's seq, cycling through the room,
@@ -281,9 +298,11 @@ async function main() {
     const rounds = [];
     for (let i = 0; i < (SEARCH_ONLY ? 0 : P.rounds); i += 1) {
       const r = {};
-      r.hello = await closed(port, 'hello', [`GET /bench/hello ${anyCookie}`]);
-      r.hello_keep = await closed(port, 'hello, kept connections', [`GET /bench/hello-keep ${anyCookie}`]);
-      r.static = await closed(port, 'static', [`GET /favicon.svg ${anyCookie}`]);
+      if (!S6_ONLY) {
+        r.hello = await closed(port, 'hello', [`GET /bench/hello ${anyCookie}`]);
+        r.hello_keep = await closed(port, 'hello, kept connections', [`GET /bench/hello-keep ${anyCookie}`]);
+        r.static = await closed(port, 'static', [`GET /favicon.svg ${anyCookie}`]);
+      }
       r.s1 = await closed(port, 'S1 empty poll (1,000-message room)', inRoom(2).map((u) => poll(u, u.cursor)));
       r.s2 = await closed(port, 'S2 poll with one new message', inRoom(2).map((u) => poll(u, u.cursor - 1)));
       r.s3 = await closed(port, `S3 empty poll (${P.big.toLocaleString('en')}-message room)`, inRoom(1).map((u) => poll(u, u.cursor)));
@@ -298,7 +317,7 @@ async function main() {
       const rps = median(rounds.map((r) => r[key].rps));
       return rounds.find((r) => r[key].rps === rps)[key];
     };
-    if (!SEARCH_ONLY) for (const key of ['hello', 'hello_keep', 'static', 's1', 's2', 's3', 's8', 's9']) rows[key] = medianRow(key);
+    if (!SEARCH_ONLY && !S6_ONLY) for (const key of ['hello', 'hello_keep', 'static', 's1', 's2', 's3', 's8', 's9']) rows[key] = medianRow(key);
     const ratio = (a, b) => +median(rounds.map((r) => r[a].rps / r[b].rps)).toFixed(3);
     // The same ratios from server CPU per answer (b's cost over a's).
     const cpuRatio = (a, b) => +median(rounds.map((r) => r[b].server_cpu_us / r[a].server_cpu_us)).toFixed(3);
@@ -381,32 +400,14 @@ async function main() {
     // The files workers right after 5 MB uploads (libvips and the bodies live there only).
     s12.files_memory = memory(stackPids(stack, ['files']).workers);
     say(`S12: post p99 ${rows.s4.poll_p99_ms} ms alone, ${rows.s4_during_uploads.poll_p99_ms} ms beside ${s12.mb5_beside_posts.per_s} uploads/s of 5 MB`);
-    // S11 (issue 14): a post naming 50 people (looked up, one mentions row
-    // and one mentions_user index entry each) against a plain post of the
-    // same words, back to back, by the same users (everyone may be
-    // mentioned in the seed's open rooms), on one connection: what one post
-    // costs its sender is its latency (cost = p50 over p50). Server CPU per
-    // post is reported beside it: each named person's index entry sits on a
-    // page of its own in a big index, so the CPU and the bytes written grow
-    // with the names (README "Read marks, mentions and attention").
-    const named = Array.from({ length: 50 }, (_, i) => `@bench${P.users - i}`).join(' ');
-    // The same text without the '@': the same length and the same words for
-    // the search index (issue 15), so only the mentions differ.
-    const plain = named.replaceAll('@', '+');
-    const postLines = (text) => users.map((u) => `POST /api/rooms/${u.room}/messages ${u.cookie} {"text":"${text} %n"}`);
-    const s11 = [];
-    // Three rounds even in QUICK: posts wait on fsync, and the disk is shared.
-    for (let i = 0; i < Math.max(3, P.rounds); i += 1) {
-      s11.push({ plain: await closed(port, 'S11a the same post without @, one connection', postLines(plain), 1),
-        mentions: await closed(port, 'S11b post naming 50 people, one connection', postLines(named), 1) });
-    }
-    rows.s11_plain = s11.map((x) => x.plain).sort((a, b) => a.poll_p50_ms - b.poll_p50_ms)[Math.floor(s11.length / 2)];
-    rows.s11_mentions = s11.map((x) => x.mentions).sort((a, b) => a.poll_p50_ms - b.poll_p50_ms)[Math.floor(s11.length / 2)];
-    const s11Cost = +median(s11.map((x) => x.mentions.poll_p50_ms / x.plain.poll_p50_ms)).toFixed(3);
-    const s11CpuCost = +median(s11.map((x) => x.mentions.server_cpu_us / x.plain.server_cpu_us)).toFixed(3);
+    const s11 = await measureS11(port, users, Math.max(3, P.rounds));
+    rows.s11_plain = s11.plain;
+    rows.s11_mentions = s11.mentions;
+    const s11Cost = s11.cost;
+    const s11CpuCost = s11.cpu_cost;
     // What the disk allows: S4 cannot beat durable commits/s (see commits.cc).
     const commits = {};
-    for (const sync of ['FULL', 'NORMAL']) {
+    for (const sync of S6_ONLY ? [] : ['FULL', 'NORMAL']) {
       commits[sync] = JSON.parse(execFileSync(join(BIN, 'bench_commits'),
         [join(work, `commits-${sync}.db`), QUICK ? 1 : 3, sync], { encoding: 'utf8' })).commits_per_s;
     }
@@ -424,6 +425,7 @@ async function main() {
     const pids = stackPids(stack);
     const mem = { workers: memory(pids.workers), nginx: memory(pids.nginx) };
     const best = passed.at(-1) ?? null;
+    if (S6_ONLY) return s6Report(stack, { seed, box, levels });
     // S7 on stacks of its own (one room, N subscribers): this one goes first.
     await stack.stop();
     stack = null;
@@ -491,6 +493,53 @@ async function main() {
   }
 }
 
+// S11 (issue 14): a post naming 50 people (looked up, one mentions row
+// and one mentions_user index entry each) against a plain post of the
+// same words, back to back, by the same users (everyone may be
+// mentioned in the seed's open rooms), on one connection: what one post
+// costs its sender is its latency (cost = p50 over p50). Server CPU per
+// post is reported beside it: each named person's index entry sits on a
+// page of its own in a big index, so the CPU and the bytes written grow
+// with the names (README "Read marks, mentions and attention"). `rounds`
+// pairs, plain then named; the figures are the median pair's and the ratios
+// the median of the per-pair ratios.
+async function measureS11(port, users, rounds) {
+  const named = Array.from({ length: 50 }, (_, i) => `@bench${P.users - i}`).join(' ');
+  // The same text without the '@': the same length and the same words for
+  // the search index (issue 15), so only the mentions differ.
+  const plain = named.replaceAll('@', '+');
+  const postLines = (text) => users.map((u) => `POST /api/rooms/${u.room}/messages ${u.cookie} {"text":"${text} %n"}`);
+  const pairs = [];
+  // Three rounds at least, even in QUICK: posts wait on fsync, and the disk is shared.
+  for (let i = 0; i < rounds; i += 1) {
+    pairs.push({ plain: await closed(port, 'S11a the same post without @, one connection', postLines(plain), 1),
+      mentions: await closed(port, 'S11b post naming 50 people, one connection', postLines(named), 1) });
+  }
+  const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  const middle = (key) => pairs.map((x) => x[key]).sort((a, b) => a.poll_p50_ms - b.poll_p50_ms)[Math.floor(pairs.length / 2)];
+  return {
+    plain: middle('plain'),
+    mentions: middle('mentions'),
+    cost: +median(pairs.map((x) => x.mentions.poll_p50_ms / x.plain.poll_p50_ms)).toFixed(3),
+    cpu_cost: +median(pairs.map((x) => x.mentions.server_cpu_us / x.plain.server_cpu_us)).toFixed(3),
+    pairs,
+  };
+}
+
+// --s11: S11 alone, as a table and results-s11.json.
+function s11Only(s11, { seed, box }) {
+  const out = join(ROOT, 'tests', 'bench', 'results-s11.json');
+  writeFileSync(out, `${JSON.stringify({ when: new Date().toISOString(), command: 'node tests/bench/run.mjs --s11',
+    machine: { ...box, loadavg_after: readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).map(Number) },
+    params: { ...P, workers_per_program: WORKERS, threads_per_worker: THREADS }, seed, s11 }, null, 2)}\n`);
+  const row = (name, x) => `| ${name} | ${f(x.rps)} | ${x.poll_p50_ms} | ${x.poll_p99_ms} | ${x.errors + x.conn_errors} | ${f(x.server_cpu_us)} (${f(x.nginx_cpu_us)} + ${f(x.worker_cpu_us)}) |`;
+  console.log(['| S11, one connection | posts/s | p50 ms | p99 ms | errors | server CPU µs/post (nginx + workers) |', '|---|---:|---:|---:|---:|---:|',
+    row('S11a the same post without @', s11.plain), row('S11b post naming 50 people', s11.mentions),
+    '', `S11 cost: ${s11.cost}× by p50 latency (target < 2), ${s11.cpu_cost}× by server CPU (medians of ${s11.pairs.length} pairs)`,
+    `per pair, p50 ms (plain / named): ${s11.pairs.map((x) => `${x.plain.poll_p50_ms}/${x.mentions.poll_p50_ms}`).join(', ')}`].join('\n'));
+  console.log(`\n(JSON: ${out})`);
+}
+
 // PEERS=1: ours beside Fossil's chat, same generator, same run.
 function peerLines(r) {
   const { fossil, ours, ratios } = r.peers;
@@ -540,6 +589,30 @@ async function postCost(stack, port, users, { seed, box }) {
   writeFileSync(out, `${JSON.stringify({ when: new Date().toISOString(), machine: { ...box, loadavg_after: readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).map(Number) }, params: P, seed, summary, results }, null, 2)}\n`);
   console.log(['| S4 posts, search index | posts/s | p99 ms | server CPU µs/post | worker CPU µs/post | errors |', '|---|---:|---:|---:|---:|---:|',
     ...summary.map((x) => `| ${x.variant} | ${f(x.rps)} | ${x.p99_ms} | ${f(x.server_cpu_us)} | ${f(x.worker_cpu_us)} | ${x.errors} |`)].join('\n'));
+  console.log(`\n(JSON: ${out})`);
+}
+
+// See S6_ONLY: S6's figure as the full bench computes it (the five
+// programs it has always counted), the files workers apart, and each
+// program's memory by kind (s6.mjs).
+function s6Report(stack, { seed, box, levels }) {
+  const s6 = memory(stackPids(stack).workers);
+  const byProgram = {};
+  for (const name of ['auth', 'rooms', 'post', 'poll', 'search', 'files']) byProgram[name] = programMemory(stackPids(stack, [name]).workers);
+  const { files, ...counted } = byProgram;
+  const result = { when: new Date().toISOString(), command: 'node tests/bench/run.mjs --s6',
+    machine: { ...box, loadavg_after: readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).map(Number) },
+    params: { ...P, workers_per_program: WORKERS, threads_per_worker: THREADS,
+      settings: Object.fromEntries(Object.entries(process.env).filter(([k]) => /^(CHAT_|MALLOC_|GLIBC_)/.test(k))) },
+    seed, s5_levels: levels, s6_workers: s6, by_program: byProgram };
+  const out = join(ROOT, 'tests', 'bench', 'results-s6.json');
+  writeFileSync(out, `${JSON.stringify(result, null, 2)}\n`);
+  console.log([
+    `S6 as make bench counts it (auth, rooms, post, poll, search: ${s6.processes} processes): PSS ${s6.pss_mb} MB, private ${s6.uss_mb} MB, RSS summed ${s6.rss_mb} MB (target < 30 MB)`,
+    `files (${files.processes} processes, apart as in make bench): PSS ${files.pss_mb} MB, private ${files.uss_mb} MB`,
+    '', ...s6Lines(counted, 'by program, the five make bench counts'),
+    '', ...s6Lines({ files }, 'files'),
+  ].join('\n'));
   console.log(`\n(JSON: ${out})`);
 }
 
