@@ -45,11 +45,11 @@ export function supervisorPids(stack) {
 // True when some thread of the process is (probably) in the middle of a
 // request: not waiting in accept() for a connection, on a kept connection
 // for its next request, for the signal to stop (serve.cc's sigwait thread),
-// or on a condition variable (the coalescer's and stream repeater's threads
-// when idle). Racy by nature; good enough to aim a kill at a request in
+// on a condition variable (the coalescer's and stream repeater's threads
+// when idle), or asleep (core/memory.cc's heap trimmer, between turns). Racy by nature; good enough to aim a kill at a request in
 // flight. A worker has several threads (CHAT_WORKER_THREADS), so the
 // process's own wchan (its first thread's) is not enough.
-const IDLE = /^(__skb_wait_for_more_packets|unix_stream_read_generic|do_sigtimedwait.*|futex_.*)$/;
+const IDLE = /^(__skb_wait_for_more_packets|unix_stream_read_generic|do_sigtimedwait.*|futex_.*|hrtimer_nanosleep|do_nanosleep)$/;
 export function busy(pid) {
   try {
     return readdirSync(`/proc/${pid}/task`).some((t) => !IDLE.test(readFileSync(`/proc/${pid}/task/${t}/wchan`, 'latin1')));
