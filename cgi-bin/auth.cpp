@@ -146,8 +146,12 @@ Response HandleLogin(Context& ctx) {
 
 // POST /api/logout
 // A logged-in user. Revokes this session: its cookie is refused from now on,
-// and its open event stream is closed (core/streams.h).
-// 204, cookie cleared. 401 not_logged_in.
+// and its open event stream is closed (core/streams.h). The browser is told
+// to drop its cache of this site: a file's bytes are kept there for a year
+// (files.cpp, Cache-Control private immutable) under their address alone,
+// and the next person at a shared computer would be served them without a
+// session (W3C Clear Site Data; OWASP Session Management Cheat Sheet).
+// 204, cookie cleared, Clear-Site-Data "cache". 401 not_logged_in.
 Response HandleLogout(Context& ctx) {
   Transaction tx(ctx.db);
   std::vector<StreamId> streams =
@@ -157,6 +161,7 @@ Response HandleLogout(Context& ctx) {
   RevokeStreams(ctx.config, "auth", streams);
   Response r = Response::NoContent();
   r.headers.emplace_back("Set-Cookie", ClearCookieHeader(ctx.req.https));
+  r.headers.emplace_back("Clear-Site-Data", "\"cache\"");
   return r;
 }
 

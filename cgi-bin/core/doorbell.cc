@@ -347,7 +347,25 @@ class Publisher {
   std::unique_ptr<Connection> c_ = std::make_unique<Connection>();
 };
 
-thread_local Publisher t_publisher;
+// This thread's publisher, and whether it was destroyed already: at exit()
+// a thread's thread_local objects go before the static ones, whose
+// destructors may still ring (streams.cc's Repeater calls FinishDoorbells).
+// The flag is trivially destructible, so it can still be read then.
+thread_local bool t_publisher_gone = false;
+struct ThreadPublisher {
+  ~ThreadPublisher() { t_publisher_gone = true; }
+  Publisher publisher;
+};
+thread_local ThreadPublisher t_publisher;
+
+// Rings on this thread's kept connection; once that is gone (exit), on a
+// connection for this ring alone, retired (kept open until answered) as it
+// goes out of scope.
+std::string RingHere(const std::string& path, const std::string& request, Unanswered ring) {
+  if (!t_publisher_gone) return t_publisher.publisher.Ring(path, request, std::move(ring));
+  Publisher once;
+  return once.Ring(path, request, std::move(ring));
+}
 
 }  // namespace
 
@@ -380,7 +398,7 @@ namespace {
 void Exchange(const Config& config, const char* program, const std::string& what,
               const std::string& request, std::initializer_list<const char*> ok) {
   if (config.push_socket.empty()) return;
-  std::string error = t_publisher.Ring(config.push_socket, request, Unanswered{program, what, ok});
+  std::string error = RingHere(config.push_socket, request, Unanswered{program, what, ok});
   if (!error.empty()) LogLine(program, what + ": " + error);
 }
 
@@ -407,7 +425,7 @@ void RingPeopleDoorbells(const Config& config, const char* program,
 }
 
 void FinishDoorbells() {
-  t_publisher.Retire();
+  if (!t_publisher_gone) t_publisher.publisher.Retire();
   Retired::Get().Finish();
 }
 

@@ -248,7 +248,8 @@ async function main() {
     stack = await startStack({ env: { CHAT_NGINX_EXTRA: extra, CHAT_NGINX_EXTRA_HTTP: extraHttp, CHAT_NGINX_CONNECTIONS: '24000',
       CHAT_WORKERS: String(WORKERS), CHAT_WORKER_THREADS: String(THREADS),
       CHAT_UPLOAD_BURST: '1000000000', CHAT_UPLOADS_PER_MINUTE: '1000000000',
-      CHAT_SEARCH_RATE: '1000000r/s', CHAT_SEARCH_BURST: '1000000' } });
+      CHAT_SEARCH_RATE: '1000000r/s', CHAT_SEARCH_BURST: '1000000',
+      CHAT_SEARCH_ADDR_RATE: '1000000r/s', CHAT_SEARCH_ADDR_BURST: '1000000' } });
     const port = stack.port;
     await waitFor(async () => (await fetch(`${stack.base}/bench/hello`)).status === 200, 10000, 'hello baseline');
     await waitFor(async () => (await fetch(`${stack.base}/bench/hello-keep`)).status === 200, 10000, 'hello baseline, kept connections');

@@ -153,6 +153,8 @@ export async function startStack({ env = {} } = {}) {
     CHAT_AUTH_BURST: '100',
     CHAT_SEARCH_RATE: '100r/s',
     CHAT_SEARCH_BURST: '1000',
+    CHAT_SEARCH_ADDR_RATE: '100r/s',
+    CHAT_SEARCH_ADDR_BURST: '1000',
     ...env,
   };
   const runDir = fullEnv.CHAT_RUN_DIR;

@@ -12,6 +12,7 @@
 // window's end, and nothing waiting is lost when it goes.
 #include "core/doorbell.h"
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <poll.h>
 #include <sys/resource.h>
@@ -283,6 +284,58 @@ TEST(Doorbell, AnUnansweredRingStaysOpenUntilThePublisherReadsIt) {
   EXPECT_EQ(recv(conn, buf, sizeof buf, MSG_DONTWAIT), 0) << "closed once answered";
   close(conn);
   close(fd);
+  unlink(path.c_str());
+  rmdir(dir);
+}
+
+// A revocation (the DELETE of a stream's channel on logout, a password
+// change, a removal) must reach nginx even while it is too busy to answer
+// doorbells: nginx drops a request whose client closed before nginx read it
+// (a 499), and the revoked stream stays open. When each ring had a
+// connection of its own (until ngxpost's kept connection, 2026-11-30), the
+// 257th unanswered one closed the oldest, whatever it was, so a burst of
+// posts while nginx delivered to many streams closed a DELETE unread (this
+// test failed there). Here the publisher reads nothing until 300 doorbells
+// came after the DELETE, then finds it on a connection still open.
+TEST(Doorbell, ARevocationIsNeverGivenUpForDoorbells) {
+  char dir[] = "/tmp/chat-bell-XXXXXX";
+  ASSERT_NE(mkdtemp(dir), nullptr);
+  std::string path = std::string(dir) + "/push.sock";
+  int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+  ASSERT_GE(fd, 0);
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  memcpy(addr.sun_path, path.c_str(), path.size() + 1);
+  ASSERT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+  ASSERT_EQ(listen(fd, 1024), 0);
+  Config config;
+  config.push_socket = path;
+  DeleteChannel(config, "unit", "/streams/7/00ff");
+  for (int i = 0; i < 300; ++i) RingDoorbell(config, "unit", 7, "{\"type\":\"message\"}");
+  std::string want = DeleteRequest("/streams/7/00ff");
+  bool found = false, open = false;
+  std::vector<int> conns;
+  fcntl(fd, F_SETFL, O_NONBLOCK);  // accept4 below ends when none is left
+  for (;;) {
+    int conn = accept4(fd, nullptr, nullptr, SOCK_NONBLOCK);
+    if (conn < 0) break;
+    conns.push_back(conn);
+    // Everything the connection holds, and whether it ends in "nothing
+    // yet" (still open) or end of file (closed by the ringer).
+    std::string got;
+    char buf[4096];
+    ssize_t n;
+    while ((n = recv(conn, buf, sizeof buf, MSG_DONTWAIT)) > 0) got.append(buf, n);
+    if (got.find(want) != std::string::npos) {
+      found = true;
+      open = n < 0 && errno == EAGAIN;
+    }
+  }
+  EXPECT_TRUE(found) << "the DELETE never reached the publisher";
+  EXPECT_TRUE(open) << "the DELETE's connection was closed before the publisher answered it";
+  for (int conn : conns) close(conn);  // the rings still held see the end
+  close(fd);
+  FinishDoorbells();
   unlink(path.c_str());
   rmdir(dir);
 }
