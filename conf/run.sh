@@ -7,6 +7,7 @@
 #
 # Environment: PORT (8080), CHAT_DB (./chat.db), CHAT_RUN_DIR (./run: sockets,
 # generated nginx.conf, pid and temp files), CHAT_WORKERS (2 per program),
+# CHAT_FILES_WORKERS (1: the files program's, rarely busy and the largest),
 # CHAT_AUTH_RATE / CHAT_AUTH_BURST (login+register limit per address,
 # 10r/s and 20), CHAT_SEARCH_RATE / CHAT_SEARCH_BURST (searches a session
 # may make, 60r/m and 20 at once), CHAT_SEARCH_ADDR_RATE /
@@ -35,6 +36,7 @@ PORT=${PORT:-8080}
 CHAT_DB=$(realpath -m "${CHAT_DB:-$ROOT/chat.db}")
 RUN_DIR=$(realpath -m "${CHAT_RUN_DIR:-$ROOT/run}")
 WORKERS=${CHAT_WORKERS:-2}
+FILES_WORKERS=${CHAT_FILES_WORKERS:-1}
 THREADS=${CHAT_WORKER_THREADS:-3}
 export CHAT_WORKER_THREADS=$THREADS
 BIN=${CHAT_BIN:-$ROOT/build/bin}
@@ -133,12 +135,18 @@ check_setup() {
 
 start_workers() {
   check_setup
+  local count
   for program in auth rooms post poll search files; do
     rm -f "$RUN_DIR/$program.sock"
     # spawn-fcgi binds the socket and becomes multiwatch, which keeps
-    # $WORKERS copies running and restarts any that die.
+    # $count copies running and restarts any that die. files has a count of
+    # its own: it links libvips (about 8 MB private per process, README
+    # "Performance" S6) and is rarely busy; one process's threads still take
+    # CHAT_WORKER_THREADS uploads at once.
+    count=$WORKERS
+    if [ $program = files ]; then count=$FILES_WORKERS; fi
     setsid spawn-fcgi -n -s "$RUN_DIR/$program.sock" -M 0600 -- \
-      /usr/bin/multiwatch -f "$WORKERS" -r 1000 -t 500 -- "$BIN/$program" &
+      /usr/bin/multiwatch -f "$count" -r 1000 -t 500 -- "$BIN/$program" &
     children+=($!)
   done
 }
@@ -175,14 +183,20 @@ start_nginx() {
   # together (keep x nginx processes) may take at most half the threads that
   # accept (WORKERS x THREADS): a new connection always finds a thread. Too
   # few threads for one each: connections are closed after every request.
-  local processes=${CHAT_NGINX_PROCESSES:-auto} keep keepalive="" keep_conn=""
+  # The files upstream has its own pool, from its own count; with none
+  # (one process of 3 threads, 2 nginx processes) nginx closes each of its
+  # connections after the request.
+  local processes=${CHAT_NGINX_PROCESSES:-auto} keep keepalive="" keep_conn="" files_keep files_keepalive=""
   [ "$processes" = auto ] && processes=$(getconf _NPROCESSORS_ONLN)
   keep=$((WORKERS * THREADS / (2 * processes)))
+  files_keep=$((FILES_WORKERS * THREADS / (2 * processes)))
   if ((keep > 0)); then
     keepalive="keepalive $keep;"
     keep_conn="fastcgi_keep_conn on;"
   fi
+  if ((files_keep > 0)); then files_keepalive="keepalive $files_keep;"; fi
   sed -e "s|@RUN@|$RUN_DIR|g" -e "s|@PORT@|$PORT|g" -e "s|@HTDOCS@|$ROOT/htdocs|g" \
+    -e "s|@FILES_KEEPALIVE@|$files_keepalive|g" \
     -e "s|@KEEPALIVE@|$keepalive|g" -e "s|@KEEP_CONN@|$keep_conn|g" \
     -e "s|@EXTRA_HTTP@|${CHAT_NGINX_EXTRA_HTTP:+include $CHAT_NGINX_EXTRA_HTTP;}|g" \
     -e "s|@CONF@|$ROOT/conf|g" -e "s|@USER@|$user|g" \

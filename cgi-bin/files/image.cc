@@ -263,10 +263,15 @@ bool StartImages(const char* argv0) {
   // formats are in libvips itself.
   setenv("VIPSHOME", "/nonexistent/chatroom-no-vips-modules", 1);
   if (VIPS_INIT(argv0) != 0) return false;
-  // One thread and no operation cache: a worker decodes one upload at a
-  // time, and its memory should fall back once the upload is done.
+  // One thread and no operation cache (no operations, no memory, no open
+  // files kept: an upload's operations are never asked for again): a
+  // request decodes on its own thread plus at most one of libvips', and the
+  // worker's memory falls back once the upload is done (README
+  // "Performance", S6).
   vips_concurrency_set(1);
   vips_cache_set_max(0);
+  vips_cache_set_max_mem(0);
+  vips_cache_set_max_files(0);
   vips_block_untrusted_set(TRUE);
   vips_operation_block_set("VipsForeignLoad", TRUE);
   for (const char* allowed : {"VipsForeignLoadPng", "VipsForeignLoadJpeg", "VipsForeignLoadNsgif",

@@ -473,3 +473,17 @@ test('retention (chatctl prune) deletes the files of the messages it deletes, by
   assert.equal(count(stack.db, 'blob_trash'), 0);
   await joinRoom(ann, room.id);
 });
+
+test('one files worker by default (CHAT_FILES_WORKERS), whose threads take several uploads at once, and nginx keeps at most half of them idle', async () => {
+  assert.equal(workerPids(stack, 'files').length, 1, 'one files process');
+  assert.equal(workerPids(stack, 'poll').length, 2, 'CHAT_WORKERS for the others');
+  const conf = readFileSync(join(stack.dir, 'run', 'nginx.conf'), 'utf8');
+  const block = /upstream chat_files \{[^}]*\}/.exec(conf);
+  assert.ok(block, 'a files upstream');
+  const pool = /keepalive (\d+);/.exec(block[0]) ?? [];
+  const processes = Number(spawnSync('getconf', ['_NPROCESSORS_ONLN'], { encoding: 'utf8' }).stdout.trim());
+  const threads = Number(process.env.CHAT_WORKER_THREADS || 3);
+  assert.ok(Number(pool[1] ?? 0) * processes * 2 <= threads, `files keepalive ${pool[1]} x ${processes} nginx processes`);
+  const replies = await Promise.all(Array.from({ length: 6 }, (_, i) => upload(ann, room.id, randomBytes(300 * 1024), `at-once-${i}.bin`)));
+  for (const r of replies) assert.equal(r.status, 201, r.text);
+});

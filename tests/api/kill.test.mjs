@@ -30,7 +30,7 @@ let people; // POSTERS posters then READERS readers, all in one room
 let room;
 
 before(async () => {
-  stack = await startStack({ env: { CHAT_POST_BURST: '1000000', CHAT_WORKERS: String(WORKERS) } });
+  stack = await startStack({ env: { CHAT_POST_BURST: '1000000', CHAT_WORKERS: String(WORKERS), CHAT_FILES_WORKERS: String(WORKERS) } });
   people = await users(stack.base, Array.from({ length: POSTERS + READERS }, (_, i) => `kill${i}`));
   room = await createRoom(people[0], 'Under fire');
   for (const p of people) await join(p, room.id);

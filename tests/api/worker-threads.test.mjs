@@ -27,7 +27,7 @@ let gates; // CHAT_TEST_GATE_DIR (core/test_gate.h): logins held at a gate
 before(async () => {
   gates = mkdtempSync(joinPath(tmpdir(), 'chat-gates-'));
   stack = await startStack({
-    env: { CHAT_WORKERS: String(WORKERS), CHAT_WORKER_THREADS: String(THREADS), CHAT_TEST_GATE_DIR: gates },
+    env: { CHAT_WORKERS: String(WORKERS), CHAT_FILES_WORKERS: String(WORKERS), CHAT_WORKER_THREADS: String(THREADS), CHAT_TEST_GATE_DIR: gates },
   });
   people = await users(stack.base, ['thr0', 'thr1', 'thr2', 'thr3']);
   room = await createRoom(people[0], 'Threads');

@@ -23,6 +23,7 @@ import { compareTargets, targetLines } from './targets.mjs';
 import { benchFiles, uploadRate } from './files.mjs';
 import { measureFossil, FOSSIL } from './peers.mjs';
 import { programMemory, s6Lines } from './s6.mjs';
+import { PROGRAMS } from '../lib/procs.mjs';
 
 const QUICK = process.argv.includes('--quick');
 const PEERS = process.argv.includes('--peers');
@@ -61,6 +62,8 @@ const P = POST_COST
 // S7 push latency: subscribers per run (each on a fresh stack; see s7.mjs).
 const S7_SIZES = QUICK ? [1000] : [1000, 10000];
 const WORKERS = Number(process.env.CHAT_WORKERS || 2);
+// The files program's own count (conf/run.sh CHAT_FILES_WORKERS).
+const FILES_WORKERS = Number(process.env.CHAT_FILES_WORKERS || 1);
 // Accepting threads per worker, and the keepalive pool conf/run.sh derives
 // from them (0: connections closed after each request).
 const THREADS = Number(process.env.CHAT_WORKER_THREADS || 3);
@@ -183,10 +186,10 @@ function childrenOf(parent) {
   });
 }
 
-// The stack's nginx and its workers of `names`: by default the programs S6
-// has always measured (search since issue 15); the files workers (issue 16: libvips and upload
-// bodies live there only) are measured apart, in S12.
-function stackPids(stack, names = ['auth', 'rooms', 'post', 'poll', 'search']) {
+// The stack's nginx and its workers of `names`: by default every program's
+// (S6 counts them all: files too since issue 17, measured where the others
+// are, after S5, its workers idle since S12 as they mostly are in use).
+function stackPids(stack, names = PROGRAMS) {
   const programs = new Set(names);
   const workers = pidsWhere((pid) => {
     const exe = readFileSync(`/proc/${pid}/cmdline`, 'latin1').split('\0')[0];
@@ -423,7 +426,8 @@ async function main() {
       P.levels, P.levelSeconds);
     const passed = levels.filter((l) => l.errors === 0 && l.conn_errors === 0 && l.poll_p99_ms < 100);
     const pids = stackPids(stack);
-    const mem = { workers: memory(pids.workers), nginx: memory(pids.nginx) };
+    const mem = { workers: memory(pids.workers), nginx: memory(pids.nginx),
+      by_program: Object.fromEntries(PROGRAMS.map((name) => [name, memory(stackPids(stack, [name]).workers)])) };
     const best = passed.at(-1) ?? null;
     if (S6_ONLY) return s6Report(stack, { seed, box, levels });
     // S7 on stacks of its own (one room, N subscribers): this one goes first.
@@ -439,7 +443,7 @@ async function main() {
       when: new Date().toISOString(),
       command: QUICK ? 'make bench QUICK=1' : 'make bench',
       machine: { ...box, loadavg_after: readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).map(Number) },
-      params: { ...P, workers_per_program: WORKERS, threads_per_worker: THREADS, nginx_keepalive: KEEP },
+      params: { ...P, workers_per_program: WORKERS, files_workers: FILES_WORKERS, threads_per_worker: THREADS, nginx_keepalive: KEEP },
       seed,
       closed: rows,
       rounds,
@@ -592,26 +596,24 @@ async function postCost(stack, port, users, { seed, box }) {
   console.log(`\n(JSON: ${out})`);
 }
 
-// See S6_ONLY: S6's figure as the full bench computes it (the five
-// programs it has always counted), the files workers apart, and each
-// program's memory by kind (s6.mjs).
+// See S6_ONLY: S6's figure as the full bench computes it (every program's
+// workers, files included), and each program's memory by kind (s6.mjs).
 function s6Report(stack, { seed, box, levels }) {
   const s6 = memory(stackPids(stack).workers);
   const byProgram = {};
-  for (const name of ['auth', 'rooms', 'post', 'poll', 'search', 'files']) byProgram[name] = programMemory(stackPids(stack, [name]).workers);
-  const { files, ...counted } = byProgram;
+  for (const name of PROGRAMS) byProgram[name] = programMemory(stackPids(stack, [name]).workers);
   const result = { when: new Date().toISOString(), command: 'node tests/bench/run.mjs --s6',
     machine: { ...box, loadavg_after: readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).map(Number) },
-    params: { ...P, workers_per_program: WORKERS, threads_per_worker: THREADS,
+    params: { ...P, workers_per_program: WORKERS, files_workers: FILES_WORKERS, threads_per_worker: THREADS,
       settings: Object.fromEntries(Object.entries(process.env).filter(([k]) => /^(CHAT_|MALLOC_|GLIBC_)/.test(k))) },
     seed, s5_levels: levels, s6_workers: s6, by_program: byProgram };
   const out = join(ROOT, 'tests', 'bench', 'results-s6.json');
   writeFileSync(out, `${JSON.stringify(result, null, 2)}\n`);
+  const { files } = byProgram;
   console.log([
-    `S6 as make bench counts it (auth, rooms, post, poll, search: ${s6.processes} processes): PSS ${s6.pss_mb} MB, private ${s6.uss_mb} MB, RSS summed ${s6.rss_mb} MB (target < 30 MB)`,
-    `files (${files.processes} processes, apart as in make bench): PSS ${files.pss_mb} MB, private ${files.uss_mb} MB`,
-    '', ...s6Lines(counted, 'by program, the five make bench counts'),
-    '', ...s6Lines({ files }, 'files'),
+    `S6, all workers (${PROGRAMS.join(', ')}: ${s6.processes} processes): PSS ${s6.pss_mb} MB, private ${s6.uss_mb} MB, RSS summed ${s6.rss_mb} MB (target < 30 MB)`,
+    `of which files (${files.processes} processes, idle since S12): PSS ${files.pss_mb} MB, private ${files.uss_mb} MB`,
+    '', ...s6Lines(byProgram, 'by program'),
   ].join('\n'));
   console.log(`\n(JSON: ${out})`);
 }
@@ -681,8 +683,9 @@ function printTable(r) {
     `S5: largest level with poll p99 < 100 ms and no errors: ${r.s5_best ? `${f(r.s5_best.users)} users` : 'no level passed'} (target 10,000); CPU-bound estimate from S1's server CPU per poll: ${f(r.s5_cpu_bound_users)} users on two cores given wholly to the server`,
     ...['workers', 'nginx'].map((k) => {
       const x = r.s6_memory[k];
-      return `S6 memory after S5, ${k} (${x.processes} processes): PSS ${x.pss_mb} MB, private ${x.uss_mb} MB, RSS summed ${x.rss_mb} MB${k === 'workers' ? ' (target < 30 MB)' : ''}`;
+      return `S6 memory after S5, ${k === 'workers' ? 'all workers' : k} (${x.processes} processes): PSS ${x.pss_mb} MB, private ${x.uss_mb} MB, RSS summed ${x.rss_mb} MB${k === 'workers' ? ' (target < 30 MB)' : ''}`;
     }),
+    ...(r.s6_memory.by_program ? [`S6 by program, PSS MB (processes): ${Object.entries(r.s6_memory.by_program).map(([name, x]) => `${name} ${x.pss_mb} (${x.processes})`).join(', ')}`] : []),
     '',
     '| S7 subscribers | events seen | post-to-event p50 ms | p99 ms | max ms | post reply p50 ms | nginx PSS (RSS) kB per subscriber | CPU µs per event: nginx; generator | load average |',
     '|---:|---:|---:|---:|---:|---:|---:|---|---|',
