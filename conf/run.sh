@@ -11,7 +11,9 @@
 # CHAT_AUTH_RATE / CHAT_AUTH_BURST (login+register limit per address,
 # 10r/s and 20), CHAT_SEARCH_RATE / CHAT_SEARCH_BURST (searches a session
 # may make, 60r/m and 20 at once), CHAT_SEARCH_ADDR_RATE /
-# CHAT_SEARCH_ADDR_BURST (the same per address, 300r/m and 60), CHAT_NGINX_PROCESSES (nginx worker_processes, auto),
+# CHAT_SEARCH_ADDR_BURST (the same per address, 300r/m and 60),
+# CHAT_TYPING_ADDR_RATE / CHAT_TYPING_ADDR_BURST (typing per address, 600r/m
+# and 100), CHAT_NGINX_PROCESSES (nginx worker_processes, auto),
 # CHAT_NGINX_CONNECTIONS (4096 per nginx worker),
 # CHAT_NGINX_EXTRA (a file of extra server locations, for `make bench`),
 # CHAT_NGINX_EXTRA_HTTP (the same at http level: upstreams),
@@ -203,6 +205,7 @@ start_nginx() {
     -e "s|@AUTH_RATE@|${CHAT_AUTH_RATE:-10r/s}|g" -e "s|@AUTH_BURST@|${CHAT_AUTH_BURST:-20}|g" \
     -e "s|@SEARCH_RATE@|${CHAT_SEARCH_RATE:-60r/m}|g" -e "s|@SEARCH_BURST@|${CHAT_SEARCH_BURST:-20}|g" \
     -e "s|@SEARCH_ADDR_RATE@|${CHAT_SEARCH_ADDR_RATE:-300r/m}|g" -e "s|@SEARCH_ADDR_BURST@|${CHAT_SEARCH_ADDR_BURST:-60}|g" \
+    -e "s|@TYPING_ADDR_RATE@|${CHAT_TYPING_ADDR_RATE:-600r/m}|g" -e "s|@TYPING_ADDR_BURST@|${CHAT_TYPING_ADDR_BURST:-100}|g" \
     -e "s|@PROCESSES@|${CHAT_NGINX_PROCESSES:-auto}|g" -e "s|@CONNECTIONS@|$connections|g" -e "s|@NOFILE@|$((2 * connections + 64))|g" \
     -e "s|@CLIENT_TIMEOUT@|${CHAT_NGINX_CLIENT_TIMEOUT:-10s}|g" \
     -e "s|@FILE_BODY_MAX@|$(file_body_max)|g" \

@@ -64,3 +64,38 @@ test('search: logging in again and again does not multiply the searches one addr
     await own.stop();
   }
 });
+
+// Typing's limit (zone chat_typing, one a session each 3 s) was per session
+// only, so the same trick multiplied it: six logins, six typing events at
+// once into a room's push streams, and 600 sessions after a minute. nginx
+// now also counts typing per address (zone chat_typing_addr,
+// CHAT_TYPING_ADDR_RATE and CHAT_TYPING_ADDR_BURST).
+test('typing: logging in again and again does not multiply the typing events one address may send', async () => {
+  const own = await startStack({ env: { CHAT_TYPING_ADDR_RATE: '1r/m', CHAT_TYPING_ADDR_BURST: '2' } });
+  try {
+    const [first] = await users(own.base, ['tim']);
+    const created = await first.post('/api/rooms', { name: 'typing-room' });
+    assert.equal(created.status, 201, created.text);
+    const roomId = created.body.room.id;
+    const sessions = [first];
+    for (let i = 0; i < 5; i += 1) {
+      const c = new Client(own.base);
+      const r = await c.post('/api/login', { username: 'tim', password: PASSWORD });
+      assert.equal(r.status, 200, r.text);
+      sessions.push(c);
+    }
+    assert.equal((await first.post(`/api/rooms/${roomId}/join`)).status, 200);
+    const statuses = [];
+    for (const c of sessions) {
+      const r = await c.post(`/api/rooms/${roomId}/typing`);
+      if (r.status !== 204) assertError(r, 429, 'rate_limited');
+      statuses.push(r.status);
+    }
+    const passed = statuses.filter((s) => s === 204).length;
+    // Each session alone may send one: 6 in all before the address zone.
+    assert.ok(passed <= 3, `${passed} of 6 typing events passed from one address (at most 1 + 2)`);
+    assert.ok(passed >= 1, 'the first one passes');
+  } finally {
+    await own.stop();
+  }
+});

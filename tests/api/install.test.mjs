@@ -297,7 +297,7 @@ test('the installed nginx site keeps the locations and headers of the developmen
   const site = readFileSync(join(dest, `${PREFIX}/share/chatroom/conf/nginx/chatroom.conf`), 'utf8');
   assert.deepEqual(lines(site, /^location /), lines(dev, /^location /));
   assert.deepEqual(lines(site, /^(include|fastcgi_pass|error_page|return|limit_req |client_(max|body_buffer|body_timeout|header)|add_header (Cache|Retry))/),
-    lines(dev, /^(include|fastcgi_pass|error_page|return|limit_req |client_(max|body_buffer|body_timeout|header)|add_header (Cache|Retry))/).map((l) => l.replace(/burst=@AUTH_BURST@/, 'burst=20').replace('burst=@SEARCH_BURST@', 'burst=20').replace('burst=@SEARCH_ADDR_BURST@', 'burst=60').replace('@CLIENT_TIMEOUT@', '10s')
+    lines(dev, /^(include|fastcgi_pass|error_page|return|limit_req |client_(max|body_buffer|body_timeout|header)|add_header (Cache|Retry))/).map((l) => l.replace(/burst=@AUTH_BURST@/, 'burst=20').replace('burst=@SEARCH_BURST@', 'burst=20').replace('burst=@TYPING_ADDR_BURST@', 'burst=100').replace('burst=@SEARCH_ADDR_BURST@', 'burst=60').replace('@CLIENT_TIMEOUT@', '10s')
       .replace('@FILE_BODY_MAX@', '10304k')).sort());
   const includes = site.split('\n').filter((l) => /# push$/.test(l)).map((l) => l.trim());
   assert.deepEqual(includes, [`include ${PREFIX}/share/chatroom/conf/nginx/push-publisher.conf;  # push`,
