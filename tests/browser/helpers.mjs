@@ -7,6 +7,7 @@
 
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { readFileSync, readdirSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,10 +18,65 @@ export const ARTIFACTS = join(dirname(fileURLToPath(import.meta.url)), 'artifact
 export const PASSWORD = 'correct horse battery';
 
 export async function launch() {
-  return chromium.launch({
+  const browser = await chromium.launch({
     executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
       '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  // Closing has no time limit in playwright-core, and Debian's chromium
+  // 1xx sometimes never answers it (seen in polish.test.mjs: a whole CI run
+  // waiting 10 minutes on browser.close() after the test had passed). A
+  // close that takes over CLOSE_MS is given up loudly: a context's close
+  // then moves on, the browser's kills chromium's processes.
+  const closeBrowser = browser.close.bind(browser);
+  browser.close = async () => {
+    if (await bounded(closeBrowser(), 'browser.close()')) return;
+    for (const pid of descendants(process.pid, /chromium/)) {
+      try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
+    }
+  };
+  const newContext = browser.newContext.bind(browser);
+  browser.newContext = async (...args) => {
+    const context = await newContext(...args);
+    const closeContext = context.close.bind(context);
+    context.close = async (...a) => { await bounded(closeContext(...a), 'context.close()'); };
+    return context;
+  };
+  return browser;
+}
+
+const CLOSE_MS = 20000;
+
+// True when `promise` settled within CLOSE_MS; otherwise says so loudly.
+async function bounded(promise, what) {
+  let timer;
+  const settled = await Promise.race([
+    promise.then(() => true, () => true),
+    new Promise((resolve) => { timer = setTimeout(() => resolve(false), CLOSE_MS); }),
+  ]);
+  clearTimeout(timer);
+  if (!settled) console.log(`# WARNING: ${what} did not finish in ${CLOSE_MS / 1000} s; going on without it`);
+  return settled;
+}
+
+// Pids of the processes under `root` whose command line matches `name`
+// (/proc/<pid>/stat's fourth field is the parent).
+function descendants(root, name) {
+  const parent = new Map();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'latin1');
+      parent.set(Number(entry), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+    } catch { /* gone */ }
+  }
+  const under = (pid) => {
+    for (let p = parent.get(pid); p !== undefined && p > 1; p = parent.get(p)) if (p === root) return true;
+    return false;
+  };
+  return [...parent.keys()].filter((pid) => {
+    if (!under(pid)) return false;
+    try { return name.test(readFileSync(`/proc/${pid}/cmdline`, 'latin1')); } catch { return false; }
   });
 }
 
