@@ -7,9 +7,11 @@
 #include <chrono>
 #include <cstdlib>
 #include <thread>
+#include <unordered_map>
 
 #include "core/attention.h"
 #include "core/http.h"
+#include "core/mentions.h"
 #include "core/messages.h"
 #include "core/rooms.h"
 #include "core/streams.h"
@@ -217,17 +219,18 @@ Response CheckEventRequest(Context& ctx) {
 Response HandleMentions(Context& ctx) {
   int64_t before = INT64_MAX;
   if (Status s = ParseCursor(ctx.req.Param("before"), &before)) return Response::Error(*s);
-  // Newest first along mentions_user (user_id, message_id); the access rule
-  // is CheckRoomAccess's (core/rooms.h) as SQL, like the room list's.
-  auto q = ctx.db.Prepare(
-      "SELECT x.message_id FROM mentions x JOIN rooms r ON r.id = x.room_id "
-      "WHERE x.user_id = ?1 AND x.message_id < ?2 AND r.deleted_at IS NULL AND (r.kind = 'open' "
-      "OR EXISTS (SELECT 1 FROM room_members rm WHERE rm.room_id = r.id AND rm.user_id = ?1)) "
-      "AND NOT EXISTS (SELECT 1 FROM room_bans b WHERE b.room_id = r.id AND b.user_id = ?1) "
-      "ORDER BY x.message_id DESC LIMIT ?3");
-  q.Bind(1, ctx.user().id).Bind(2, before).Bind(3, static_cast<int64_t>(kMentionsPage + 1));
+  // Newest first (core/mentions.h), each room asked once for the read rule
+  // MayReadRoom (core/rooms.h), one more than a page to tell "more".
   std::vector<int64_t> ids;
-  while (q.Step()) ids.push_back(q.Int(0));
+  std::unordered_map<int64_t, bool> readable;
+  ForEachMention(ctx.db, ctx.user().id, before, [&](int64_t message, int64_t room) {
+    auto it = readable.find(room);
+    if (it == readable.end()) {
+      it = readable.emplace(room, MayReadRoom(ctx.db, room, ctx.user().id)).first;
+    }
+    if (it->second) ids.push_back(message);
+    return ids.size() <= static_cast<size_t>(kMentionsPage);
+  });
   Json::Value body(Json::objectValue);
   body["messages"] = Json::Value(Json::arrayValue);
   body["more"] = ids.size() > static_cast<size_t>(kMentionsPage);

@@ -17,6 +17,7 @@
 #include "core/clock.h"
 #include "core/doorbell.h"
 #include "core/emoji.h"
+#include "core/fanout.h"
 #include "core/feed.h"
 #include "core/http.h"
 #include "core/json.h"
@@ -84,38 +85,45 @@ bool IsLiveMessageOf(Db& db, int64_t id, int64_t room_id) {
   return q.Bind(1, id).Bind(2, room_id).Step();
 }
 
+// Who a write calls: the people it mentions anew, whose mentions the
+// fan-out copies and rings (core/fanout.h), and those it rang itself after
+// the reply (a direct room's other person, people an edit named anew).
+struct Called {
+  std::vector<int64_t> mentioned;
+  std::vector<int64_t> rung;
+};
+
 // Inside the post's transaction: stores the mentions the text makes
 // (core/mentions.h) and, in a direct room, bumps the other person's
-// attention number (core/attention.h). Returns everyone it calls (the
-// people mentioned, the other person), for RingPeople after the commit.
-std::vector<int64_t> CallAttention(Context& ctx, const Room& room, int64_t id,
-                                   const std::string& text) {
-  std::vector<int64_t> called =
-      StoreMentions(ctx.db, id, room.id, room.kind == "open", ctx.user().id, text);
+// attention number (core/attention.h).
+Called CallAttention(Context& ctx, const Room& room, int64_t id, const std::string& text) {
+  Called called;
+  called.mentioned = StoreMentions(ctx.db, id, room.id, room.kind == "open", ctx.user().id, text);
   // A new mention shows in the mentioned person's attention version by
-  // itself (their newest mention); a direct message bumps the other one's.
-  std::vector<int64_t> bumped;
+  // itself once copied (their newest copied mention); a direct message
+  // bumps the other one's.
   for (const auto& person : room.direct) {
-    if (person.first == ctx.user().id) continue;
-    bumped.push_back(person.first);
-    if (std::find(called.begin(), called.end(), person.first) == called.end()) {
-      called.push_back(person.first);
-    }
+    if (person.first != ctx.user().id) called.rung.push_back(person.first);
   }
-  BumpAttention(ctx.db, bumped);
+  BumpAttention(ctx.db, called.rung);
   return called;
 }
 
-// Rings the streams of everyone a committed write called (RingPeople) once
-// `r` has gone to nginx, not before: the one publisher request that rings
-// them costs nginx a few microseconds a person (50 people: ~150 µs), which
-// the poster would otherwise wait for (README "Performance", S11). The
-// rings come after the commit either way; like every doorbell they are not
-// durable (a page that missed one recounts when its stream connects).
-void RingPeopleAfter(Context& ctx, Response& r, std::vector<int64_t> called) {
-  if (called.empty()) return;
+// Once `r` has gone to nginx, not before: rings the streams of the people
+// the committed write called itself (RingPeople), and wakes the mention
+// fan-out, which copies the new mentions ~50 ms later with whatever else
+// came meanwhile and rings their people then (core/fanout.h). Either costs
+// nginx a few microseconds a person (50 people: ~150 µs), which the poster
+// would otherwise wait for (README "Performance", S11). Like every doorbell
+// the rings are not durable (a page that missed one recounts when its
+// stream connects).
+void CallAfter(Context& ctx, Response& r, Called called) {
+  if (called.mentioned.empty() && called.rung.empty()) return;
   const Config& config = ctx.config;  // the process's, outlives the request
-  r.after = [&config, called = std::move(called)] { RingPeople(config, "post", called); };
+  r.after = [&config, called = std::move(called)] {
+    if (!called.rung.empty()) RingPeople(config, "post", called.rung);
+    if (!called.mentioned.empty()) MentionFanOut::Wake(config, "post");
+  };
 }
 
 // POST /api/rooms/{id}/messages {"text", "client_id"?, "reply_to"?, "attachments"?}
@@ -134,9 +142,11 @@ void RingPeopleAfter(Context& ctx, Response& r, std::vector<int64_t> called) {
 // 429 rate_limited with Retry-After. "mentions" lists who the text names
 // as @username among the people allowed in the room (core/mentions.h);
 // each of them, and in a direct room the other person, is called
-// (core/attention.h: their attention version changes). After the commit, rings the room's doorbell
-// with {"type":"message","id"}; once the reply has gone, their own streams
-// with {"type":"attention"} (never fails or holds the reply).
+// (core/attention.h: their attention version changes, the mentioned once
+// the fan-out copied the mention, ~50 ms later). After the commit, rings
+// the room's doorbell with {"type":"message","id"}; once the reply has
+// gone, their own streams with {"type":"attention"} (the mentioned: after
+// the fan-out's copy; never fails or holds the reply).
 Response HandlePostMessage(Context& ctx) {
   std::string text, client_id;
   Result<std::vector<int64_t>> attachments = ParseAttachmentIds(ctx.req.json);
@@ -192,7 +202,7 @@ Response HandlePostMessage(Context& ctx) {
                              ctx.config.file_unposted_ms)) {
     return Response::Error(*s);
   }
-  std::vector<int64_t> called = CallAttention(ctx, room.value(), id, text);
+  Called called = CallAttention(ctx, room.value(), id, text);
   body["message"] = MessageById(ctx.db, id);
   tx.Commit();
   // test_gate.h: off unless a test opens it (tests/api/push-busy.test.mjs
@@ -200,7 +210,7 @@ Response HandlePostMessage(Context& ctx) {
   PauseAtTestGate("ring", std::to_string(ctx.user().id));
   RingChange(ctx.config, "post", ctx.req.id, id);
   Response r = Response::Json(201, body);
-  RingPeopleAfter(ctx, r, std::move(called));
+  CallAfter(ctx, r, std::move(called));
   return r;
 }
 
@@ -241,11 +251,16 @@ Response HandleEditMessage(Context& ctx) {
       .Bind(3, ctx.req.id)
       .Run();
   // Mentions follow the text; only people named anew are called again.
-  std::vector<int64_t> called = StoreMentions(ctx.db, ctx.req.id, ref.value().room_id,
-                                              ref.value().room_open, ctx.user().id, text);
-  BumpAttention(ctx.db, called);
+  // An older message's are copied by StoreMentions itself, so its new
+  // people are called here (attention number, ring); a newer one's the
+  // fan-out copies too.
+  Called called;
+  called.rung = StoreMentions(ctx.db, ctx.req.id, ref.value().room_id, ref.value().room_open,
+                              ctx.user().id, text);
+  BumpAttention(ctx.db, called.rung);
+  called.mentioned = called.rung;
   Response r = ChangedReply(ctx, tx, ref.value(), MarkChanged(ctx.db, ctx.req.id));
-  RingPeopleAfter(ctx, r, std::move(called));
+  CallAfter(ctx, r, std::move(called));
   return r;
 }
 
@@ -381,4 +396,8 @@ const std::vector<Route> kRoutes = {
 }  // namespace
 }  // namespace chat
 
-int main() { return chat::Serve("post", chat::kRoutes); }
+int main() {
+  // Copies new mentions to their people's inboxes beside the requests.
+  chat::MentionFanOut fan_out("post");
+  return chat::Serve("post", chat::kRoutes, false, &fan_out);
+}

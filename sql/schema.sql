@@ -1,4 +1,4 @@
--- Chatroom database schema, version 16 (the newest: see PRAGMA user_version at
+-- Chatroom database schema, version 17 (the newest: see PRAGMA user_version at
 -- the end). A database made by an older version is brought here by the
 -- numbered files in sql/migrations/, applied in order by `chatctl migrate` and
 -- by the programs at start; a change to this file needs such a migration too.
@@ -24,7 +24,7 @@ CREATE TABLE users (
   admin         INTEGER NOT NULL DEFAULT 0, -- 1: may delete any message in a room they are in (chatctl user admin NAME on)
   attention     INTEGER NOT NULL DEFAULT 0 -- bumped when something elsewhere calls for this user (a direct message, a
                                            -- mention added by an edit, their read mark moved; a new mention shows in
-                                           -- mentions_user instead): the poll's attention check (core/attention.h)
+                                           -- mention_inbox instead): the poll's attention check (core/attention.h)
 );
 CREATE INDEX users_room ON users(room_id);  -- member counts and "who is inside"
 
@@ -192,16 +192,40 @@ CREATE INDEX read_marks_room ON read_marks(room_id);  -- ON DELETE CASCADE when 
 
 -- Mentions (issue 14): who a message names as @username, among the people
 -- allowed in its room when it was posted or last edited (never its author).
--- Rows go with the message (deleted: removed; edited: made again).
+-- Rows go with the message (deleted: removed; edited: made again). Written
+-- by the post's own transaction, clustered by message: the 50 people one
+-- post names are one or two pages (core/mentions.h).
 CREATE TABLE mentions (
   message_id  INTEGER NOT NULL REFERENCES messages(id) ON DELETE CASCADE,
   user_id     INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,  -- who is mentioned
   room_id     INTEGER NOT NULL,            -- the message's room (copied: the per-room unread count)
   PRIMARY KEY (message_id, user_id)        -- a message's "mentions"
 ) WITHOUT ROWID;
--- A person's mentions newest first (GET /api/mentions, unread mentions per room, the poll's
--- attention check): one index, so a post naming 50 people writes ~50 index pages, not 100.
-CREATE INDEX mentions_user ON mentions(user_id, message_id, room_id);
+-- The same mentions by person (GET /api/mentions, unread mentions per room,
+-- the poll's attention check), copied from `mentions` by the fan-out
+-- (core/mentions.h FanOutMentions) shortly after the post, many posts at a
+-- time: each person's entries sit on a page of their own, so writing them
+-- in the post itself cost a post naming 50 people ~50 pages (issue 14, S11).
+-- Readers add the mentions not yet copied (message_id > mention_fanout.done).
+CREATE TABLE mention_inbox (
+  user_id     INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  message_id  INTEGER NOT NULL,
+  room_id     INTEGER NOT NULL,
+  PRIMARY KEY (user_id, message_id)        -- a person's mentions, newest last
+) WITHOUT ROWID;
+-- One row: every mention of a message up to `done` is in mention_inbox
+-- (message ids are commit order, core/feed.h); those after it are not yet.
+CREATE TABLE mention_fanout (
+  id          INTEGER PRIMARY KEY CHECK (id = 1),
+  done        INTEGER NOT NULL             -- a message id; 0: none copied yet
+);
+INSERT INTO mention_fanout (id, done) VALUES (1, 0);
+-- A mention that goes (its message deleted or edited, its person deleted,
+-- by any path, cascades included) leaves the inbox with it.
+CREATE TRIGGER mention_gone AFTER DELETE ON mentions
+BEGIN
+  DELETE FROM mention_inbox WHERE user_id = OLD.user_id AND message_id = OLD.message_id;
+END;
 
 CREATE TABLE post_buckets (
   user_id     INTEGER PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,  -- one token bucket per poster
@@ -279,6 +303,6 @@ CREATE TABLE admin_log (
   detail      TEXT NOT NULL DEFAULT ''     -- anything more (counts, the new value)
 );
 
-PRAGMA user_version = 16;
+PRAGMA user_version = 17;
 
 COMMIT;

@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "doorbell.h"
+#include "mentions.h"
 #include "messages.h"
 #include "rooms.h"
 
@@ -35,15 +36,14 @@ int64_t CountUnread(Db& db, int64_t user_id, int64_t room_id, int64_t mark) {
 
 namespace {
 
-// The user's newest kMentionScan mentions as (room, message), newest first:
-// one range of mentions_user (user_id, message_id, room_id), index only.
+// The user's newest kMentionScan mentions as (room, message), newest first
+// (core/mentions.h ForEachMention: copied or not yet).
 std::vector<std::pair<int64_t, int64_t>> NewestMentions(Db& db, int64_t user_id) {
-  auto q = db.Prepare(
-      "SELECT room_id, message_id FROM mentions WHERE user_id = ?1 ORDER BY message_id DESC "
-      "LIMIT ?2");
-  q.Bind(1, user_id).Bind(2, kMentionScan);
   std::vector<std::pair<int64_t, int64_t>> out;
-  while (q.Step()) out.emplace_back(q.Int(0), q.Int(1));
+  ForEachMention(db, user_id, INT64_MAX, [&](int64_t message, int64_t room) {
+    out.emplace_back(room, message);
+    return out.size() < static_cast<size_t>(kMentionScan);
+  });
   return out;
 }
 
@@ -61,9 +61,7 @@ std::unordered_map<int64_t, int64_t> UnreadMentions(
 }
 
 std::string AttentionVersion(Db& db, int64_t user_id, int64_t attention) {
-  auto q = db.Prepare("SELECT max(message_id) FROM mentions WHERE user_id = ?1");
-  int64_t newest = q.Bind(1, user_id).Step() && !q.IsNull(0) ? q.Int(0) : 0;
-  return std::to_string(attention) + "." + std::to_string(newest);
+  return std::to_string(attention) + "." + std::to_string(NewestCopiedMention(db, user_id));
 }
 
 namespace {

@@ -8,7 +8,7 @@
 // messages after the mark, read from the (room_id, id, user_id, deleted_at)
 // index alone among at most kUnreadScan entries and reported up to
 // kMaxUnread ("99+"); unread mentions, from one range of the person's
-// newest kMentionScan mentions (mentions_user), each against its room's
+// newest kMentionScan mentions (core/mentions.h), each against its room's
 // mark. Without a mark: a member of a private or direct room has read
 // nothing; an open room the person never entered counts its mentions only
 // (it is not "theirs" until they enter it, and the first join starts the
@@ -17,10 +17,11 @@
 // The attention version is two numbers: users.attention, bumped inside the
 // write transaction of a direct message to the person, a mention an edit
 // adds, and their own read mark moving (so every tab recounts), read with
-// the session at no cost (core/session.h); and the person's newest mention,
-// the last entry of their mentions_user range, one index read. A new
-// mention is thus seen without writing the users row of everyone it names:
-// a post naming 50 people writes their 50 index entries and nothing more.
+// the session at no cost (core/session.h); and the person's newest copied
+// mention, the last entry of their mention_inbox range, one read of its key.
+// A new mention is thus seen without writing the users row of everyone it
+// names, once the fan-out copied it (~50 ms after the post, core/mentions.h):
+// the post itself writes its mentions rows, one or two pages, and nothing more.
 // When the version a page sends differs, the poll carries the summary
 // (AttentionSummary) once. With push on, each of these also rings the
 // person's own stream (GET /api/me/events) after the commit.

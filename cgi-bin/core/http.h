@@ -125,10 +125,24 @@ struct Route {
 // Checks the route's preconditions and runs its handler.
 Response Dispatch(const std::vector<Route>& routes, Context& ctx);
 
+// Work a program does beside its requests, on a thread of its own (the
+// post program's mention fan-out, core/fanout.h). FastCGI only: Serve runs
+// Run() on a thread started once the stop signals are blocked (so it never
+// takes one) and, when the worker stops, after every accepting thread has
+// finished, calls Stop() and waits for Run() to return.
+class Background {
+ public:
+  virtual ~Background() = default;
+  virtual void Run(const Config& config) = 0;
+  virtual void Stop() = 0;
+};
+
 // The program's main loop: FastCGI when started by a FastCGI server,
 // otherwise one CGI request from the environment and stdin. Returns the exit
 // code. `uploads`: bodies up to CHAT_FILE_MAX_MB plus kMultipartSlack are
-// read (and multipart file parts parsed) instead of 64 KiB.
-int Serve(const char* program, const std::vector<Route>& routes, bool uploads = false);
+// read (and multipart file parts parsed) instead of 64 KiB. `background`:
+// see Background (none when null).
+int Serve(const char* program, const std::vector<Route>& routes, bool uploads = false,
+          Background* background = nullptr);
 
 }  // namespace chat

@@ -49,7 +49,105 @@ std::string JsonNames(const std::vector<std::string>& names) {
   return out + "]";
 }
 
+void CopyToInbox(Db& db, int64_t user, int64_t message_id, int64_t room_id) {
+  db.Prepare(
+        "INSERT OR IGNORE INTO mention_inbox (user_id, message_id, room_id) VALUES (?1, ?2, ?3)")
+      .Bind(1, user)
+      .Bind(2, message_id)
+      .Bind(3, room_id)
+      .Run();
+}
+
+// One fan-out transaction: at most kFanOutRows rows, whole messages. True
+// when mentions after done remain (the caller runs another).
+bool FanOutSome(Db& db, std::set<int64_t>& people) {
+  Transaction tx(db);
+  const int64_t done = FanOutDone(db);
+  int64_t last = done, rows = 0;
+  bool more = false;
+  {
+    auto q = db.Prepare(
+        "SELECT message_id, user_id, room_id FROM mentions WHERE message_id > ?1 "
+        "ORDER BY message_id, user_id");
+    q.Bind(1, done);
+    while (q.Step()) {
+      const int64_t message = q.Int(0);
+      if (message != last && rows >= kFanOutRows) {
+        more = true;
+        break;
+      }
+      // Single-row INSERTs: no statement journal (see StoreMentions).
+      CopyToInbox(db, q.Int(1), message, q.Int(2));
+      people.insert(q.Int(1));
+      last = message;
+      ++rows;
+    }
+  }                                // the read ends (its statement reset) before the commit
+  if (last == done) return false;  // nothing to copy: nothing written
+  db.Prepare("UPDATE mention_fanout SET done = ?1 WHERE id = 1").Bind(1, last).Run();
+  tx.Commit();
+  return more;
+}
+
+// Steps one of ForEachMention's two queries: (message_id, room_id) rows of
+// `user` below `before`, newest first.
+struct Cursor {
+  Query q;
+  bool live;
+  Cursor(Db& db, const char* sql, int64_t user, int64_t before) : q(db.Prepare(sql)) {
+    q.Bind(1, user).Bind(2, before);
+    live = q.Step();
+  }
+  int64_t id() const { return q.Int(0); }
+};
+
 }  // namespace
+
+int64_t FanOutDone(Db& db) {
+  auto q = db.Prepare("SELECT done FROM mention_fanout WHERE id = 1");
+  return q.Step() ? q.Int(0) : 0;
+}
+
+bool MentionsToCopy(Db& db) {
+  return db
+      .Prepare(
+          "SELECT 1 FROM mentions WHERE message_id > (SELECT done FROM mention_fanout WHERE id = "
+          "1) "
+          "LIMIT 1")
+      .Step();
+}
+
+std::vector<int64_t> FanOutMentions(Db& db) {
+  std::set<int64_t> people;
+  while (FanOutSome(db, people)) {
+  }
+  return {people.begin(), people.end()};
+}
+
+void ForEachMention(Db& db, int64_t user_id, int64_t before,
+                    const std::function<bool(int64_t message_id, int64_t room_id)>& each) {
+  // Two statements stepped side by side on one connection, in the caller's
+  // transaction (one snapshot for both).
+  Cursor copied(db,
+                "SELECT message_id, room_id FROM mention_inbox WHERE user_id = ?1 "
+                "AND message_id < ?2 ORDER BY message_id DESC",
+                user_id, before);
+  Cursor fresh(db,
+               "SELECT message_id, room_id FROM mentions WHERE message_id > (SELECT done FROM "
+               "mention_fanout WHERE id = 1) AND message_id < ?2 AND user_id = ?1 "
+               "ORDER BY message_id DESC",
+               user_id, before);
+  while (copied.live || fresh.live) {
+    Cursor& next = !fresh.live || (copied.live && copied.id() > fresh.id()) ? copied : fresh;
+    if (!each(next.id(), next.q.Int(1))) break;
+    next.live = next.q.Step();
+  }
+}
+
+int64_t NewestCopiedMention(Db& db, int64_t user_id) {
+  auto q = db.Prepare("SELECT max(message_id) FROM mention_inbox WHERE user_id = ?1");
+  return q.Bind(1, user_id).Step() && !q.IsNull(0) ? q.Int(0) : 0;
+}
 
 std::vector<std::vector<std::string>> MentionCandidates(const std::string& text) {
   std::vector<std::vector<std::string>> out;
@@ -100,16 +198,20 @@ std::vector<int64_t> StoreMentions(Db& db, int64_t message_id, int64_t room_id, 
   // a statement that may change several rows and may fail half-way (the
   // foreign keys) needs a statement journal holding the original of every
   // page it changes (https://sqlite.org/tempfiles.html#statement_journal_files).
-  // Each person's mentions_user entry sits on a page of its own, so for 50
-  // people that is ~200 KB: past SQLite's 64 KiB spill it became a temporary
-  // file created, written and deleted by every such post (README
+  // Where each person's entry sits on a page of its own (the inbox), 50
+  // people made that ~200 KB: past SQLite's 64 KiB spill it became a
+  // temporary file created, written and deleted by every such post (README
   // "Performance", S11). A single-row INSERT needs no statement journal.
+  // A message the fan-out has already passed (an edit of an older one) is
+  // copied here, in the same transaction; a new post never is.
+  const bool copied = message_id <= FanOutDone(db);
   for (int64_t user : stored) {
     db.Prepare("INSERT INTO mentions (message_id, user_id, room_id) VALUES (?1, ?2, ?3)")
         .Bind(1, message_id)
         .Bind(2, user)
         .Bind(3, room_id)
         .Run();
+    if (copied) CopyToInbox(db, user, message_id, room_id);
   }
   return added;
 }

@@ -10,11 +10,25 @@
 // open room: anyone with a live account in an open room unless banned from
 // it; the members (room_members) of a private or direct room. The author is
 // never mentioned by their own message.
+//
+// Two copies, two orders. The post's own transaction writes `mentions`,
+// clustered by message: the 50 people one post names cost it one or two
+// pages. Shortly after, the fan-out (FanOutMentions, run by the post
+// program's MentionFanOut thread, core/fanout.h) copies them into
+// `mention_inbox`, clustered by person, many posts in one transaction: every
+// person's entries sit on a page of their own, so a post that wrote them
+// itself cost ~50 pages and ~200 KB of WAL (README "Read marks, mentions and
+// attention", S11). Readers never wait for the copy: ForEachMention merges
+// the copied mentions with those not copied yet (message id after
+// mention_fanout.done). Only the attention version (the poll's one read,
+// core/attention.h) and the person's stream ring see a new mention once it
+// is copied, ~50 ms after the post.
 #pragma once
 
 #include <json/json.h>
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -43,7 +57,36 @@ std::vector<int64_t> StoreMentions(Db& db, int64_t message_id, int64_t room_id, 
                                    int64_t author_id, const std::string& text);
 
 // Inside a write transaction: a deleted message mentions nobody any more.
+// (Its inbox entries go with the rows: trigger mention_gone, sql/schema.sql.)
 void ForgetMentions(Db& db, int64_t message_id);
+
+// Every mention of a message up to this id is in mention_inbox: one read
+// of mention_fanout's single row.
+int64_t FanOutDone(Db& db);
+
+// In its own write transactions (call it outside any): copies every mention
+// of a message after mention_fanout.done into mention_inbox and moves done
+// past them, at most kFanOutRows rows (whole messages) per transaction.
+// Returns the people it copied a mention of, each once, for the caller to
+// ring (core/attention.h RingPeople). Several processes may run it at once:
+// the write lock makes one of them find nothing left.
+constexpr int64_t kFanOutRows = 20000;
+// Whether any mention waits for FanOutMentions: one read of
+// mention_fanout and one of mentions' key.
+bool MentionsToCopy(Db& db);
+std::vector<int64_t> FanOutMentions(Db& db);
+
+// Calls `each(message_id, room_id)` for the mentions of `user_id` with a
+// message id below `before`, newest first, until it returns false: the
+// copied ones (mention_inbox's key, walked backwards) merged with those not
+// copied yet (the range of mentions' key after mention_fanout.done). No
+// access rule is applied: callers ask MayReadRoom or the read marks.
+void ForEachMention(Db& db, int64_t user_id, int64_t before,
+                    const std::function<bool(int64_t message_id, int64_t room_id)>& each);
+
+// The newest copied mention of `user_id`, 0 for none: the last entry of
+// their mention_inbox range, one read of its key.
+int64_t NewestCopiedMention(Db& db, int64_t user_id);
 
 // A message's "mentions": [user...], by user id.
 Json::Value MentionsJson(Db& db, int64_t message_id);

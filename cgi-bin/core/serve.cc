@@ -553,7 +553,8 @@ Response Response::Error(const ApiError& e) {
   return r;
 }
 
-int Serve(const char* program, const std::vector<Route>& routes, bool uploads) {
+int Serve(const char* program, const std::vector<Route>& routes, bool uploads,
+          Background* background) {
   if (sodium_init() < 0) {
     LogLine(program, "libsodium failed to start");
     return 1;
@@ -606,6 +607,8 @@ int Serve(const char* program, const std::vector<Route>& routes, bool uploads) {
   // started after the mask above, so it never takes a stop signal either.
   ConfigureMalloc(threads);
   StartHeapTrimmer();
+  std::thread beside;
+  if (background) beside = std::thread([&] { background->Run(config); });
   std::atomic<bool> stopping{false};
   std::atomic<int> running{threads};
   std::vector<std::thread> accepting;
@@ -646,6 +649,10 @@ int Serve(const char* program, const std::vector<Route>& routes, bool uploads) {
     }
   }
   for (std::thread& t : accepting) t.join();
+  if (background) {
+    background->Stop();
+    beside.join();
+  }
   return 0;
 }
 

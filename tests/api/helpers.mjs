@@ -4,9 +4,11 @@
 // (scrypt makes each one cost a quarter second), and the poll loop a
 // browser runs (after=cursor until nothing is left).
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { connect } from 'node:net';
+import { join as joinPath } from 'node:path';
 import { Client } from '../lib/client.mjs';
+import { ROOT } from '../lib/stack.mjs';
 
 export const PASSWORD = 'correct horse battery';
 
@@ -161,4 +163,26 @@ export function rawHttp(port, text, { timeoutMs = 15000, hangUp = false } = {}) 
     if (hangUp) socket.end(text, 'latin1');
     else socket.write(text, 'latin1');
   });
+}
+
+// Runs a program once as CGI against `db` (with the session `cookie` if
+// given); returns {status, body, stderr, code, raw}.
+export function cgi(program, db, { method = 'GET', uri, body, cookie }) {
+  const input = Buffer.from(body === undefined ? '' : JSON.stringify(body));
+  const run = spawnSync(joinPath(ROOT, 'build', 'bin', program), {
+    input,
+    env: {
+      PATH: process.env.PATH, CHAT_DB: db, REQUEST_METHOD: method, REQUEST_URI: uri, HTTP_HOST: 'chat.example',
+      QUERY_STRING: uri.includes('?') ? uri.slice(uri.indexOf('?') + 1) : '',
+      ...(method === 'GET' ? {} : { CONTENT_TYPE: 'application/json', CONTENT_LENGTH: String(input.length) }),
+      ...(cookie === undefined ? {} : { HTTP_COOKIE: cookie }),
+      ...(process.env.ASAN_OPTIONS ? { ASAN_OPTIONS: process.env.ASAN_OPTIONS } : {}),
+    },
+    timeout: 20000,
+  });
+  const raw = run.stdout.toString('utf8');
+  const split = raw.indexOf('\r\n\r\n');
+  const status = Number(/Status: (\d+)/.exec(raw)?.[1] ?? 0);
+  const text = split >= 0 ? raw.slice(split + 4) : '';
+  return { status, body: text ? JSON.parse(text) : null, stderr: run.stderr.toString(), code: run.status, raw };
 }

@@ -11,7 +11,7 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, readdirSync, statSync } f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT } from '../lib/stack.mjs';
-import { PASSWORD, sql } from './helpers.mjs';
+import { PASSWORD, cgi, sql } from './helpers.mjs';
 
 let dir;
 const V1_TABLES = ['users', 'sessions', 'rooms', 'messages', 'post_buckets'];
@@ -20,26 +20,6 @@ const NEWEST = Math.max(...readdirSync(join(ROOT, 'sql', 'migrations'))
 
 before(() => { dir = mkdtempSync(join(tmpdir(), 'chat-migrate-')); });
 after(() => { if (dir && !process.env.KEEP_TEST_DIRS) rmSync(dir, { recursive: true, force: true }); });
-
-// Runs a program once as CGI against `db` (with the session `cookie` if
-// given); returns {status, body, stderr, code, raw}.
-export function cgi(program, db, { method = 'GET', uri, body, cookie }) {
-  const input = Buffer.from(body === undefined ? '' : JSON.stringify(body));
-  const run = spawnSync(join(ROOT, 'build', 'bin', program), {
-    input,
-    env: {
-      PATH: process.env.PATH, CHAT_DB: db, REQUEST_METHOD: method, REQUEST_URI: uri, HTTP_HOST: 'chat.example',
-      ...(method === 'GET' ? {} : { CONTENT_TYPE: 'application/json', CONTENT_LENGTH: String(input.length) }),
-      ...(cookie === undefined ? {} : { HTTP_COOKIE: cookie }),
-    },
-    timeout: 20000,
-  });
-  const raw = run.stdout.toString('utf8');
-  const split = raw.indexOf('\r\n\r\n');
-  const status = Number(/Status: (\d+)/.exec(raw)?.[1] ?? 0);
-  const text = split >= 0 ? raw.slice(split + 4) : '';
-  return { status, body: text ? JSON.parse(text) : null, stderr: run.stderr.toString(), code: run.status, raw };
-}
 
 const rows = (db, table) => JSON.parse(execFileSync('sqlite3', ['-json', db, `SELECT * FROM ${table} ORDER BY 1`], { encoding: 'utf8' }) || '[]');
 
@@ -463,4 +443,29 @@ test('the files migration upgrades the previous version (invites, bans, direct r
   assert.equal(sql(db, 'SELECT count(*) FROM files'), '0', 'cascades from its message');
   assert.equal(sql(db, 'SELECT blob FROM blob_trash'), 'a'.repeat(64));
   assertShapeOfFresh(db, 'fresh-files.db');
+});
+
+test('the mention-inbox migration copies every mention of the previous version to its person\'s inbox, keeping every row; the inbox then follows its mentions', () => {
+  const db = atPreviousVersion('mention_inbox', 'previous-inbox.db');
+  sql(db, `INSERT INTO mentions (message_id, user_id, room_id) VALUES (1, 2, 1), (2, 1, 1), (3, 1, 1), (3, 2, 1);
+    INSERT INTO read_marks (user_id, room_id, message_id) VALUES (2, 1, 1);
+    UPDATE users SET attention = 4 WHERE id = 1;`);
+  const tables = [...V1_TABLES, 'read_marks', 'mentions'];
+  const before = snapshot(db, tables);
+  assertUpgraded(db, 'mention_inbox', before);
+  const all = (table) => sql(db, `SELECT group_concat(user_id || '/' || message_id || '/' || room_id, ' ') FROM (SELECT * FROM ${table} ORDER BY user_id, message_id)`);
+  assert.equal(all('mention_inbox'), '1/2/1 1/3/1 2/1/1 2/3/1', 'every mention, by person');
+  assert.equal(all('mention_inbox'), all('mentions'));
+  assert.equal(sql(db, 'SELECT done FROM mention_fanout'), '3', 'nothing left for the fan-out');
+  assert.equal(sql(db, "SELECT count(*) FROM sqlite_master WHERE name = 'mentions_user'"), '0', 'the old index is gone');
+  const fresh = assertShapeOfFresh(db, 'fresh-inbox.db');
+  const triggers = (file) => sql(file, "SELECT group_concat(name || ':' || tbl_name, ' ') FROM (SELECT * FROM sqlite_master WHERE type = 'trigger' ORDER BY name)");
+  assert.equal(triggers(db), triggers(fresh));
+  // Its mentions going takes their inbox entries (trigger mention_gone),
+  // cascades included: a deleted message, a deleted account.
+  sql(db, 'PRAGMA foreign_keys = ON; DELETE FROM messages WHERE id = 3;');
+  assert.equal(all('mention_inbox'), '1/2/1 2/1/1');
+  sql(db, 'PRAGMA foreign_keys = ON; DELETE FROM sessions WHERE user_id = 2; UPDATE messages SET user_id = 1 WHERE user_id = 2; UPDATE rooms SET owner_id = 1 WHERE owner_id = 2; DELETE FROM users WHERE id = 2;');
+  assert.equal(all('mention_inbox'), '1/2/1');
+  assert.equal(sql(db, 'PRAGMA foreign_key_check'), '');
 });
