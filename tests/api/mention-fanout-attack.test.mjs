@@ -1,0 +1,169 @@
+// The mention fan-out as an outsider attacks it (cgi-bin/core/fanout.h,
+// core/mentions.h): posts, edits and deletions racing the copy on two
+// workers must leave the inbox equal to `mentions` by person up to
+// mention_fanout.done (and nothing past it); private rooms leak nothing
+// before or after the copy; a worker killed right after its 201 or stopped
+// while the fan-out waits still gets its mentions copied; and a post naming
+// the most people, repeated names and disabled accounts store what they
+// should and nothing more.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join as joinPath } from 'node:path';
+import { workerPids } from '../lib/procs.mjs';
+import { ROOT, startStack, waitFor } from '../lib/stack.mjs';
+import { createRoom, join, say, sql, users } from './helpers.mjs';
+
+let stack;
+let alice;
+let bob;
+let carol;
+let dave;
+
+before(async () => {
+  stack = await startStack({ env: { CHAT_POST_BURST: '1000', CHAT_POST_RATE: '100r/s', CHAT_WORKERS: '2' } });
+  [alice, bob, carol, dave] = await users(stack.base, ['alice', 'bob', 'carol', 'dave']);
+});
+after(() => stack?.stop());
+
+const idOf = (name) => Number(sql(stack.db, `SELECT id FROM users WHERE username_key = '${name}'`));
+const done = () => Number(sql(stack.db, 'SELECT done FROM mention_fanout'));
+const uncopied = () => Number(sql(stack.db, 'SELECT count(*) FROM mentions WHERE message_id > (SELECT done FROM mention_fanout)'));
+const settled = () => waitFor(() => uncopied() === 0, 10000, 'every mention copied');
+
+// The fan-out's invariant: every mention up to done is in the inbox, every
+// inbox entry is a mention, and nothing past done is in the inbox.
+function assertConsistent(what) {
+  const missing = sql(stack.db, `SELECT coalesce(group_concat(m.message_id || ':' || m.user_id), '') FROM mentions m
+    WHERE m.message_id <= (SELECT done FROM mention_fanout)
+    AND NOT EXISTS (SELECT 1 FROM mention_inbox i WHERE i.user_id = m.user_id AND i.message_id = m.message_id AND i.room_id = m.room_id)`);
+  assert.equal(missing, '', `${what}: mentions missing from the inbox`);
+  const extra = sql(stack.db, `SELECT coalesce(group_concat(i.message_id || ':' || i.user_id), '') FROM mention_inbox i
+    WHERE NOT EXISTS (SELECT 1 FROM mentions m WHERE m.user_id = i.user_id AND m.message_id = i.message_id)`);
+  assert.equal(extra, '', `${what}: inbox entries that are no mention`);
+  const ahead = sql(stack.db, `SELECT count(*) FROM mention_inbox WHERE message_id > (SELECT done FROM mention_fanout)`);
+  assert.equal(ahead, '0', `${what}: inbox entries past done`);
+}
+
+test('posts, edits and deletions racing the fan-out on two workers leave the inbox equal to the mentions, and none is skipped', async () => {
+  const room = await createRoom(alice);
+  for (const c of [alice, bob, carol, dave]) await join(c, room.id);
+  const names = ['alice', 'bob', 'carol', 'dave'];
+  const clients = [alice, bob, carol, dave];
+  const posted = [];
+  // Four people, each posting, editing (new and old messages, while their
+  // copy may run) and deleting, all at once.
+  await Promise.all(clients.map(async (c, k) => {
+    for (let i = 0; i < 25; ++i) {
+      const who = names.filter((_, j) => j !== k && (i + j) % 3 !== 0).map((n) => `@${n}`).join(' ');
+      const m = await say(c, room.id, `round ${i} ${who}`);
+      posted.push(m);
+      const mine = posted.filter((x) => x.user.id === m.user.id);
+      const old = mine[Math.floor(mine.length / 2)];
+      if (i % 2 === 0) {
+        const e = await c.request('PATCH', `/api/messages/${m.id}`, { text: `edited at once ${names[(k + 1) % 4] === names[k] ? '' : '@' + names[(k + 1) % 4]}` });
+        assert.equal(e.status, 200, e.text);
+      }
+      if (i % 3 === 0) {
+        const e = await c.request('PATCH', `/api/messages/${old.id}`, { text: `edited later @${names[(k + 2) % 4]} @${names[(k + 3) % 4]}` });
+        assert.ok(e.status === 200 || e.status === 404, e.text);
+      }
+      if (i % 5 === 4) {
+        const d = await c.request('DELETE', `/api/messages/${mine[0].id}`);
+        assert.ok(d.status === 204 || d.status === 404, d.text);
+      }
+      assertConsistent(`${names[k]} round ${i}`);
+    }
+  }));
+  await settled();
+  assertConsistent('settled');
+  assert.ok(done() >= Math.max(...posted.map((m) => m.id)) || uncopied() === 0);
+  // Every reader agrees with the table: bob's list is his mentions, newest first.
+  const want = sql(stack.db, `SELECT coalesce(group_concat(message_id), '') FROM (SELECT message_id FROM mentions WHERE user_id = ${idOf('bob')} ORDER BY message_id DESC LIMIT 50)`);
+  const list = await bob.get('/api/mentions');
+  assert.equal(list.status, 200, list.text);
+  assert.equal(list.body.messages.map((m) => m.id).join(','), want);
+});
+
+test('a private room: an outsider named is stored nowhere, before or after the copy; a member removed or banned before the copy is not listed after it', async () => {
+  const made = await alice.post('/api/rooms', { name: 'alice and bob only', kind: 'private' });
+  assert.equal(made.status, 201, made.text);
+  const room = made.body.room;
+  assert.equal((await alice.post(`/api/rooms/${room.id}/members`, { username: 'bob' })).status, 201);
+  assert.equal((await alice.post(`/api/rooms/${room.id}/members`, { username: 'carol' })).status, 201);
+  await join(alice, room.id);
+  const m = await say(alice, room.id, 'secret plan @dave @bob @carol');
+  assert.deepEqual(m.mentions.map((u) => u.username).sort(), ['bob', 'carol']);
+  // carol is removed right after the post, maybe before the copy.
+  assert.equal((await alice.request('DELETE', `/api/rooms/${room.id}/members/${idOf('carol')}`)).status, 204);
+  for (const phase of ['before or during the copy', 'after the copy']) {
+    const daves = await dave.get('/api/mentions');
+    assert.equal(daves.status, 200, daves.text);
+    assert.equal(daves.body.messages.some((x) => x.id === m.id), false, `${phase}: dave`);
+    const carols = await carol.get('/api/mentions');
+    assert.equal(carols.body.messages.some((x) => x.id === m.id), false, `${phase}: carol`);
+    const bobs = await bob.get('/api/mentions');
+    assert.equal(bobs.body.messages.some((x) => x.id === m.id), true, `${phase}: bob`);
+    await settled();
+  }
+  assert.equal(sql(stack.db, `SELECT count(*) FROM mention_inbox WHERE message_id = ${m.id} AND user_id = ${idOf('dave')}`), '0');
+  assertConsistent('private room');
+});
+
+test('a room deleted between the post and the copy: its mentions are listed to nobody and the inbox stays consistent', async () => {
+  const room = await createRoom(alice);
+  await join(alice, room.id);
+  const m = await say(alice, room.id, 'going away @bob');
+  assert.equal((await alice.request('DELETE', `/api/rooms/${room.id}`)).status, 204);
+  await settled();
+  const list = await bob.get('/api/mentions');
+  assert.equal(list.body.messages.some((x) => x.id === m.id), false);
+  assertConsistent('room deleted');
+});
+
+test('hostile text: 100 names (the cap), repeated names and a disabled account store each allowed person once and nothing more', async () => {
+  const room = await createRoom(alice);
+  await join(alice, room.id);
+  const chatctl = joinPath(ROOT, 'build', 'bin', 'chatctl');
+  const r = spawnSync(chatctl, ['--db', stack.db, 'user', 'disable', 'dave'], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr + r.stdout);
+  const text = ['@bob', '@BOB', '@bob.', '@carol', '@dave', ...Array.from({ length: 120 }, (_, i) => `@ghost${i}`)].join(' ');
+  const m = await say(alice, room.id, text.slice(0, 4000));
+  assert.deepEqual(m.mentions.map((u) => u.username).sort(), ['bob', 'carol']);
+  await settled();
+  assert.equal(sql(stack.db, `SELECT count(*) FROM mention_inbox WHERE message_id = ${m.id}`), '2');
+  assertConsistent('hostile');
+});
+
+test('a post worker killed (SIGKILL) right after a 201 with mentions: the mention is listed at once and copied by the sweep', async () => {
+  const room = await createRoom(alice);
+  await join(alice, room.id);
+  const pids = workerPids(stack, 'post');
+  assert.ok(pids.length >= 1);
+  const m = await say(alice, room.id, 'before the crash @carol');
+  // Kill every post worker at once: whichever served the post dies inside
+  // its 50 ms gather (or after its copy).
+  for (const pid of pids) process.kill(pid, 'SIGKILL');
+  const list = await carol.get('/api/mentions');
+  assert.equal(list.body.messages[0]?.id, m.id, list.text);
+  await waitFor(() => workerPids(stack, 'post').length >= 1, 10000, 'post workers back');
+  await settled();
+  assertConsistent('after SIGKILL');
+});
+
+test('SIGTERM to the post workers while their fan-out gathers: they exit promptly and cleanly, and the mention is copied', async () => {
+  const room = await createRoom(alice);
+  await join(alice, room.id);
+  const pids = workerPids(stack, 'post');
+  const m = await say(alice, room.id, 'before the stop @dave @bob');
+  for (const pid of pids) process.kill(pid, 'SIGTERM');
+  const alive = (pid) => { try { process.kill(pid, 0); return !readFileSync(`/proc/${pid}/stat`, 'latin1').split(') ')[1].startsWith('Z'); } catch { return false; } };
+  await waitFor(() => pids.every((pid) => !alive(pid)), 5000, 'post workers gone after SIGTERM');
+  await waitFor(() => workerPids(stack, 'post').length >= 1, 10000, 'post workers back');
+  await settled();
+  assertConsistent('after SIGTERM');
+  const log = readFileSync(stack.log, 'utf8');
+  assert.doesNotMatch(log, /AddressSanitizer|runtime error:|terminate called|Segmentation/);
+  assert.ok(m.id > 0);
+});
