@@ -21,12 +21,16 @@ constexpr int kFanOutDelayMs = 50;
 // (by a process that died between its commit and its fan-out, or posted
 // through CGI): one read of mention_fanout and of mentions' key.
 constexpr int kFanOutSweepMs = 1000;
+// A fan-out that keeps failing logs the first failure, then at most one
+// line this often (with the count in between), and one when it works again.
+constexpr int kFanOutLogEveryMs = 60000;
 
 // One per post worker (Serve's Background: a thread of its own, stopped and
 // joined when the worker stops, after a last copy of anything woken for).
 // Its own SQLite connection, opened on first use and again after an error;
-// an error is logged and retried at the next wake or sweep, and never
-// reaches a request: the mentions are stored and readable meanwhile.
+// an error is retried at the next wake or sweep (logged at once, then at
+// most every kFanOutLogEveryMs while errors go on), and never reaches a
+// request: the mentions are stored and readable meanwhile.
 class MentionFanOut : public Background {
  public:
   explicit MentionFanOut(const char* program) : program_(program) {}

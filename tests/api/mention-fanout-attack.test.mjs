@@ -167,3 +167,31 @@ test('SIGTERM to the post workers while their fan-out gathers: they exit promptl
   assert.doesNotMatch(log, /AddressSanitizer|runtime error:|terminate called|Segmentation/);
   assert.ok(m.id > 0);
 });
+
+test('a fan-out that keeps failing says so once, not every second, and says when it works again; the mention is listed all along and copied then', async () => {
+  const room = await createRoom(alice);
+  await join(alice, room.id);
+  await settled();
+  const from = readFileSync(stack.log, 'utf8').length;
+  // Every copy fails from here on (as on a full disk or a broken file),
+  // while posts go on.
+  sql(stack.db, "CREATE TRIGGER attack_block BEFORE INSERT ON mention_inbox BEGIN SELECT RAISE(ABORT, 'blocked by the test'); END;");
+  let m;
+  try {
+    m = await say(alice, room.id, 'while the copy fails @bob');
+    await new Promise((r) => setTimeout(r, 4500));
+    const list = await bob.get('/api/mentions');
+    assert.equal(list.body.messages[0]?.id, m.id, 'listed though not copied');
+    assert.ok(done() < m.id, 'not copied');
+    const failed = readFileSync(stack.log, 'utf8').slice(from).split('\n').filter((l) => l.includes('mention fan-out failed'));
+    assert.ok(failed.length >= 1, 'the failure is logged');
+    // Two workers, each sweeping every second for 4.5 s: once each at most
+    // (before: a line a second each, 8-10 lines).
+    assert.ok(failed.length <= 2, `${failed.length} lines in 4.5 s:\n${failed.join('\n')}`);
+  } finally {
+    sql(stack.db, 'DROP TRIGGER IF EXISTS attack_block');
+  }
+  await settled();
+  assertConsistent('after the fault');
+  await waitFor(() => /mention fan-out works again/.test(readFileSync(stack.log, 'utf8').slice(from)), 5000, 'the log to say the fan-out works again');
+});
