@@ -4,7 +4,10 @@
 #include <algorithm>
 #include <map>
 #include <set>
+#include <stdexcept>
+#include <string>
 
+#include "migrate.h"
 #include "rooms.h"
 
 namespace chat {
@@ -62,6 +65,15 @@ void CopyToInbox(Db& db, int64_t user, int64_t message_id, int64_t room_id) {
 // when mentions after done remain (the caller runs another).
 bool FanOutSome(Db& db, std::set<int64_t>& people) {
   Transaction tx(db);
+  // Not into a schema this program does not know (core/migrate.h): a newer
+  // release may have migrated the file while this worker runs, and its
+  // inbox and `done` may mean something else. Read inside the write lock,
+  // so no migration comes between the check and the copy.
+  if (int version = SchemaVersion(db); version != kSchemaVersion) {
+    throw std::runtime_error("the database is at schema version " + std::to_string(version) +
+                             ", this program's is " + std::to_string(kSchemaVersion) +
+                             ": nothing copied");
+  }
   const int64_t done = FanOutDone(db);
   int64_t last = done, rows = 0;
   bool more = false;

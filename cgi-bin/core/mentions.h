@@ -69,7 +69,9 @@ int64_t FanOutDone(Db& db);
 // past them, at most kFanOutRows rows (whole messages) per transaction.
 // Returns the people it copied a mention of, each once, for the caller to
 // ring (core/attention.h RingPeople). Several processes may run it at once:
-// the write lock makes one of them find nothing left.
+// the write lock makes one of them find nothing left. Throws, writing
+// nothing, when the database's schema version is not this program's
+// (core/migrate.h: an old binary must not write to a schema it does not know).
 constexpr int64_t kFanOutRows = 20000;
 // Whether any mention waits for FanOutMentions: one read of
 // mention_fanout and one of mentions' key.
