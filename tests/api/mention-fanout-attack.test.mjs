@@ -221,3 +221,81 @@ test('a database of a newer schema than the program (a newer release migrated it
   await settled();
   assertConsistent('after the newer schema');
 });
+
+// Runs `action` while no copy can happen (a trigger makes every copy fail,
+// as a fault would), so what it does lands between a post and its copy for
+// sure; then lets the fan-out copy again and waits until it has.
+async function betweenPostAndCopy(action) {
+  await settled();
+  sql(stack.db, "CREATE TRIGGER attack_hold BEFORE INSERT ON mention_inbox BEGIN SELECT RAISE(ABORT, 'held by the test'); END;");
+  try {
+    await action();
+  } finally {
+    sql(stack.db, 'DROP TRIGGER IF EXISTS attack_hold');
+  }
+  await settled();
+}
+
+const chatctl = (...args) => {
+  const r = spawnSync(joinPath(ROOT, 'build', 'bin', 'chatctl'), ['--db', stack.db, ...args], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr + r.stdout);
+};
+
+test('between a post and its copy (held for sure): account deletion, room deletion, message deletion and edit, removal and ban, retention pruning; the inbox ends equal to the mentions and nobody is listed what they may not read', async () => {
+  const [erin, fred, gina] = await users(stack.base, ['erin', 'fred', 'gina']);
+  const open = await createRoom(alice);
+  const doomed = await createRoom(alice);
+  const made = await alice.post('/api/rooms', { name: 'held private', kind: 'private' });
+  const priv = made.body.room;
+  for (const name of ['bob', 'fred', 'gina']) assert.equal((await alice.post(`/api/rooms/${priv.id}/members`, { username: name })).status, 201);
+  await join(erin, open.id);
+  const kept = [];
+  let gone;
+  let edited;
+  let deleted;
+  let pruned;
+  let inDoomed;
+  let inPrivate;
+  let banned;
+  await betweenPostAndCopy(async () => {
+    await join(alice, open.id);
+    gone = await say(alice, open.id, 'for erin who leaves @erin and @bob');
+    const byErin = await say(erin, open.id, 'erin names @carol');
+    edited = await say(alice, open.id, 'first @bob');
+    const e = await alice.request('PATCH', `/api/messages/${edited.id}`, { text: 'now @carol and @dave' });
+    assert.equal(e.status, 200, e.text);
+    deleted = await say(alice, open.id, 'never mind @bob');
+    assert.equal((await alice.request('DELETE', `/api/messages/${deleted.id}`)).status, 204);
+    await join(alice, doomed.id);
+    inDoomed = await say(alice, doomed.id, 'in a room that goes @bob');
+    assert.equal((await alice.request('DELETE', `/api/rooms/${doomed.id}`)).status, 204);
+    await join(alice, priv.id);
+    inPrivate = await say(alice, priv.id, 'members only @fred @gina @bob');
+    assert.equal((await alice.request('DELETE', `/api/rooms/${priv.id}/members/${idOf('fred')}`)).status, 204);
+    await join(alice, open.id);
+    banned = await say(alice, open.id, 'you will be banned @gina');
+    assert.equal((await alice.request('DELETE', `/api/rooms/${open.id}/members/${idOf('gina')}`)).status, 204);
+    pruned = await say(alice, open.id, 'old news @bob');
+    sql(stack.db, `UPDATE messages SET created_at = 0 WHERE id = ${pruned.id}; UPDATE rooms SET retention_days = 1 WHERE id = ${open.id}`);
+    chatctl('prune');
+    chatctl('user', 'delete', 'erin');
+    kept.push(byErin.id);
+    assert.ok(done() < pruned.id, 'all of it happened before the copy');
+  });
+  sql(stack.db, `UPDATE rooms SET retention_days = NULL WHERE id = ${open.id}`);
+  assertConsistent('held');
+  const listed = async (c) => (await c.get('/api/mentions')).body.messages.map((m) => m.id);
+  const bobs = await listed(bob);
+  for (const m of [deleted, inDoomed, pruned]) assert.ok(!bobs.includes(m.id), `bob is not listed message ${m.id}`);
+  assert.ok(bobs.includes(inPrivate.id));
+  assert.ok(bobs.includes(gone.id), 'a deleted account\'s mention goes, the others of its message stay');
+  assert.equal(sql(stack.db, `SELECT count(*) FROM mentions WHERE message_id = ${gone.id}`), '1');
+  assert.ok(!(await listed(fred)).includes(inPrivate.id), 'fred, removed, is not listed the private room');
+  assert.ok((await listed(gina)).includes(inPrivate.id));
+  assert.ok(!(await listed(gina)).includes(banned.id), 'gina, banned, is not listed the open room');
+  const carols = await listed(carol);
+  assert.ok(carols.includes(edited.id));
+  assert.ok(!carols.includes(kept[0]), 'the deleted account\'s messages went with it');
+  assert.equal(sql(stack.db, `SELECT count(*) FROM mention_inbox WHERE message_id IN (${deleted.id}, ${pruned.id}, ${inDoomed.id})`), '0');
+  assert.equal(sql(stack.db, `SELECT count(*) FROM mention_inbox WHERE message_id = ${edited.id} AND user_id = ${idOf('bob')}`), '0');
+});
