@@ -160,6 +160,9 @@ test('SIGTERM to the post workers while their fan-out gathers: they exit promptl
   for (const pid of pids) process.kill(pid, 'SIGTERM');
   const alive = (pid) => { try { process.kill(pid, 0); return !readFileSync(`/proc/${pid}/stat`, 'latin1').split(') ')[1].startsWith('Z'); } catch { return false; } };
   await waitFor(() => pids.every((pid) => !alive(pid)), 5000, 'post workers gone after SIGTERM');
+  // Copied by the stopping worker's last copy, not left to the sweep of
+  // the ones multiwatch starts next (their first sweep is a second later).
+  assert.ok(done() >= m.id, `copied before the worker ended (done ${done()}, message ${m.id})`);
   await waitFor(() => workerPids(stack, 'post').length >= 1, 10000, 'post workers back');
   await settled();
   assertConsistent('after SIGTERM');
