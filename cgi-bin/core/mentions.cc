@@ -123,9 +123,8 @@ int64_t FanOutDone(Db& db) {
 bool MentionsToCopy(Db& db) {
   return db
       .Prepare(
-          "SELECT 1 FROM mentions WHERE message_id > (SELECT done FROM mention_fanout WHERE id = "
-          "1) "
-          "LIMIT 1")
+          "SELECT 1 FROM mentions "
+          "WHERE message_id > (SELECT done FROM mention_fanout WHERE id = 1) LIMIT 1")
       .Step();
 }
 
