@@ -13,7 +13,7 @@ import { readFileSync } from 'node:fs';
 import { join as joinPath } from 'node:path';
 import { workerPids } from '../lib/procs.mjs';
 import { ROOT, startStack, waitFor } from '../lib/stack.mjs';
-import { createRoom, join, say, sql, users } from './helpers.mjs';
+import { assertError, createRoom, join, say, sql, users } from './helpers.mjs';
 
 let stack;
 let alice;
@@ -134,6 +134,13 @@ test('hostile text: 100 names (the cap), repeated names and a disabled account s
   await settled();
   assert.equal(sql(stack.db, `SELECT count(*) FROM mention_inbox WHERE message_id = ${m.id}`), '2');
   assertConsistent('hostile');
+  // Hostile cursors: the API's 400, never a 500 or someone else's list.
+  for (const bad of ['abc', '-1', '99999999999999999999', '1e3', '']) {
+    assertError(await bob.get(`/api/mentions?before=${encodeURIComponent(bad)}`), 400, 'invalid_cursor', `before=${bad}`);
+  }
+  const older = await bob.get(`/api/mentions?before=${m.id}`);
+  assert.equal(older.status, 200, older.text);
+  assert.ok(older.body.messages.every((x) => x.id < m.id));
 });
 
 test('a post worker killed (SIGKILL) right after a 201 with mentions: the mention is listed at once and copied by the sweep', async () => {
