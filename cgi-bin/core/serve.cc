@@ -568,10 +568,15 @@ int Serve(const char* program, const std::vector<Route>& routes, bool uploads,
       return 1;
     }
     RequestInput in(environ, ReadStdin, nullptr);
+    std::function<void()> later;
     Handle(
         program, routes, config, backend.key->Current(), *backend.db, in,
-        [](const std::string& s) { fwrite(s.data(), 1, s.size(), stdout); }, uploads);
-    fflush(stdout);
+        [](const std::string& s) { fwrite(s.data(), 1, s.size(), stdout); }, uploads, &later);
+    // The reply is whole once stdout is closed (the server reads it to its
+    // end): the reply's after-work (a post's rings and mention copy) then
+    // runs without the client waiting for it, as under FastCGI.
+    fclose(stdout);
+    RunAfter(program, later);
     return 0;
   }
   int threads = AcceptThreads();
