@@ -34,7 +34,7 @@ sqlite3* Checkpointer::Guard() {
     return nullptr;
   }
   sqlite3_wal_autocheckpoint(guard_, 0);  // it never commits anything, but to be sure
-  sqlite3_busy_timeout(guard_, kGuardWaitMs);
+  WaitBrieflyWhenBusy(guard_, &guard_wait_);
   return guard_;
 }
 

@@ -20,6 +20,7 @@
 #include <string>
 #include <unordered_map>
 
+#include "busy.h"
 #include "checkpoint.h"
 
 namespace chat {
@@ -109,6 +110,7 @@ class Db {
  private:
   explicit Db(sqlite3* db) : db_(db) {}
   sqlite3* db_;
+  BusyWait busy_;  // how it waits for the write lock (busy.h)
   std::unordered_map<const char*, Statement> cache_;
   std::unique_ptr<Checkpointer> checkpointer_;  // removed before the connection closes
 };
