@@ -1,5 +1,5 @@
 // A write that finds SQLite's write lock taken by another process tries
-// again every few hundred microseconds (core/busy.h), not every 100 ms as
+// again every millisecond (core/busy.h), not every 100 ms as
 // SQLite's own busy handler does after its first 228 ms. Under a stream of
 // posts the other worker's threads hand the lock to each other within
 // microseconds of each commit; a waiter that looked every 100 ms found it
@@ -48,7 +48,7 @@ function wakes() {
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-test('a post waiting for another process\'s write lock tries again every few hundred microseconds, and is written once the lock goes', async () => {
+test('a post waiting for another process\'s write lock tries again every millisecond, not every 100 ms, and is written once the lock goes', async () => {
   const lock = await holdWriteLock(stack.db);
   let settled = null;
   let most = 0;

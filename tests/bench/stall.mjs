@@ -11,7 +11,7 @@
 // posts alone. Prints per round, stack and mode: posts/s, post p50 / p99 /
 // max, 5 MB uploads.
 import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -29,6 +29,21 @@ function load(port, file, secs) {
     createInterface({ input: child.stdout }).on('line', (l) => rows.push(JSON.parse(l)));
     child.on('exit', (code) => (code === 0 ? resolve(rows[0]) : reject(new Error(`bench_load ${code}`))));
   });
+}
+
+// utime + stime, in clock ticks, of the processes running `exe`.
+function ticks(exe) {
+  let sum = 0;
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      if (readFileSync(`/proc/${name}/cmdline`, 'latin1').split('\0')[0] !== exe) continue;
+      const stat = readFileSync(`/proc/${name}/stat`, 'latin1');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      sum += Number(f[11]) + Number(f[12]);
+    } catch { /* gone */ }
+  }
+  return sum;
 }
 
 const stacks = [];
@@ -70,9 +85,12 @@ try {
       const target = mode === 'apart' ? apart : s;
       const during = mode === 'none' ? Promise.resolve({ per_s: 0, p99_ms: null, errors: 0 })
         : uploadRate({ base: target.stack.base, users: target.users.slice(0, 200), bytes: mb5, name: 'b.bin', seconds: Number(seconds) + 1, conns: 2 });
+      const cpu0 = ticks(join(s.name, 'post'));
       const row = await load(s.stack.port, s.file, seconds);
+      // Post workers' CPU per answered post, µs (100 ticks a second).
+      const cpuUs = Math.round(((ticks(join(s.name, 'post')) - cpu0) * 1e4) / row.answered);
       const up = await during;
-      console.log(JSON.stringify({ round: r + 1, bin: s.name, mode, posts_per_s: Math.round(row.rps), p50: row.poll_p50_ms, p99: row.poll_p99_ms, max: row.poll_max_ms, errors: row.errors + row.conn_errors, uploads_per_s: up.per_s, upload_p99: up.p99_ms, upload_errors: up.errors }));
+      console.log(JSON.stringify({ round: r + 1, bin: s.name, mode, posts_per_s: Math.round(row.rps), post_worker_cpu_us: cpuUs, p50: row.poll_p50_ms, p99: row.poll_p99_ms, max: row.poll_max_ms, errors: row.errors + row.conn_errors, uploads_per_s: up.per_s, upload_p99: up.p99_ms, upload_errors: up.errors }));
     }
   }
 } finally {
