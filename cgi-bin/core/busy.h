@@ -9,9 +9,10 @@
 // threads of its own process meanwhile wait behind it at Transaction's
 // mutex (db.h). Trying again every kBusyStep finds one of the short gaps
 // between the other process's transactions (README "Posts beside
-// uploads"). A waiting thread costs a wake-up per step, only while it waits:
-// 1 ms cost about 10 us of worker CPU per post under a stream of posts from
-// two workers, 250 us about 35 us for a slowest post of 80 against 100 ms.
+// uploads"). A waiting thread costs a wake-up per step, only while it waits.
+// Under a stream of posts from two workers, a 1 ms step cost about 10 us of
+// worker CPU per post (slowest post about 100 ms); 250 us cost about 35 us
+// (slowest post about 80 ms).
 #pragma once
 
 #include <sqlite3.h>

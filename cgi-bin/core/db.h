@@ -122,7 +122,8 @@ class Db {
 // end: they wake each other at once, where SQLite's busy handler would have
 // them sleep and poll for the write lock (1, 2, 5, 10 ... 100 ms), which
 // under a burst of posts left most of the time idle. Workers of other
-// processes still meet at SQLite's lock, as before.
+// processes still meet at SQLite's lock, where one thread of each waiting
+// process tries again every millisecond (busy.h).
 class Transaction {
  public:
   explicit Transaction(Db& db);
