@@ -1,17 +1,22 @@
 // Posts beside 5 MB uploads (make bench's "S4 posts while 5 MB uploads
-// run"), alone, in rounds, on one or two stacks side by side: each stack
-// runs the same build's tools, and its workers from its own CHAT_BIN, so a
-// change can be measured against the old build interleaved round by round.
+// run"), alone, in rounds, on one stack per build side by side: each runs
+// this tree's tools and its workers from its own CHAT_BIN, so a change is
+// measured against the old build interleaved round by round (README "Posts
+// beside uploads"). 2 post workers of 3 threads, 64 connections posting.
 //
-//   node tests/bench/stall.mjs ROUNDS SECONDS [BIN_A [BIN_B]]
+//   node tests/bench/stall.mjs ROUNDS SECONDS [BIN ...]
 //
 // MODES (environment, default "same"): a comma list run in turn in each
-// round: "same" uploads to the stack that takes the posts, "apart" to a
-// stack of its own on the same disk (the disk shared, the lock not), "none"
-// posts alone. Prints per round, stack and mode: posts/s, post p50 / p99 /
-// max, 5 MB uploads.
+// round: "same" uploads (2 clients) to the stack that takes the posts,
+// "apart" to a stack of its own on the same disk (the disk shared, the lock
+// not), "none" posts alone. CHAT_NGINX_PROCESSES=4 leaves run.sh's kept
+// FastCGI connections out (its pool is then 0). NGINX_EXTRA and
+// NGINX_EXTRA_HTTP: files for CHAT_NGINX_EXTRA(_HTTP), e.g. an access_log
+// with $upstream_header_time. Prints a JSON line per round, build and mode:
+// posts/s, the post workers' CPU per post, post p50 / p99 / max (ms), 5 MB
+// uploads/s and their p99.
 import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -95,4 +100,5 @@ try {
   }
 } finally {
   for (const s of stacks) await s.stack.stop();
+  rmSync(work, { recursive: true, force: true });
 }
