@@ -34,7 +34,7 @@ sqlite3* Checkpointer::Guard() {
     return nullptr;
   }
   sqlite3_wal_autocheckpoint(guard_, 0);  // it never commits anything, but to be sure
-  WaitBrieflyWhenBusy(guard_, &guard_wait_);
+  sqlite3_busy_timeout(guard_, kGuardWaitMs);
   return guard_;
 }
 

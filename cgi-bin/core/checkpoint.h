@@ -27,8 +27,6 @@
 
 #include <string>
 
-#include "busy.h"
-
 namespace chat {
 
 // How long the checkpointer waits for the write lock before leaving the
@@ -76,10 +74,6 @@ class Checkpointer {
   int fd_ = -1;
   bool open_failed_ = false;
   sqlite3* guard_ = nullptr;  // holds the write lock during a checkpoint
-  // The guard's wait for the write lock (busy.h): it runs inside a commit,
-  // with Transaction's mutex held, so every writer of this process waits
-  // for it; SQLite's own handler made that a whole kGuardWaitMs under load.
-  BusyWait guard_wait_{std::chrono::milliseconds(kGuardWaitMs), {}};
   bool guard_failed_ = false;
 };
 

@@ -97,8 +97,7 @@ std::unique_ptr<Db> Db::Open(const Config& config) {
                                        std::to_string(geteuid()) +
                                        "); the file and its folder must be writable");
   }
-  db->busy_.timeout = std::chrono::milliseconds(config.busy_timeout_ms);
-  WaitBrieflyWhenBusy(raw, &db->busy_);
+  sqlite3_busy_timeout(raw, config.busy_timeout_ms);
   sqlite3_extended_result_codes(raw, 1);
   try {
     db->Exec("PRAGMA journal_mode=WAL");

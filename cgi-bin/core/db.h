@@ -20,7 +20,6 @@
 #include <string>
 #include <unordered_map>
 
-#include "busy.h"
 #include "checkpoint.h"
 
 namespace chat {
@@ -110,7 +109,6 @@ class Db {
  private:
   explicit Db(sqlite3* db) : db_(db) {}
   sqlite3* db_;
-  BusyWait busy_;  // how it waits for the write lock (busy.h)
   std::unordered_map<const char*, Statement> cache_;
   std::unique_ptr<Checkpointer> checkpointer_;  // removed before the connection closes
 };
@@ -122,8 +120,7 @@ class Db {
 // end: they wake each other at once, where SQLite's busy handler would have
 // them sleep and poll for the write lock (1, 2, 5, 10 ... 100 ms), which
 // under a burst of posts left most of the time idle. Workers of other
-// processes still meet at SQLite's lock, where one thread of each waiting
-// process tries again every millisecond (busy.h).
+// processes still meet at SQLite's lock, as before.
 class Transaction {
  public:
   explicit Transaction(Db& db);
